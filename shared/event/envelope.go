@@ -4,13 +4,12 @@
 package event
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/oklog/ulid/v2"
+	"github.com/waqtor/waqtor/shared/id"
 )
 
 // Envelope is one event. ID is stable: a retry or a redelivery carries the same ID, and every consumer is
@@ -30,7 +29,7 @@ type Envelope struct {
 
 // NewID returns a new event ID, "evt_" followed by a ULID.
 func NewID() string {
-	return "evt_" + ulid.MustNew(ulid.Now(), rand.Reader).String()
+	return id.New("evt")
 }
 
 // New builds an envelope with a fresh ID, version 1 and the given payload marshalled as data.

@@ -1,0 +1,248 @@
+package apikey
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/waqtor/waqtor/shared/apperr"
+	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/event"
+	"github.com/waqtor/waqtor/shared/id"
+)
+
+// Service creates, lists, changes, revokes and checks API keys.
+type Service struct {
+	Store    Store
+	Events   event.Publisher
+	Log      *slog.Logger
+	Now      func() time.Time
+	EventSrc string
+	// TouchEvery limits last-used writes per key (a busy key would otherwise write on every request).
+	TouchEvery time.Duration
+
+	mu      sync.Mutex
+	touched map[string]time.Time
+}
+
+// NewService returns a Service with defaults.
+func NewService(store Store, events event.Publisher, log *slog.Logger) *Service {
+	return &Service{Store: store, Events: events, Log: log, Now: time.Now, EventSrc: "waqtor.api",
+		TouchEvery: time.Minute, touched: map[string]time.Time{}}
+}
+
+// CreateInput describes a new key.
+type CreateInput struct {
+	Name      string       `json:"name"`
+	Scopes    []auth.Scope `json:"scopes"`
+	ExpiresAt *time.Time   `json:"expiresAt"`
+}
+
+// Created is a new key with its plaintext, which is shown this once.
+type Created struct {
+	Key
+	Plaintext string `json:"key"`
+}
+
+func (s *Service) validate(p auth.Principal, name string, scopes []auth.Scope, expires *time.Time) error {
+	var f apperr.Fields
+	switch n := utf8.RuneCountInString(strings.TrimSpace(name)); {
+	case n == 0:
+		f.Add("name", "is required")
+	case n > 100:
+		f.Add("name", "must be at most 100 characters")
+	}
+	if len(scopes) == 0 {
+		f.Add("scopes", "must list at least one scope")
+	}
+	for i, sc := range scopes {
+		if !sc.Valid() {
+			f.Add("scopes", "scope %d (%q) is unknown", i, string(sc))
+		}
+	}
+	if expires != nil && !expires.After(s.Now()) {
+		f.Add("expiresAt", "must be in the future")
+	}
+	if err := f.Err(); err != nil {
+		return err
+	}
+	if !p.CanGrant(scopes) {
+		return apperr.New(apperr.Forbidden, "a key cannot have scopes its creator lacks")
+	}
+	return nil
+}
+
+// Create makes a key for the caller's tenant. Needs keys:write; the key's scopes must be held by the caller.
+func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) (Created, error) {
+	return s.create(ctx, p, in, Generate())
+}
+
+// Import stores a key whose plaintext the operator chose (WAQTOR_BOOTSTRAP_API_KEY).
+func (s *Service) Import(ctx context.Context, p auth.Principal, in CreateInput, plaintext string) (Created, error) {
+	if !LooksLikeKey(plaintext) {
+		return Created{}, apperr.New(apperr.Validation, "an API key must start with wq_ and have 32 to 128 characters of [A-Za-z0-9_-]")
+	}
+	return s.create(ctx, p, in, plaintext)
+}
+
+func (s *Service) create(ctx context.Context, p auth.Principal, in CreateInput, plaintext string) (Created, error) {
+	if !p.Can(auth.ScopeKeysWrite) {
+		return Created{}, apperr.New(apperr.Forbidden, "creating API keys needs the keys:write scope")
+	}
+	scopes := slices.Compact(slices.Sorted(slices.Values(in.Scopes)))
+	if err := s.validate(p, in.Name, scopes, in.ExpiresAt); err != nil {
+		return Created{}, err
+	}
+	k := Key{ID: id.New("key"), TenantID: p.TenantID, Name: strings.TrimSpace(in.Name), Hint: plaintext[:12],
+		Hash: Hash(plaintext), Scopes: scopes, CreatedBy: p.UserID, Role: p.Role, CreatedAt: s.Now().UTC(),
+		ExpiresAt: utc(in.ExpiresAt)}
+	if err := s.Store.CreateKey(ctx, k); err != nil {
+		return Created{}, err
+	}
+	s.publish(ctx, event.APIKeyCreated, p, k)
+	return Created{Key: k, Plaintext: plaintext}, nil
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// List returns the tenant's keys (keys:read).
+func (s *Service) List(ctx context.Context, p auth.Principal) ([]Key, error) {
+	if !p.Can(auth.ScopeKeysRead) {
+		return nil, apperr.New(apperr.Forbidden, "listing API keys needs the keys:read scope")
+	}
+	return s.Store.ListKeys(ctx, p.TenantID)
+}
+
+// Get returns one key (keys:read).
+func (s *Service) Get(ctx context.Context, p auth.Principal, keyID string) (Key, error) {
+	if !p.Can(auth.ScopeKeysRead) {
+		return Key{}, apperr.New(apperr.Forbidden, "reading API keys needs the keys:read scope")
+	}
+	return s.Store.GetKey(ctx, p.TenantID, keyID)
+}
+
+// UpdateInput renames a key or changes its scopes; nil fields stay.
+type UpdateInput struct {
+	Name   *string       `json:"name"`
+	Scopes *[]auth.Scope `json:"scopes"`
+}
+
+// Update changes a key's name or scopes (keys:write). A revoked key cannot change.
+func (s *Service) Update(ctx context.Context, p auth.Principal, keyID string, in UpdateInput) (Key, error) {
+	cur, err := s.Store.GetKey(ctx, p.TenantID, keyID)
+	if err != nil {
+		return Key{}, err
+	}
+	if !p.Can(auth.ScopeKeysWrite) {
+		return Key{}, apperr.New(apperr.Forbidden, "changing API keys needs the keys:write scope")
+	}
+	name, scopes := cur.Name, cur.Scopes
+	if in.Name != nil {
+		name = *in.Name
+	}
+	if in.Scopes != nil {
+		scopes = slices.Compact(slices.Sorted(slices.Values(*in.Scopes)))
+	}
+	if err := s.validate(p, name, scopes, nil); err != nil {
+		return Key{}, err
+	}
+	return s.Store.UpdateKey(ctx, p.TenantID, keyID, func(k *Key) error {
+		if k.RevokedAt != nil {
+			return apperr.New(apperr.Conflict, "the key is revoked")
+		}
+		k.Name, k.Scopes = strings.TrimSpace(name), scopes
+		return nil
+	})
+}
+
+// Revoke disables a key for good (keys:write). Revoking a revoked key changes nothing.
+func (s *Service) Revoke(ctx context.Context, p auth.Principal, keyID string) (Key, error) {
+	if _, err := s.Store.GetKey(ctx, p.TenantID, keyID); err != nil {
+		return Key{}, err
+	}
+	if !p.Can(auth.ScopeKeysWrite) {
+		return Key{}, apperr.New(apperr.Forbidden, "revoking API keys needs the keys:write scope")
+	}
+	changed := false
+	k, err := s.Store.UpdateKey(ctx, p.TenantID, keyID, func(k *Key) error {
+		if k.RevokedAt == nil {
+			now := s.Now().UTC()
+			k.RevokedAt, changed = &now, true
+		}
+		return nil
+	})
+	if err != nil {
+		return Key{}, err
+	}
+	if changed {
+		s.publish(ctx, event.APIKeyRevoked, p, k)
+	}
+	return k, nil
+}
+
+// Authenticate turns a plaintext key into the principal it stands for, and records its use.
+func (s *Service) Authenticate(ctx context.Context, plaintext string) (auth.Principal, Key, error) {
+	if !LooksLikeKey(plaintext) {
+		return auth.Principal{}, Key{}, ErrInvalidKey
+	}
+	k, err := s.Store.FindKeyByHash(ctx, Hash(plaintext))
+	if apperr.Is(err, apperr.NotFound) {
+		return auth.Principal{}, Key{}, ErrInvalidKey
+	}
+	if err != nil {
+		return auth.Principal{}, Key{}, err
+	}
+	now := s.Now()
+	if !k.Active(now) {
+		return auth.Principal{}, Key{}, ErrInvalidKey
+	}
+	s.touch(ctx, k, now)
+	return auth.Principal{TenantID: k.TenantID, UserID: k.CreatedBy, KeyID: k.ID, Role: k.Role, Scopes: k.Scopes}, k, nil
+}
+
+func (s *Service) touch(ctx context.Context, k Key, now time.Time) {
+	s.mu.Lock()
+	last, ok := s.touched[k.ID]
+	due := !ok || now.Sub(last) >= s.TouchEvery
+	if due {
+		s.touched[k.ID] = now
+	}
+	s.mu.Unlock()
+	if !due {
+		return
+	}
+	if err := s.Store.TouchKey(ctx, k.TenantID, k.ID, now.UTC()); err != nil {
+		s.Log.WarnContext(ctx, "record API key use", "key", k, "err", err)
+	}
+}
+
+// KeyEvent is the data of apikey.* events: never the key or its hash.
+type KeyEvent struct {
+	KeyID   string       `json:"keyId"`
+	Name    string       `json:"name"`
+	Scopes  []auth.Scope `json:"scopes"`
+	ActorID string       `json:"actorId"`
+}
+
+func (s *Service) publish(ctx context.Context, typ string, p auth.Principal, k Key) {
+	if s.Events == nil {
+		return
+	}
+	e, err := event.New(s.EventSrc, typ, p.TenantID, s.Now(), KeyEvent{KeyID: k.ID, Name: k.Name, Scopes: k.Scopes, ActorID: p.UserID})
+	if err == nil {
+		err = event.PublishRetry(ctx, s.Events, e)
+	}
+	if err != nil {
+		s.Log.ErrorContext(ctx, "publish event", "type", typ, "key", k, "err", err)
+	}
+}

@@ -1,0 +1,319 @@
+package tenant
+
+import (
+	"context"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/waqtor/waqtor/shared/apperr"
+	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/event"
+	"github.com/waqtor/waqtor/shared/id"
+)
+
+// Service applies the rules for tenants and users.
+type Service struct {
+	Store       Store
+	Events      event.Publisher
+	Log         *slog.Logger
+	Now         func() time.Time
+	EventSrc    string // event source, "waqtor.api"
+	DefaultPlan string
+}
+
+// NewService returns a Service with defaults filled in.
+func NewService(store Store, events event.Publisher, log *slog.Logger) *Service {
+	return &Service{Store: store, Events: events, Log: log, Now: time.Now, EventSrc: "waqtor.api", DefaultPlan: "free"}
+}
+
+// SignupInput creates a tenant and its owner.
+type SignupInput struct {
+	TenantName string `json:"tenantName"`
+	Email      string `json:"email"`
+	Name       string `json:"name"`
+	Password   string `json:"password"`
+}
+
+// NormalizeEmail lowercases and trims an email and checks its form.
+func NormalizeEmail(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > 254 {
+		return s, false
+	}
+	return s, true
+}
+
+func checkName(f *apperr.Fields, field, v string, required bool) {
+	switch n := utf8.RuneCountInString(strings.TrimSpace(v)); {
+	case n == 0 && required:
+		f.Add(field, "is required")
+	case n > 100:
+		f.Add(field, "must be at most 100 characters")
+	}
+}
+
+// Signup creates a tenant with its first owner.
+func (s *Service) Signup(ctx context.Context, in SignupInput) (Tenant, User, error) {
+	var f apperr.Fields
+	checkName(&f, "tenantName", in.TenantName, true)
+	checkName(&f, "name", in.Name, false)
+	email, ok := NormalizeEmail(in.Email)
+	if !ok {
+		f.Add("email", "must be a valid email address")
+	}
+	if msg := auth.CheckPasswordPolicy(in.Password); msg != "" {
+		f.Add("password", "%s", msg)
+	}
+	if err := f.Err(); err != nil {
+		return Tenant{}, User{}, err
+	}
+	hash, err := auth.HashPassword(in.Password)
+	if err != nil {
+		return Tenant{}, User{}, err
+	}
+	now := s.Now().UTC()
+	t := Tenant{ID: id.New("ten"), Name: strings.TrimSpace(in.TenantName), Plan: s.DefaultPlan, CreatedAt: now}
+	u := User{ID: id.New("usr"), TenantID: t.ID, Email: email, Name: strings.TrimSpace(in.Name), Role: auth.Owner,
+		PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	if err := s.Store.CreateTenant(ctx, t, u); err != nil {
+		return Tenant{}, User{}, err
+	}
+	s.publish(ctx, event.UserCreated, t.ID, u.ID, userEvent(u, u.ID))
+	return t, u, nil
+}
+
+// Login checks email and password. Every failure is ErrInvalidCredentials and takes about as long.
+func (s *Service) Login(ctx context.Context, email, password string) (User, error) {
+	email, _ = NormalizeEmail(email)
+	u, err := s.Store.FindUserByEmail(ctx, email)
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return User{}, err
+	}
+	if err := auth.CheckPassword(u.PasswordHash, password); err != nil || u.Disabled {
+		return User{}, ErrInvalidCredentials
+	}
+	s.publish(ctx, event.UserLoggedIn, u.TenantID, u.ID, userEvent(u, u.ID))
+	return u, nil
+}
+
+// CreateUserInput adds a user to the caller's tenant.
+type CreateUserInput struct {
+	Email    string    `json:"email"`
+	Name     string    `json:"name"`
+	Role     auth.Role `json:"role"`
+	Password string    `json:"password"`
+}
+
+// CreateUser adds a user. Needs users:write; only an owner can create an owner.
+func (s *Service) CreateUser(ctx context.Context, p auth.Principal, in CreateUserInput) (User, error) {
+	if !p.Can(auth.ScopeUsersWrite) {
+		return User{}, apperr.New(apperr.Forbidden, "creating users needs the users:write scope")
+	}
+	var f apperr.Fields
+	email, ok := NormalizeEmail(in.Email)
+	if !ok {
+		f.Add("email", "must be a valid email address")
+	}
+	checkName(&f, "name", in.Name, false)
+	if !in.Role.Valid() {
+		f.Add("role", "must be one of owner, admin, member")
+	}
+	if msg := auth.CheckPasswordPolicy(in.Password); msg != "" {
+		f.Add("password", "%s", msg)
+	}
+	if err := f.Err(); err != nil {
+		return User{}, err
+	}
+	if in.Role == auth.Owner && p.Role != auth.Owner {
+		return User{}, apperr.New(apperr.Forbidden, "only an owner can create an owner")
+	}
+	hash, err := auth.HashPassword(in.Password)
+	if err != nil {
+		return User{}, err
+	}
+	now := s.Now().UTC()
+	u := User{ID: id.New("usr"), TenantID: p.TenantID, Email: email, Name: strings.TrimSpace(in.Name), Role: in.Role,
+		PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	if err := s.Store.CreateUser(ctx, u); err != nil {
+		return User{}, err
+	}
+	s.publish(ctx, event.UserCreated, p.TenantID, p.UserID, userEvent(u, p.UserID))
+	return u, nil
+}
+
+// UpdateUserInput changes a user; nil fields stay as they are.
+type UpdateUserInput struct {
+	Name     *string    `json:"name"`
+	Role     *auth.Role `json:"role"`
+	Password *string    `json:"password"`
+	Disabled *bool      `json:"disabled"`
+}
+
+// UpdateUser changes a user. Anyone may change their own name and password; everything else needs users:write,
+// and only an owner may touch an owner or grant the owner role. The tenant always keeps an enabled owner.
+func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID string, in UpdateUserInput) (User, error) {
+	self := p.UserID == userID && p.KeyID == ""
+	privileged := in.Role != nil || in.Disabled != nil
+	if !(self && !privileged) && !p.Can(auth.ScopeUsersWrite) {
+		if _, err := s.Store.GetUser(ctx, p.TenantID, userID); err != nil {
+			return User{}, err
+		}
+		return User{}, apperr.New(apperr.Forbidden, "changing other users, roles or disabling needs the users:write scope")
+	}
+	var f apperr.Fields
+	if in.Name != nil {
+		checkName(&f, "name", *in.Name, false)
+	}
+	if in.Role != nil && !in.Role.Valid() {
+		f.Add("role", "must be one of owner, admin, member")
+	}
+	var hash string
+	if in.Password != nil {
+		if msg := auth.CheckPasswordPolicy(*in.Password); msg != "" {
+			f.Add("password", "%s", msg)
+		}
+	}
+	if err := f.Err(); err != nil {
+		return User{}, err
+	}
+	if in.Password != nil {
+		var err error
+		if hash, err = auth.HashPassword(*in.Password); err != nil {
+			return User{}, err
+		}
+	}
+	demotesOwner := false
+	u, err := s.Store.UpdateUser(ctx, p.TenantID, userID, func(u *User) error {
+		if u.Role == auth.Owner && p.Role != auth.Owner && !self {
+			return apperr.New(apperr.Forbidden, "only an owner can change an owner")
+		}
+		if in.Role != nil && *in.Role == auth.Owner && p.Role != auth.Owner {
+			return apperr.New(apperr.Forbidden, "only an owner can grant the owner role")
+		}
+		wasOwner := u.Role == auth.Owner && !u.Disabled
+		if in.Name != nil {
+			u.Name = strings.TrimSpace(*in.Name)
+		}
+		if in.Role != nil {
+			u.Role = *in.Role
+		}
+		if in.Disabled != nil {
+			u.Disabled = *in.Disabled
+		}
+		if hash != "" {
+			u.PasswordHash = hash
+		}
+		demotesOwner = wasOwner && (u.Role != auth.Owner || u.Disabled)
+		u.UpdatedAt = s.Now().UTC()
+		return nil
+	})
+	if err != nil {
+		return User{}, err
+	}
+	if demotesOwner {
+		if err := s.ensureOwner(ctx, p.TenantID); err != nil {
+			// Undo: put the owner back.
+			if _, uerr := s.Store.UpdateUser(ctx, p.TenantID, userID, func(u *User) error {
+				u.Role, u.Disabled = auth.Owner, false
+				return nil
+			}); uerr != nil {
+				return User{}, uerr
+			}
+			return User{}, err
+		}
+	}
+	s.publish(ctx, event.UserUpdated, p.TenantID, p.UserID, userEvent(u, p.UserID))
+	return u, nil
+}
+
+func (s *Service) ensureOwner(ctx context.Context, tenantID string) error {
+	users, err := s.Store.ListUsers(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if u.Role == auth.Owner && !u.Disabled {
+			return nil
+		}
+	}
+	return ErrLastOwner
+}
+
+// DeleteUser removes a user. Needs users:write; only an owner can delete an owner; the last owner stays.
+func (s *Service) DeleteUser(ctx context.Context, p auth.Principal, userID string) error {
+	u, err := s.Store.GetUser(ctx, p.TenantID, userID)
+	if err != nil {
+		return err
+	}
+	if !p.Can(auth.ScopeUsersWrite) {
+		return apperr.New(apperr.Forbidden, "deleting users needs the users:write scope")
+	}
+	if u.Role == auth.Owner {
+		if p.Role != auth.Owner {
+			return apperr.New(apperr.Forbidden, "only an owner can delete an owner")
+		}
+		users, err := s.Store.ListUsers(ctx, p.TenantID)
+		if err != nil {
+			return err
+		}
+		owners := 0
+		for _, o := range users {
+			if o.Role == auth.Owner && !o.Disabled && o.ID != u.ID {
+				owners++
+			}
+		}
+		if owners == 0 {
+			return ErrLastOwner
+		}
+	}
+	if err := s.Store.DeleteUser(ctx, p.TenantID, userID); err != nil {
+		return err
+	}
+	s.publish(ctx, event.UserDeleted, p.TenantID, p.UserID, userEvent(u, p.UserID))
+	return nil
+}
+
+// GetUser returns one user of the caller's tenant (users:read).
+func (s *Service) GetUser(ctx context.Context, p auth.Principal, userID string) (User, error) {
+	if !p.Can(auth.ScopeUsersRead) && p.UserID != userID {
+		return User{}, apperr.New(apperr.Forbidden, "reading users needs the users:read scope")
+	}
+	return s.Store.GetUser(ctx, p.TenantID, userID)
+}
+
+// ListUsers returns the caller's tenant's users (users:read).
+func (s *Service) ListUsers(ctx context.Context, p auth.Principal) ([]User, error) {
+	if !p.Can(auth.ScopeUsersRead) {
+		return nil, apperr.New(apperr.Forbidden, "listing users needs the users:read scope")
+	}
+	return s.Store.ListUsers(ctx, p.TenantID)
+}
+
+// UserEvent is the data of user.* events: no email, no password hash.
+type UserEvent struct {
+	UserID   string    `json:"userId"`
+	Role     auth.Role `json:"role"`
+	Disabled bool      `json:"disabled"`
+	ActorID  string    `json:"actorId"`
+}
+
+func userEvent(u User, actor string) UserEvent {
+	return UserEvent{UserID: u.ID, Role: u.Role, Disabled: u.Disabled, ActorID: actor}
+}
+
+func (s *Service) publish(ctx context.Context, typ, tenantID, actor string, data any) {
+	if s.Events == nil {
+		return
+	}
+	e, err := event.New(s.EventSrc, typ, tenantID, s.Now(), data)
+	if err == nil {
+		err = event.PublishRetry(ctx, s.Events, e)
+	}
+	if err != nil {
+		s.Log.ErrorContext(ctx, "publish event", "type", typ, "tenant", tenantID, "actor", actor, "err", err)
+	}
+}
