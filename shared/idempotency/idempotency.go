@@ -14,6 +14,10 @@ import (
 // TTL is how long a key is remembered.
 const TTL = 24 * time.Hour
 
+// LockTimeout is how long an unfinished first request holds its key; after it, a retry runs again (the first one
+// is presumed dead).
+const LockTimeout = time.Minute
+
 // MaxKeyLength bounds the header value.
 const MaxKeyLength = 255
 

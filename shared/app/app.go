@@ -1,0 +1,64 @@
+// Package app assembles the domain services and the API from a runtime's adapters. Both runtimes call it, so
+// standalone and AWS serve the same API with the same rules and differ only in the stores and publisher given.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/waqtor/waqtor/shared/activity"
+	"github.com/waqtor/waqtor/shared/apikey"
+	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/event"
+	"github.com/waqtor/waqtor/shared/httpapi"
+	"github.com/waqtor/waqtor/shared/idempotency"
+	"github.com/waqtor/waqtor/shared/tenant"
+)
+
+// Version is the WaQtor version, set at build time with -ldflags "-X github.com/waqtor/waqtor/shared/app.Version=…".
+var Version = "dev"
+
+// Stores are one runtime's store adapters.
+type Stores struct {
+	Tenants     tenant.Store
+	Keys        apikey.Store
+	Idempotency idempotency.Store
+	Activity    activity.Store
+}
+
+// Services are the domain services over a runtime's adapters.
+type Services struct {
+	Tenants *tenant.Service
+	Keys    *apikey.Service
+	Tokens  *auth.Tokens
+}
+
+// NewServices builds the domain services.
+func NewServices(st Stores, events event.Publisher, tokenSecret []byte, cfg config.Config, log *slog.Logger) (Services, error) {
+	tokens, err := auth.NewTokens(tokenSecret, cfg.TokenTTL, time.Now)
+	if err != nil {
+		return Services{}, err
+	}
+	return Services{
+		Tenants: tenant.NewService(st.Tenants, events, log),
+		Keys:    apikey.NewService(st.Keys, events, log),
+		Tokens:  tokens,
+	}, nil
+}
+
+// NewAPI builds the REST API handler.
+func NewAPI(st Stores, svc Services, cfg config.Config, log *slog.Logger, reg *prometheus.Registry,
+	ready func(context.Context) error) *httpapi.Server {
+	return httpapi.New(httpapi.Deps{
+		Tenants: svc.Tenants, Keys: svc.Keys, Tokens: svc.Tokens, Idempotency: st.Idempotency, Activity: st.Activity,
+		Ready: ready, Registry: reg, Log: log,
+	}, httpapi.Config{
+		MaxBodyBytes: cfg.MaxBodyBytes, RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
+		CORSOrigins: cfg.DashboardOrigins, SignupOpen: cfg.SignupOpen, TrustProxy: cfg.TrustProxy,
+		MetricsToken: cfg.MetricsToken, Version: Version,
+	})
+}

@@ -1,0 +1,190 @@
+// Package config reads WaQtor's configuration from the environment once, validates it, and reports every problem
+// at once. docs/configuration.md documents each variable; TestConfigDocumented keeps the two in step.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration of a WaQtor process.
+type Config struct {
+	// Addr is where the standalone HTTP server listens (WAQTOR_ADDR, default ":8080").
+	Addr string
+	// DataDir holds the standalone database and generated secrets (WAQTOR_DATA_DIR, default "./data").
+	DataDir string
+
+	BootstrapAPIKey   string // WAQTOR_BOOTSTRAP_API_KEY
+	BootstrapEmail    string // WAQTOR_BOOTSTRAP_EMAIL
+	BootstrapPassword string // WAQTOR_BOOTSTRAP_PASSWORD
+	BootstrapTenant   string // WAQTOR_BOOTSTRAP_TENANT
+
+	// TokenSecret signs dashboard tokens (WAQTOR_TOKEN_SECRET; standalone generates and keeps one in DataDir).
+	TokenSecret string
+	// TokenSecretARN names the Secrets Manager secret holding it on AWS (WAQTOR_TOKEN_SECRET_ARN).
+	TokenSecretARN string
+	TokenTTL       time.Duration // WAQTOR_TOKEN_TTL, default 1h
+
+	DashboardOrigins []string // WAQTOR_DASHBOARD_ORIGIN, comma-separated
+	SignupOpen       bool     // WAQTOR_SIGNUP=open|closed, default closed
+	RatePerSecond    float64  // WAQTOR_RATE_LIMIT, default 20
+	RateBurst        int      // WAQTOR_RATE_BURST, default 40
+	MaxBodyBytes     int64    // WAQTOR_MAX_BODY_BYTES, default 1 MiB
+	TrustProxy       bool     // WAQTOR_TRUST_PROXY
+	MetricsToken     string   // WAQTOR_METRICS_TOKEN
+
+	LogFormat       string        // WAQTOR_LOG_FORMAT: json|text (default: text on a terminal, else json)
+	LogLevel        string        // WAQTOR_LOG_LEVEL: debug|info|warn|error
+	ShutdownTimeout time.Duration // WAQTOR_SHUTDOWN_TIMEOUT, default 20s
+
+	// AWS runtime: set WAQTOR_TABLE to run on AWS services instead of SQLite.
+	Table       string // WAQTOR_TABLE
+	EventBus    string // WAQTOR_EVENT_BUS
+	QueuePrefix string // WAQTOR_QUEUE_PREFIX, default "waqtor-"
+}
+
+// AWS reports whether the process runs on AWS services.
+func (c Config) AWS() bool { return c.Table != "" }
+
+// Vars lists every variable Load reads, for the docs test.
+var Vars = []string{"WAQTOR_ADDR", "WAQTOR_DATA_DIR", "WAQTOR_BOOTSTRAP_API_KEY", "WAQTOR_BOOTSTRAP_EMAIL",
+	"WAQTOR_BOOTSTRAP_PASSWORD", "WAQTOR_BOOTSTRAP_TENANT", "WAQTOR_TOKEN_SECRET", "WAQTOR_TOKEN_SECRET_ARN",
+	"WAQTOR_TOKEN_TTL", "WAQTOR_DASHBOARD_ORIGIN", "WAQTOR_SIGNUP", "WAQTOR_RATE_LIMIT", "WAQTOR_RATE_BURST",
+	"WAQTOR_MAX_BODY_BYTES", "WAQTOR_TRUST_PROXY", "WAQTOR_METRICS_TOKEN", "WAQTOR_LOG_FORMAT", "WAQTOR_LOG_LEVEL",
+	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX"}
+
+// secretVars may instead be read from a file named by NAME_FILE.
+var secretVars = map[string]bool{"WAQTOR_BOOTSTRAP_API_KEY": true, "WAQTOR_BOOTSTRAP_PASSWORD": true,
+	"WAQTOR_TOKEN_SECRET": true, "WAQTOR_METRICS_TOKEN": true}
+
+type reader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (r *reader) str(name, def string) string {
+	v := strings.TrimSpace(r.getenv(name))
+	if secretVars[name] {
+		if file := r.getenv(name + "_FILE"); file != "" {
+			if v != "" {
+				r.errs = append(r.errs, fmt.Errorf("%s and %s_FILE are both set; set one", name, name))
+			}
+			b, err := os.ReadFile(file)
+			if err != nil {
+				r.errs = append(r.errs, fmt.Errorf("%s_FILE: %w", name, err))
+			}
+			v = strings.TrimSpace(string(b))
+		}
+	}
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a positive duration like 30s or 1h", name, v))
+		return def
+	}
+	return d
+}
+
+func (r *reader) number(name string, def float64) float64 {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f <= 0 {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a positive number", name, v))
+		return def
+	}
+	return f
+}
+
+func (r *reader) boolean(name string) bool {
+	switch v := strings.ToLower(r.str(name, "")); v {
+	case "", "0", "false", "no", "off":
+		return false
+	case "1", "true", "yes", "on":
+		return true
+	default:
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want true or false", name, v))
+		return false
+	}
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(r.str(name, def))
+	for _, a := range allowed {
+		if v == a {
+			return v
+		}
+	}
+	r.errs = append(r.errs, fmt.Errorf("%s=%q: want one of %s", name, v, strings.Join(allowed, ", ")))
+	return def
+}
+
+// Load reads the configuration through getenv (os.Getenv in mains, a map in tests).
+func Load(getenv func(string) string) (Config, error) {
+	r := &reader{getenv: getenv}
+	c := Config{
+		Addr:              r.str("WAQTOR_ADDR", ":8080"),
+		DataDir:           r.str("WAQTOR_DATA_DIR", "./data"),
+		BootstrapAPIKey:   r.str("WAQTOR_BOOTSTRAP_API_KEY", ""),
+		BootstrapEmail:    r.str("WAQTOR_BOOTSTRAP_EMAIL", ""),
+		BootstrapPassword: r.str("WAQTOR_BOOTSTRAP_PASSWORD", ""),
+		BootstrapTenant:   r.str("WAQTOR_BOOTSTRAP_TENANT", ""),
+		TokenSecret:       r.str("WAQTOR_TOKEN_SECRET", ""),
+		TokenSecretARN:    r.str("WAQTOR_TOKEN_SECRET_ARN", ""),
+		TokenTTL:          r.duration("WAQTOR_TOKEN_TTL", time.Hour),
+		SignupOpen:        r.oneOf("WAQTOR_SIGNUP", "closed", "open", "closed") == "open",
+		RatePerSecond:     r.number("WAQTOR_RATE_LIMIT", 20),
+		RateBurst:         int(r.number("WAQTOR_RATE_BURST", 40)),
+		MaxBodyBytes:      int64(r.number("WAQTOR_MAX_BODY_BYTES", 1<<20)),
+		TrustProxy:        r.boolean("WAQTOR_TRUST_PROXY"),
+		MetricsToken:      r.str("WAQTOR_METRICS_TOKEN", ""),
+		LogFormat:         r.oneOf("WAQTOR_LOG_FORMAT", "auto", "auto", "json", "text"),
+		LogLevel:          r.oneOf("WAQTOR_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
+		ShutdownTimeout:   r.duration("WAQTOR_SHUTDOWN_TIMEOUT", 20*time.Second),
+		Table:             r.str("WAQTOR_TABLE", ""),
+		EventBus:          r.str("WAQTOR_EVENT_BUS", ""),
+		QueuePrefix:       r.str("WAQTOR_QUEUE_PREFIX", "waqtor-"),
+	}
+	if c.LogFormat == "auto" {
+		c.LogFormat = ""
+	}
+	for _, o := range strings.Split(r.str("WAQTOR_DASHBOARD_ORIGIN", ""), ",") {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			if !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
+				r.errs = append(r.errs, fmt.Errorf("WAQTOR_DASHBOARD_ORIGIN: %q must start with http:// or https://", o))
+			}
+			c.DashboardOrigins = append(c.DashboardOrigins, o)
+		}
+	}
+	if c.TokenSecret != "" && len(c.TokenSecret) < 32 {
+		r.errs = append(r.errs, errors.New("WAQTOR_TOKEN_SECRET must be at least 32 characters"))
+	}
+	if c.AWS() {
+		if c.EventBus == "" {
+			r.errs = append(r.errs, errors.New("WAQTOR_EVENT_BUS is required with WAQTOR_TABLE (AWS runtime)"))
+		}
+		if c.TokenSecret == "" && c.TokenSecretARN == "" {
+			r.errs = append(r.errs, errors.New("WAQTOR_TOKEN_SECRET_ARN (or WAQTOR_TOKEN_SECRET) is required on AWS"))
+		}
+	}
+	if err := errors.Join(r.errs...); err != nil {
+		return Config{}, fmt.Errorf("configuration:\n%w", err)
+	}
+	return c, nil
+}

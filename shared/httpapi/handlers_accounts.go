@@ -1,0 +1,156 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/waqtor/waqtor/shared/activity"
+	"github.com/waqtor/waqtor/shared/apikey"
+	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/tenant"
+)
+
+// list is the envelope of every list response.
+type list[T any] struct {
+	Data []T `json:"data"`
+	// NextBefore, when set, fetches the next (older) page.
+	NextBefore string `json:"nextBefore,omitempty"`
+}
+
+func principalOf(r *http.Request) auth.Principal {
+	p, _ := auth.FromContext(r.Context())
+	return p
+}
+
+func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request) error {
+	keys, err := s.Keys.List(r.Context(), principalOf(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, list[apikey.Key]{Data: keys})
+	return nil
+}
+
+func (s *Server) handleCreateKey(w http.ResponseWriter, r *http.Request) error {
+	var in apikey.CreateInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	k, err := s.Keys.Create(r.Context(), principalOf(r), in)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusCreated, k)
+	return nil
+}
+
+func (s *Server) handleGetKey(w http.ResponseWriter, r *http.Request) error {
+	k, err := s.Keys.Get(r.Context(), principalOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, k)
+	return nil
+}
+
+func (s *Server) handleUpdateKey(w http.ResponseWriter, r *http.Request) error {
+	var in apikey.UpdateInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	k, err := s.Keys.Update(r.Context(), principalOf(r), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, k)
+	return nil
+}
+
+func (s *Server) handleRevokeKey(w http.ResponseWriter, r *http.Request) error {
+	k, err := s.Keys.Revoke(r.Context(), principalOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, k)
+	return nil
+}
+
+func (s *Server) handleListUsers(w http.ResponseWriter, r *http.Request) error {
+	users, err := s.Tenants.ListUsers(r.Context(), principalOf(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, list[tenant.User]{Data: users})
+	return nil
+}
+
+func (s *Server) handleCreateUser(w http.ResponseWriter, r *http.Request) error {
+	var in tenant.CreateUserInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	u, err := s.Tenants.CreateUser(r.Context(), principalOf(r), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, u)
+	return nil
+}
+
+func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.Tenants.GetUser(r.Context(), principalOf(r), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) error {
+	var in tenant.UpdateUserInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	u, err := s.Tenants.UpdateUser(r.Context(), principalOf(r), r.PathValue("id"), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (s *Server) handleDeleteUser(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Tenants.DeleteUser(r.Context(), principalOf(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) handleListActivity(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	limit := 50
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fieldErr("limit", "must be a whole number")
+		}
+		limit = n
+	}
+	if err := activity.CheckLimit(limit); err != nil {
+		return err
+	}
+	before := q.Get("before")
+	p := principalOf(r)
+	entries, err := s.Activity.List(r.Context(), p.TenantID, before, limit)
+	if err != nil {
+		return err
+	}
+	resp := list[activity.Entry]{Data: entries}
+	if len(entries) == limit {
+		resp.NextBefore = entries[len(entries)-1].ID
+	}
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}

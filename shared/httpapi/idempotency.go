@@ -1,0 +1,91 @@
+package httpapi
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/waqtor/waqtor/shared/apperr"
+	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/idempotency"
+)
+
+// recorder buffers a response so it can be stored before it is sent.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+
+// idempotent serves a POST carrying an Idempotency-Key: the first request runs and its response is kept for a day;
+// a retry with the same method, path and body gets that response again (Idempotent-Replayed: true); the same key
+// with another request is 409. Server errors and 429s are not kept, so a retry runs again.
+func (s *Server) idempotent(w http.ResponseWriter, r *http.Request, p auth.Principal, h handlerFunc) error {
+	key := r.Header.Get("Idempotency-Key")
+	if len(key) > idempotency.MaxKeyLength {
+		return apperr.New(apperr.Validation, "Idempotency-Key must be at most %d characters", idempotency.MaxKeyLength)
+	}
+	now := s.Now().UTC()
+	hash := idempotency.RequestHash(r.Method, r.URL.Path, r.URL.RawQuery, state(r).body)
+	begin := func() (idempotency.Record, bool, error) {
+		return s.Idempotency.Begin(r.Context(), idempotency.Record{TenantID: p.TenantID, Key: key,
+			RequestHash: hash, CreatedAt: now, ExpiresAt: now.Add(idempotency.TTL)})
+	}
+	rec, created, err := begin()
+	if err == nil && !created && !rec.Done && now.Sub(rec.CreatedAt) > idempotency.LockTimeout {
+		// The first request died mid-way (crash, timeout): let this one run.
+		if err = s.Idempotency.Release(r.Context(), p.TenantID, key); err == nil {
+			rec, created, err = begin()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if !created {
+		switch {
+		case rec.RequestHash != hash:
+			return idempotency.ErrKeyReused
+		case !rec.Done:
+			return idempotency.ErrInProgress
+		}
+		w.Header().Set("Idempotent-Replayed", "true")
+		if rec.ContentType != "" {
+			w.Header().Set("Content-Type", rec.ContentType)
+		}
+		w.WriteHeader(rec.Status)
+		w.Write(rec.Body)
+		return nil
+	}
+	rw := &recorder{header: w.Header()}
+	err = h(rw, r)
+	if err != nil {
+		rw.header.Del("Content-Type")
+		s.writeError(rw, r, err)
+	}
+	if rw.status == 0 {
+		rw.status = http.StatusOK
+	}
+	if rw.status >= 500 || rw.status == http.StatusTooManyRequests {
+		if rerr := s.Idempotency.Release(r.Context(), p.TenantID, key); rerr != nil {
+			s.log.ErrorContext(r.Context(), "release idempotency key", "err", rerr)
+		}
+	} else if cerr := s.Idempotency.Complete(r.Context(), p.TenantID, key, rw.status, rw.header.Get("Content-Type"), rw.body.Bytes()); cerr != nil {
+		s.log.ErrorContext(r.Context(), "store idempotent response", "err", cerr)
+		s.Idempotency.Release(r.Context(), p.TenantID, key)
+	}
+	w.WriteHeader(rw.status)
+	w.Write(rw.body.Bytes())
+	return nil
+}

@@ -1,0 +1,160 @@
+// Package standalone runs all of WaQtor in one process on one machine: SQLite for state and queues, the
+// in-process event router with the deployed routing table, every route consumer, and the HTTP API.
+package standalone
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/waqtor/waqtor/shared/activity"
+	"github.com/waqtor/waqtor/shared/app"
+	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/router"
+	"github.com/waqtor/waqtor/shared/routing"
+	"github.com/waqtor/waqtor/shared/setup"
+	"github.com/waqtor/waqtor/shared/sqlite"
+)
+
+// Run starts standalone WaQtor and blocks until ctx is cancelled, then drains: the HTTP server finishes in-flight
+// requests, the router finishes running handlers and returns unstarted messages, and the database closes.
+// The first-start banner (owner login and API key, shown once) goes to stdout; logs go to log.
+func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Logger) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "waqtor.db"))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	q, err := sqlite.NewQueue(db, queue.Catalog)
+	if err != nil {
+		return err
+	}
+	rt, err := router.New(q, routing.Table, router.Options{Log: log})
+	if err != nil {
+		return err
+	}
+	stores := app.Stores{Tenants: sqlite.NewTenantStore(db), Keys: sqlite.NewKeyStore(db),
+		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db)}
+	rt.Handle("audit", activity.Handler(stores.Activity))
+
+	secret, err := tokenSecret(cfg)
+	if err != nil {
+		return err
+	}
+	svc, err := app.NewServices(stores, rt, secret, cfg, log)
+	if err != nil {
+		return err
+	}
+	first, err := setup.FirstStart(ctx, svc.Tenants, svc.Keys, setup.Input{TenantName: cfg.BootstrapTenant,
+		Email: cfg.BootstrapEmail, Password: cfg.BootstrapPassword, APIKey: cfg.BootstrapAPIKey})
+	if err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var draining atomic.Bool
+	ready := func(ctx context.Context) error {
+		if draining.Load() {
+			return errors.New("shutting down")
+		}
+		return db.R.PingContext(ctx)
+	}
+	api := app.NewAPI(stores, svc, cfg, log, reg, ready)
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	printBanner(stdout, ln.Addr().String(), first, cfg)
+	log.InfoContext(ctx, "waqtor standalone started", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "version", app.Version)
+
+	runCtx, stopWorkers := context.WithCancel(context.Background())
+	defer stopWorkers()
+	g, gctx := errgroup.WithContext(runCtx)
+	g.Go(func() error { return rt.Run(gctx) })
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+		return nil
+	})
+
+	select {
+	case <-ctx.Done():
+	case <-gctx.Done():
+	}
+	draining.Store(true)
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	shutErr := srv.Shutdown(shutCtx)
+	stopWorkers()
+	err = g.Wait()
+	if err := errors.Join(err, shutErr); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// tokenSecret is WAQTOR_TOKEN_SECRET, or a secret generated once and kept in the data dir.
+func tokenSecret(cfg config.Config) ([]byte, error) {
+	if cfg.TokenSecret != "" {
+		return []byte(cfg.TokenSecret), nil
+	}
+	path := filepath.Join(cfg.DataDir, "token-secret")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	raw := make([]byte, 48)
+	rand.Read(raw)
+	s := base64.RawURLEncoding.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("write token secret: %w", err)
+	}
+	return []byte(s), nil
+}
+
+func printBanner(w io.Writer, addr string, first setup.Result, cfg config.Config) {
+	host, port, _ := net.SplitHostPort(addr)
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	fmt.Fprintf(w, "WaQtor is running on http://%s\n", net.JoinHostPort(host, port))
+	if !first.Created {
+		return
+	}
+	password := first.Password
+	if !first.Generated {
+		password = "(as set in WAQTOR_BOOTSTRAP_PASSWORD)"
+	}
+	key := first.APIKey
+	if cfg.BootstrapAPIKey != "" {
+		key = "(as set in WAQTOR_BOOTSTRAP_API_KEY)"
+	}
+	fmt.Fprintf(w, "\nFirst start: created the owner login and an API key. They are shown this once; keep them safe.\n")
+	fmt.Fprintf(w, "  Owner email:    %s\n  Owner password: %s\n  API key:        %s\n\n", first.Email, password, key)
+}
