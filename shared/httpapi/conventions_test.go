@@ -17,7 +17,7 @@ import (
 
 func TestOpenAPIMatchesRoutes(t *testing.T) {
 	var spec struct {
-		OpenAPI string                               `yaml:"openapi"`
+		OpenAPI string                    `yaml:"openapi"`
 		Paths   map[string]map[string]any `yaml:"paths"`
 	}
 	if err := yaml.Unmarshal(docs.OpenAPI, &spec); err != nil {
