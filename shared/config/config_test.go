@@ -1,0 +1,66 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/config"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaultsStartStandalone(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.AWS() || c.TokenTTL != time.Hour || c.SignupOpen ||
+		c.RatePerSecond != 20 || c.RateBurst != 40 || c.MaxBodyBytes != 1<<20 || c.ShutdownTimeout != 20*time.Second {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestEveryProblemReportedAtOnce(t *testing.T) {
+	_, err := config.Load(env(map[string]string{
+		"WAQTOR_TOKEN_TTL": "soon", "WAQTOR_SIGNUP": "maybe", "WAQTOR_RATE_LIMIT": "-1",
+		"WAQTOR_TRUST_PROXY": "perhaps", "WAQTOR_DASHBOARD_ORIGIN": "dash.example", "WAQTOR_TOKEN_SECRET": "short",
+		"WAQTOR_TABLE": "t",
+	}))
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	for _, name := range []string{"WAQTOR_TOKEN_TTL", "WAQTOR_SIGNUP", "WAQTOR_RATE_LIMIT", "WAQTOR_TRUST_PROXY",
+		"WAQTOR_DASHBOARD_ORIGIN", "WAQTOR_TOKEN_SECRET", "WAQTOR_EVENT_BUS"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+}
+
+func TestSecretsFromFiles(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "key")
+	os.WriteFile(file, []byte("wq_live_from_a_file_0123456789abcdefghij\n"), 0o600)
+	c, err := config.Load(env(map[string]string{"WAQTOR_BOOTSTRAP_API_KEY_FILE": file}))
+	if err != nil || c.BootstrapAPIKey != "wq_live_from_a_file_0123456789abcdefghij" {
+		t.Fatalf("key from file = %q, %v", c.BootstrapAPIKey, err)
+	}
+	_, err = config.Load(env(map[string]string{"WAQTOR_BOOTSTRAP_API_KEY_FILE": file, "WAQTOR_BOOTSTRAP_API_KEY": "x"}))
+	if err == nil || !strings.Contains(err.Error(), "both set") {
+		t.Fatalf("both set: %v", err)
+	}
+}
+
+func TestConfigDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/configuration.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range config.Vars {
+		if !strings.Contains(string(doc), "`"+v+"`") {
+			t.Errorf("docs/configuration.md does not document %s", v)
+		}
+	}
+}
