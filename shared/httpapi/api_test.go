@@ -83,7 +83,7 @@ func (r *recorded) types() []string {
 	return out
 }
 
-func newEnv(t *testing.T, cfg httpapi.Config) *env {
+func newEnv(t testing.TB, cfg httpapi.Config) *env {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "api.db"))
 	if err != nil {
@@ -91,7 +91,8 @@ func newEnv(t *testing.T, cfg httpapi.Config) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	clk := &clock{t: time.Now()}
-	log := logging.Discard()
+	// A real JSON logger (to nowhere), so benchmarks pay what production pays per log line.
+	log := logging.New(io.Discard, "json", "info")
 	rec := &recorded{store: sqlite.NewActivityStore(db)}
 	tenants := tenant.NewService(sqlite.NewTenantStore(db), rec, log)
 	keys := apikey.NewService(sqlite.NewKeyStore(db), rec, log)

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -27,6 +28,8 @@ type DB struct {
 	W   *sql.DB
 	R   *sql.DB
 	Now func() time.Time
+
+	stmts sync.Map // query text -> *sql.Stmt on R
 }
 
 // Open opens (creating if needed) the database file at path and applies every pending migration.
@@ -39,6 +42,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
 	if err != nil {
@@ -46,6 +50,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open %s read-only: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	r.SetConnMaxIdleTime(0)
 	db := &DB{W: w, R: r, Now: time.Now}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
@@ -54,8 +60,26 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return db, nil
 }
 
+// readRow runs a one-row read on the reader pool through a statement prepared once per query text (parsing SQL is
+// a large share of a point read's cost).
+func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, ok := db.stmts.Load(query); ok {
+		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+	}
+	st, err := db.R.PrepareContext(ctx, query)
+	if err != nil {
+		return db.R.QueryRowContext(ctx, query, args...)
+	}
+	if prev, loaded := db.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		st = prev.(*sql.Stmt)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	return errors.Join(db.R.Close(), db.W.Close())
 }
 

@@ -77,11 +77,11 @@ func (s *KeyStore) CreateKey(ctx context.Context, k apikey.Key) error {
 }
 
 func (s *KeyStore) GetKey(ctx context.Context, tenantID, keyID string) (apikey.Key, error) {
-	return oneKey(s.db.R.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE tenant_id = ? AND id = ?`, tenantID, keyID))
+	return oneKey(s.db.readRow(ctx, `SELECT `+keyCols+` FROM api_keys WHERE tenant_id = ? AND id = ?`, tenantID, keyID))
 }
 
 func (s *KeyStore) FindKeyByHash(ctx context.Context, hash string) (apikey.Key, error) {
-	return oneKey(s.db.R.QueryRowContext(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ?`, hash))
+	return oneKey(s.db.readRow(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ?`, hash))
 }
 
 func (s *KeyStore) ListKeys(ctx context.Context, tenantID string) ([]apikey.Key, error) {

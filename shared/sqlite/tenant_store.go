@@ -49,7 +49,7 @@ func insertUser(ctx context.Context, tx *sql.Tx, u tenant.User) error {
 func (s *TenantStore) GetTenant(ctx context.Context, tenantID string) (tenant.Tenant, error) {
 	var t tenant.Tenant
 	var created string
-	err := s.db.R.QueryRowContext(ctx, `SELECT id, name, plan, created_at FROM tenants WHERE id = ?`, tenantID).
+	err := s.db.readRow(ctx, `SELECT id, name, plan, created_at FROM tenants WHERE id = ?`, tenantID).
 		Scan(&t.ID, &t.Name, &t.Plan, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return tenant.Tenant{}, tenant.ErrTenantNotFound
@@ -63,7 +63,7 @@ func (s *TenantStore) GetTenant(ctx context.Context, tenantID string) (tenant.Te
 
 func (s *TenantStore) CountTenants(ctx context.Context) (int, error) {
 	var n int
-	if err := s.db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM tenants`).Scan(&n); err != nil {
+	if err := s.db.readRow(ctx, `SELECT COUNT(*) FROM tenants`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count tenants: %w", err)
 	}
 	return n, nil
@@ -97,7 +97,7 @@ func scanUser(r rowScanner) (tenant.User, error) {
 }
 
 func (s *TenantStore) GetUser(ctx context.Context, tenantID, userID string) (tenant.User, error) {
-	return oneUser(s.db.R.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE tenant_id = ? AND id = ?`, tenantID, userID))
+	return oneUser(s.db.readRow(ctx, `SELECT `+userCols+` FROM users WHERE tenant_id = ? AND id = ?`, tenantID, userID))
 }
 
 func oneUser(row *sql.Row) (tenant.User, error) {
@@ -112,7 +112,7 @@ func oneUser(row *sql.Row) (tenant.User, error) {
 }
 
 func (s *TenantStore) FindUserByEmail(ctx context.Context, email string) (tenant.User, error) {
-	return oneUser(s.db.R.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, email))
+	return oneUser(s.db.readRow(ctx, `SELECT `+userCols+` FROM users WHERE email = ?`, email))
 }
 
 func (s *TenantStore) ListUsers(ctx context.Context, tenantID string) ([]tenant.User, error) {
