@@ -98,10 +98,9 @@ func synth(t *testing.T, props stack.Props) assertions.Template {
 }
 
 var (
-	defaultOnce     sync.Once
-	defaultTmpl     assertions.Template
-	defaultAssets   []string
-	defaultAssetsMu sync.Mutex
+	defaultOnce   sync.Once
+	defaultTmpl   assertions.Template
+	defaultAssets []string // the names LambdaAsset was asked for
 )
 
 // defaultTemplate is the stack with default props except the function assets, synthesized once.
@@ -109,8 +108,6 @@ func defaultTemplate(t *testing.T) assertions.Template {
 	t.Helper()
 	defaultOnce.Do(func() {
 		defaultTmpl = synth(t, stack.Props{LambdaAsset: func(name string) string {
-			defaultAssetsMu.Lock()
-			defer defaultAssetsMu.Unlock()
 			defaultAssets = append(defaultAssets, name)
 			return fixtureAsset(name)
 		}})
@@ -181,9 +178,17 @@ func only(t *testing.T, tmpl assertions.Template, typ, key string, value any) (s
 
 func ref(id string) any           { return map[string]any{"Ref": id} }
 func getAtt(id, attr string) any  { return map[string]any{"Fn::GetAtt": []any{id, attr}} }
-func jsonValue(s string) (v any)  { _ = json.Unmarshal([]byte(s), &v); return v }
 func prefixed(name string) string { return stack.DefaultPrefix + name }
 func seconds(d time.Duration) any { return d.Seconds() }
+func jsonValue(t *testing.T, s string) any {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(s), &v); err != nil {
+		t.Fatalf("pattern %s: %v", s, err)
+	}
+	return v
+}
+
 func list(v any) []any {
 	l, ok := v.([]any)
 	if !ok && v != nil {
@@ -354,7 +359,7 @@ func checkRules(t *testing.T, tmpl assertions.Template, prefix string, routes []
 			if !ok {
 				t.Fatalf("no rule named %q", name)
 			}
-			if got, want := p["EventPattern"], jsonValue(route.PatternJSON()); !reflect.DeepEqual(got, want) {
+			if got, want := p["EventPattern"], jsonValue(t, route.PatternJSON()); !reflect.DeepEqual(got, want) {
 				t.Error(diff("EventPattern", got, want))
 			}
 			if got, want := p["EventBusName"], ref(busID); !reflect.DeepEqual(got, want) {
@@ -471,9 +476,7 @@ func TestFunctions(t *testing.T) {
 			keys[key] = true
 		})
 	}
-	defaultAssetsMu.Lock()
 	got := slices.Clone(defaultAssets)
-	defaultAssetsMu.Unlock()
 	sort.Strings(got)
 	var want []string
 	for _, f := range wantFunctions {
