@@ -1,0 +1,41 @@
+package stack
+
+import (
+	"strings"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// builder adds the constructs of one stack, in dependency order; each step reads what earlier steps made.
+type builder struct {
+	stack awscdk.Stack
+	props Props
+
+	mainTable   awsdynamodb.Table
+	eventBus    awsevents.EventBus
+	tokenSecret awssecretsmanager.Secret
+	queues      map[string]awssqs.Queue
+	functions   map[string]awslambda.Function
+}
+
+// constructID turns a catalog name ("audit-dlq", "send.fifo") into a construct ID ("AuditDlq", "SendFifo"), so
+// the logical IDs in the template stay readable.
+func constructID(kind, name string) *string {
+	var b strings.Builder
+	b.WriteString(kind)
+	for _, part := range strings.FieldsFunc(name, func(r rune) bool { return r == '-' || r == '.' || r == '_' }) {
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return jsii.String(b.String())
+}
+
+func seconds(d time.Duration) awscdk.Duration {
+	return awscdk.Duration_Seconds(jsii.Number(d.Seconds()))
+}

@@ -1,0 +1,154 @@
+package stack
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/waqtor/waqtor/shared/queue"
+)
+
+// function declares one Lambda function: functions/<Name>/main.go, built by `make lambdas` into
+// <LambdaAsset(Name)>/bootstrap. Its role gets exactly the access listed here, plus writing its own log group.
+type function struct {
+	Name        string
+	Description string
+	Timeout     time.Duration
+	MemoryMB    int
+	// TableReadWrite grants item reads and writes on the Main table.
+	TableReadWrite bool
+	// PutEvents grants events:PutEvents on the bus.
+	PutEvents bool
+	// ReadTokenSecret grants reading the dashboard token signing secret.
+	ReadTokenSecret bool
+	// Consumes names the queue whose messages invoke the function (an SQS event source mapping with partial
+	// batch failures). Its visibility timeout must be at least Timeout.
+	Consumes string
+}
+
+// functions is every Lambda function of the stack. A new function is one entry here plus its functions/<name>.
+var functions = []function{
+	{
+		Name:            apiFunction,
+		Description:     "the REST API behind the HTTP API",
+		Timeout:         10 * time.Second,
+		MemoryMB:        256,
+		TableReadWrite:  true,
+		PutEvents:       true,
+		ReadTokenSecret: true,
+	},
+	{
+		Name:           "audit",
+		Description:    "writes account changes from the audit queue to the tenant's activity log",
+		Timeout:        30 * time.Second,
+		MemoryMB:       128,
+		TableReadWrite: true,
+		Consumes:       "audit",
+	},
+}
+
+// Event source mapping of every queue consumer.
+const (
+	consumerBatchSize      = 10
+	consumerBatchingWindow = time.Second
+	maxFunctionName        = 64
+)
+
+// Environment of every function; the functions read their config from these.
+const (
+	envTable           = "WAQTOR_TABLE"
+	envEventBus        = "WAQTOR_EVENT_BUS"
+	envQueuePrefix     = "WAQTOR_QUEUE_PREFIX"
+	envTokenSecretARN  = "WAQTOR_TOKEN_SECRET_ARN"
+	envDashboardOrigin = "WAQTOR_DASHBOARD_ORIGIN"
+)
+
+// validateFunctions checks names, consumed queues and that every bootstrap is built.
+func validateFunctions(prefix string, fns []function, specs map[string]queue.Spec, asset func(string) string) error {
+	var errs []error
+	for _, f := range fns {
+		if len(prefix+f.Name) > maxFunctionName {
+			errs = append(errs, fmt.Errorf("%w: function %q: name longer than %d with the prefix", ErrCatalog, f.Name, maxFunctionName))
+		}
+		if f.Consumes != "" {
+			q, ok := specs[f.Consumes]
+			switch {
+			case !ok:
+				errs = append(errs, fmt.Errorf("%w: function %q consumes undeclared queue %q", ErrCatalog, f.Name, f.Consumes))
+			case q.VisibilityTimeout < f.Timeout:
+				errs = append(errs, fmt.Errorf("%w: function %q: timeout %s exceeds the visibility timeout %s of queue %q",
+					ErrCatalog, f.Name, f.Timeout, q.VisibilityTimeout, f.Consumes))
+			}
+		}
+		bootstrap := filepath.Join(asset(f.Name), "bootstrap")
+		if fi, err := os.Stat(bootstrap); err != nil || !fi.Mode().IsRegular() {
+			errs = append(errs, fmt.Errorf("%w: function %q: no file %s (run make lambdas)", ErrMissingBootstrap, f.Name, bootstrap))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// addFunctions adds every function of the list with its own role, log group and event source.
+func (b *builder) addFunctions() {
+	b.functions = make(map[string]awslambda.Function, len(functions))
+	env := map[string]*string{
+		envTable:           b.mainTable.TableName(),
+		envEventBus:        b.eventBus.EventBusName(),
+		envQueuePrefix:     jsii.String(b.props.Prefix),
+		envTokenSecretARN:  b.tokenSecret.SecretArn(),
+		envDashboardOrigin: jsii.String(b.props.DashboardOrigin),
+	}
+	for _, f := range functions {
+		physical := b.props.Prefix + f.Name
+		logs := awslogs.NewLogGroup(b.stack, constructID("Logs", f.Name), &awslogs.LogGroupProps{
+			LogGroupName:  jsii.String("/aws/lambda/" + physical),
+			Retention:     b.props.LogRetention,
+			RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+		})
+		role := awsiam.NewRole(b.stack, constructID("Role", f.Name), &awsiam.RoleProps{
+			AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+			Description: jsii.String("runs the " + physical + " function"),
+		})
+		logs.GrantWrite(role)
+		fn := awslambda.NewFunction(b.stack, constructID("Function", f.Name), &awslambda.FunctionProps{
+			FunctionName:  jsii.String(physical),
+			Description:   jsii.String(f.Description),
+			Runtime:       awslambda.Runtime_PROVIDED_AL2023(),
+			Architecture:  awslambda.Architecture_ARM_64(),
+			Handler:       jsii.String("bootstrap"),
+			Code:          awslambda.Code_FromAsset(jsii.String(b.props.LambdaAsset(f.Name)), nil),
+			Timeout:       seconds(f.Timeout),
+			MemorySize:    jsii.Number(f.MemoryMB),
+			Role:          role,
+			LogGroup:      logs,
+			LoggingFormat: awslambda.LoggingFormat_JSON,
+			Environment:   &env,
+		})
+		if f.TableReadWrite {
+			b.mainTable.GrantReadWriteData(fn)
+		}
+		if f.PutEvents {
+			b.eventBus.GrantPutEventsTo(fn, nil)
+		}
+		if f.ReadTokenSecret {
+			b.tokenSecret.GrantRead(fn, nil)
+		}
+		if f.Consumes != "" {
+			fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(b.queues[f.Consumes], &awslambdaeventsources.SqsEventSourceProps{
+				BatchSize:               jsii.Number(consumerBatchSize),
+				MaxBatchingWindow:       seconds(consumerBatchingWindow),
+				ReportBatchItemFailures: jsii.Bool(true),
+			}))
+		}
+		b.functions[f.Name] = fn
+	}
+}
