@@ -1,0 +1,129 @@
+// Package awsrun wires WaQtor's parts onto AWS services (DynamoDB, EventBridge, Secrets Manager) from the
+// configuration, for the Lambda functions and for the session host in AWS mode. Mains call one function here.
+package awsrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ebsdk "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/waqtor/waqtor/shared/activity"
+	"github.com/waqtor/waqtor/shared/app"
+	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/dynamo"
+	"github.com/waqtor/waqtor/shared/event"
+	"github.com/waqtor/waqtor/shared/eventbridge"
+)
+
+// Runtime holds the AWS clients and adapters of one process.
+type Runtime struct {
+	Config    config.Config
+	AWS       aws.Config
+	DynamoDB  *dynamodb.Client
+	Stores    app.Stores
+	Publisher event.Publisher
+	Log       *slog.Logger
+}
+
+// New loads the AWS SDK configuration (region, credentials, AWS_ENDPOINT_URL_* overrides) and builds the adapters.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, error) {
+	if !cfg.AWS() {
+		return nil, errors.New("awsrun: WAQTOR_TABLE is not set")
+	}
+	ac, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS config: %w", err)
+	}
+	ddb := dynamodb.NewFromConfig(ac)
+	return &Runtime{
+		Config:   cfg,
+		AWS:      ac,
+		DynamoDB: ddb,
+		Stores: app.Stores{
+			Tenants:     dynamo.NewTenantStore(ddb, cfg.Table),
+			Keys:        dynamo.NewKeyStore(ddb, cfg.Table),
+			Idempotency: dynamo.NewIdempotencyStore(ddb, cfg.Table),
+			Activity:    dynamo.NewActivityStore(ddb, cfg.Table),
+		},
+		Publisher: eventbridge.NewPublisher(ebsdk.NewFromConfig(ac), cfg.EventBus),
+		Log:       log,
+	}, nil
+}
+
+// TokenSecret is WAQTOR_TOKEN_SECRET, or the secret string of WAQTOR_TOKEN_SECRET_ARN read once at cold start.
+func (rt *Runtime) TokenSecret(ctx context.Context) ([]byte, error) {
+	if rt.Config.TokenSecret != "" {
+		return []byte(rt.Config.TokenSecret), nil
+	}
+	out, err := secretsmanager.NewFromConfig(rt.AWS).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{
+		SecretId: aws.String(rt.Config.TokenSecretARN)})
+	if err != nil {
+		return nil, fmt.Errorf("read token secret: %w", err)
+	}
+	s := strings.TrimSpace(aws.ToString(out.SecretString))
+	if len(s) < 32 {
+		return nil, errors.New("token secret: the secret string must be at least 32 characters")
+	}
+	return []byte(s), nil
+}
+
+// API builds the REST API handler over the AWS adapters.
+func (rt *Runtime) API(ctx context.Context) (http.Handler, error) {
+	secret, err := rt.TokenSecret(ctx)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := app.NewServices(rt.Stores, rt.Publisher, secret, rt.Config, rt.Log)
+	if err != nil {
+		return nil, err
+	}
+	ready := func(ctx context.Context) error {
+		_, err := rt.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(rt.Config.Table)})
+		return err
+	}
+	return app.NewAPI(rt.Stores, svc, rt.Config, rt.Log, prometheus.NewRegistry(), ready), nil
+}
+
+// Audit is the consumer of the "audit" route's queue.
+func (rt *Runtime) Audit() event.Handler { return activity.Handler(rt.Stores.Activity) }
+
+// Serve runs the API on cfg.Addr until ctx ends (the session host in AWS mode), then drains in-flight requests.
+func Serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	rt, err := New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	h, err := rt.API(ctx)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	log.InfoContext(ctx, "waqtor session host (AWS mode) serving", "addr", ln.Addr().String(), "version", app.Version)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	return srv.Shutdown(shutCtx)
+}
