@@ -8,29 +8,22 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 )
 
 // ToolsEnv names the directory that holds the npm tools (the Makefile exports it).
 const ToolsEnv = "WAQTOR_TOOLS_DIR"
 
-var tools struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
 // ToolsDir returns the directory holding node_modules with the emulators: $WAQTOR_TOOLS_DIR, or else .tools in
 // the directory of go.mod found by walking up from the working directory (a test's package directory).
 // It fails the test, saying how to fix it, when the tools are not installed.
 func ToolsDir(t testing.TB) string {
 	t.Helper()
-	tools.once.Do(func() { tools.dir, tools.err = findToolsDir() })
-	if tools.err != nil {
-		t.Fatalf("awstest: %v", tools.err)
+	dir, err := findToolsDir()
+	if err != nil {
+		t.Fatalf("awstest: %v", err)
 	}
-	return tools.dir
+	return dir
 }
 
 func findToolsDir() (string, error) {

@@ -38,8 +38,8 @@ const (
 )
 
 // ValidateSpecs reports every problem of a set of queue declarations at once: names (SQS rules, ".fifo" exactly
-// on FIFO queues, unique), durations in range, and dead-letter queues that are declared, of the same kind, and
-// paired with MaxReceives. Adapters call it in their constructors.
+// on FIFO queues, unique), durations in range, and dead-letter queues that are declared, of the same kind, paired
+// with MaxReceives and free of cycles. Adapters call it in their constructors.
 func ValidateSpecs(specs []Spec) error {
 	var errs []error
 	byName := make(map[string]Spec, len(specs))
@@ -51,6 +51,14 @@ func ValidateSpecs(specs []Spec) error {
 	}
 	for _, s := range specs {
 		errs = append(errs, s.validate(byName)...)
+		seen := map[string]bool{s.Name: true}
+		for d := byName[s.DeadLetter]; d.Name != ""; d = byName[d.DeadLetter] {
+			if seen[d.Name] {
+				errs = append(errs, fmt.Errorf("queue %q: its dead-letter queues form a cycle", s.Name))
+				break
+			}
+			seen[d.Name] = true
+		}
 	}
 	return errors.Join(errs...)
 }
