@@ -33,9 +33,12 @@ import (
 type Queue struct {
 	db      *DB
 	specs   map[string]queue.Spec
+	names   []string
 	signals map[string]*signal
+	seq     *sequence
 
-	insert, receive, receiveFIFO, toDLQ, del, changeVis, dedup, nextVisible *sql.Stmt
+	insert, receive, receiveFIFO, toDLQ, del, delScan, changeVis, changeVisScan, dedup, purgeQueue *sql.Stmt
+	nextVisible                                                                                    *sql.Stmt
 
 	purgeMu   sync.Mutex
 	nextPurge time.Time
@@ -46,44 +49,59 @@ var _ queue.Queue = (*Queue)(nil)
 // PollInterval bounds how long a waiting receive goes without looking at the database.
 const PollInterval = time.Second
 
-// purgeEvery is how often a receive first drops expired messages and deduplication IDs; purgeBatch bounds one pass.
+// purgeEvery is how often a receive first drops expired messages and deduplication IDs; purgeBatch bounds one pass
+// over a queue.
 const (
 	purgeEvery = time.Minute
 	purgeBatch = 1000
 )
 
 const (
-	insertSQL = `INSERT INTO queue_messages (queue, message_id, group_id, body, attributes, sent_at, visible_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+	insertSQL = `INSERT INTO queue_messages
+		(queue, visible_at, seq, expires_at, sent_at, group_id, message_id, attributes, body)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-	// receiveSQL marks the oldest visible messages of a queue as received and returns them, in one statement.
+	// receiveSQL marks the oldest visible messages of a queue as received, moving them to their new visible_at, and
+	// returns them, in one statement.
 	receiveSQL = `UPDATE queue_messages SET visible_at = ?1, receive_count = receive_count + 1, receipt = ?2
-		WHERE id IN (SELECT id FROM queue_messages WHERE queue = ?3 AND visible_at <= ?4 AND expires_at > ?4
-			ORDER BY visible_at, id LIMIT ?5)
-		RETURNING id, message_id, group_id, body, attributes, sent_at, receive_count`
+		WHERE queue = ?3 AND (visible_at, seq) IN (SELECT visible_at, seq FROM queue_messages
+			WHERE queue = ?3 AND visible_at <= ?4 AND expires_at > ?4 ORDER BY visible_at, seq LIMIT ?5)
+		RETURNING seq, message_id, group_id, body, attributes, sent_at, receive_count`
 
 	// receiveFIFOSQL does the same for the visible heads of a FIFO queue's groups. The recursive query visits the
-	// groups one by one through the group index (a loose index scan), so its cost grows with the number of groups,
-	// not of messages. A group's head is in flight or visible; the rest of the group waits behind it.
+	// groups one by one through the group index (a loose index scan), and the CROSS JOIN makes SQLite look each
+	// group's head up from there, so the cost grows with the number of groups, not of messages. A group's head is
+	// in flight or visible; the rest of the group waits behind it.
 	receiveFIFOSQL = `UPDATE queue_messages SET visible_at = ?1, receive_count = receive_count + 1, receipt = ?2
-		WHERE id IN (
+		WHERE queue = ?3 AND (visible_at, seq) IN (
 			WITH RECURSIVE grp(g) AS (
 				SELECT (SELECT group_id FROM queue_messages WHERE queue = ?3 AND group_id <> '' ORDER BY group_id LIMIT 1)
 				UNION ALL
 				SELECT (SELECT group_id FROM queue_messages WHERE queue = ?3 AND group_id <> '' AND group_id > grp.g
 					ORDER BY group_id LIMIT 1) FROM grp WHERE grp.g IS NOT NULL
 			)
-			SELECT m.id FROM grp JOIN queue_messages m ON m.id = (SELECT id FROM queue_messages
-				WHERE queue = ?3 AND group_id <> '' AND group_id = grp.g ORDER BY id LIMIT 1)
+			SELECT m.visible_at, m.seq FROM grp CROSS JOIN queue_messages m INDEXED BY queue_messages_group
+				ON m.queue = ?3 AND m.group_id <> '' AND m.group_id = grp.g AND m.seq = (SELECT seq FROM queue_messages
+					WHERE queue = ?3 AND group_id <> '' AND group_id = grp.g ORDER BY seq LIMIT 1)
 			WHERE m.visible_at <= ?4 AND m.expires_at > ?4
-			ORDER BY m.id LIMIT ?5)
-		RETURNING id, message_id, group_id, body, attributes, sent_at, receive_count`
+			ORDER BY m.seq LIMIT ?5)
+		RETURNING seq, message_id, group_id, body, attributes, sent_at, receive_count`
 
-	toDLQSQL = `UPDATE queue_messages SET queue = ?, visible_at = ?, expires_at = ?, receive_count = 0, receipt = 0
-		WHERE id = ?`
-	deleteSQL      = `DELETE FROM queue_messages WHERE id = ? AND receipt = ? AND queue = ?`
-	changeVisSQL   = `UPDATE queue_messages SET visible_at = ? WHERE id = ? AND receipt = ? AND queue = ?`
+	toDLQSQL = `UPDATE queue_messages SET queue = ?1, visible_at = ?2, expires_at = ?3, receive_count = 0, receipt = 0
+		WHERE queue = ?4 AND visible_at = ?5 AND seq = ?6`
+
+	// A receipt handle names the row where the receive put the message. ChangeVisibility moves it later, never
+	// before the receive time, so the …Scan statements look from there when the row is not where the handle says.
+	deleteSQL        = `DELETE FROM queue_messages WHERE queue = ? AND visible_at = ? AND seq = ? AND receipt = ?`
+	deleteScanSQL    = `DELETE FROM queue_messages WHERE queue = ? AND visible_at >= ? AND seq = ? AND receipt = ?`
+	changeVisSQL     = `UPDATE queue_messages SET visible_at = ? WHERE queue = ? AND visible_at = ? AND seq = ? AND receipt = ?`
+	changeVisScanSQL = `UPDATE queue_messages SET visible_at = ? WHERE queue = ? AND visible_at >= ? AND seq = ? AND receipt = ?`
+
 	nextVisibleSQL = `SELECT MIN(visible_at) FROM queue_messages WHERE queue = ? AND visible_at > ?`
+
+	// purgeQueueSQL drops expired messages of a queue once they are visible; until then receives skip them.
+	purgeQueueSQL = `DELETE FROM queue_messages WHERE queue = ?1 AND (visible_at, seq) IN (SELECT visible_at, seq
+		FROM queue_messages WHERE queue = ?1 AND visible_at <= ?2 AND expires_at <= ?2 LIMIT ?3)`
 
 	// dedupSQL records a FIFO deduplication ID; it changes no row when the ID is still inside its window.
 	dedupSQL = `INSERT INTO queue_dedup (queue, dedup_id, expires_at) VALUES (?1, ?2, ?3)
@@ -99,14 +117,21 @@ func NewQueue(ctx context.Context, db *DB, specs ...queue.Spec) (*Queue, error) 
 	if err := queue.ValidateSpecs(specs); err != nil {
 		return nil, fmt.Errorf("queue specs: %w", err)
 	}
-	key, err := signalKey(ctx, db)
+	key, err := databaseKey(ctx, db)
 	if err != nil {
 		return nil, err
 	}
-	q := &Queue{db: db, specs: queue.Specs(specs), signals: make(map[string]*signal, len(specs))}
+	q := &Queue{db: db, specs: queue.Specs(specs), signals: make(map[string]*signal, len(specs)), seq: sequenceFor(key)}
 	for name := range q.specs {
+		q.names = append(q.names, name)
 		q.signals[name] = signalFor(key + "\x00" + name)
 	}
+	slices.Sort(q.names)
+	var last sql.NullInt64
+	if err := db.R.QueryRowContext(ctx, `SELECT MAX(seq) FROM queue_messages`).Scan(&last); err != nil {
+		return nil, fmt.Errorf("queue: last sequence number: %w", err)
+	}
+	q.seq.atLeast(last.Int64)
 	for _, p := range []struct {
 		stmt **sql.Stmt
 		on   *sql.DB
@@ -117,8 +142,11 @@ func NewQueue(ctx context.Context, db *DB, specs ...queue.Spec) (*Queue, error) 
 		{&q.receiveFIFO, db.W, receiveFIFOSQL},
 		{&q.toDLQ, db.W, toDLQSQL},
 		{&q.del, db.W, deleteSQL},
+		{&q.delScan, db.W, deleteScanSQL},
 		{&q.changeVis, db.W, changeVisSQL},
+		{&q.changeVisScan, db.W, changeVisScanSQL},
 		{&q.dedup, db.W, dedupSQL},
+		{&q.purgeQueue, db.W, purgeQueueSQL},
 		{&q.nextVisible, db.R, nextVisibleSQL},
 	} {
 		if *p.stmt, err = p.on.PrepareContext(ctx, p.sql); err != nil {
@@ -132,7 +160,8 @@ func NewQueue(ctx context.Context, db *DB, specs ...queue.Spec) (*Queue, error) 
 // Close releases the prepared statements. The database stays open.
 func (q *Queue) Close() error {
 	var errs []error
-	for _, s := range []*sql.Stmt{q.insert, q.receive, q.receiveFIFO, q.toDLQ, q.del, q.changeVis, q.dedup, q.nextVisible} {
+	for _, s := range []*sql.Stmt{q.insert, q.receive, q.receiveFIFO, q.toDLQ, q.del, q.delScan, q.changeVis,
+		q.changeVisScan, q.dedup, q.purgeQueue, q.nextVisible} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
@@ -201,9 +230,8 @@ func (q *Queue) insertMessage(ctx context.Context, tx *sql.Tx, spec queue.Spec, 
 		}
 		attrs = string(b)
 	}
-	ms := now.UnixMilli()
-	_, err := stmtIn(ctx, tx, q.insert).ExecContext(ctx, spec.Name, newMessageID(), group, m.Body, attrs,
-		ms, visibleAt(now, m.Delay), now.Add(spec.Retention).UnixMilli())
+	_, err := stmtIn(ctx, tx, q.insert).ExecContext(ctx, spec.Name, visibleAt(now, m.Delay), q.seq.next(now),
+		now.Add(spec.Retention).UnixMilli(), now.UnixMilli(), group, newMessageID(), attrs, m.Body)
 	if err != nil {
 		return fmt.Errorf("insert: %w", err)
 	}
@@ -276,10 +304,10 @@ func (q *Queue) receiveOnce(ctx context.Context, spec queue.Spec, opt queue.Rece
 	if spec.FIFO {
 		stmt = q.receiveFIFO
 	}
-	nonce := mrand.Int64() | 1
+	r := receipt{receivedAt: now.UnixMilli(), visibleAt: visibleAt(now, opt.Visibility), nonce: mrand.Int64() | 1}
 	var out []queue.Message
 	for len(out) < opt.Max {
-		got, err := q.mark(ctx, stmt, spec, now, opt, nonce, opt.Max-len(out))
+		got, err := q.mark(ctx, stmt, spec, now, r, opt.Max-len(out))
 		if err != nil {
 			return nil, fmt.Errorf("receive from %s: %w", spec.Name, err)
 		}
@@ -287,36 +315,33 @@ func (q *Queue) receiveOnce(ctx context.Context, spec queue.Spec, opt queue.Rece
 			break
 		}
 		moved := 0
-		for _, r := range got {
-			if spec.MaxReceives > 0 && r.msg.ReceiveCount > spec.MaxReceives {
-				if err := q.deadLetter(ctx, spec, now, r); err != nil {
+		for _, m := range got {
+			if spec.MaxReceives > 0 && m.ReceiveCount > spec.MaxReceives {
+				if err := q.deadLetter(ctx, spec, now, r, m); err != nil {
 					return nil, fmt.Errorf("receive from %s: %w", spec.Name, err)
 				}
 				moved++
 				continue
 			}
-			out = append(out, r.msg)
-		}
-		if moved > 0 {
-			q.signals[spec.DeadLetter].notify()
+			out = append(out, m.Message)
 		}
 		if moved == 0 {
 			break
 		}
+		q.signals[spec.DeadLetter].notify()
 	}
 	return out, nil
 }
 
-// received is a message that a receive statement marked, with its row id.
+// received is a message that a receive statement marked, with its sequence number.
 type received struct {
-	id  int64
-	msg queue.Message
+	queue.Message
+	seq int64
 }
 
-// mark runs one receive statement and returns the messages it marked, in id (send) order.
-func (q *Queue) mark(ctx context.Context, stmt *sql.Stmt, spec queue.Spec, now time.Time, opt queue.ReceiveOptions,
-	nonce int64, n int) ([]received, error) {
-	rows, err := stmt.QueryContext(ctx, visibleAt(now, opt.Visibility), nonce, spec.Name, now.UnixMilli(), n)
+// mark runs one receive statement and returns the messages it marked, in send order.
+func (q *Queue) mark(ctx context.Context, stmt *sql.Stmt, spec queue.Spec, now time.Time, r receipt, n int) ([]received, error) {
+	rows, err := stmt.QueryContext(ctx, r.visibleAt, r.nonce, spec.Name, now.UnixMilli(), n)
 	if err != nil {
 		return nil, err
 	}
@@ -324,12 +349,11 @@ func (q *Queue) mark(ctx context.Context, stmt *sql.Stmt, spec queue.Spec, now t
 	var got []received
 	for rows.Next() {
 		var (
-			r      received
+			m      received
 			attrs  sql.NullString
 			sentAt int64
 		)
-		m := &r.msg
-		if err := rows.Scan(&r.id, &m.ID, &m.GroupID, &m.Body, &attrs, &sentAt, &m.ReceiveCount); err != nil {
+		if err := rows.Scan(&m.seq, &m.ID, &m.GroupID, &m.Body, &attrs, &sentAt, &m.ReceiveCount); err != nil {
 			return nil, err
 		}
 		if attrs.Valid {
@@ -338,32 +362,35 @@ func (q *Queue) mark(ctx context.Context, stmt *sql.Stmt, spec queue.Spec, now t
 			}
 		}
 		m.SentAt = time.UnixMilli(sentAt).UTC()
-		m.ReceiptHandle = formatReceipt(r.id, nonce)
-		got = append(got, r)
+		r.seq = m.seq
+		m.ReceiptHandle = r.String()
+		got = append(got, m)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	// RETURNING yields rows in no set order.
-	slices.SortFunc(got, func(a, b received) int { return cmp.Compare(a.id, b.id) })
+	slices.SortFunc(got, func(a, b received) int { return cmp.Compare(a.seq, b.seq) })
 	return got, nil
 }
 
-// deadLetter moves a message to its queue's dead-letter queue, visible at once and not yet received there. As on
-// SQS, its retention there counts from its first send on a standard queue, and from now on a FIFO queue.
-func (q *Queue) deadLetter(ctx context.Context, spec queue.Spec, now time.Time, r received) error {
+// deadLetter moves a just-marked message to its queue's dead-letter queue, visible at once and not yet received
+// there. As on SQS, its retention there counts from its first send on a standard queue, and from now on a FIFO
+// queue.
+func (q *Queue) deadLetter(ctx context.Context, spec queue.Spec, now time.Time, r receipt, m received) error {
 	dlq := q.specs[spec.DeadLetter]
-	from := r.msg.SentAt
+	from := m.SentAt
 	if spec.FIFO {
 		from = now
 	}
-	if _, err := q.toDLQ.ExecContext(ctx, dlq.Name, now.UnixMilli(), from.Add(dlq.Retention).UnixMilli(), r.id); err != nil {
-		return fmt.Errorf("move message %s to %s: %w", r.msg.ID, dlq.Name, err)
+	_, err := q.toDLQ.ExecContext(ctx, dlq.Name, now.UnixMilli(), from.Add(dlq.Retention).UnixMilli(), spec.Name, r.visibleAt, m.seq)
+	if err != nil {
+		return fmt.Errorf("move message %s to %s: %w", m.ID, dlq.Name, err)
 	}
 	return nil
 }
 
-// purge drops expired messages and deduplication IDs, at most once every purgeEvery and purgeBatch rows at a time.
+// purge drops expired messages and deduplication IDs, at most once every purgeEvery.
 func (q *Queue) purge(ctx context.Context, now time.Time) error {
 	q.purgeMu.Lock()
 	defer q.purgeMu.Unlock()
@@ -371,15 +398,20 @@ func (q *Queue) purge(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	ms := now.UnixMilli()
-	res, err := q.db.W.ExecContext(ctx, `DELETE FROM queue_messages WHERE id IN
-		(SELECT id FROM queue_messages WHERE expires_at <= ? LIMIT ?)`, ms, purgeBatch)
-	if err != nil {
-		return err
+	more := false
+	for _, name := range q.names {
+		res, err := q.purgeQueue.ExecContext(ctx, name, ms, purgeBatch)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == purgeBatch {
+			more = true
+		}
 	}
 	if _, err := q.db.W.ExecContext(ctx, `DELETE FROM queue_dedup WHERE expires_at <= ?`, ms); err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n < purgeBatch {
+	if !more {
 		q.nextPurge = now.Add(purgeEvery)
 	}
 	return nil
@@ -391,15 +423,12 @@ func (q *Queue) Delete(ctx context.Context, name string, receiptHandle string) e
 	if err != nil {
 		return err
 	}
-	id, nonce, ok := parseReceipt(receiptHandle)
+	r, ok := parseReceipt(receiptHandle)
 	if !ok {
 		return fmt.Errorf("delete from %s: %w", name, queue.ErrInvalidReceipt)
 	}
-	res, err := q.del.ExecContext(ctx, id, nonce, name)
+	err = execOne(ctx, q.del, q.delScan, []any{name, r.visibleAt, r.seq, r.nonce}, []any{name, r.receivedAt, r.seq, r.nonce})
 	if err != nil {
-		return fmt.Errorf("delete from %s: %w", name, err)
-	}
-	if err := expectOne(res); err != nil {
 		return fmt.Errorf("delete from %s: %w", name, err)
 	}
 	if spec.FIFO {
@@ -417,15 +446,14 @@ func (q *Queue) ChangeVisibility(ctx context.Context, name string, receiptHandle
 	if err := queue.ValidateVisibility(d); err != nil {
 		return fmt.Errorf("change visibility in %s: %w", name, err)
 	}
-	id, nonce, ok := parseReceipt(receiptHandle)
+	r, ok := parseReceipt(receiptHandle)
 	if !ok {
 		return fmt.Errorf("change visibility in %s: %w", name, queue.ErrInvalidReceipt)
 	}
-	res, err := q.changeVis.ExecContext(ctx, visibleAt(q.db.Now(), d), id, nonce, name)
+	at := visibleAt(q.db.Now(), d)
+	err := execOne(ctx, q.changeVis, q.changeVisScan,
+		[]any{at, name, r.visibleAt, r.seq, r.nonce}, []any{at, name, r.receivedAt, r.seq, r.nonce})
 	if err != nil {
-		return fmt.Errorf("change visibility in %s: %w", name, err)
-	}
-	if err := expectOne(res); err != nil {
 		return fmt.Errorf("change visibility in %s: %w", name, err)
 	}
 	if d == 0 {
@@ -434,15 +462,21 @@ func (q *Queue) ChangeVisibility(ctx context.Context, name string, receiptHandle
 	return nil
 }
 
-func expectOne(res sql.Result) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
+// execOne runs the point statement, then, if it found no row, the scan; one of them must change exactly one row.
+func execOne(ctx context.Context, point, scan *sql.Stmt, pointArgs, scanArgs []any) error {
+	for _, s := range []struct {
+		stmt *sql.Stmt
+		args []any
+	}{{point, pointArgs}, {scan, scanArgs}} {
+		res, err := s.stmt.ExecContext(ctx, s.args...)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
 	}
-	if n == 0 {
-		return queue.ErrInvalidReceipt
-	}
-	return nil
+	return queue.ErrInvalidReceipt
 }
 
 // visibleAt is the millisecond from which a message hidden for d from now is visible: now itself for d = 0, and
@@ -459,20 +493,37 @@ func visibleAt(now time.Time, d time.Duration) int64 {
 	return ms
 }
 
-// A receipt handle is "<row id>.<nonce>", both base 36: the nonce is drawn for every receive, so the handle of an
-// earlier receive no longer matches the row.
-func formatReceipt(id, nonce int64) string {
-	return strconv.FormatInt(id, 36) + "." + strconv.FormatInt(nonce, 36)
+// receipt is what a receipt handle holds: the message (seq), where the receive put its row (visibleAt), when
+// (receivedAt), and the receive's nonce.
+type receipt struct {
+	seq, visibleAt, receivedAt, nonce int64
 }
 
-func parseReceipt(h string) (id, nonce int64, ok bool) {
-	a, b, found := strings.Cut(h, ".")
-	if !found {
-		return 0, 0, false
+// String encodes the receipt as base-36 fields: "seq.visibleAt.(visibleAt-receivedAt).nonce".
+func (r receipt) String() string {
+	b := make([]byte, 0, 48)
+	b = strconv.AppendInt(b, r.seq, 36)
+	b = append(b, '.')
+	b = strconv.AppendInt(b, r.visibleAt, 36)
+	b = append(b, '.')
+	b = strconv.AppendInt(b, r.visibleAt-r.receivedAt, 36)
+	b = append(b, '.')
+	b = strconv.AppendInt(b, r.nonce, 36)
+	return string(b)
+}
+
+func parseReceipt(h string) (receipt, bool) {
+	var f [4]int64
+	for i := range f {
+		part, rest, _ := strings.Cut(h, ".")
+		n, err := strconv.ParseInt(part, 36, 64)
+		if err != nil {
+			return receipt{}, false
+		}
+		f[i], h = n, rest
 	}
-	id, err1 := strconv.ParseInt(a, 36, 64)
-	nonce, err2 := strconv.ParseInt(b, 36, 64)
-	return id, nonce, err1 == nil && err2 == nil && nonce != 0
+	r := receipt{seq: f[0], visibleAt: f[1], receivedAt: f[1] - f[2], nonce: f[3]}
+	return r, h == "" && r.nonce != 0
 }
 
 // newMessageID returns a random UUID (version 4), the shape of SQS message IDs.
@@ -492,6 +543,26 @@ func newMessageID() string {
 	s[23] = '-'
 	hex.Encode(s[24:], b[10:])
 	return string(s[:])
+}
+
+// sequence numbers the sends to one database file: the clock in nanoseconds, and never less than one more than
+// the last number handed out here or found in the file, so that a clock stepping back keeps FIFO order.
+type sequence struct {
+	mu   sync.Mutex
+	last int64
+}
+
+func (s *sequence) next(now time.Time) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.last = max(s.last+1, now.UnixNano())
+	return s.last
+}
+
+func (s *sequence) atLeast(n int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.last = max(s.last, n)
 }
 
 // signal wakes the receives waiting on one queue. It is shared by every Queue of the process on the same database
@@ -519,27 +590,43 @@ func (s *signal) notify() {
 	}
 }
 
-var signals struct {
-	mu sync.Mutex
-	m  map[string]*signal
+// shared holds the per-file state of every Queue in the process, by databaseKey.
+var shared struct {
+	mu        sync.Mutex
+	signals   map[string]*signal
+	sequences map[string]*sequence
 }
 
 func signalFor(key string) *signal {
-	signals.mu.Lock()
-	defer signals.mu.Unlock()
-	if signals.m == nil {
-		signals.m = make(map[string]*signal)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.signals == nil {
+		shared.signals = make(map[string]*signal)
 	}
-	s, ok := signals.m[key]
+	s, ok := shared.signals[key]
 	if !ok {
 		s = new(signal)
-		signals.m[key] = s
+		shared.signals[key] = s
 	}
 	return s
 }
 
-// signalKey names the database file (or, for an in-memory database, this handle).
-func signalKey(ctx context.Context, db *DB) (string, error) {
+func sequenceFor(key string) *sequence {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.sequences == nil {
+		shared.sequences = make(map[string]*sequence)
+	}
+	s, ok := shared.sequences[key]
+	if !ok {
+		s = new(sequence)
+		shared.sequences[key] = s
+	}
+	return s
+}
+
+// databaseKey names the database file (or, for an in-memory database, this handle).
+func databaseKey(ctx context.Context, db *DB) (string, error) {
 	var file string
 	if err := db.W.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file); err != nil {
 		return "", fmt.Errorf("queue: database file: %w", err)

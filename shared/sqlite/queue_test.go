@@ -57,6 +57,7 @@ func TestNewQueueRejectsBadSpecs(t *testing.T) {
 		{"bad name", []queue.Spec{{Name: "a b"}}, "letters"},
 		{"retention too long", []queue.Spec{{Name: "a", Retention: 15 * 24 * time.Hour}}, "retention"},
 		{"dead letter without max receives", []queue.Spec{{Name: "a", DeadLetter: "b"}, {Name: "b"}}, "go together"},
+		{"dead-letter cycle", []queue.Spec{{Name: "a", MaxReceives: 1, DeadLetter: "b"}, {Name: "b", MaxReceives: 1, DeadLetter: "a"}}, "cycle"},
 		{"FIFO dead letter of standard queue", []queue.Spec{{Name: "a", MaxReceives: 1, DeadLetter: "b.fifo"},
 			{Name: "b.fifo", FIFO: true}}, "FIFO exactly"},
 	}
