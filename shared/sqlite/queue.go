@@ -30,6 +30,9 @@ import (
 // A receive that waits (ReceiveOptions.Wait) wakes up as soon as a message is sent, deleted (FIFO) or made visible
 // by any Queue of this process on the same database file; for messages that become visible by time, or that another
 // process sends, it looks again at least every PollInterval.
+//
+// Cost: a send, a receive and a delete each commit one transaction that writes one b-tree page for small messages
+// (see migrations/0002_queue.sql and BenchmarkQueue). A receive hands out the messages that became visible first.
 type Queue struct {
 	db      *DB
 	specs   map[string]queue.Spec
@@ -108,8 +111,8 @@ const (
 		ON CONFLICT (queue, dedup_id) DO UPDATE SET expires_at = excluded.expires_at WHERE queue_dedup.expires_at <= ?4`
 )
 
-// NewQueue returns the queue for the given specs (queue.Catalog when none are given) on db. It prepares its
-// statements; Close releases them.
+// NewQueue returns the queue for the given specs (queue.Catalog when none are given) on db. It reads the highest
+// sequence number in the file (a scan of the messages, once) and prepares its statements; Close releases them.
 func NewQueue(ctx context.Context, db *DB, specs ...queue.Spec) (*Queue, error) {
 	if len(specs) == 0 {
 		specs = queue.Catalog
@@ -438,7 +441,8 @@ func (q *Queue) Delete(ctx context.Context, name string, receiptHandle string) e
 }
 
 // ChangeVisibility hides a received message for d from now (0: visible at once). The receipt handle must be the
-// one of the message's latest receive.
+// one of the message's latest receive. It moves the message's row, so a later Delete or ChangeVisibility with the
+// same handle looks the message up among those of the queue that became visible at or after the receive.
 func (q *Queue) ChangeVisibility(ctx context.Context, name string, receiptHandle string, d time.Duration) error {
 	if _, err := q.spec(name); err != nil {
 		return err
