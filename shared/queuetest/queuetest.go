@@ -129,7 +129,7 @@ func (s *suite) receive(t *testing.T, name string, opt queue.ReceiveOptions) []q
 	if err != nil {
 		t.Fatalf("Receive(%s, %+v): %v", name, opt, err)
 	}
-	if max := max(opt.Max, 1); len(msgs) > max {
+	if limit := max(opt.Max, 1); len(msgs) > limit {
 		t.Fatalf("Receive(%s, Max %d) returned %d messages", name, opt.Max, len(msgs))
 	}
 	return msgs
@@ -392,7 +392,7 @@ func testBatch(t *testing.T, s *suite) {
 	rest := s.receiveN(t, Slow, queue.ReceiveOptions{Max: queue.MaxBatch}, queue.MaxBatch-3)
 	got := bodies(append(three, rest...))
 	slices.Sort(got)
-	want := bodies(nil)
+	var want []string
 	for _, m := range sent {
 		want = append(want, string(m.Body))
 	}
