@@ -259,6 +259,9 @@ func (q *Queue) Receive(ctx context.Context, name string, opt queue.ReceiveOptio
 	if opt, err = opt.Normalize(spec); err != nil {
 		return nil, fmt.Errorf("receive from %s: %w", name, err)
 	}
+	if opt.Wait == 0 {
+		return q.receiveOnce(ctx, spec, opt)
+	}
 	deadline := time.Now().Add(opt.Wait)
 	for {
 		// Take the signal before looking, so that a send between the look and the wait is not missed.
