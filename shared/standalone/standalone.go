@@ -45,10 +45,11 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	}
 	defer db.Close()
 
-	q, err := sqlite.NewQueue(db, queue.Catalog)
+	q, err := sqlite.NewQueue(ctx, db, queue.Catalog...)
 	if err != nil {
 		return err
 	}
+	defer q.Close()
 	rt, err := router.New(q, routing.Table, router.Options{Log: log})
 	if err != nil {
 		return err
