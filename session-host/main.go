@@ -19,18 +19,27 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "waqtor:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) error {
+// run starts WaQtor; `bootstrap` instead creates the first tenant of an AWS deployment and exits.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return err
 	}
 	log := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
+	switch {
+	case len(args) == 1 && args[0] == "bootstrap" && cfg.AWS():
+		return awsrun.Bootstrap(ctx, cfg, log, stdout)
+	case len(args) == 1 && args[0] == "bootstrap":
+		return fmt.Errorf("bootstrap is for the AWS runtime (set WAQTOR_TABLE); standalone WaQtor bootstraps on its first start")
+	case len(args) > 0:
+		return fmt.Errorf("unknown arguments %q; usage: session-host [bootstrap]", args)
+	}
 	if cfg.AWS() {
 		return awsrun.Serve(ctx, cfg, log)
 	}

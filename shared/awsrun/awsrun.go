@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -20,11 +21,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/waqtor/waqtor/shared/activity"
+	"github.com/waqtor/waqtor/shared/apikey"
 	"github.com/waqtor/waqtor/shared/app"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbridge"
+	"github.com/waqtor/waqtor/shared/setup"
+	"github.com/waqtor/waqtor/shared/tenant"
 )
 
 // Runtime holds the AWS clients and adapters of one process.
@@ -126,4 +130,26 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	return srv.Shutdown(shutCtx)
+}
+
+// Bootstrap creates the first tenant, its owner and an owner API key in the AWS runtime's table if it has no
+// tenant yet, and prints the credentials once to w (the operator's terminal). Run it once after `cdk deploy`:
+// `WAQTOR_TABLE=… WAQTOR_EVENT_BUS=… WAQTOR_TOKEN_SECRET_ARN=… go run ./session-host bootstrap`.
+func Bootstrap(ctx context.Context, cfg config.Config, log *slog.Logger, w io.Writer) error {
+	rt, err := New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	res, err := setup.FirstStart(ctx, tenant.NewService(rt.Stores.Tenants, rt.Publisher, log),
+		apikey.NewService(rt.Stores.Keys, rt.Publisher, log), setup.Input{TenantName: cfg.BootstrapTenant,
+			Email: cfg.BootstrapEmail, Password: cfg.BootstrapPassword, APIKey: cfg.BootstrapAPIKey})
+	if err != nil {
+		return err
+	}
+	if !res.Created {
+		fmt.Fprintln(w, "The table already has a tenant; nothing was created.")
+		return nil
+	}
+	res.Print(w)
+	return nil
 }

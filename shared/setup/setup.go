@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"io"
 	"math/big"
 
 	"github.com/waqtor/waqtor/shared/apikey"
@@ -24,12 +25,31 @@ type Input struct {
 
 // Result is what to show the operator once. Created is false when the installation already had a tenant.
 type Result struct {
-	Created   bool
-	TenantID  string
-	Email     string
-	Password  string
-	APIKey    string
-	Generated bool // the password was generated (so it must be shown)
+	Created  bool
+	TenantID string
+	Email    string
+	Password string
+	APIKey   string
+	// PasswordChosen and KeyChosen say the operator set them, so they are not echoed.
+	PasswordChosen bool
+	KeyChosen      bool
+}
+
+// Print shows the new credentials once (nothing when nothing was created). It is for the operator's terminal,
+// never for logs.
+func (r Result) Print(w io.Writer) {
+	if !r.Created {
+		return
+	}
+	password, key := r.Password, r.APIKey
+	if r.PasswordChosen {
+		password = "(as set in WAQTOR_BOOTSTRAP_PASSWORD)"
+	}
+	if r.KeyChosen {
+		key = "(as set in WAQTOR_BOOTSTRAP_API_KEY)"
+	}
+	fmt.Fprintf(w, "\nFirst start: created the owner login and an API key. They are shown this once; keep them safe.\n")
+	fmt.Fprintf(w, "  Owner email:    %s\n  Owner password: %s\n  API key:        %s\n\n", r.Email, password, key)
 }
 
 const alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -55,12 +75,12 @@ func FirstStart(ctx context.Context, tenants *tenant.Service, keys *apikey.Servi
 	if n > 0 {
 		return Result{}, nil
 	}
-	res := Result{Created: true, Email: in.Email, Password: in.Password}
+	res := Result{Created: true, Email: in.Email, Password: in.Password, PasswordChosen: in.Password != "", KeyChosen: in.APIKey != ""}
 	if res.Email == "" {
 		res.Email = "admin@waqtor.local"
 	}
 	if res.Password == "" {
-		res.Password, res.Generated = generatePassword(), true
+		res.Password = generatePassword()
 	}
 	name := in.TenantName
 	if name == "" {

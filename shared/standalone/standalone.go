@@ -89,7 +89,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	printBanner(stdout, ln.Addr().String(), first, cfg)
+	printBanner(stdout, ln.Addr().String(), first)
 	log.InfoContext(ctx, "waqtor standalone started", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "version", app.Version)
 
 	runCtx, stopWorkers := context.WithCancel(context.Background())
@@ -139,23 +139,11 @@ func tokenSecret(cfg config.Config) ([]byte, error) {
 	return []byte(s), nil
 }
 
-func printBanner(w io.Writer, addr string, first setup.Result, cfg config.Config) {
+func printBanner(w io.Writer, addr string, first setup.Result) {
 	host, port, _ := net.SplitHostPort(addr)
 	if host == "" || host == "::" || host == "0.0.0.0" {
 		host = "localhost"
 	}
 	fmt.Fprintf(w, "WaQtor is running on http://%s\n", net.JoinHostPort(host, port))
-	if !first.Created {
-		return
-	}
-	password := first.Password
-	if !first.Generated {
-		password = "(as set in WAQTOR_BOOTSTRAP_PASSWORD)"
-	}
-	key := first.APIKey
-	if cfg.BootstrapAPIKey != "" {
-		key = "(as set in WAQTOR_BOOTSTRAP_API_KEY)"
-	}
-	fmt.Fprintf(w, "\nFirst start: created the owner login and an API key. They are shown this once; keep them safe.\n")
-	fmt.Fprintf(w, "  Owner email:    %s\n  Owner password: %s\n  API key:        %s\n\n", first.Email, password, key)
+	first.Print(w)
 }
