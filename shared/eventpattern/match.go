@@ -261,7 +261,9 @@ func (m suffixFold) match(v value) bool { return v.kind == kindString && hasSuff
 
 type equalsFold string
 
-func (m equalsFold) match(v value) bool { return v.kind == kindString && strings.EqualFold(v.s, string(m)) }
+func (m equalsFold) match(v value) bool {
+	return v.kind == kindString && strings.EqualFold(v.s, string(m))
+}
 
 type cidr netip.Prefix
 
