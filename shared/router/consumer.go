@@ -3,6 +3,7 @@ package router
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -91,7 +92,8 @@ func (c *consumer) backoff(receiveCount int) time.Duration {
 // When ctx is cancelled Run stops receiving, gives back at once any message received but not yet handed to a
 // handler, and waits up to Options.ShutdownGrace for running handlers, whose context stays alive until then. After
 // the grace period their context is cancelled; handlers must then return promptly. Run returns nil after a clean
-// shutdown, or ErrShutdownTimeout.
+// shutdown, ErrShutdownTimeout, or at once an error wrapping queue.ErrUnknownQueue when a registered target is
+// not a queue (a wiring mistake, after which every consumer stops).
 func (r *Router) Run(ctx context.Context) error {
 	r.mu.Lock()
 	if r.running {
@@ -111,12 +113,23 @@ func (r *Router) Run(ctx context.Context) error {
 		r.mu.Unlock()
 	}()
 
+	// Receivers stop with ctx, or at once when one of them meets a wiring mistake (an unknown queue).
+	rctx, rcancel := context.WithCancel(ctx)
+	defer rcancel()
+	var fatal error
+	var fatalOnce sync.Once
+	stop := func(err error) {
+		fatalOnce.Do(func() {
+			fatal = err
+			rcancel()
+		})
+	}
 	// Handlers get a context that outlives ctx by the grace period.
 	hctx, hcancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer hcancel()
 	var inflight, receivers sync.WaitGroup
 	for _, c := range consumers {
-		receivers.Go(func() { r.receiveLoop(ctx, hctx, c, &inflight) })
+		receivers.Go(func() { r.receiveLoop(rctx, stop, hctx, c, &inflight) })
 	}
 	r.log.InfoContext(ctx, "router: running", "consumers", len(consumers))
 	receivers.Wait()
@@ -131,18 +144,18 @@ func (r *Router) Run(ctx context.Context) error {
 	select {
 	case <-done:
 		r.log.InfoContext(hctx, "router: stopped")
-		return nil
+		return fatal
 	case <-grace.C:
 		r.log.WarnContext(hctx, "router: shutdown grace period exceeded, cancelling handlers", "grace", r.opt.ShutdownGrace)
 		hcancel()
 		<-done
-		return fmt.Errorf("%w (%s)", ErrShutdownTimeout, r.opt.ShutdownGrace)
+		return errors.Join(fatal, fmt.Errorf("%w (%s)", ErrShutdownTimeout, r.opt.ShutdownGrace))
 	}
 }
 
 // receiveLoop feeds the consumer's workers. It receives only as many messages as there are idle workers, so no
 // message waits unstarted while its visibility timeout runs.
-func (r *Router) receiveLoop(ctx, hctx context.Context, c *consumer, inflight *sync.WaitGroup) {
+func (r *Router) receiveLoop(ctx context.Context, stop func(error), hctx context.Context, c *consumer, inflight *sync.WaitGroup) {
 	log := r.log.With("target", c.target)
 	slots := make(chan struct{}, c.concurrency)
 	work := make(chan queue.Message)
@@ -182,6 +195,10 @@ func (r *Router) receiveLoop(ctx, hctx context.Context, c *consumer, inflight *s
 			for range msgs {
 				<-slots
 			}
+			return
+		}
+		if errors.Is(err, queue.ErrUnknownQueue) {
+			stop(fmt.Errorf("router: consumer of %s: %w", c.target, err))
 			return
 		}
 		if err != nil {

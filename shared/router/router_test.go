@@ -680,3 +680,17 @@ func mustPanic(t *testing.T, what string, f func()) {
 	}()
 	f()
 }
+
+func TestRunStopsOnUnknownQueue(t *testing.T) {
+	q := testQueue()
+	r, err := router.New(q, testRoutes, router.Options{Wait: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := func(ctx context.Context, e event.BusEvent) error { return nil }
+	r.Handle("q-messages", h)
+	r.Handle("q-typo", h)
+	if err := r.Run(context.Background()); !errors.Is(err, queue.ErrUnknownQueue) || !strings.Contains(err.Error(), "q-typo") {
+		t.Errorf("Run = %v, want ErrUnknownQueue naming q-typo", err)
+	}
+}
