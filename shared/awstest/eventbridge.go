@@ -78,7 +78,7 @@ func EventBridgeAccount(id string) EventBridgeOption { return func(f *EventBridg
 // EventBridgeRegion sets the region of delivered events (default "us-east-1").
 func EventBridgeRegion(r string) EventBridgeOption { return func(f *EventBridge) { f.region = r } }
 
-// EventBridgeBuses declares the buses entries may name (default: "default" only). An entry naming another bus
+// EventBridgeBuses declares the buses entries may name (without this option: only "default"). An entry naming another bus
 // fails with ErrorCode "ResourceNotFoundException".
 func EventBridgeBuses(names ...string) EventBridgeOption {
 	return func(f *EventBridge) { f.buses = append(f.buses, names...) }

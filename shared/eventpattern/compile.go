@@ -327,7 +327,7 @@ func compileAnythingBut(arg any, path string) (matcher, error) {
 	case string:
 		return anythingBut{strs: []string{v}}, nil
 	case json.Number:
-		f, err := comparable(v)
+		f, err := exactFloat(v)
 		if err != nil {
 			return nil, &PatternError{Path: path, Reason: err.Error()}
 		}
@@ -342,7 +342,7 @@ func compileAnythingBut(arg any, path string) (matcher, error) {
 			case string:
 				m.strs = append(m.strs, x)
 			case json.Number:
-				f, err := comparable(x)
+				f, err := exactFloat(x)
 				if err != nil {
 					return nil, &PatternError{Path: fmt.Sprintf("%s[%d]", path, i), Reason: err.Error()}
 				}
@@ -431,7 +431,7 @@ func compileNumeric(arg any, path string) (matcher, error) {
 		if !ok {
 			return 0, &PatternError{Path: fmt.Sprintf("%s[%d]", path, i), Reason: fmt.Sprintf("value of %s must be numeric, got %s", op, describe(arr[i]))}
 		}
-		f, err := comparable(n)
+		f, err := exactFloat(n)
 		if err != nil {
 			return 0, &PatternError{Path: fmt.Sprintf("%s[%d]", path, i), Reason: err.Error()}
 		}
@@ -496,8 +496,8 @@ func compileNumeric(arg any, path string) (matcher, error) {
 	}
 }
 
-// comparable parses a pattern number; like EventBridge it refuses numbers a 64-bit float cannot hold exactly.
-func comparable(n json.Number) (float64, error) {
+// exactFloat parses a pattern number; like EventBridge it refuses numbers a 64-bit float cannot hold exactly.
+func exactFloat(n json.Number) (float64, error) {
 	f, err := strconv.ParseFloat(n.String(), 64)
 	if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 		return 0, fmt.Errorf("cannot compare number %s", n)

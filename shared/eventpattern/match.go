@@ -221,7 +221,7 @@ type exactNumber struct {
 }
 
 func newExactNumber(n json.Number) exactNumber {
-	f, err := comparable(n)
+	f, err := exactFloat(n)
 	return exactNumber{f: f, fok: err == nil, text: n.String()}
 }
 
