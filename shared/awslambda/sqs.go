@@ -1,5 +1,5 @@
-// Package awslambda adapts WaQtor event handlers to AWS Lambda event sources. It lives in shared/lambda but is
-// named awslambda so a function's main can import it next to aws-lambda-go's lambda package.
+// Package awslambda adapts WaQtor event handlers to AWS Lambda event sources. It is named awslambda so a
+// function's main can import it next to aws-lambda-go's lambda package.
 package awslambda
 
 import (

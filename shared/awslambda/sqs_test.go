@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/waqtor/waqtor/shared/event"
-	awslambda "github.com/waqtor/waqtor/shared/lambda"
+	"github.com/waqtor/waqtor/shared/awslambda"
 )
 
 const secret = "PII-966501234567-hello"
