@@ -15,8 +15,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/awslambda"
+	"github.com/waqtor/waqtor/shared/event"
 )
 
 const secret = "PII-966501234567-hello"
