@@ -3,19 +3,42 @@ package router_test
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/waqtor/waqtor/shared/event"
+	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
+	"github.com/waqtor/waqtor/shared/sqlite"
 )
 
 // BenchmarkRouter measures events/s through the whole standalone path (validate, wrap, match 4 routes, send,
-// receive, decode, handle, delete) on the in-memory queue, against a baseline measured in the same run: the same
+// receive, decode, handle, delete) on the in-memory queue and on the SQLite queue, against a baseline measured in the same run: the same
 // handler called directly with the same bus events. ratio = router events/s / baseline events/s.
 func BenchmarkRouter(b *testing.B) {
-	q := testQueue()
+	b.Run("memqueue", func(b *testing.B) { benchRouter(b, testQueue()) })
+	b.Run("sqlite", func(b *testing.B) {
+		var s []queue.Spec
+		for _, r := range testRoutes {
+			s = append(s, specs(r.Target, 0)...)
+		}
+		db, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		q, err := sqlite.NewQueue(context.Background(), db, s...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer q.Close()
+		benchRouter(b, q)
+	})
+}
+
+func benchRouter(b *testing.B, q queue.Queue) {
 	r, err := router.New(q, testRoutes, router.Options{Wait: 100 * time.Millisecond})
 	if err != nil {
 		b.Fatal(err)

@@ -2,6 +2,7 @@ package router_test
 
 import (
 	"context"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/routing"
+	"github.com/waqtor/waqtor/shared/sqlite"
 )
 
 // TestPublisherContract runs the publisher suite against the router on the in-memory queue.
@@ -21,6 +23,33 @@ func TestPublisherContract(t *testing.T) {
 			s = append(s, queue.Spec{Name: target})
 		}
 		q := newMemQueue(s...)
+		log, _ := newLogger(t)
+		r, err := router.New(q, routes, router.Options{Logger: log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r, QueueDelivered(t, q)
+	})
+}
+
+// TestPublisherContractOnSQLite runs the publisher suite against the router on the real SQLite queue, as
+// standalone WaQtor runs it.
+func TestPublisherContractOnSQLite(t *testing.T) {
+	eventtest.Run(t, func(t *testing.T, routes []routing.Route) (event.Publisher, eventtest.Delivered) {
+		var s []queue.Spec
+		for _, target := range eventtest.Targets() {
+			s = append(s, queue.Spec{Name: target})
+		}
+		db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "router.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		q, err := sqlite.NewQueue(context.Background(), db, s...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { q.Close() })
 		log, _ := newLogger(t)
 		r, err := router.New(q, routes, router.Options{Logger: log})
 		if err != nil {
