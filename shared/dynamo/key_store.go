@@ -163,37 +163,17 @@ func (s *KeyStore) ListKeys(ctx context.Context, tenantID string) ([]apikey.Key,
 // UpdateKey reads the key, applies fn and writes the result on the condition that the key did not change in
 // between; on a lost race it starts over, so fn may run more than once.
 func (s *KeyStore) UpdateKey(ctx context.Context, tenantID, keyID string, fn func(*apikey.Key) error) (apikey.Key, error) {
-	for n := range maxAttempts {
-		if n > 0 {
-			if err := backoff(ctx, n); err != nil {
-				return apikey.Key{}, err
+	return updateVersioned(ctx, s.c, s.table, "key",
+		func() (apikey.Key, int64, error) { return s.getKey(ctx, tenantID, keyID) },
+		func(k *apikey.Key) error {
+			orig := *k
+			if err := fn(k); err != nil {
+				return err
 			}
-		}
-		k, version, err := s.getKey(ctx, tenantID, keyID)
-		if err != nil {
-			return apikey.Key{}, err
-		}
-		orig := k
-		if err := fn(&k); err != nil {
-			return apikey.Key{}, err
-		}
-		k.ID, k.TenantID, k.Hash, k.Hint, k.CreatedAt, k.CreatedBy = orig.ID, orig.TenantID, orig.Hash, orig.Hint, orig.CreatedAt, orig.CreatedBy
-		av, err := attributevalue.MarshalMap(keyToItem(k, version+1))
-		if err != nil {
-			return apikey.Key{}, fmt.Errorf("encode key: %w", err)
-		}
-		_, err = s.c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: av,
-			ConditionExpression:       aws.String("#v = :v"),
-			ExpressionAttributeNames:  map[string]string{"#v": "version"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(version)}})
-		if err == nil {
-			return k, nil
-		}
-		if !isConditionFailed(err) {
-			return apikey.Key{}, fmt.Errorf("update key: %w", err)
-		}
-	}
-	return apikey.Key{}, ErrContention
+			k.ID, k.TenantID, k.Hash, k.Hint, k.CreatedAt, k.CreatedBy = orig.ID, orig.TenantID, orig.Hash, orig.Hint, orig.CreatedAt, orig.CreatedBy
+			return nil
+		},
+		func(k apikey.Key, version int64) any { return keyToItem(k, version) })
 }
 
 // TouchKey sets lastUsed in one conditional update, so concurrent uses need no read and never move it back.

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -282,4 +283,41 @@ func getItem(ctx context.Context, c Client, table, pk, sk string) (map[string]ty
 		return nil, nil
 	}
 	return out.Item, nil
+}
+
+// updateVersioned reads a record with its version, applies change, and writes encode(record, version+1) on the
+// condition that the stored version did not move in between; on a lost race it starts over, so change may run
+// more than once. After maxAttempts lost races it gives up with ErrContention.
+func updateVersioned[T any](ctx context.Context, c Client, table, what string,
+	get func() (T, int64, error), change func(*T) error, encode func(T, int64) any) (T, error) {
+	var zero T
+	for n := range maxAttempts {
+		if n > 0 {
+			if err := backoff(ctx, n); err != nil {
+				return zero, err
+			}
+		}
+		v, version, err := get()
+		if err != nil {
+			return zero, err
+		}
+		if err := change(&v); err != nil {
+			return zero, err
+		}
+		av, err := attributevalue.MarshalMap(encode(v, version+1))
+		if err != nil {
+			return zero, fmt.Errorf("encode %s: %w", what, err)
+		}
+		_, err = c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: av,
+			ConditionExpression:       aws.String("#v = :v"),
+			ExpressionAttributeNames:  map[string]string{"#v": "version"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(version)}})
+		if err == nil {
+			return v, nil
+		}
+		if !isConditionFailed(err) {
+			return zero, fmt.Errorf("update %s: %w", what, err)
+		}
+	}
+	return zero, ErrContention
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/waqtor/waqtor/shared/auth"
@@ -250,37 +249,17 @@ func (s *TenantStore) ListUsers(ctx context.Context, tenantID string) ([]tenant.
 // UpdateUser reads the user, applies fn and writes the result on the condition that the user did not change in
 // between; on a lost race it starts over, so fn may run more than once.
 func (s *TenantStore) UpdateUser(ctx context.Context, tenantID, userID string, fn func(*tenant.User) error) (tenant.User, error) {
-	for n := range maxAttempts {
-		if n > 0 {
-			if err := backoff(ctx, n); err != nil {
-				return tenant.User{}, err
+	return updateVersioned(ctx, s.c, s.table, "user",
+		func() (tenant.User, int64, error) { return s.getUser(ctx, tenantID, userID) },
+		func(u *tenant.User) error {
+			orig := *u
+			if err := fn(u); err != nil {
+				return err
 			}
-		}
-		u, version, err := s.getUser(ctx, tenantID, userID)
-		if err != nil {
-			return tenant.User{}, err
-		}
-		orig := u
-		if err := fn(&u); err != nil {
-			return tenant.User{}, err
-		}
-		u.ID, u.TenantID, u.Email, u.CreatedAt = orig.ID, orig.TenantID, orig.Email, orig.CreatedAt
-		av, err := attributevalue.MarshalMap(userToItem(u, version+1))
-		if err != nil {
-			return tenant.User{}, fmt.Errorf("encode user: %w", err)
-		}
-		_, err = s.c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: av,
-			ConditionExpression:       aws.String("#v = :v"),
-			ExpressionAttributeNames:  map[string]string{"#v": "version"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(version)}})
-		if err == nil {
-			return u, nil
-		}
-		if !isConditionFailed(err) {
-			return tenant.User{}, fmt.Errorf("update user: %w", err)
-		}
-	}
-	return tenant.User{}, ErrContention
+			u.ID, u.TenantID, u.Email, u.CreatedAt = orig.ID, orig.TenantID, orig.Email, orig.CreatedAt
+			return nil
+		},
+		func(u tenant.User, version int64) any { return userToItem(u, version) })
 }
 
 // DeleteUser deletes the user and its email item in one transaction.
