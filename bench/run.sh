@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# WaQtor's benchmarks. Each prints its own rate and a ratio against a baseline measured in the same run, so the
+# figures mean something on any machine. Results and the machine they came from go in docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(go version)"
+run() { go test -run '^$' -count "${COUNT:-1}" "$@" | grep -E '^(Benchmark|ok|FAIL)'; }
+# Authenticated GET /api/me vs a bare net/http handler, both over loopback HTTP (target ratio >= 0.5).
+run -bench 'BenchmarkAuthenticatedMe' -benchtime 20000x ./shared/httpapi
+# Durable queue send+receive+delete vs a bare SQLite insert+delete loop (target ratio >= 0.5).
+run -bench 'BenchmarkQueue' -benchtime 2s ./shared/sqlite
+# Events/s through the standalone router (publish, match, enqueue, consume) on the in-memory and SQLite queues.
+run -bench 'BenchmarkRouter' -benchtime 20000x ./shared/router
+# EventBridge pattern matching.
+run -bench 'BenchmarkMatch' -benchtime 1s ./shared/eventpattern
