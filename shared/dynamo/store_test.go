@@ -193,6 +193,7 @@ func TestFailedCreatesWriteNothing(t *testing.T) {
 	if err := f.tenants.CreateUser(ctx, newUser(f.ten.ID, "owner@a.example")); !errors.Is(err, tenant.ErrEmailTaken) {
 		t.Fatalf("CreateUser(taken email) = %v", err)
 	}
+	sameItems(t, before, f.scan(t))
 	k := f.newKey(t)
 	before = f.scan(t)
 	orphan := k
@@ -206,7 +207,19 @@ func TestFailedCreatesWriteNothing(t *testing.T) {
 		t.Fatalf("CreateKey(duplicate hash) = %v", err)
 	}
 
-	after := f.scan(t)
+	sameItems(t, before, f.scan(t))
+	if c, err := f.tenants.CountTenants(ctx); err != nil || c != 1 {
+		t.Fatalf("CountTenants = %d, %v; want 1", c, err)
+	}
+	// The email of the failed user is still free.
+	if err := f.tenants.CreateUser(ctx, newUser(f.ten.ID, "new@a.example")); err != nil {
+		t.Fatalf("CreateUser(new@) after the failed one: %v", err)
+	}
+}
+
+// sameItems fails unless the table holds exactly the item keys it held before.
+func sameItems(t *testing.T, before, after map[string]map[string]types.AttributeValue) {
+	t.Helper()
 	if len(after) != len(before) {
 		t.Fatalf("failed creates left items behind:\nbefore %v\nafter  %v", before, after)
 	}
@@ -214,13 +227,6 @@ func TestFailedCreatesWriteNothing(t *testing.T) {
 		if _, ok := after[k]; !ok {
 			t.Fatalf("item %s disappeared", k)
 		}
-	}
-	if c, err := f.tenants.CountTenants(ctx); err != nil || c != 1 {
-		t.Fatalf("CountTenants = %d, %v; want 1", c, err)
-	}
-	// The email of the failed user is still free.
-	if err := f.tenants.CreateUser(ctx, newUser(f.ten.ID, "new@a.example")); err != nil {
-		t.Fatalf("CreateUser(new@) after the failed one: %v", err)
 	}
 }
 
