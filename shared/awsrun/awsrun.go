@@ -47,6 +47,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, er
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
 	ddb := dynamodb.NewFromConfig(ac)
+	pub, err := eventbridge.New(ebsdk.NewFromConfig(ac), eventbridge.Config{BusName: cfg.EventBus, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("event publisher: %w", err)
+	}
 	return &Runtime{
 		Config:   cfg,
 		AWS:      ac,
@@ -57,7 +61,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, er
 			Idempotency: dynamo.NewIdempotencyStore(ddb, cfg.Table),
 			Activity:    dynamo.NewActivityStore(ddb, cfg.Table),
 		},
-		Publisher: eventbridge.NewPublisher(ebsdk.NewFromConfig(ac), cfg.EventBus),
+		Publisher: pub,
 		Log:       log,
 	}, nil
 }

@@ -50,7 +50,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 		return err
 	}
 	defer q.Close()
-	rt, err := router.New(q, routing.Table, router.Options{Log: log})
+	rt, err := router.New(q, routing.Table, router.Options{Logger: log})
 	if err != nil {
 		return err
 	}
