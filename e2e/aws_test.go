@@ -122,7 +122,7 @@ func TestAWSRuntime(t *testing.T) {
 
 	// The owner key authenticates: the API read the key written by the bootstrap.
 	var me struct {
-		Tenant tenant.Tenant `json:"tenant"`
+		Tenant tenant.Tenant         `json:"tenant"`
 		Auth   struct{ Type string } `json:"auth"`
 	}
 	gw.call(ctx, "GET", "/api/me", ownerKey, "").want(t, http.StatusOK, &me)
