@@ -46,6 +46,9 @@ type FunctionError struct {
 }
 
 func (e *FunctionError) Error() string {
+	if e.Type == "" {
+		return fmt.Sprintf("lambda function error (status %d): %s", e.Status, e.Message)
+	}
 	return fmt.Sprintf("lambda function error (status %d): %s: %s", e.Status, e.Type, e.Message)
 }
 
@@ -215,8 +218,11 @@ func functionError(res *http.Response, body []byte) *FunctionError {
 		json.Unmarshal(doc["errorType"], &fe.Type)
 		json.Unmarshal(doc["errorMessage"], &fe.Message)
 	}
-	if fe.Message == "" {
+	if fe.Message = strings.TrimSpace(fe.Message); fe.Message == "" {
 		fe.Message = strings.TrimSpace(string(body))
+	}
+	if fe.Message == "" {
+		fe.Message = "no error document: the runtime crashed or failed to initialise (its output is logged when the test fails)"
 	}
 	return fe
 }
