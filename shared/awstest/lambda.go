@@ -72,6 +72,9 @@ func Lambda(t testing.TB, bootstrapPath string, env []string) *LambdaFn {
 		t.Fatalf("awstest: no bootstrap file %s (%v)", bootstrap, err)
 	}
 	invokeAddr, runtimeAddr := freeAddr(t), freeAddr(t)
+	for runtimeAddr == invokeAddr {
+		runtimeAddr = freeAddr(t)
+	}
 
 	base := []string{
 		"PATH=" + os.Getenv("PATH"),
