@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -203,13 +204,13 @@ func TestAWSRuntime(t *testing.T) {
 		event.UserLoggedIn:  func(e activity.Entry) bool { return e.ActorID == ownerID },
 	}
 	var log1 []activity.Entry
-	waitFor(t, "activity of "+strings.Join(mapsKeys(want), ", "), func() (bool, string) {
+	waitFor(t, "activity of "+strings.Join(slices.Sorted(maps.Keys(want)), ", "), func() (bool, string) {
 		var page struct{ Data []activity.Entry }
 		gw.call(ctx, "GET", "/api/activity?limit=100", owner, "").want(t, http.StatusOK, &page)
 		log1 = page.Data
 		for typ, match := range want {
 			if !slices.ContainsFunc(log1, func(e activity.Entry) bool { return e.Type == typ && match(e) }) {
-				return false, fmt.Sprintf("no %s yet in %s; audit batches %+v", typ, types(log1), poller.Batches())
+				return false, fmt.Sprintf("no %s yet in %s; audit batches %+v", typ, typesOf(log1), poller.Batches())
 			}
 		}
 		return true, ""
@@ -475,20 +476,11 @@ func keyID(e activity.Entry) string {
 	return d.KeyID
 }
 
-func types(entries []activity.Entry) []string {
+func typesOf(entries []activity.Entry) []string {
 	var out []string
 	for _, e := range entries {
 		out = append(out, e.Type)
 	}
-	return out
-}
-
-func mapsKeys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
 	return out
 }
 
