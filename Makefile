@@ -18,12 +18,18 @@ LAMBDAS := $(notdir $(wildcard functions/*))
 
 .PHONY: run build test tools lambdas synth bench vet clean
 
-## tools: npm packages the tests and synth need (SQS emulator, CDK CLI, Node 22), idempotent.
-tools: $(TOOLS)/node_modules/.installed
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+
+## tools: npm packages the tests and synth need (SQS emulator, CDK CLI, Node 22) and the Lambda runtime interface
+## emulator (aws-lambda-rie) for the end-to-end test, idempotent.
+tools: $(TOOLS)/node_modules/.installed $(TOOLS)/bin/aws-lambda-rie
 
 $(TOOLS)/node_modules/.installed: $(TOOLS)/package.json $(TOOLS)/package-lock.json
 	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+$(TOOLS)/bin/aws-lambda-rie:
+	GOBIN=$(TOOLS)/bin $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 
 ## build: the standalone binary.
 build:

@@ -1,0 +1,6 @@
+// Package e2e holds the end-to-end tests that run WaQtor's real binaries together. aws_test.go runs the Lambda
+// bootstraps of functions/ under aws-lambda-rie against local AWS emulators, wired as infra/ deploys them.
+//
+// The tests live here rather than in functions/, because every directory under functions/ is a Lambda function
+// (the Makefile builds functions/* and the CDK stack deploys functions/<name>).
+package e2e
