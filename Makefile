@@ -18,15 +18,19 @@ LAMBDAS := $(notdir $(wildcard functions/*))
 
 .PHONY: run build test tools lambdas synth bench vet clean
 
+STATICCHECK_VERSION := v0.8.2
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 
 ## tools: npm packages the tests and synth need (SQS emulator, CDK CLI, Node 22) and the Lambda runtime interface
 ## emulator (aws-lambda-rie) for the end-to-end test, idempotent.
-tools: $(TOOLS)/node_modules/.installed $(TOOLS)/bin/aws-lambda-rie
+tools: $(TOOLS)/node_modules/.installed $(TOOLS)/bin/aws-lambda-rie $(TOOLS)/bin/staticcheck
 
 $(TOOLS)/node_modules/.installed: $(TOOLS)/package.json $(TOOLS)/package-lock.json
 	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+$(TOOLS)/bin/staticcheck:
+	GOBIN=$(TOOLS)/bin $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
 $(TOOLS)/bin/aws-lambda-rie:
 	GOBIN=$(TOOLS)/bin $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
@@ -53,7 +57,9 @@ synth: tools lambdas
 
 ## test: every test (unit, contract suites on emulators, infra, end to end).
 test: tools lambdas
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+	$(TOOLS)/bin/staticcheck ./...
 	$(GO) test -count=1 -timeout 20m ./...
 	@echo "benchmarks compile and run (one iteration each; figures: make bench)"
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
