@@ -6,12 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,10 +29,8 @@ import (
 	"github.com/waqtor/waqtor/shared/awstest"
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/event"
-	"github.com/waqtor/waqtor/shared/eventbridge"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/routing"
-	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/tenant"
 )
@@ -61,7 +59,7 @@ func TestAWSRuntime(t *testing.T) {
 	defer cancel()
 
 	built := make(chan map[string]string, 1)
-	go func() { built <- buildFunctions(t, "api", "audit") }()
+	go func() { built <- buildFunctions(t, "functions/api", "functions/audit", "session-host") }()
 
 	ddb := awstest.DynamoDB(t)
 	if err := dynamo.CreateTable(ctx, ddb, table); err != nil {
@@ -105,17 +103,25 @@ func TestAWSRuntime(t *testing.T) {
 	auditFn := awstest.Lambda(t, bins["audit"], append(slices.Clone(env),
 		"AWS_LAMBDA_FUNCTION_NAME="+prefix+"audit", "AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128"))
 
-	// The operator's bootstrap: the first tenant, its owner and an owner key, straight into the table.
-	pub, err := eventbridge.New(eb.Client(), eventbridge.Config{BusName: bus})
+	// The operator's bootstrap, as deployment.md says: `session-host bootstrap` against the deployed table and bus
+	// creates the first tenant, its owner and an owner key, and prints them once.
+	boot := exec.CommandContext(ctx, bins["session-host"], "bootstrap")
+	boot.Env = append(slices.Clone(env), "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "WAQTOR_LOG_FORMAT=json",
+		"WAQTOR_BOOTSTRAP_TENANT=One", "WAQTOR_BOOTSTRAP_EMAIL="+ownerEmail, "WAQTOR_BOOTSTRAP_PASSWORD="+ownerPassword)
+	printed, err := boot.Output()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("session-host bootstrap: %v\n%s", err, printed)
 	}
-	log := slog.New(slog.DiscardHandler)
-	first, err := setup.FirstStart(ctx, tenant.NewService(dynamo.NewTenantStore(ddb, table), pub, log),
-		apikey.NewService(dynamo.NewKeyStore(ddb, table), pub, log),
-		setup.Input{TenantName: "One", Email: ownerEmail, Password: ownerPassword})
-	if err != nil || !first.Created {
-		t.Fatalf("FirstStart: created %t, err %v", first.Created, err)
+	m := regexp.MustCompile(`API key:\s+(wq_\S+)`).FindSubmatch(printed)
+	if m == nil || !strings.Contains(string(printed), ownerEmail) || strings.Contains(string(printed), ownerPassword) {
+		t.Fatalf("session-host bootstrap printed:\n%s", printed)
+	}
+	first := struct{ APIKey, TenantID string }{APIKey: string(m[1])}
+	again := exec.CommandContext(ctx, bins["session-host"], "bootstrap")
+	again.Env = boot.Env
+	if out, err := again.Output(); err != nil || !strings.Contains(string(out), "nothing was created") {
+		t.Fatalf("a second bootstrap: %v\n%s", err, out)
 	}
 
 	gw := &apiGateway{t: t, fn: apiFn}
@@ -127,9 +133,10 @@ func TestAWSRuntime(t *testing.T) {
 		Auth   struct{ Type string } `json:"auth"`
 	}
 	gw.call(ctx, "GET", "/api/me", ownerKey, "").want(t, http.StatusOK, &me)
-	if me.Tenant.ID != first.TenantID || me.Auth.Type != "apiKey" {
-		t.Fatalf("GET /api/me with the owner key: tenant %q auth %q, want %q apiKey", me.Tenant.ID, me.Auth.Type, first.TenantID)
+	if me.Tenant.Name != "One" || me.Auth.Type != "apiKey" {
+		t.Fatalf("GET /api/me with the owner key: tenant %q auth %q, want One apiKey", me.Tenant.Name, me.Auth.Type)
 	}
+	first.TenantID = me.Tenant.ID
 
 	// Login signs a token with the secret the function read from Secrets Manager at cold start.
 	var login struct {
@@ -276,13 +283,13 @@ func TestAWSRuntime(t *testing.T) {
 	}
 }
 
-// buildFunctions builds functions/<name> for the host, as `make lambdas` does for Lambda, and returns the path of
+// buildFunctions builds the named packages (functions/<name>, session-host) for the host, as `make lambdas` does for Lambda, and returns the path of
 // each bootstrap. It runs in its own goroutine, so it reports failures with Errorf and returns nil.
 func buildFunctions(t *testing.T, names ...string) map[string]string {
 	dir := t.TempDir()
 	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-o", dir + string(filepath.Separator)}
 	for _, n := range names {
-		args = append(args, "./functions/"+n)
+		args = append(args, "./"+n)
 	}
 	cmd := exec.Command("go", args...)
 	cmd.Dir = ".."
@@ -293,7 +300,7 @@ func buildFunctions(t *testing.T, names ...string) map[string]string {
 	}
 	bins := map[string]string{}
 	for _, n := range names {
-		bins[n] = filepath.Join(dir, n)
+		bins[filepath.Base(n)] = filepath.Join(dir, filepath.Base(n))
 	}
 	return bins
 }

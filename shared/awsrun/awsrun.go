@@ -75,6 +75,9 @@ func (rt *Runtime) TokenSecret(ctx context.Context) ([]byte, error) {
 	if rt.Config.TokenSecret != "" {
 		return []byte(rt.Config.TokenSecret), nil
 	}
+	if rt.Config.TokenSecretARN == "" {
+		return nil, errors.New("WAQTOR_TOKEN_SECRET_ARN (or WAQTOR_TOKEN_SECRET) is required to serve the API on AWS")
+	}
 	out, err := secretsmanager.NewFromConfig(rt.AWS).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{
 		SecretId: aws.String(rt.Config.TokenSecretARN)})
 	if err != nil {
@@ -138,7 +141,7 @@ func Serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 // Bootstrap creates the first tenant, its owner and an owner API key in the AWS runtime's table if it has no
 // tenant yet, and prints the credentials once to w (the operator's terminal). Run it once after `cdk deploy`:
-// `WAQTOR_TABLE=… WAQTOR_EVENT_BUS=… WAQTOR_TOKEN_SECRET_ARN=… go run ./session-host bootstrap`.
+// `WAQTOR_TABLE=… WAQTOR_EVENT_BUS=… go run ./session-host bootstrap`.
 func Bootstrap(ctx context.Context, cfg config.Config, log *slog.Logger, w io.Writer) error {
 	rt, err := New(ctx, cfg, log)
 	if err != nil {

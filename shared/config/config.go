@@ -179,9 +179,6 @@ func Load(getenv func(string) string) (Config, error) {
 		if c.EventBus == "" {
 			r.errs = append(r.errs, errors.New("WAQTOR_EVENT_BUS is required with WAQTOR_TABLE (AWS runtime)"))
 		}
-		if c.TokenSecret == "" && c.TokenSecretARN == "" {
-			r.errs = append(r.errs, errors.New("WAQTOR_TOKEN_SECRET_ARN (or WAQTOR_TOKEN_SECRET) is required on AWS"))
-		}
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		return Config{}, fmt.Errorf("configuration:\n%w", err)
