@@ -7,9 +7,7 @@
 package eventbridge
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -119,7 +117,7 @@ func (p *Publisher) Publish(ctx context.Context, events ...event.Envelope) error
 			errs = append(errs, fmt.Errorf("event %d (%s): %w", i, e.ID, err))
 			continue
 		}
-		detail, err := marshal(e)
+		detail, err := event.Marshal(e)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("event %d (%s): marshal: %w", i, e.ID, err))
 			continue
@@ -230,15 +228,4 @@ func entrySize(e types.PutEventsRequestEntry) int {
 		n += len(r)
 	}
 	return n
-}
-
-// marshal encodes like json.Marshal without escaping <, > and &.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

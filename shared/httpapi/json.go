@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,20 +10,19 @@ import (
 	"strings"
 
 	"github.com/waqtor/waqtor/shared/apperr"
+	"github.com/waqtor/waqtor/shared/event"
 )
 
 // writeJSON writes v compactly, without HTML escaping (receivers compare bytes with JSON.stringify).
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := event.Marshal(v)
+	if err != nil {
 		http.Error(w, `{"error":{"code":"internal","message":"encode response","details":{}}}`, http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(append(b, '\n'))
 }
 
 // decode reads the (already size-limited) JSON body into dst: unknown fields, wrong types and trailing data are

@@ -8,9 +8,7 @@
 package router
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -133,7 +131,7 @@ func (r *Router) Publish(ctx context.Context, events ...event.Envelope) error {
 			errs = append(errs, fmt.Errorf("event %d (%s): %w", i, e.ID, err))
 			continue
 		}
-		body, err := marshal(e.Bus(r.opt.Account, r.opt.Region))
+		body, err := event.Marshal(e.Bus(r.opt.Account, r.opt.Region))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("event %d (%s): marshal: %w", i, e.ID, err))
 			continue
@@ -184,15 +182,4 @@ func (r *Router) Publish(ctx context.Context, events ...event.Envelope) error {
 		return fmt.Errorf("router: publish: %w", errors.Join(errs...))
 	}
 	return nil
-}
-
-// marshal encodes like json.Marshal without escaping <, > and &, so bodies keep the producer's bytes.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
