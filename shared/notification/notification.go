@@ -1,0 +1,63 @@
+// Package notification is the tenant's notification center (the seed's phase 6): things WaQtor tells the people
+// of a tenant, such as a webhook endpoint being disabled. The dashboard lists them; the API marks them read.
+package notification
+
+import (
+	"context"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/apperr"
+)
+
+// Types of notification (the seed's).
+const (
+	Info    = "info"
+	Success = "success"
+	Warning = "warning"
+	Error   = "error"
+)
+
+// Notification is one message to a tenant's users. UserID "" addresses every user of the tenant.
+type Notification struct {
+	ID        string    `json:"id"`
+	TenantID  string    `json:"tenantId"`
+	UserID    string    `json:"userId"`
+	Type      string    `json:"type"`
+	Title     string    `json:"title"`
+	Message   string    `json:"message"`
+	Icon      string    `json:"icon,omitempty"`
+	Link      string    `json:"link,omitempty"`
+	Read      bool      `json:"read"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// Retention is how long notifications are kept.
+const Retention = 90 * 24 * time.Hour
+
+// Filter selects notifications for List.
+type Filter struct {
+	UnreadOnly bool
+	Before     string // notification ID cursor: only older ones
+	Limit      int
+}
+
+// Store keeps notifications per tenant. A notification with UserID "" is visible to every user of the tenant;
+// read state is per notification (shared), which fits the small teams of a tenant.
+type Store interface {
+	// CreateNotification stores n unless one with its ID exists (idempotent).
+	CreateNotification(ctx context.Context, n Notification, expires time.Time) error
+	// ListNotifications returns the user's and the tenant-wide notifications, newest first.
+	ListNotifications(ctx context.Context, tenantID, userID string, f Filter) ([]Notification, error)
+	CountUnread(ctx context.Context, tenantID, userID string) (int, error)
+	MarkRead(ctx context.Context, tenantID, userID, id string) error
+	MarkAllRead(ctx context.Context, tenantID, userID string) (int, error)
+	DeleteNotification(ctx context.Context, tenantID, userID, id string) error
+}
+
+// ErrNotFound: no such notification for the user.
+var ErrNotFound = &apperr.Error{Code: apperr.NotFound, Message: "notification not found"}
+
+// Notifier creates notifications; producers (the webhook deliverer) depend on it.
+type Notifier interface {
+	Notify(ctx context.Context, n Notification) error
+}
