@@ -92,16 +92,18 @@ type Delivery struct {
 	Event     string `json:"event"`
 	SessionID string `json:"sessionId,omitempty"`
 	// Body is the exact request body, fixed at creation so every attempt and replay sends the same bytes.
-	Body      json.RawMessage `json:"-"`
-	Seq       int64           `json:"seq"`
-	Status    string          `json:"status"`
-	Attempts  int             `json:"attempts"`
-	NextAt    *time.Time      `json:"nextAttemptAt"`
-	LastCode  int             `json:"lastStatusCode"`
-	LastError string          `json:"lastError,omitempty"`
-	CreatedAt time.Time       `json:"createdAt"`
-	UpdatedAt time.Time       `json:"updatedAt"`
-	ExpiresAt time.Time       `json:"-"`
+	Body     json.RawMessage `json:"-"`
+	Seq      int64           `json:"seq"`
+	Status   string          `json:"status"`
+	Attempts int             `json:"attempts"`
+	// CycleStart is the number of attempts made before the latest replay: the retry policy counts from there.
+	CycleStart int        `json:"-"`
+	NextAt     *time.Time `json:"nextAttemptAt"`
+	LastCode   int        `json:"lastStatusCode"`
+	LastError  string     `json:"lastError,omitempty"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	UpdatedAt  time.Time  `json:"updatedAt"`
+	ExpiresAt  time.Time  `json:"-"`
 }
 
 // Attempt is one HTTP request of a delivery, kept for the delivery log.
