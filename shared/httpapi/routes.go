@@ -32,6 +32,25 @@ func (s *Server) routeTable() []route {
 		{"DELETE", "/api/users/{id}", principal, auth.ScopeUsersWrite, "delete a user", s.handleDeleteUser},
 
 		{"GET", "/api/activity", principal, auth.ScopeActivityRead, "the tenant's activity log", s.handleListActivity},
+
+		{"GET", "/api/webhooks", principal, auth.ScopeWebhooksRead, "list webhook endpoints", s.handleListWebhooks},
+		{"POST", "/api/webhooks", principal, auth.ScopeWebhooksWrite, "register a webhook endpoint", s.handleCreateWebhook},
+		{"GET", "/api/webhooks/events", principal, "", "the webhook event names", s.handleWebhookEvents},
+		{"GET", "/api/webhooks/{id}", principal, auth.ScopeWebhooksRead, "get a webhook endpoint", s.handleGetWebhook},
+		{"PATCH", "/api/webhooks/{id}", principal, auth.ScopeWebhooksWrite, "change a webhook endpoint", s.handleUpdateWebhook},
+		{"DELETE", "/api/webhooks/{id}", principal, auth.ScopeWebhooksWrite, "delete a webhook endpoint", s.handleDeleteWebhook},
+		{"POST", "/api/webhooks/{id}/test", principal, auth.ScopeWebhooksWrite, "send a signed test event now", s.handleTestWebhook},
+		{"POST", "/api/webhooks/{id}/rotate-secret", principal, auth.ScopeWebhooksWrite, "rotate the signing secret", s.handleRotateSecret},
+		{"GET", "/api/webhooks/{id}/deliveries", principal, auth.ScopeWebhooksRead, "the endpoint's delivery log", s.handleListDeliveries},
+		{"GET", "/api/webhooks/{id}/deliveries/{deliveryId}", principal, auth.ScopeWebhooksRead, "one delivery with its attempts", s.handleGetDelivery},
+		{"POST", "/api/webhooks/{id}/deliveries/{deliveryId}/replay", principal, auth.ScopeWebhooksWrite, "send a delivery again", s.handleReplayDelivery},
+		{"POST", "/api/webhooks/{id}/replay", principal, auth.ScopeWebhooksWrite, "replay every failed delivery in a time range", s.handleReplayFailed},
+
+		{"GET", "/api/notifications", principal, "", "the caller's notifications", s.handleListNotifications},
+		{"GET", "/api/notifications/count", principal, "", "how many notifications are unread", s.handleCountNotifications},
+		{"POST", "/api/notifications/mark-read/{id}", principal, "", "mark a notification read", s.handleMarkRead},
+		{"POST", "/api/notifications/mark-all-read", principal, "", "mark every notification read", s.handleMarkAllRead},
+		{"DELETE", "/api/notifications/{id}", principal, "", "delete a notification", s.handleDeleteNotification},
 	}
 }
 

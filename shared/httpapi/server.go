@@ -19,7 +19,9 @@ import (
 	"github.com/waqtor/waqtor/shared/apperr"
 	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/idempotency"
+	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/tenant"
+	"github.com/waqtor/waqtor/shared/webhook"
 )
 
 // Config tunes the API. Zero values take the documented defaults (see setDefaults).
@@ -73,6 +75,9 @@ type Deps struct {
 	Tokens      *auth.Tokens
 	Idempotency idempotency.Store
 	Activity    activity.Store
+	// Webhooks and Notifications are the webhook and notification-center services.
+	Webhooks      *webhook.Service
+	Notifications *notification.Service
 	// Ready reports whether the process can serve (database reachable, not draining).
 	Ready func(ctx context.Context) error
 	// Registry receives the API's metrics and is served on /metrics (nil: a new registry).

@@ -1,0 +1,57 @@
+package notification
+
+import (
+	"context"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/apperr"
+	"github.com/waqtor/waqtor/shared/auth"
+)
+
+// MaxPage is the largest page List serves.
+const MaxPage = 100
+
+// Service is the notification center of the API: each caller sees their own and their tenant's notifications.
+type Service struct {
+	Store Store
+	Now   func() time.Time
+}
+
+// Notify stores n (it is the Notifier of producers). n.ID makes it idempotent.
+func (s *Service) Notify(ctx context.Context, n Notification) error {
+	if n.CreatedAt.IsZero() {
+		n.CreatedAt = s.Now().UTC()
+	}
+	return s.Store.CreateNotification(ctx, n, n.CreatedAt.Add(Retention))
+}
+
+var _ Notifier = (*Service)(nil)
+
+// List returns a page of the caller's notifications, newest first.
+func (s *Service) List(ctx context.Context, p auth.Principal, f Filter) ([]Notification, error) {
+	if f.Limit < 1 || f.Limit > MaxPage {
+		return nil, apperr.New(apperr.Validation, "limit must be between 1 and %d", MaxPage).
+			WithDetails(map[string]any{"fields": []apperr.FieldError{{Field: "limit", Message: "must be between 1 and 100"}}})
+	}
+	return s.Store.ListNotifications(ctx, p.TenantID, p.UserID, f)
+}
+
+// Count returns how many of the caller's notifications are unread.
+func (s *Service) Count(ctx context.Context, p auth.Principal) (int, error) {
+	return s.Store.CountUnread(ctx, p.TenantID, p.UserID)
+}
+
+// MarkRead marks one notification read.
+func (s *Service) MarkRead(ctx context.Context, p auth.Principal, id string) error {
+	return s.Store.MarkRead(ctx, p.TenantID, p.UserID, id)
+}
+
+// MarkAllRead marks every notification of the caller read and says how many changed.
+func (s *Service) MarkAllRead(ctx context.Context, p auth.Principal) (int, error) {
+	return s.Store.MarkAllRead(ctx, p.TenantID, p.UserID)
+}
+
+// Delete removes one notification.
+func (s *Service) Delete(ctx context.Context, p auth.Principal, id string) error {
+	return s.Store.DeleteNotification(ctx, p.TenantID, p.UserID, id)
+}
