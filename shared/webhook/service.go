@@ -61,11 +61,6 @@ type UpdateInput struct {
 	Retry           *Policy            `json:"retry"`
 }
 
-// reservedHeaders are set by WaQtor on every delivery and cannot be overridden.
-var reservedHeaders = []string{"content-type", "content-length", "user-agent", "host", "connection",
-	"transfer-encoding", "x-waqtor-signature", "x-waqtor-event", "x-waqtor-delivery", "x-waqtor-sequence",
-	"webhook-id", "webhook-timestamp", "webhook-signature"}
-
 func (s *Service) check(ctx context.Context, f *apperr.Fields, w *Webhook, secret string) {
 	if utf8.RuneCountInString(w.URL) > 2048 || w.URL == "" {
 		f.Add("url", "is required and at most 2048 characters")
@@ -93,7 +88,7 @@ func (s *Service) check(ctx context.Context, f *apperr.Fields, w *Webhook, secre
 		switch {
 		case !validHeaderName(name):
 			f.Add("headers", "%q is not a valid header name", name)
-		case slices.Contains(reservedHeaders, strings.ToLower(name)):
+		case ReservedHeader(name):
 			f.Add("headers", "%q is set by WaQtor and cannot be overridden", name)
 		case strings.ContainsAny(v, "\r\n") || len(v) > 1000:
 			f.Add("headers", "the value of %q must be one line of at most 1000 characters", name)
@@ -361,11 +356,7 @@ func (s *Service) Test(ctx context.Context, p auth.Principal, webhookID string) 
 	if err != nil {
 		return TestResult{}, err
 	}
-	header := Sign(d, w.Secrets, now, s.Version)
-	for k, v := range w.Headers {
-		header.Set(k, v)
-	}
-	res := s.Sender.Send(ctx, Request{URL: w.URL, Header: header, Body: d.Body, Timeout: time.Duration(w.Policy.WithDefaults().TimeoutMS) * time.Millisecond})
+	res := s.Sender.Send(ctx, Request{URL: w.URL, Header: Headers(w, d, s.Version, now), Body: d.Body, Timeout: time.Duration(w.Policy.WithDefaults().TimeoutMS) * time.Millisecond})
 	a := AttemptOf(d, 1, now, res)
 	if err := s.Store.AddAttempt(ctx, w.TenantID, a, d.ExpiresAt); err != nil {
 		return TestResult{}, err
