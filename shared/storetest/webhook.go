@@ -48,8 +48,8 @@ func newWebhook(tenantID string, created time.Time) webhook.Webhook {
 	return webhook.Webhook{ID: id.New("whk"), TenantID: tenantID, URL: "https://hooks.example/in?token=t0k",
 		Description: "orders → CRM", Events: []string{"message_received", "message_sent"}, Sessions: []string{"ses_1", "ses_2"},
 		IgnoreGroups: true, IgnoreStatus: true, Headers: map[string]string{"X-Token": "abc", "X-Env": "prod"}, Enabled: true,
-		Secrets: []webhook.Secret{{Value: "whsec_new", CreatedAt: created}, {Value: "whsec_old", CreatedAt: created.Add(-time.Hour), ExpiresAt: &rotated}},
-		Policy:  webhook.Policy{Schedule: "long", TimeoutMS: 15000, RetryClientErrors: true, MaxConcurrency: 7, DisableAfterHours: 72},
+		Secrets:      []webhook.Secret{{Value: "whsec_new", CreatedAt: created}, {Value: "whsec_old", CreatedAt: created.Add(-time.Hour), ExpiresAt: &rotated}},
+		Policy:       webhook.Policy{Schedule: "long", TimeoutMS: 15000, RetryClientErrors: true, MaxConcurrency: 7, DisableAfterHours: 72},
 		FailingSince: &failing, CreatedAt: created, UpdatedAt: created.Add(time.Second)}
 }
 
