@@ -11,7 +11,7 @@ import (
 )
 
 // NotificationStore is notification.Store on SQLite (table notifications of migrations/0003_webhooks.sql). A user
-// sees the notifications addressed to them and the tenant-wide ones (user_id ”); expired ones are never returned.
+// sees the notifications addressed to them and the tenant-wide ones (empty user_id); expired ones are never returned.
 type NotificationStore struct{ db *DB }
 
 var _ notification.Store = (*NotificationStore)(nil)
