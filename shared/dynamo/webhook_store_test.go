@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -336,5 +337,70 @@ func TestListsReadPastHiddenItems(t *testing.T) {
 	}
 	if c, err := notes.CountUnread(ctx, "ten_a", "usr_2"); err != nil || c != 37 {
 		t.Fatalf("CountUnread(usr_2) = %d, %v; want 37", c, err)
+	}
+}
+
+// updateHook runs before once, just before the store's first UpdateItem, with the key it is about to update.
+type updateHook struct {
+	dynamo.Client
+	before func(key map[string]types.AttributeValue)
+}
+
+func (c *updateHook) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if h := c.before; h != nil {
+		c.before = nil
+		h(in.Key)
+	}
+	return c.Client.UpdateItem(ctx, in, opts...)
+}
+
+// MarkAllRead counts only what it marked itself: a notification marked read or deleted between its query and its
+// update is neither counted nor brought back.
+func TestMarkAllReadRaces(t *testing.T) {
+	tests := []struct {
+		name      string
+		meanwhile func(s *dynamo.NotificationStore, id string) error
+		left      int
+	}{
+		{"marked read meanwhile", func(s *dynamo.NotificationStore, id string) error { return s.MarkRead(ctx, "ten_a", "usr_1", id) }, 3},
+		{"deleted meanwhile", func(s *dynamo.NotificationStore, id string) error {
+			return s.DeleteNotification(ctx, "ten_a", "usr_1", id)
+		}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			client := awstest.DynamoDB(t)
+			table := newTable(t, client)
+			plain := dynamo.NewNotificationStore(client, table)
+			for range 3 {
+				n := notification.Notification{ID: id.New("ntf"), TenantID: "ten_a", UserID: "usr_1", Type: notification.Info, CreatedAt: now}
+				if err := plain.CreateNotification(ctx, n, time.Now().Add(time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			hook := &updateHook{Client: client, before: func(key map[string]types.AttributeValue) {
+				if err := tt.meanwhile(plain, strings.TrimPrefix(s(key["sk"]), "NTF#")); err != nil {
+					t.Errorf("meanwhile: %v", err)
+				}
+			}}
+			if n, err := dynamo.NewNotificationStore(hook, table).MarkAllRead(ctx, "ten_a", "usr_1"); err != nil || n != 2 {
+				t.Fatalf("MarkAllRead = %d, %v; want 2", n, err)
+			}
+			list, err := plain.ListNotifications(ctx, "ten_a", "usr_1", notification.Filter{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) != tt.left {
+				t.Fatalf("%d notifications, want %d: %v", len(list), tt.left, list)
+			}
+			for _, n := range list {
+				if !n.Read {
+					t.Fatalf("unread after MarkAllRead: %+v", n)
+				}
+			}
+			if items := scanTable(t, client, table); len(items) != tt.left {
+				t.Fatalf("table holds %d items, want %d (nothing brought back)", len(items), tt.left)
+			}
+		})
 	}
 }
