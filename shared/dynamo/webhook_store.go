@@ -313,17 +313,18 @@ type deliveryItem struct {
 	Event     string `dynamodbav:"event"`
 	SessionID string `dynamodbav:"sessionId"`
 	// Body is binary, so the bytes come back exactly as they were sent; an empty one is NULL.
-	Body      []byte `dynamodbav:"body"`
-	Seq       int64  `dynamodbav:"seq"`
-	Status    string `dynamodbav:"status"`
-	Attempts  int    `dynamodbav:"attempts"`
-	NextAt    string `dynamodbav:"nextAt"` // "" for none
-	LastCode  int    `dynamodbav:"lastCode"`
-	LastError string `dynamodbav:"lastError"`
-	CreatedAt string `dynamodbav:"createdAt"`
-	UpdatedAt string `dynamodbav:"updatedAt"`
-	ExpiresAt string `dynamodbav:"expiresAt"`
-	TTL       int64  `dynamodbav:"ttl"`
+	Body       []byte `dynamodbav:"body"`
+	Seq        int64  `dynamodbav:"seq"`
+	Status     string `dynamodbav:"status"`
+	Attempts   int    `dynamodbav:"attempts"`
+	CycleStart int    `dynamodbav:"cycleStart"`
+	NextAt     string `dynamodbav:"nextAt"` // "" for none
+	LastCode   int    `dynamodbav:"lastCode"`
+	LastError  string `dynamodbav:"lastError"`
+	CreatedAt  string `dynamodbav:"createdAt"`
+	UpdatedAt  string `dynamodbav:"updatedAt"`
+	ExpiresAt  string `dynamodbav:"expiresAt"`
+	TTL        int64  `dynamodbav:"ttl"`
 	// Version guards UpdateDelivery's read-modify-write.
 	Version int64 `dynamodbav:"version"`
 }
@@ -331,7 +332,7 @@ type deliveryItem struct {
 func deliveryToItem(d webhook.Delivery, version int64) deliveryItem {
 	return deliveryItem{PK: tenantPK(d.TenantID), SK: deliveryPrefix + d.ID, Entity: "delivery", ID: d.ID, TenantID: d.TenantID,
 		WebhookID: d.WebhookID, EventID: d.EventID, Event: d.Event, SessionID: d.SessionID, Body: orNil(d.Body), Seq: d.Seq,
-		Status: d.Status, Attempts: d.Attempts, NextAt: fmtTimePtr(d.NextAt), LastCode: d.LastCode, LastError: d.LastError,
+		Status: d.Status, Attempts: d.Attempts, CycleStart: d.CycleStart, NextAt: fmtTimePtr(d.NextAt), LastCode: d.LastCode, LastError: d.LastError,
 		CreatedAt: fmtTime(d.CreatedAt), UpdatedAt: fmtTime(d.UpdatedAt), ExpiresAt: fmtTime(d.ExpiresAt),
 		TTL: d.ExpiresAt.Unix(), Version: version}
 }
@@ -343,7 +344,7 @@ func decodeDelivery(av map[string]types.AttributeValue) (webhook.Delivery, int64
 	}
 	d := webhook.Delivery{ID: it.ID, TenantID: it.TenantID, WebhookID: it.WebhookID, EventID: it.EventID, Event: it.Event,
 		SessionID: it.SessionID, Body: json.RawMessage(nonNilBytes(it.Body)), Seq: it.Seq, Status: it.Status, Attempts: it.Attempts,
-		LastCode: it.LastCode, LastError: it.LastError}
+		CycleStart: it.CycleStart, LastCode: it.LastCode, LastError: it.LastError}
 	var errs [4]error
 	d.NextAt, errs[0] = parseTimePtr(it.NextAt)
 	d.CreatedAt, errs[1] = parseTime(it.CreatedAt)

@@ -220,7 +220,7 @@ func (s *WebhookStore) DeleteWebhook(ctx context.Context, tenantID, id string) e
 	return nil
 }
 
-const deliveryCols = `tenant_id, id, webhook_id, event_id, event, session_id, body, seq, status, attempts, next_at,
+const deliveryCols = `tenant_id, id, webhook_id, event_id, event, session_id, body, seq, status, attempts, cycle_start, next_at,
 	last_code, last_error, created_at, updated_at, expires_at`
 
 func scanDelivery(r rowScanner) (webhook.Delivery, error) {
@@ -229,7 +229,7 @@ func scanDelivery(r rowScanner) (webhook.Delivery, error) {
 	var next sql.NullString
 	var created, updated, expires string
 	if err := r.Scan(&d.TenantID, &d.ID, &d.WebhookID, &d.EventID, &d.Event, &d.SessionID, &body, &d.Seq, &d.Status,
-		&d.Attempts, &next, &d.LastCode, &d.LastError, &created, &updated, &expires); err != nil {
+		&d.Attempts, &d.CycleStart, &next, &d.LastCode, &d.LastError, &created, &updated, &expires); err != nil {
 		return webhook.Delivery{}, err
 	}
 	d.Body, d.NextAt = json.RawMessage(body), parseTimePtr(next)
@@ -279,8 +279,8 @@ func (s *WebhookStore) CreateDelivery(ctx context.Context, d webhook.Delivery) (
 			body = []byte{}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO webhook_deliveries (`+deliveryCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.TenantID, d.ID, d.WebhookID, d.EventID, d.Event, d.SessionID, body, d.Seq, d.Status, d.Attempts,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.TenantID, d.ID, d.WebhookID, d.EventID, d.Event, d.SessionID, body, d.Seq, d.Status, d.Attempts, d.CycleStart,
 			fmtTimePtr(d.NextAt), d.LastCode, d.LastError, fmtTime(d.CreatedAt), fmtTime(d.UpdatedAt),
 			fmtTime(d.ExpiresAt)); err != nil {
 			return fmt.Errorf("insert delivery: %w", err)
@@ -324,9 +324,9 @@ func (s *WebhookStore) UpdateDelivery(ctx context.Context, tenantID, id string, 
 			return err
 		}
 		d = keepDeliveryIdentity(d, orig)
-		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_at = ?, last_code = ?,
+		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, cycle_start = ?, next_at = ?, last_code = ?,
 			last_error = ?, updated_at = ?, expires_at = ? WHERE tenant_id = ? AND id = ?`,
-			d.Status, d.Attempts, fmtTimePtr(d.NextAt), d.LastCode, d.LastError, fmtTime(d.UpdatedAt), fmtTime(d.ExpiresAt),
+			d.Status, d.Attempts, d.CycleStart, fmtTimePtr(d.NextAt), d.LastCode, d.LastError, fmtTime(d.UpdatedAt), fmtTime(d.ExpiresAt),
 			tenantID, id); err != nil {
 			return fmt.Errorf("update delivery: %w", err)
 		}

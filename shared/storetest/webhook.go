@@ -21,7 +21,7 @@ import (
 //
 // Rules the suite fixes beyond the port's doc comments: Events, Sessions, Headers and Secrets come back non-nil
 // (the API answers [] and {}, never null); UpdateWebhook keeps Seq (only CreateDelivery moves it); UpdateDelivery
-// changes only Status, Attempts, NextAt, LastCode, LastError, UpdatedAt and ExpiresAt; a delivery, attempt or
+// changes only Status, Attempts, CycleStart, NextAt, LastCode, LastError, UpdatedAt and ExpiresAt; a delivery, attempt or
 // notification is expired once its expiry is not after now, and an expired one is absent (never returned, and a
 // create with its ID creates anew); ListDeliveries orders by ID, newest first, with From inclusive and To exclusive;
 // AddAttempt replaces an attempt with the same N and needs a live delivery of the tenant; ListAttempts of an
@@ -204,7 +204,7 @@ func sameDelivery(t *testing.T, what string, got, want webhook.Delivery) {
 	t.Helper()
 	if got.ID != want.ID || got.TenantID != want.TenantID || got.WebhookID != want.WebhookID || got.EventID != want.EventID ||
 		got.Event != want.Event || got.SessionID != want.SessionID || string(got.Body) != string(want.Body) ||
-		got.Seq != want.Seq || got.Status != want.Status || got.Attempts != want.Attempts || !eqTimePtr(got.NextAt, want.NextAt) ||
+		got.Seq != want.Seq || got.Status != want.Status || got.Attempts != want.Attempts || got.CycleStart != want.CycleStart || !eqTimePtr(got.NextAt, want.NextAt) ||
 		got.LastCode != want.LastCode || got.LastError != want.LastError || !got.CreatedAt.Equal(want.CreatedAt) ||
 		!got.UpdatedAt.Equal(want.UpdatedAt) || !got.ExpiresAt.Equal(want.ExpiresAt) {
 		t.Fatalf("%s:\n got %+v body %s\nwant %+v body %s", what, got, got.Body, want, want.Body)
@@ -454,7 +454,7 @@ func testDeliveries(t *testing.T, s webhook.Store) {
 			d.Status, d.Attempts, d.NextAt, d.LastCode, d.LastError, d.UpdatedAt = webhook.Delivered, 2, nil, 204, "", later.Add(time.Second)
 		}},
 		{"replayed and kept longer", func(d *webhook.Delivery) {
-			d.Status, d.ExpiresAt, d.UpdatedAt = webhook.Failed, retention, later.Add(2*time.Second)
+			d.Status, d.ExpiresAt, d.UpdatedAt, d.CycleStart = webhook.Failed, retention, later.Add(2*time.Second), 2
 		}},
 	}
 	want := d

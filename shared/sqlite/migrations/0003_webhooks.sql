@@ -46,6 +46,7 @@ CREATE TABLE webhook_deliveries (
 	seq        INTEGER NOT NULL,
 	status     TEXT    NOT NULL,
 	attempts   INTEGER NOT NULL,
+	cycle_start INTEGER NOT NULL DEFAULT 0,
 	next_at    TEXT,
 	last_code  INTEGER NOT NULL,
 	last_error TEXT    NOT NULL,
