@@ -299,7 +299,7 @@ func (g jsonGen) number(b *strings.Builder) {
 		if r.IntN(2) == 0 {
 			b.WriteByte('-')
 		}
-		b.WriteString([]string{"0", "0.0", "0e5", "1", "1.0"}[r.IntN(5)])
+		b.WriteString([]string{"0", "0.0", "0.5", "1", "1.0"}[r.IntN(5)])
 		b.WriteString([]string{"", "e1", "E-1", "e+21", "e-7", "e20", "e-6", "e21", "e-324", "e308", "e309"}[r.IntN(11)])
 	default:
 		digits := make([]byte, 1+r.IntN(30))
