@@ -1,6 +1,6 @@
 // A WaQtor webhook receiver in the seed's style: it checks X-Waqtor-Signature, "sha256=" + the hex HMAC-SHA256
 // of JSON.stringify(body) keyed with the whole secret. WaQtor sends bodies exactly as JSON.stringify writes them,
-// so this works; hashing the raw bytes (as below, rawBody) is just as good and does not depend on it.
+// so this works; hashing the raw bytes (rawBody) instead is just as good and does not depend on it.
 // Node's built-in modules only. Run: WEBHOOK_SECRET=whsec_... PORT=3000 node receiver-seed.js
 "use strict";
 const crypto = require("node:crypto");
