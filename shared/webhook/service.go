@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/waqtor/waqtor/shared/apperr"
 	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/id"
 	"github.com/waqtor/waqtor/shared/queue"
 )
@@ -273,7 +275,7 @@ func (s *Service) Delete(ctx context.Context, p auth.Principal, webhookID string
 type RotateInput struct {
 	// Secret is the new secret ("" generates one).
 	Secret string `json:"secret"`
-	// OverlapHours is how long the previous secret keeps signing too (default 24, 0 to 168).
+	// OverlapHours is how long the previous secret keeps signing too (default 24, 0 to 720).
 	OverlapHours *int `json:"overlapHours"`
 }
 
@@ -291,8 +293,8 @@ func (s *Service) RotateSecret(ctx context.Context, p auth.Principal, webhookID 
 		overlap = *in.OverlapHours
 	}
 	var f apperr.Fields
-	if overlap < 0 || overlap > 168 {
-		f.Add("overlapHours", "must be between 0 and 168")
+	if overlap < 0 || overlap > 720 {
+		f.Add("overlapHours", "must be between 0 and 720")
 	}
 	if in.Secret != "" && (len(in.Secret) < 16 || len(in.Secret) > 200) {
 		f.Add("secret", "must be 16 to 200 characters (or empty to generate one)")
@@ -341,23 +343,24 @@ func (s *Service) Test(ctx context.Context, p auth.Principal, webhookID string) 
 		return TestResult{}, apperr.New(apperr.Forbidden, "testing webhooks needs the webhooks:write scope")
 	}
 	now := s.Now().UTC()
-	evtID := id.New("evt")
-	data, err := Canonical([]byte(fmt.Sprintf(`{"webhookId":%q,"message":"This is a test delivery from WaQtor.","from":"966500000000@c.us","body":"Test message","timestamp":%q}`,
-		w.ID, Timestamp(now))))
+	data, err := event.Marshal(map[string]string{"message": "This is a test delivery from WaQtor.", "webhookId": w.ID})
 	if err != nil {
 		return TestResult{}, err
 	}
-	body, err := bodyOf(Test, now, data, evtID, "")
+	env := event.Envelope{ID: event.NewID(), TenantID: w.TenantID, Time: now, Data: data}
+	d, err := NewDelivery(w, Test, env, now)
 	if err != nil {
 		return TestResult{}, err
 	}
-	d, _, err := s.Store.CreateDelivery(ctx, Delivery{ID: id.New("msg"), TenantID: w.TenantID, WebhookID: w.ID,
-		EventID: evtID, Event: Test, Body: body, Status: Pending, CreatedAt: now, UpdatedAt: now, ExpiresAt: now.Add(Retention)})
-	if err != nil {
+	if d, _, err = s.Store.CreateDelivery(ctx, d); err != nil {
 		return TestResult{}, err
 	}
-	res := s.Sender.Send(ctx, Request{URL: w.URL, Header: Headers(w, d, s.Version, now), Body: d.Body, Timeout: time.Duration(w.Policy.WithDefaults().TimeoutMS) * time.Millisecond})
-	a := AttemptOf(d, 1, now, res)
+	res := s.Sender.Send(ctx, Request{URL: w.URL, Header: Headers(w, d, s.Version, now), Body: d.Body, Timeout: w.Policy.WithDefaults().Timeout()})
+	a := Attempt{DeliveryID: d.ID, N: 1, At: now, StatusCode: res.StatusCode, DurationMS: res.Duration.Milliseconds(),
+		Response: string(res.Body)}
+	if res.Err != nil {
+		a.Error = res.Err.Error()
+	}
 	if err := s.Store.AddAttempt(ctx, w.TenantID, a, d.ExpiresAt); err != nil {
 		return TestResult{}, err
 	}
@@ -441,7 +444,11 @@ func (s *Service) Replay(ctx context.Context, p auth.Principal, webhookID, deliv
 	if err != nil {
 		return Delivery{}, err
 	}
-	return d, Enqueue(ctx, s.Queue, d.TenantID, d.ID)
+	job, err := json.Marshal(Job{TenantID: d.TenantID, DeliveryID: d.ID})
+	if err != nil {
+		return Delivery{}, err
+	}
+	return d, s.Queue.Send(ctx, DeliveriesQueue, queue.Outgoing{Body: job})
 }
 
 // ReplayRange is POST /api/webhooks/:id/replay: every failed delivery created in [From, To).
