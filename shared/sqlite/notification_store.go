@@ -1,0 +1,127 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/activity"
+	"github.com/waqtor/waqtor/shared/notification"
+)
+
+// NotificationStore is notification.Store on SQLite (table notifications of migrations/0003_webhooks.sql). A user
+// sees the notifications addressed to them and the tenant-wide ones (empty user_id); expired ones are never returned.
+type NotificationStore struct{ db *DB }
+
+var _ notification.Store = (*NotificationStore)(nil)
+
+// NewNotificationStore returns the notification store of db.
+func NewNotificationStore(db *DB) *NotificationStore { return &NotificationStore{db: db} }
+
+// visible is the condition for the notifications of tenant ?, user ? that have not expired by ?.
+const visible = `tenant_id = ? AND user_id IN (?, '') AND expires_at > ?`
+
+// CreateNotification inserts n unless a live notification with its ID exists; an expired one is replaced.
+func (s *NotificationStore) CreateNotification(ctx context.Context, n notification.Notification, expires time.Time) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		now := fmtTime(s.db.Now())
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications
+			(tenant_id, id, user_id, type, title, message, icon, link, read, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, id) DO UPDATE SET user_id = excluded.user_id, type = excluded.type,
+				title = excluded.title, message = excluded.message, icon = excluded.icon, link = excluded.link,
+				read = excluded.read, created_at = excluded.created_at, expires_at = excluded.expires_at
+			WHERE notifications.expires_at <= ?`,
+			n.TenantID, n.ID, n.UserID, n.Type, n.Title, n.Message, n.Icon, n.Link, n.Read, fmtTime(n.CreatedAt),
+			fmtTime(expires), now); err != nil {
+			return fmt.Errorf("create notification: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM notifications WHERE rowid IN
+			(SELECT rowid FROM notifications WHERE expires_at <= ? LIMIT 100)`, now); err != nil {
+			return fmt.Errorf("expire notifications: %w", err)
+		}
+		return nil
+	})
+}
+
+// ListNotifications returns the user's and the tenant-wide notifications newest (highest ID) first.
+func (s *NotificationStore) ListNotifications(ctx context.Context, tenantID, userID string, f notification.Filter) ([]notification.Notification, error) {
+	if err := activity.CheckLimit(f.Limit); err != nil {
+		return nil, err
+	}
+	q := `SELECT tenant_id, id, user_id, type, title, message, icon, link, read, created_at FROM notifications WHERE ` + visible
+	args := []any{tenantID, userID, fmtTime(s.db.Now())}
+	if f.UnreadOnly {
+		q += ` AND read = 0`
+	}
+	if f.Before != "" {
+		q += ` AND id < ?`
+		args = append(args, f.Before)
+	}
+	rows, err := s.db.R.QueryContext(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list notifications: %w", err)
+	}
+	defer rows.Close()
+	out := []notification.Notification{}
+	for rows.Next() {
+		var n notification.Notification
+		var created string
+		if err := rows.Scan(&n.TenantID, &n.ID, &n.UserID, &n.Type, &n.Title, &n.Message, &n.Icon, &n.Link, &n.Read, &created); err != nil {
+			return nil, fmt.Errorf("list notifications: %w", err)
+		}
+		n.CreatedAt = parseTime(created)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+func (s *NotificationStore) CountUnread(ctx context.Context, tenantID, userID string) (int, error) {
+	var n int
+	if err := s.db.readRow(ctx, `SELECT COUNT(*) FROM notifications WHERE `+visible+` AND read = 0`,
+		tenantID, userID, fmtTime(s.db.Now())).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count unread notifications: %w", err)
+	}
+	return n, nil
+}
+
+// MarkRead marks a notification the user can see as read (for every user, if it is tenant-wide).
+func (s *NotificationStore) MarkRead(ctx context.Context, tenantID, userID, id string) error {
+	res, err := s.db.W.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE `+visible+` AND id = ?`,
+		tenantID, userID, fmtTime(s.db.Now()), id)
+	if err != nil {
+		return fmt.Errorf("mark notification read: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notification.ErrNotFound
+	}
+	return nil
+}
+
+// MarkAllRead marks every unread notification the user can see as read and returns how many it marked.
+func (s *NotificationStore) MarkAllRead(ctx context.Context, tenantID, userID string) (int, error) {
+	res, err := s.db.W.ExecContext(ctx, `UPDATE notifications SET read = 1 WHERE `+visible+` AND read = 0`,
+		tenantID, userID, fmtTime(s.db.Now()))
+	if err != nil {
+		return 0, fmt.Errorf("mark notifications read: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("mark notifications read: %w", err)
+	}
+	return int(n), nil
+}
+
+// DeleteNotification deletes a notification the user can see (for every user, if it is tenant-wide).
+func (s *NotificationStore) DeleteNotification(ctx context.Context, tenantID, userID, id string) error {
+	res, err := s.db.W.ExecContext(ctx, `DELETE FROM notifications WHERE `+visible+` AND id = ?`,
+		tenantID, userID, fmtTime(s.db.Now()), id)
+	if err != nil {
+		return fmt.Errorf("delete notification: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notification.ErrNotFound
+	}
+	return nil
+}

@@ -1,0 +1,435 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/activity"
+	"github.com/waqtor/waqtor/shared/webhook"
+)
+
+// WebhookStore is webhook.Store on SQLite (tables webhooks, webhook_deliveries and webhook_attempts of
+// migrations/0003_webhooks.sql). Deliveries and attempts whose expiry has passed are never returned; writes delete
+// them in bounded batches.
+type WebhookStore struct{ db *DB }
+
+var _ webhook.Store = (*WebhookStore)(nil)
+
+// NewWebhookStore returns the webhook store of db.
+func NewWebhookStore(db *DB) *WebhookStore { return &WebhookStore{db: db} }
+
+// storedSecret is a webhook.Secret as stored: webhook.Secret hides its value from JSON, the store must keep it.
+type storedSecret struct {
+	Value     string  `json:"value"`
+	CreatedAt string  `json:"createdAt"`
+	ExpiresAt *string `json:"expiresAt,omitempty"`
+}
+
+func encodeSecrets(ss []webhook.Secret) (string, error) {
+	out := make([]storedSecret, len(ss))
+	for i, s := range ss {
+		out[i] = storedSecret{Value: s.Value, CreatedAt: fmtTime(s.CreatedAt)}
+		if s.ExpiresAt != nil {
+			exp := fmtTime(*s.ExpiresAt)
+			out[i].ExpiresAt = &exp
+		}
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+func decodeSecrets(s string) ([]webhook.Secret, error) {
+	var stored []storedSecret
+	if err := json.Unmarshal([]byte(s), &stored); err != nil {
+		return nil, err
+	}
+	out := make([]webhook.Secret, len(stored))
+	for i, st := range stored {
+		out[i] = webhook.Secret{Value: st.Value, CreatedAt: parseTime(st.CreatedAt)}
+		if st.ExpiresAt != nil {
+			exp := parseTime(*st.ExpiresAt)
+			out[i].ExpiresAt = &exp
+		}
+	}
+	return out, nil
+}
+
+// webhookJSON holds the JSON columns of a webhook; lists and maps are never stored as null, so every webhook read
+// back has non-nil Events, Sessions, Headers and Secrets.
+type webhookJSON struct{ events, sessions, headers, secrets string }
+
+func encodeWebhookJSON(w webhook.Webhook) (webhookJSON, error) {
+	var j webhookJSON
+	var errs [4]error
+	var b []byte
+	b, errs[0] = json.Marshal(nonNil(w.Events))
+	j.events = string(b)
+	b, errs[1] = json.Marshal(nonNil(w.Sessions))
+	j.sessions = string(b)
+	headers := w.Headers
+	if headers == nil {
+		headers = map[string]string{}
+	}
+	b, errs[2] = json.Marshal(headers)
+	j.headers = string(b)
+	j.secrets, errs[3] = encodeSecrets(w.Secrets)
+	if err := errors.Join(errs[:]...); err != nil {
+		return webhookJSON{}, fmt.Errorf("encode webhook %s: %w", w.ID, err)
+	}
+	return j, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+const webhookCols = `tenant_id, id, url, description, events, sessions, ignore_groups, ignore_broadcast, ignore_status,
+	headers, enabled, disabled_reason, secrets, policy_schedule, policy_timeout_ms, policy_retry_client_errors,
+	policy_max_concurrency, policy_disable_after_hours, failing_since, seq, created_at, updated_at`
+
+func scanWebhook(r rowScanner) (webhook.Webhook, error) {
+	var w webhook.Webhook
+	var j webhookJSON
+	var failing sql.NullString
+	var created, updated string
+	if err := r.Scan(&w.TenantID, &w.ID, &w.URL, &w.Description, &j.events, &j.sessions, &w.IgnoreGroups,
+		&w.IgnoreBroadcast, &w.IgnoreStatus, &j.headers, &w.Enabled, &w.DisabledReason, &j.secrets, &w.Policy.Schedule,
+		&w.Policy.TimeoutMS, &w.Policy.RetryClientErrors, &w.Policy.MaxConcurrency, &w.Policy.DisableAfterHours,
+		&failing, &w.Seq, &created, &updated); err != nil {
+		return webhook.Webhook{}, err
+	}
+	var errs [4]error
+	errs[0] = json.Unmarshal([]byte(j.events), &w.Events)
+	errs[1] = json.Unmarshal([]byte(j.sessions), &w.Sessions)
+	errs[2] = json.Unmarshal([]byte(j.headers), &w.Headers)
+	w.Secrets, errs[3] = decodeSecrets(j.secrets)
+	if err := errors.Join(errs[:]...); err != nil {
+		return webhook.Webhook{}, fmt.Errorf("decode webhook %s: %w", w.ID, err)
+	}
+	w.FailingSince, w.CreatedAt, w.UpdatedAt = parseTimePtr(failing), parseTime(created), parseTime(updated)
+	return w, nil
+}
+
+func oneWebhook(row *sql.Row) (webhook.Webhook, error) {
+	w, err := scanWebhook(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return webhook.Webhook{}, webhook.ErrNotFound
+	}
+	if err != nil {
+		return webhook.Webhook{}, fmt.Errorf("get webhook: %w", err)
+	}
+	return w, nil
+}
+
+// CreateWebhook inserts w with w.Seq as its sequence number (0 for a new endpoint); an ID that exists is an error.
+func (s *WebhookStore) CreateWebhook(ctx context.Context, w webhook.Webhook) error {
+	j, err := encodeWebhookJSON(w)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.W.ExecContext(ctx, `INSERT INTO webhooks (`+webhookCols+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		w.TenantID, w.ID, w.URL, w.Description, j.events, j.sessions, w.IgnoreGroups, w.IgnoreBroadcast, w.IgnoreStatus,
+		j.headers, w.Enabled, w.DisabledReason, j.secrets, w.Policy.Schedule, w.Policy.TimeoutMS, w.Policy.RetryClientErrors,
+		w.Policy.MaxConcurrency, w.Policy.DisableAfterHours, fmtTimePtr(w.FailingSince), w.Seq, fmtTime(w.CreatedAt),
+		fmtTime(w.UpdatedAt))
+	if isUniqueViolation(err) {
+		return fmt.Errorf("create webhook: webhook %s exists", w.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("create webhook: %w", err)
+	}
+	return nil
+}
+
+func (s *WebhookStore) GetWebhook(ctx context.Context, tenantID, id string) (webhook.Webhook, error) {
+	return oneWebhook(s.db.readRow(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE tenant_id = ? AND id = ?`, tenantID, id))
+}
+
+// ListWebhooks returns the tenant's endpoints oldest first.
+func (s *WebhookStore) ListWebhooks(ctx context.Context, tenantID string) ([]webhook.Webhook, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id`, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("list webhooks: %w", err)
+	}
+	defer rows.Close()
+	out := []webhook.Webhook{}
+	for rows.Next() {
+		w, err := scanWebhook(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list webhooks: %w", err)
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// UpdateWebhook applies fn in a write transaction. ID, TenantID, CreatedAt and Seq (owned by CreateDelivery) keep
+// their stored values whatever fn does.
+func (s *WebhookStore) UpdateWebhook(ctx context.Context, tenantID, id string, fn func(*webhook.Webhook) error) (webhook.Webhook, error) {
+	var out webhook.Webhook
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		w, err := oneWebhook(tx.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE tenant_id = ? AND id = ?`, tenantID, id))
+		if err != nil {
+			return err
+		}
+		orig := w
+		if err := fn(&w); err != nil {
+			return err
+		}
+		w.ID, w.TenantID, w.CreatedAt, w.Seq = orig.ID, orig.TenantID, orig.CreatedAt, orig.Seq
+		j, err := encodeWebhookJSON(w)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET url = ?, description = ?, events = ?, sessions = ?,
+			ignore_groups = ?, ignore_broadcast = ?, ignore_status = ?, headers = ?, enabled = ?, disabled_reason = ?,
+			secrets = ?, policy_schedule = ?, policy_timeout_ms = ?, policy_retry_client_errors = ?,
+			policy_max_concurrency = ?, policy_disable_after_hours = ?, failing_since = ?, updated_at = ?
+			WHERE tenant_id = ? AND id = ?`,
+			w.URL, w.Description, j.events, j.sessions, w.IgnoreGroups, w.IgnoreBroadcast, w.IgnoreStatus, j.headers,
+			w.Enabled, w.DisabledReason, j.secrets, w.Policy.Schedule, w.Policy.TimeoutMS, w.Policy.RetryClientErrors,
+			w.Policy.MaxConcurrency, w.Policy.DisableAfterHours, fmtTimePtr(w.FailingSince), fmtTime(w.UpdatedAt),
+			tenantID, id); err != nil {
+			return fmt.Errorf("update webhook: %w", err)
+		}
+		// Decode what was stored, so the caller gets the same normalized lists a read returns.
+		out, err = oneWebhook(tx.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE tenant_id = ? AND id = ?`, tenantID, id))
+		return err
+	})
+	return out, err
+}
+
+// DeleteWebhook deletes the endpoint; its deliveries stay in the log until they expire.
+func (s *WebhookStore) DeleteWebhook(ctx context.Context, tenantID, id string) error {
+	res, err := s.db.W.ExecContext(ctx, `DELETE FROM webhooks WHERE tenant_id = ? AND id = ?`, tenantID, id)
+	if err != nil {
+		return fmt.Errorf("delete webhook: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return webhook.ErrNotFound
+	}
+	return nil
+}
+
+const deliveryCols = `tenant_id, id, webhook_id, event_id, event, session_id, body, seq, status, attempts, next_at,
+	last_code, last_error, created_at, updated_at, expires_at`
+
+func scanDelivery(r rowScanner) (webhook.Delivery, error) {
+	var d webhook.Delivery
+	var body []byte
+	var next sql.NullString
+	var created, updated, expires string
+	if err := r.Scan(&d.TenantID, &d.ID, &d.WebhookID, &d.EventID, &d.Event, &d.SessionID, &body, &d.Seq, &d.Status,
+		&d.Attempts, &next, &d.LastCode, &d.LastError, &created, &updated, &expires); err != nil {
+		return webhook.Delivery{}, err
+	}
+	d.Body, d.NextAt = json.RawMessage(body), parseTimePtr(next)
+	d.CreatedAt, d.UpdatedAt, d.ExpiresAt = parseTime(created), parseTime(updated), parseTime(expires)
+	return d, nil
+}
+
+// liveDelivery reads the delivery unless it does not exist or has expired.
+func liveDelivery(row *sql.Row) (webhook.Delivery, error) {
+	d, err := scanDelivery(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return webhook.Delivery{}, webhook.ErrDeliveryNotFound
+	}
+	if err != nil {
+		return webhook.Delivery{}, fmt.Errorf("get delivery: %w", err)
+	}
+	return d, nil
+}
+
+const getLiveDelivery = `SELECT ` + deliveryCols + ` FROM webhook_deliveries WHERE tenant_id = ? AND id = ? AND expires_at > ?`
+
+// CreateDelivery runs in one write transaction: a live delivery with d.ID is returned as it is; otherwise the
+// endpoint's seq is incremented and d is inserted with it (replacing an expired delivery of the same ID).
+func (s *WebhookStore) CreateDelivery(ctx context.Context, d webhook.Delivery) (webhook.Delivery, bool, error) {
+	var out webhook.Delivery
+	created := false
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		now := fmtTime(s.db.Now())
+		cur, err := liveDelivery(tx.QueryRowContext(ctx, getLiveDelivery, d.TenantID, d.ID, now))
+		if err == nil {
+			out = cur
+			return nil
+		}
+		if !errors.Is(err, webhook.ErrDeliveryNotFound) {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `UPDATE webhooks SET seq = seq + 1 WHERE tenant_id = ? AND id = ? RETURNING seq`,
+			d.TenantID, d.WebhookID).Scan(&d.Seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return webhook.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("next delivery seq: %w", err)
+		}
+		body := []byte(d.Body)
+		if body == nil {
+			body = []byte{}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO webhook_deliveries (`+deliveryCols+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.TenantID, d.ID, d.WebhookID, d.EventID, d.Event, d.SessionID, body, d.Seq, d.Status, d.Attempts,
+			fmtTimePtr(d.NextAt), d.LastCode, d.LastError, fmtTime(d.CreatedAt), fmtTime(d.UpdatedAt),
+			fmtTime(d.ExpiresAt)); err != nil {
+			return fmt.Errorf("insert delivery: %w", err)
+		}
+		if err := expireDeliveries(ctx, tx, now); err != nil {
+			return err
+		}
+		out, created = d, true
+		return nil
+	})
+	return out, created, err
+}
+
+// expireDeliveries deletes a bounded batch of expired deliveries and attempts of any tenant; the writer holds the
+// lock anyway, and the batch keeps the write quick.
+func expireDeliveries(ctx context.Context, tx *sql.Tx, now string) error {
+	for _, table := range []string{"webhook_deliveries", "webhook_attempts"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE rowid IN
+			(SELECT rowid FROM `+table+` WHERE expires_at <= ? LIMIT 100)`, now); err != nil {
+			return fmt.Errorf("expire %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+func (s *WebhookStore) GetDelivery(ctx context.Context, tenantID, id string) (webhook.Delivery, error) {
+	return liveDelivery(s.db.readRow(ctx, getLiveDelivery, tenantID, id, fmtTime(s.db.Now())))
+}
+
+// UpdateDelivery applies fn in a write transaction. Only Status, Attempts, NextAt, LastCode, LastError, UpdatedAt
+// and ExpiresAt change; the identity, event, body, Seq and CreatedAt keep their stored values.
+func (s *WebhookStore) UpdateDelivery(ctx context.Context, tenantID, id string, fn func(*webhook.Delivery) error) (webhook.Delivery, error) {
+	var out webhook.Delivery
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		d, err := liveDelivery(tx.QueryRowContext(ctx, getLiveDelivery, tenantID, id, fmtTime(s.db.Now())))
+		if err != nil {
+			return err
+		}
+		orig := d
+		if err := fn(&d); err != nil {
+			return err
+		}
+		d = keepDeliveryIdentity(d, orig)
+		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, next_at = ?, last_code = ?,
+			last_error = ?, updated_at = ?, expires_at = ? WHERE tenant_id = ? AND id = ?`,
+			d.Status, d.Attempts, fmtTimePtr(d.NextAt), d.LastCode, d.LastError, fmtTime(d.UpdatedAt), fmtTime(d.ExpiresAt),
+			tenantID, id); err != nil {
+			return fmt.Errorf("update delivery: %w", err)
+		}
+		out = d
+		return nil
+	})
+	return out, err
+}
+
+// keepDeliveryIdentity returns d with the fields UpdateDelivery must not change taken from orig.
+func keepDeliveryIdentity(d, orig webhook.Delivery) webhook.Delivery {
+	d.ID, d.TenantID, d.WebhookID, d.EventID, d.Event, d.SessionID = orig.ID, orig.TenantID, orig.WebhookID, orig.EventID, orig.Event, orig.SessionID
+	d.Body, d.Seq, d.CreatedAt = orig.Body, orig.Seq, orig.CreatedAt
+	return d
+}
+
+// ListDeliveries returns the live deliveries matching f, newest (highest ID) first. From is inclusive and To
+// exclusive on CreatedAt.
+func (s *WebhookStore) ListDeliveries(ctx context.Context, tenantID string, f webhook.DeliveryFilter) ([]webhook.Delivery, error) {
+	if err := activity.CheckLimit(f.Limit); err != nil {
+		return nil, err
+	}
+	var where strings.Builder
+	where.WriteString(`tenant_id = ? AND expires_at > ?`)
+	args := []any{tenantID, fmtTime(s.db.Now())}
+	add := func(cond string, arg any) {
+		where.WriteString(" AND " + cond)
+		args = append(args, arg)
+	}
+	if f.WebhookID != "" {
+		add("webhook_id = ?", f.WebhookID)
+	}
+	if f.Status != "" {
+		add("status = ?", f.Status)
+	}
+	if f.Event != "" {
+		add("event = ?", f.Event)
+	}
+	if !f.From.IsZero() {
+		add("created_at >= ?", fmtTime(f.From))
+	}
+	if !f.To.IsZero() {
+		add("created_at < ?", fmtTime(f.To))
+	}
+	if f.Before != "" {
+		add("id < ?", f.Before)
+	}
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE `+where.String()+
+		` ORDER BY id DESC LIMIT ?`, append(args, f.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := []webhook.Delivery{}
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list deliveries: %w", err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// AddAttempt stores the attempt of a live delivery of the tenant, replacing an attempt with the same N.
+func (s *WebhookStore) AddAttempt(ctx context.Context, tenantID string, a webhook.Attempt, expires time.Time) error {
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		now := fmtTime(s.db.Now())
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries WHERE tenant_id = ? AND id = ? AND expires_at > ?`,
+			tenantID, a.DeliveryID, now).Scan(&n); err != nil {
+			return fmt.Errorf("add attempt: %w", err)
+		}
+		if n == 0 {
+			return webhook.ErrDeliveryNotFound
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO webhook_attempts
+			(tenant_id, delivery_id, n, at, status_code, duration_ms, response, error, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			tenantID, a.DeliveryID, a.N, fmtTime(a.At), a.StatusCode, a.DurationMS, a.Response, a.Error, fmtTime(expires)); err != nil {
+			return fmt.Errorf("add attempt: %w", err)
+		}
+		return expireDeliveries(ctx, tx, now)
+	})
+}
+
+// ListAttempts returns the live attempts of the delivery ordered by N; none for an unknown delivery.
+func (s *WebhookStore) ListAttempts(ctx context.Context, tenantID, deliveryID string) ([]webhook.Attempt, error) {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT delivery_id, n, at, status_code, duration_ms, response, error
+		FROM webhook_attempts WHERE tenant_id = ? AND delivery_id = ? AND expires_at > ? ORDER BY n`,
+		tenantID, deliveryID, fmtTime(s.db.Now()))
+	if err != nil {
+		return nil, fmt.Errorf("list attempts: %w", err)
+	}
+	defer rows.Close()
+	out := []webhook.Attempt{}
+	for rows.Next() {
+		var a webhook.Attempt
+		var at string
+		if err := rows.Scan(&a.DeliveryID, &a.N, &at, &a.StatusCode, &a.DurationMS, &a.Response, &a.Error); err != nil {
+			return nil, fmt.Errorf("list attempts: %w", err)
+		}
+		a.At = parseTime(at)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
