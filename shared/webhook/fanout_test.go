@@ -228,7 +228,9 @@ func TestFanoutErrorsComeBack(t *testing.T) {
 
 type refusingQueue struct{ queue.Queue }
 
-func (refusingQueue) Send(context.Context, string, ...queue.Outgoing) error { return queue.ErrInvalidMessage }
+func (refusingQueue) Send(context.Context, string, ...queue.Outgoing) error {
+	return queue.ErrInvalidMessage
+}
 
 func TestDeliveryID(t *testing.T) {
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
