@@ -16,6 +16,18 @@
 //	                                createdAt, expiresAt, ttl
 //	TENANT#<tid> / ACT#<eventId>    activity entry: id, tenantId, type, actorId, time, data, ttl
 //	COUNT#TENANTS / COUNT           number of tenants: n (updated in the CreateTenant transaction)
+//	TENANT#<tid> / WEBHOOK#<wid>    webhook endpoint: id, tenantId, url, description, events, sessions, ignoreGroups,
+//	                                ignoreBroadcast, ignoreStatus, headers, enabled, disabledReason,
+//	                                secrets [{value, createdAt, expiresAt?}], policy {schedule, timeoutMs,
+//	                                retryClientErrors, maxConcurrency, disableAfterHours}, failingSince, createdAt,
+//	                                updatedAt, seq (only CreateDelivery moves it), version (only UpdateWebhook moves it)
+//	TENANT#<tid> / DLV#<did>        webhook delivery: id, tenantId, webhookId, eventId, event, sessionId, body (binary),
+//	                                seq, status, attempts, nextAt, lastCode, lastError, createdAt, updatedAt,
+//	                                expiresAt, ttl, version (written with the endpoint's seq in one transaction)
+//	TENANT#<tid> / ATT#<did>#<n>    delivery attempt, n zero-padded to 6 digits: tenantId, deliveryId, n, at,
+//	                                statusCode, durationMs, response, error, expiresAt, ttl
+//	TENANT#<tid> / NTF#<nid>        notification: id, tenantId, userId (absent: tenant-wide), type, title, message,
+//	                                icon, link, read, createdAt, expiresAt, ttl
 //
 // Every item also has "entity" naming its kind. Times are strings in UTC with exactly nine fractional digits
 // (RFC 3339), so they compare correctly as strings in condition expressions. TTL deletion is lazy in DynamoDB

@@ -1,8 +1,12 @@
 package sqlite_test
 
 import (
+	"context"
+	"encoding/json"
 	"testing"
+	"time"
 
+	"github.com/waqtor/waqtor/shared/id"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/sqlite"
 	"github.com/waqtor/waqtor/shared/storetest"
@@ -15,4 +19,52 @@ func TestWebhookStoreContract(t *testing.T) {
 
 func TestNotificationStoreContract(t *testing.T) {
 	storetest.RunNotification(t, func(t *testing.T) notification.Store { return sqlite.NewNotificationStore(MustOpenDB(t)) })
+}
+
+// Writes delete expired deliveries, attempts and notifications, so the tables do not grow without bound.
+func TestExpiredRowsAreDeleted(t *testing.T) {
+	ctx := context.Background()
+	db := MustOpenDB(t)
+	clock := time.Date(2026, 11, 25, 10, 30, 15, 123456789, time.UTC)
+	db.Now = func() time.Time { return clock }
+	hooks, notes := sqlite.NewWebhookStore(db), sqlite.NewNotificationStore(db)
+	w := webhook.Webhook{ID: id.New("whk"), TenantID: "ten_a", URL: "https://hooks.example", CreatedAt: clock, UpdatedAt: clock}
+	if err := hooks.CreateWebhook(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	write := func() {
+		t.Helper()
+		expires := clock.Add(time.Hour)
+		d := webhook.Delivery{ID: id.New("msg"), TenantID: "ten_a", WebhookID: w.ID, Body: json.RawMessage(`{}`),
+			Status: webhook.Pending, CreatedAt: clock, UpdatedAt: clock, ExpiresAt: expires}
+		if _, _, err := hooks.CreateDelivery(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		if err := hooks.AddAttempt(ctx, "ten_a", webhook.Attempt{DeliveryID: d.ID, N: 1, At: clock}, expires); err != nil {
+			t.Fatal(err)
+		}
+		n := notification.Notification{ID: id.New("ntf"), TenantID: "ten_a", Type: notification.Info, CreatedAt: clock}
+		if err := notes.CreateNotification(ctx, n, expires); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := func(want int) {
+		t.Helper()
+		for _, table := range []string{"webhook_deliveries", "webhook_attempts", "notifications"} {
+			var n int
+			if err := db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != want {
+				t.Fatalf("%s has %d rows, want %d", table, n, want)
+			}
+		}
+	}
+	for range 3 {
+		write()
+	}
+	rows(3)
+	clock = clock.Add(time.Hour) // expiry == now: expired
+	write()
+	rows(1)
 }

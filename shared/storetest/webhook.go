@@ -334,6 +334,12 @@ func testDeliverySequence(t *testing.T, s webhook.Store) {
 	if got, err := s.GetDelivery(ctx, "ten_a", e1.ID); err != nil || got.Seq != 1 {
 		t.Fatalf("delivery of a deleted webhook = %+v, %v; want it kept", got, err)
 	}
+	// Its ID still answers with the stored delivery, as before the delete.
+	got, created, err = s.CreateDelivery(ctx, e1)
+	if err != nil || created {
+		t.Fatalf("CreateDelivery(existing ID, deleted webhook) = %v, %v; want the stored one", created, err)
+	}
+	sameDelivery(t, "CreateDelivery(existing ID, deleted webhook)", got, e1)
 
 	// An expired delivery counts as absent: its ID creates a new delivery with the next number.
 	old := newDelivery("ten_a", w1.ID, now)
