@@ -5,11 +5,12 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/waqtor/waqtor/shared/webhook"
 )
 
 // Config is the whole configuration of a WaQtor process.
@@ -42,9 +43,10 @@ type Config struct {
 	LogLevel        string        // WAQTOR_LOG_LEVEL: debug|info|warn|error
 	ShutdownTimeout time.Duration // WAQTOR_SHUTDOWN_TIMEOUT, default 20s
 
-	// WebhookAllow are networks webhook deliveries may reach although the SSRF guard refuses them by default
-	// (loopback, private, link-local, …): WAQTOR_WEBHOOK_ALLOW, comma-separated CIDRs or addresses.
-	WebhookAllow []netip.Prefix
+	// WebhookAllow are the destinations webhook deliveries may reach although the SSRF guard refuses them by
+	// default (loopback, private, link-local, …): WAQTOR_WEBHOOK_ALLOW, comma-separated CIDRs, addresses and host
+	// names (webhook.ParseAllow).
+	WebhookAllow webhook.Allow
 
 	// AWS runtime: set WAQTOR_TABLE to run on AWS services instead of SQLite.
 	Table       string // WAQTOR_TABLE
@@ -177,21 +179,11 @@ func Load(getenv func(string) string) (Config, error) {
 			c.DashboardOrigins = append(c.DashboardOrigins, o)
 		}
 	}
-	for _, a := range strings.Split(r.str("WAQTOR_WEBHOOK_ALLOW", ""), ",") {
-		if a = strings.TrimSpace(a); a == "" {
-			continue
-		}
-		p, err := netip.ParsePrefix(a)
-		if err != nil {
-			addr, aerr := netip.ParseAddr(a)
-			if aerr != nil {
-				r.errs = append(r.errs, fmt.Errorf("WAQTOR_WEBHOOK_ALLOW: %q is neither a CIDR (10.0.0.0/8) nor an address", a))
-				continue
-			}
-			p = netip.PrefixFrom(addr, addr.BitLen())
-		}
-		c.WebhookAllow = append(c.WebhookAllow, p.Masked())
+	allow, err := webhook.ParseAllow(r.str(webhook.AllowEnv, ""))
+	if err != nil {
+		r.errs = append(r.errs, err)
 	}
+	c.WebhookAllow = allow
 	if c.TokenSecret != "" && len(c.TokenSecret) < 32 {
 		r.errs = append(r.errs, errors.New("WAQTOR_TOKEN_SECRET must be at least 32 characters"))
 	}

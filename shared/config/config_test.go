@@ -28,7 +28,7 @@ func TestEveryProblemReportedAtOnce(t *testing.T) {
 	_, err := config.Load(env(map[string]string{
 		"WAQTOR_TOKEN_TTL": "soon", "WAQTOR_SIGNUP": "maybe", "WAQTOR_RATE_LIMIT": "-1",
 		"WAQTOR_TRUST_PROXY": "perhaps", "WAQTOR_DASHBOARD_ORIGIN": "dash.example", "WAQTOR_TOKEN_SECRET": "short",
-		"WAQTOR_TABLE": "t", "WAQTOR_WEBHOOK_ALLOW": "10.0.0.0/8, intranet",
+		"WAQTOR_TABLE": "t", "WAQTOR_WEBHOOK_ALLOW": "10.0.0.0/8, 10.0.0.0/33",
 	}))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
@@ -68,14 +68,14 @@ func TestConfigDocumented(t *testing.T) {
 
 func TestWebhookAllow(t *testing.T) {
 	c, err := config.Load(env(nil))
-	if err != nil || c.WebhookAllow != nil {
-		t.Fatalf("default WebhookAllow = %v, %v; want none", c.WebhookAllow, err)
+	if err != nil || c.WebhookAllow.Prefixes != nil || c.WebhookAllow.Hosts != nil {
+		t.Fatalf("default WebhookAllow = %+v, %v; want none", c.WebhookAllow, err)
 	}
-	c, err = config.Load(env(map[string]string{"WAQTOR_WEBHOOK_ALLOW": " 127.0.0.1/32, 10.1.2.3/16,::1 ,192.168.1.5"}))
+	c, err = config.Load(env(map[string]string{"WAQTOR_WEBHOOK_ALLOW": " 127.0.0.1/32, 10.1.2.3/16,::1 ,hooks.internal"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := fmt.Sprint(c.WebhookAllow), "[127.0.0.1/32 10.1.0.0/16 ::1/128 192.168.1.5/32]"; got != want {
+	if got, want := fmt.Sprint(c.WebhookAllow.Prefixes, c.WebhookAllow.Hosts), "[127.0.0.1/32 10.1.0.0/16 ::1/128] [hooks.internal]"; got != want {
 		t.Errorf("WebhookAllow = %s, want %s", got, want)
 	}
 }
