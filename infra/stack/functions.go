@@ -33,6 +33,10 @@ type function struct {
 	// Consumes names the queue whose messages invoke the function (an SQS event source mapping with partial
 	// batch failures). Its visibility timeout must be at least Timeout.
 	Consumes string
+	// MaxConcurrency caps the concurrent invocations the event source mapping makes (0: no cap; else 2 to 1000).
+	MaxConcurrency int
+	// Sends names the queues the function sends messages to (sqs:SendMessage on exactly these).
+	Sends []string
 }
 
 // functions is every Lambda function of the stack. A new function is one entry here plus its functions/<name>.
@@ -53,6 +57,26 @@ var functions = []function{
 		MemoryMB:       128,
 		TableReadWrite: true,
 		Consumes:       "audit",
+	},
+	{
+		Name:           "webhook-router",
+		Description:    "creates one webhook delivery per subscribed endpoint for every event of the webhooks route",
+		Timeout:        30 * time.Second,
+		MemoryMB:       128,
+		TableReadWrite: true,
+		Consumes:       "webhook-router",
+		Sends:          []string{"webhook-deliveries"},
+	},
+	{
+		Name:           "webhook-deliver",
+		Description:    "signs and sends webhook deliveries, records every attempt and schedules the retries",
+		Timeout:        60 * time.Second,
+		MemoryMB:       256,
+		TableReadWrite: true,
+		Consumes:       "webhook-deliveries",
+		// Each invocation enforces an endpoint's MaxConcurrency among its own records (webhook.Limiter); with at
+		// most 10 invocations at once, an endpoint has at most 10 times its limit in flight (best effort).
+		MaxConcurrency: 10,
 	},
 }
 
@@ -87,6 +111,15 @@ func validateFunctions(prefix string, fns []function, specs map[string]queue.Spe
 			case q.VisibilityTimeout < f.Timeout:
 				errs = append(errs, fmt.Errorf("%w: function %q: timeout %s exceeds the visibility timeout %s of queue %q",
 					ErrCatalog, f.Name, f.Timeout, q.VisibilityTimeout, f.Consumes))
+			}
+		}
+		if f.MaxConcurrency != 0 && (f.Consumes == "" || f.MaxConcurrency < 2 || f.MaxConcurrency > 1000) {
+			errs = append(errs, fmt.Errorf("%w: function %q: MaxConcurrency %d needs a consumed queue and 2 to 1000",
+				ErrCatalog, f.Name, f.MaxConcurrency))
+		}
+		for _, name := range f.Sends {
+			if _, ok := specs[name]; !ok {
+				errs = append(errs, fmt.Errorf("%w: function %q sends to undeclared queue %q", ErrCatalog, f.Name, name))
 			}
 		}
 		bootstrap := filepath.Join(asset(f.Name), "bootstrap")
@@ -143,11 +176,18 @@ func (b *builder) addFunctions() {
 			b.tokenSecret.GrantRead(fn, nil)
 		}
 		if f.Consumes != "" {
-			fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(b.queues[f.Consumes], &awslambdaeventsources.SqsEventSourceProps{
+			esm := &awslambdaeventsources.SqsEventSourceProps{
 				BatchSize:               jsii.Number(consumerBatchSize),
 				MaxBatchingWindow:       seconds(consumerBatchingWindow),
 				ReportBatchItemFailures: jsii.Bool(true),
-			}))
+			}
+			if f.MaxConcurrency > 0 {
+				esm.MaxConcurrency = jsii.Number(f.MaxConcurrency)
+			}
+			fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(b.queues[f.Consumes], esm))
+		}
+		for _, name := range f.Sends {
+			b.queues[name].GrantSendMessages(fn)
 		}
 		b.functions[f.Name] = fn
 	}

@@ -32,6 +32,8 @@ var wantFunctions = []struct {
 }{
 	{"api", 10, 256},
 	{"audit", 30, 128},
+	{"webhook-deliver", 60, 256},
+	{"webhook-router", 30, 128},
 }
 
 // fixtures holds <function>/bootstrap for every function, each with different bytes.
@@ -487,27 +489,43 @@ func TestFunctions(t *testing.T) {
 	}
 }
 
-func TestAuditConsumer(t *testing.T) {
+func TestQueueConsumers(t *testing.T) {
 	tmpl := defaultTemplate(t)
-	fnID, _ := only(t, tmpl, "AWS::Lambda::Function", "FunctionName", prefixed("audit"))
 	ids := queueIDs(t, tmpl, stack.DefaultPrefix)
-	check(t, "one event source mapping", func() {
-		tmpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1))
-	})
-	check(t, "audit reads the audit queue", func() {
-		tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), map[string]any{
-			"FunctionName":                   ref(fnID),
-			"EventSourceArn":                 getAtt(ids["audit"], "Arn"),
-			"BatchSize":                      10,
-			"FunctionResponseTypes":          []any{"ReportBatchItemFailures"},
-			"MaximumBatchingWindowInSeconds": assertions.Match_AnyValue(),
-		})
-	})
+	consumers := []struct {
+		fn, queue      string
+		maxConcurrency any // nil: no scaling config
+	}{
+		{"audit", "audit", nil},
+		{"webhook-router", "webhook-router", nil},
+		{"webhook-deliver", "webhook-deliveries", map[string]any{"MaximumConcurrency": 10.0}},
+	}
 	esm := resources(t, tmpl, "AWS::Lambda::EventSourceMapping")
-	for _, r := range esm {
-		if w, _ := props(r)["MaximumBatchingWindowInSeconds"].(float64); w < 1 || w > 5 {
-			t.Errorf("MaximumBatchingWindowInSeconds: got %v, want 1..5", w)
-		}
+	if len(esm) != len(consumers) {
+		t.Errorf("event source mappings: got %d, want %d", len(esm), len(consumers))
+	}
+	for _, c := range consumers {
+		t.Run(c.fn, func(t *testing.T) {
+			fnID, fn := only(t, tmpl, "AWS::Lambda::Function", "FunctionName", prefixed(c.fn))
+			_, p := only(t, tmpl, "AWS::Lambda::EventSourceMapping", "FunctionName", ref(fnID))
+			for key, want := range map[string]any{
+				"EventSourceArn":        getAtt(ids[c.queue], "Arn"),
+				"BatchSize":             10.0,
+				"FunctionResponseTypes": []any{"ReportBatchItemFailures"},
+				"ScalingConfig":         c.maxConcurrency,
+			} {
+				if got := p[key]; !reflect.DeepEqual(got, want) {
+					t.Error(diff(key, got, want))
+				}
+			}
+			if w, _ := p["MaximumBatchingWindowInSeconds"].(float64); w < 1 || w > 5 {
+				t.Errorf("MaximumBatchingWindowInSeconds: got %v, want 1..5", w)
+			}
+			q := props(resources(t, tmpl, "AWS::SQS::Queue")[ids[c.queue]])
+			if vt, timeout := q["VisibilityTimeout"].(float64), fn["Timeout"].(float64); vt < timeout {
+				t.Errorf("queue %s: visibility timeout %v below the function timeout %v", c.queue, vt, timeout)
+			}
+		})
 	}
 }
 
@@ -603,11 +621,31 @@ func TestHTTPAPI(t *testing.T) {
 	}
 }
 
-// grant is what a role may do on one kind of resource.
+// grant is what a role may do on one resource.
 type grant struct {
 	service  string // action prefix, "dynamodb:"
-	resource any    // the only resource allowed for it
+	resource any    // the resource
 	required []string
+}
+
+// consumeActions are what an SQS event source needs on its queue (and all it gets).
+var consumeActions = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+	"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
+
+func consume(queueID string) grant {
+	return grant{"sqs:", getAtt(queueID, "Arn"), []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}}
+}
+
+// allows reports whether the grant covers action: any action of its service, except that an SQS grant that
+// requires SendMessage is a send grant (send plus the lookups) and any other SQS grant a consume grant.
+func (g grant) allows(action string) bool {
+	if g.service != "sqs:" {
+		return true
+	}
+	if slices.Contains(g.required, "sqs:SendMessage") {
+		return slices.Contains([]string{"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}, action)
+	}
+	return slices.Contains(consumeActions, action)
 }
 
 func TestLeastPrivilege(t *testing.T) {
@@ -655,7 +693,16 @@ func TestLeastPrivilege(t *testing.T) {
 		}},
 		{"audit", []grant{
 			table,
-			{"sqs:", getAtt(ids["audit"], "Arn"), []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}},
+			consume(ids["audit"]),
+		}},
+		{"webhook-router", []grant{
+			table,
+			consume(ids["webhook-router"]),
+			{"sqs:", getAtt(ids["webhook-deliveries"], "Arn"), []string{"sqs:SendMessage"}},
+		}},
+		{"webhook-deliver", []grant{
+			table,
+			consume(ids["webhook-deliveries"]),
 		}},
 	}
 	for _, c := range cases {
@@ -679,27 +726,38 @@ func TestLeastPrivilege(t *testing.T) {
 					for _, a := range list(st["Action"]) {
 						action := fmt.Sprint(a)
 						seen[action] = true
-						i := slices.IndexFunc(grants, func(g grant) bool { return strings.HasPrefix(action, g.service) })
-						if i < 0 {
+						if !slices.ContainsFunc(grants, func(g grant) bool { return strings.HasPrefix(action, g.service) }) {
 							t.Errorf("policy %s: %s is not granted to %s", id, action, c.fn)
 							continue
 						}
-						if res := list(st["Resource"]); len(res) != 1 || !reflect.DeepEqual(res[0], grants[i].resource) {
-							t.Errorf("policy %s: %s on %v, want only %v", id, action, st["Resource"], grants[i].resource)
+						// Each statement names one resource, and that resource is granted this action.
+						res := list(st["Resource"])
+						if len(res) != 1 || !slices.ContainsFunc(grants, func(g grant) bool {
+							return strings.HasPrefix(action, g.service) && reflect.DeepEqual(res[0], g.resource) && g.allows(action)
+						}) {
+							t.Errorf("policy %s: %s on %v, not granted to %s", id, action, st["Resource"], c.fn)
+							continue
 						}
+						seen[action+" "+fmt.Sprint(res[0])] = true
 					}
 				}
 			}
+			sends := false
 			for _, g := range grants {
 				for _, a := range g.required {
-					if !seen[a] {
-						t.Errorf("%s may not %s", c.fn, a)
+					if !seen[a+" "+fmt.Sprint(g.resource)] {
+						t.Errorf("%s may not %s on %v", c.fn, a, g.resource)
 					}
+					sends = sends || a == "sqs:SendMessage"
 				}
 			}
-			for _, forbidden := range []string{"secretsmanager:PutSecretValue", "sqs:SendMessage", "dynamodb:DeleteTable"} {
-				if seen[forbidden] {
-					t.Errorf("%s may %s", c.fn, forbidden)
+			forbidden := []string{"secretsmanager:PutSecretValue", "dynamodb:DeleteTable"}
+			if !sends {
+				forbidden = append(forbidden, "sqs:SendMessage")
+			}
+			for _, f := range forbidden {
+				if seen[f] {
+					t.Errorf("%s may %s", c.fn, f)
 				}
 			}
 		})
@@ -759,8 +817,14 @@ func TestCustomCatalog(t *testing.T) {
 			t.Errorf("%s: FifoQueue %v, want true", name, p["FifoQueue"])
 		}
 	}
-	if got := len(resources(t, tmpl, "AWS::CloudWatch::Alarm")); got != 3 {
-		t.Errorf("alarms: got %d, want 3 (audit-dlq, send-dlq.fifo, hooks-dlq)", got)
+	dlqs := map[string]bool{}
+	for _, s := range queues {
+		if s.DeadLetter != "" {
+			dlqs[s.DeadLetter] = true
+		}
+	}
+	if got := len(resources(t, tmpl, "AWS::CloudWatch::Alarm")); got != len(dlqs) || !dlqs["send-dlq.fifo"] || !dlqs["hooks-dlq"] {
+		t.Errorf("alarms: got %d, want %d (one per dead-letter queue, send-dlq.fifo and hooks-dlq among them)", got, len(dlqs))
 	}
 	for _, f := range wantFunctions {
 		_, p := only(t, tmpl, "AWS::Lambda::Function", "FunctionName", prefix+f.name)

@@ -1,4 +1,4 @@
-// Package awsrun wires WaQtor's parts onto AWS services (DynamoDB, EventBridge, Secrets Manager) from the
+// Package awsrun wires WaQtor's parts onto AWS services (DynamoDB, EventBridge, SQS, Secrets Manager) from the
 // configuration, for the Lambda functions and for the session host in AWS mode. Mains call one function here.
 package awsrun
 
@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ebsdk "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	sqssdk "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/waqtor/waqtor/shared/activity"
@@ -27,8 +28,11 @@ import (
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbridge"
+	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/setup"
+	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/tenant"
+	"github.com/waqtor/waqtor/shared/webhook"
 )
 
 // Runtime holds the AWS clients and adapters of one process.
@@ -109,6 +113,33 @@ func (rt *Runtime) API(ctx context.Context) (http.Handler, error) {
 
 // Audit is the consumer of the "audit" route's queue.
 func (rt *Runtime) Audit() event.Handler { return activity.Handler(rt.Stores.Activity) }
+
+// SQS returns an SQS client from the runtime's AWS configuration.
+func (rt *Runtime) SQS() *sqssdk.Client { return sqssdk.NewFromConfig(rt.AWS) }
+
+// WebhookRouter is the consumer of the "webhooks" route's queue: webhook.Fanout over the table, sending one job
+// per delivery to the webhook-deliveries queue (WAQTOR_QUEUE_PREFIX + name).
+func (rt *Runtime) WebhookRouter(client *sqssdk.Client) (event.Handler, error) {
+	q, err := sqs.NewQueue(client, rt.Config.QueuePrefix)
+	if err != nil {
+		return nil, err
+	}
+	return webhook.Fanout(dynamo.NewWebhookStore(rt.DynamoDB, rt.Config.Table), q, time.Now), nil
+}
+
+// WebhookDeliverer is the consumer of the webhook-deliveries queue: a webhook.Deliverer over the table, sending
+// through the SSRF-guarded client (WAQTOR_WEBHOOK_ALLOW lets chosen private destinations through). Its Limiter is
+// per Lambda instance (see webhook.Semaphores).
+func (rt *Runtime) WebhookDeliverer() *webhook.Deliverer {
+	return &webhook.Deliverer{
+		Store:    dynamo.NewWebhookStore(rt.DynamoDB, rt.Config.Table),
+		Sender:   webhook.NewClient(webhook.Guard{Allow: rt.Config.WebhookAllow}, app.Version),
+		Notifier: notification.StoreNotifier{Store: dynamo.NewNotificationStore(rt.DynamoDB, rt.Config.Table)},
+		Limiter:  webhook.NewSemaphores(),
+		Version:  app.Version,
+		Log:      rt.Log,
+	}
+}
 
 // Serve runs the API on cfg.Addr until ctx ends (the session host in AWS mode), then drains in-flight requests.
 func Serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {

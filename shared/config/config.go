@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/waqtor/waqtor/shared/webhook"
 )
 
 // Config is the whole configuration of a WaQtor process.
@@ -41,6 +43,11 @@ type Config struct {
 	LogLevel        string        // WAQTOR_LOG_LEVEL: debug|info|warn|error
 	ShutdownTimeout time.Duration // WAQTOR_SHUTDOWN_TIMEOUT, default 20s
 
+	// WebhookAllow are the destinations webhook deliveries may reach although the SSRF guard refuses them by
+	// default (loopback, private, link-local, …): WAQTOR_WEBHOOK_ALLOW, comma-separated CIDRs, addresses and host
+	// names (webhook.ParseAllow).
+	WebhookAllow webhook.Allow
+
 	// AWS runtime: set WAQTOR_TABLE to run on AWS services instead of SQLite.
 	Table       string // WAQTOR_TABLE
 	EventBus    string // WAQTOR_EVENT_BUS
@@ -55,7 +62,7 @@ var Vars = []string{"WAQTOR_ADDR", "WAQTOR_DATA_DIR", "WAQTOR_BOOTSTRAP_API_KEY"
 	"WAQTOR_BOOTSTRAP_PASSWORD", "WAQTOR_BOOTSTRAP_TENANT", "WAQTOR_TOKEN_SECRET", "WAQTOR_TOKEN_SECRET_ARN",
 	"WAQTOR_TOKEN_TTL", "WAQTOR_DASHBOARD_ORIGIN", "WAQTOR_SIGNUP", "WAQTOR_RATE_LIMIT", "WAQTOR_RATE_BURST",
 	"WAQTOR_MAX_BODY_BYTES", "WAQTOR_TRUST_PROXY", "WAQTOR_METRICS_TOKEN", "WAQTOR_LOG_FORMAT", "WAQTOR_LOG_LEVEL",
-	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX"}
+	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX", "WAQTOR_WEBHOOK_ALLOW"}
 
 // secretVars may instead be read from a file named by NAME_FILE.
 var secretVars = map[string]bool{"WAQTOR_BOOTSTRAP_API_KEY": true, "WAQTOR_BOOTSTRAP_PASSWORD": true,
@@ -172,6 +179,11 @@ func Load(getenv func(string) string) (Config, error) {
 			c.DashboardOrigins = append(c.DashboardOrigins, o)
 		}
 	}
+	allow, err := webhook.ParseAllow(r.str(webhook.AllowEnv, ""))
+	if err != nil {
+		r.errs = append(r.errs, err)
+	}
+	c.WebhookAllow = allow
 	if c.TokenSecret != "" && len(c.TokenSecret) < 32 {
 		r.errs = append(r.errs, errors.New("WAQTOR_TOKEN_SECRET must be at least 32 characters"))
 	}

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,13 +28,13 @@ func TestEveryProblemReportedAtOnce(t *testing.T) {
 	_, err := config.Load(env(map[string]string{
 		"WAQTOR_TOKEN_TTL": "soon", "WAQTOR_SIGNUP": "maybe", "WAQTOR_RATE_LIMIT": "-1",
 		"WAQTOR_TRUST_PROXY": "perhaps", "WAQTOR_DASHBOARD_ORIGIN": "dash.example", "WAQTOR_TOKEN_SECRET": "short",
-		"WAQTOR_TABLE": "t",
+		"WAQTOR_TABLE": "t", "WAQTOR_WEBHOOK_ALLOW": "10.0.0.0/8, 10.0.0.0/33",
 	}))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
 	for _, name := range []string{"WAQTOR_TOKEN_TTL", "WAQTOR_SIGNUP", "WAQTOR_RATE_LIMIT", "WAQTOR_TRUST_PROXY",
-		"WAQTOR_DASHBOARD_ORIGIN", "WAQTOR_TOKEN_SECRET", "WAQTOR_EVENT_BUS"} {
+		"WAQTOR_DASHBOARD_ORIGIN", "WAQTOR_TOKEN_SECRET", "WAQTOR_EVENT_BUS", "WAQTOR_WEBHOOK_ALLOW"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}
@@ -62,5 +63,19 @@ func TestConfigDocumented(t *testing.T) {
 		if !strings.Contains(string(doc), "`"+v+"`") {
 			t.Errorf("docs/configuration.md does not document %s", v)
 		}
+	}
+}
+
+func TestWebhookAllow(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil || c.WebhookAllow.Prefixes != nil || c.WebhookAllow.Hosts != nil {
+		t.Fatalf("default WebhookAllow = %+v, %v; want none", c.WebhookAllow, err)
+	}
+	c, err = config.Load(env(map[string]string{"WAQTOR_WEBHOOK_ALLOW": " 127.0.0.1/32, 10.1.2.3/16,::1 ,hooks.internal"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(c.WebhookAllow.Prefixes, c.WebhookAllow.Hosts), "[127.0.0.1/32 10.1.0.0/16 ::1/128] [hooks.internal]"; got != want {
+		t.Errorf("WebhookAllow = %s, want %s", got, want)
 	}
 }

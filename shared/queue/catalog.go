@@ -10,6 +10,28 @@ import (
 var Catalog = []Spec{
 	{Name: "audit", VisibilityTimeout: 30 * time.Second, MaxReceives: 5, DeadLetter: "audit-dlq", Retention: 4 * 24 * time.Hour},
 	{Name: "audit-dlq", VisibilityTimeout: 30 * time.Second, Retention: 14 * 24 * time.Hour},
+
+	// The "webhooks" route's target: one message per event, fanned out to deliveries (webhook.Fanout). The
+	// visibility timeout is twice the webhook-router function's timeout.
+	{Name: "webhook-router", VisibilityTimeout: time.Minute, MaxReceives: 5, DeadLetter: "webhook-router-dlq", Retention: 4 * 24 * time.Hour},
+	{Name: "webhook-router-dlq", VisibilityTimeout: 30 * time.Second, Retention: 14 * 24 * time.Hour},
+
+	// One message per delivery (webhook.Deliverer). The deliverer, not the queue, decides when a delivery has
+	// failed for good: it records every attempt and marks the delivery failed when its retry policy says so, then
+	// deletes the message. The queue only carries the message between attempts, so:
+	//   - MaxReceives is the SQS maximum (1000), far above what a delivery needs: one receive per attempt (8 for
+	//     the "long" schedule), at most one more per attempt to wait out a gap longer than the 12 h maximum
+	//     visibility (none today: the longest gap is 10 h), one per crash, and the bounces of the per-endpoint
+	//     concurrency limit, whose delay grows with the receive count (up to 5 min), so 1000 receives span about
+	//     three days of a saturated endpoint. Only a message that never gets through in that time dead-letters
+	//     (and the dead-letter queue's alarm fires).
+	//   - The visibility timeout (6 min) is at least the webhook-deliver function's timeout (60 s), as SQS requires
+	//     of an event source; it only matters when a deliverer dies mid-delivery, as every other outcome sets the
+	//     message's next visibility itself (queue.RetryAfter).
+	//   - Retention is the SQS maximum (14 days), so a deliverer outage of days loses nothing.
+	{Name: "webhook-deliveries", VisibilityTimeout: 6 * time.Minute, MaxReceives: 1000, DeadLetter: "webhook-deliveries-dlq",
+		Retention: 14 * 24 * time.Hour},
+	{Name: "webhook-deliveries-dlq", VisibilityTimeout: 30 * time.Second, Retention: 14 * 24 * time.Hour},
 }
 
 // Lookup returns the spec with the given name.

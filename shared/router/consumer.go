@@ -19,7 +19,7 @@ const maxReceiveBatch = 10
 
 type consumer struct {
 	target      string
-	h           event.Handler
+	h           queue.Handler
 	concurrency int
 	retryBase   time.Duration
 	retryMax    time.Duration
@@ -50,9 +50,37 @@ func Retry(base, max time.Duration) ConsumerOption {
 	}
 }
 
-// Handle registers h as the consumer of the target queue. Call it before Run; it panics on an empty target, a nil
-// handler, a second consumer of the same target or a call while running, as these are wiring mistakes.
+// Handle registers h as the consumer of a route's target queue, whose messages are bus events (event.BusEvent
+// JSON, as an EventBridge rule with an SQS target delivers them). It is HandleQueue with the decoding: a message
+// that is not a bus event fails (and is never logged, as it is event data). Call it before Run; it panics on an
+// empty target, a nil handler, a second consumer of the same target or a call while running, as these are wiring
+// mistakes.
 func (r *Router) Handle(target string, h event.Handler, opts ...ConsumerOption) {
+	if h == nil {
+		panic("router: Handle needs a target and a handler")
+	}
+	r.HandleQueue(target, busHandler(h), opts...)
+}
+
+// busHandler decodes a bus event and passes it to h, adding its ID and type to the consumer's log lines.
+func busHandler(h event.Handler) queue.Handler {
+	return func(ctx context.Context, m queue.Message) error {
+		var e event.BusEvent
+		if err := json.Unmarshal(m.Body, &e); err != nil {
+			return fmt.Errorf("decode bus event: %w", err)
+		}
+		// The envelope's source is not part of the detail JSON; restore it from the bus event.
+		e.Detail.Source = e.Source
+		annotate(ctx, slog.String("eventId", e.Detail.ID), slog.String("type", e.DetailType))
+		return h(ctx, e)
+	}
+}
+
+// HandleQueue registers h as the consumer of a queue of plain messages. Run receives them, calls h, deletes a
+// message when h returns nil, makes it visible again after exactly the delay of a queue.RetryAfter error, and
+// after the consumer's backoff for any other error or a panic. Call it before Run; it panics on an empty target, a
+// nil handler, a second consumer of the same target or a call while running, as these are wiring mistakes.
+func (r *Router) HandleQueue(target string, h queue.Handler, opts ...ConsumerOption) {
 	if target == "" || h == nil {
 		panic("router: Handle needs a target and a handler")
 	}
@@ -86,8 +114,8 @@ func (c *consumer) backoff(receiveCount int) time.Duration {
 }
 
 // Run consumes every registered target queue until ctx is cancelled: it long-polls each queue, calls the handler,
-// deletes the message on success, and on an error or a panic makes the message visible again after the
-// consumer's backoff (the queue moves it to its dead-letter queue after MaxReceives).
+// deletes the message on success, makes it visible again after the delay of a queue.RetryAfter, and on any other
+// error or a panic after the consumer's backoff (the queue moves it to its dead-letter queue after MaxReceives).
 //
 // When ctx is cancelled Run stops receiving, gives back at once any message received but not yet handed to a
 // handler, and waits up to Options.ShutdownGrace for running handlers, whose context stays alive until then. After
@@ -237,52 +265,70 @@ func (r *Router) giveBack(ctx context.Context, log *slog.Logger, target string, 
 	}
 }
 
-// process handles one message: decode, call the handler, delete on success, back off on failure.
+// logAttrs collects attributes a handler wrapper adds to the consumer's log lines for one message.
+type logAttrs struct{ attrs []slog.Attr }
+
+type logAttrsKey struct{}
+
+// annotate adds attributes to the log lines of the message being handled (no-op outside a consumer).
+func annotate(ctx context.Context, attrs ...slog.Attr) {
+	if la, ok := ctx.Value(logAttrsKey{}).(*logAttrs); ok {
+		la.attrs = append(la.attrs, attrs...)
+	}
+}
+
+// process handles one message: call the handler, delete on success, come back after a RetryAfter's delay or
+// the backoff on failure.
 func (r *Router) process(ctx context.Context, log *slog.Logger, c *consumer, m queue.Message) {
-	attrs := []slog.Attr{slog.String("messageId", m.ID), slog.Int("receiveCount", m.ReceiveCount)}
-	var e event.BusEvent
-	if err := json.Unmarshal(m.Body, &e); err != nil {
-		// The body is never logged: it is event data.
-		r.retryLater(ctx, log, c, m, fmt.Errorf("decode bus event: %w", err), attrs)
+	la := &logAttrs{attrs: []slog.Attr{slog.String("messageId", m.ID), slog.Int("receiveCount", m.ReceiveCount)}}
+	err := call(context.WithValue(ctx, logAttrsKey{}, la), log, c.h, m, la)
+	attrs := la.attrs
+	if ra, ok := queue.AsRetryAfter(err); ok {
+		d := ra.Visibility()
+		if ra.Err != nil {
+			log.LogAttrs(ctx, slog.LevelWarn, "router: message failed, retrying after the handler's delay",
+				append(attrs, slog.Any("error", ra.Err), slog.Duration("retryIn", d))...)
+		} else {
+			log.LogAttrs(ctx, slog.LevelDebug, "router: message comes back later", append(attrs, slog.Duration("in", d))...)
+		}
+		r.comeBack(ctx, log, c, m, d, attrs)
 		return
 	}
-	// The envelope's source is not part of the detail JSON; restore it from the bus event.
-	e.Detail.Source = e.Source
-	attrs = append(attrs, slog.String("eventId", e.Detail.ID), slog.String("type", e.DetailType))
-	if err := call(ctx, log, c.h, e, attrs); err != nil {
-		r.retryLater(ctx, log, c, m, err, attrs)
+	if err != nil {
+		d := c.backoff(m.ReceiveCount)
+		log.LogAttrs(ctx, slog.LevelWarn, "router: message failed, retrying later",
+			append(attrs, slog.Any("error", err), slog.Duration("retryIn", d))...)
+		r.comeBack(ctx, log, c, m, d, attrs)
 		return
 	}
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opt.QueueOpTimeout)
 	defer cancel()
 	if err := r.q.Delete(qctx, c.target, m.ReceiptHandle); err != nil {
-		// The event comes back and is handled again; handlers are idempotent on its ID.
+		// The message comes back and is handled again; handlers are idempotent.
 		log.LogAttrs(ctx, slog.LevelWarn, "router: delete after success failed", append(attrs, slog.Any("error", err))...)
 		return
 	}
-	log.LogAttrs(ctx, slog.LevelDebug, "router: event handled", attrs...)
+	log.LogAttrs(ctx, slog.LevelDebug, "router: message handled", attrs...)
 }
 
-func (r *Router) retryLater(ctx context.Context, log *slog.Logger, c *consumer, m queue.Message, cause error, attrs []slog.Attr) {
-	d := c.backoff(m.ReceiveCount)
-	log.LogAttrs(ctx, slog.LevelWarn, "router: event failed, retrying later",
-		append(attrs, slog.Any("error", cause), slog.Duration("retryIn", d))...)
+// comeBack makes the message visible again after d.
+func (r *Router) comeBack(ctx context.Context, log *slog.Logger, c *consumer, m queue.Message, d time.Duration, attrs []slog.Attr) {
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opt.QueueOpTimeout)
 	defer cancel()
 	if err := r.q.ChangeVisibility(qctx, c.target, m.ReceiptHandle, d); err != nil {
 		// The message still comes back when its visibility timeout ends.
-		log.LogAttrs(ctx, slog.LevelWarn, "router: could not set retry backoff", append(attrs, slog.Any("error", err))...)
+		log.LogAttrs(ctx, slog.LevelWarn, "router: could not set when the message comes back", append(attrs, slog.Any("error", err))...)
 	}
 }
 
-// call runs the handler, turning a panic into an error (logged with its stack, which holds no event data).
-func call(ctx context.Context, log *slog.Logger, h event.Handler, e event.BusEvent, attrs []slog.Attr) (err error) {
+// call runs the handler, turning a panic into an error (logged with its stack, which holds no message data).
+func call(ctx context.Context, log *slog.Logger, h queue.Handler, m queue.Message, la *logAttrs) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			log.LogAttrs(ctx, slog.LevelError, "router: handler panicked",
-				append(attrs, slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(debug.Stack())))...)
+				append(la.attrs, slog.String("panic", fmt.Sprint(p)), slog.String("stack", string(debug.Stack())))...)
 			err = fmt.Errorf("%w: %v", ErrHandlerPanic, p)
 		}
 	}()
-	return h(ctx, e)
+	return h(ctx, m)
 }

@@ -4,7 +4,8 @@
 // EventBridge patterns infra deploys, evaluated by shared/eventpattern) and sends one message per matching route to
 // the route's target queue. The body is the BusEvent JSON: exactly what an EventBridge rule with an SQS target
 // delivers. Handle and Run then consume those queues, with retries through the queue's visibility timeout and its
-// dead-letter queue, as the Lambda event-source mappings do on AWS.
+// dead-letter queue, as the Lambda event-source mappings do on AWS. HandleQueue consumes queues of plain messages
+// (not bus events) with the same loop, and lets a handler say when a message comes back (queue.RetryAfter).
 package router
 
 import (

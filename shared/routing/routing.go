@@ -3,7 +3,11 @@
 // process (shared/router) and enqueues into the same queues. Nothing else decides where an event goes.
 package routing
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/waqtor/waqtor/shared/event"
+)
 
 // Route sends every event that matches Pattern to the queue named Target.
 type Route struct {
@@ -36,5 +40,17 @@ var Table = []Route{
 			"detail-type": []any{map[string]any{"prefix": "apikey."}, map[string]any{"prefix": "user."}},
 		},
 		Target: "audit",
+	}, {
+		Name: "webhooks",
+		Description: "events a webhook can subscribe to go to the webhook router, which creates one delivery per " +
+			"subscribed endpoint (the list is webhook.InternalTypes(); a test keeps the two equal)",
+		Pattern: map[string]any{
+			"detail-type": []any{
+				event.MessageReceived, event.MessageSent, event.CampaignProgress, event.CampaignCompleted,
+				event.SessionStatus, event.SmartbotReply, event.SessionQR, event.MessageDelivered,
+				event.MessageRead, event.MessageFailed, event.CampaignPaused, event.CampaignFailed,
+			},
+		},
+		Target: "webhook-router",
 	},
 }

@@ -1,5 +1,6 @@
 // Package standalone runs all of WaQtor in one process on one machine: SQLite for state and queues, the
-// in-process event router with the deployed routing table, every route consumer, and the HTTP API.
+// in-process event router with the deployed routing table, every route and queue consumer (the audit log, the
+// webhook fan-out and deliverer), and the HTTP API.
 package standalone
 
 import (
@@ -57,6 +58,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	stores := app.Stores{Tenants: sqlite.NewTenantStore(db), Keys: sqlite.NewKeyStore(db),
 		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db)}
 	rt.Handle("audit", activity.Handler(stores.Activity))
+	Webhooks(rt, db, q, cfg, log)
 
 	secret, err := tokenSecret(cfg)
 	if err != nil {

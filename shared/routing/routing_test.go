@@ -1,0 +1,75 @@
+package routing_test
+
+import (
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/event"
+	"github.com/waqtor/waqtor/shared/eventpattern"
+	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/routing"
+	"github.com/waqtor/waqtor/shared/webhook"
+)
+
+func route(t *testing.T, name string) routing.Route {
+	t.Helper()
+	i := slices.IndexFunc(routing.Table, func(r routing.Route) bool { return r.Name == name })
+	if i < 0 {
+		t.Fatalf("no route %q", name)
+	}
+	return routing.Table[i]
+}
+
+// The webhooks route's list of types is written out in the table (it is what infra deploys); it must be exactly
+// the internal types some webhook event name maps to.
+func TestWebhooksRouteCoversExactlyTheWebhookEvents(t *testing.T) {
+	r := route(t, "webhooks")
+	var listed []string
+	for _, v := range r.Pattern["detail-type"].([]any) {
+		listed = append(listed, v.(string))
+	}
+	want := webhook.InternalTypes()
+	if len(r.Pattern) != 1 || !slices.Equal(sortedCopy(listed), sortedCopy(want)) || len(listed) != len(want) {
+		t.Errorf("webhooks route pattern %s, want detail-type exactly %v", r.PatternJSON(), want)
+	}
+	if _, err := queue.Lookup(r.Target); err != nil || r.Target != "webhook-router" {
+		t.Errorf("webhooks route target %q: %v", r.Target, err)
+	}
+
+	// Evaluated as EventBridge does: every catalog type matches exactly when a webhook name maps to it.
+	p := eventpattern.MustCompile(r.Pattern)
+	for typ := range event.Catalog {
+		e, err := event.New("waqtor.session-host", typ, "t1", time.Now(), map[string]string{"status": "ready"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := json.Marshal(e.Bus("123456789012", "us-east-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.Match(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := slices.Contains(want, typ); got != want {
+			t.Errorf("%s: route matches %v, want %v", typ, got, want)
+		}
+	}
+}
+
+func TestEveryRouteTargetsACatalogQueueWithADeadLetterQueue(t *testing.T) {
+	for _, r := range routing.Table {
+		s, err := queue.Lookup(r.Target)
+		if err != nil || s.DeadLetter == "" || s.FIFO {
+			t.Errorf("route %s: target %+v, %v; want a standard catalog queue with a dead-letter queue", r.Name, s, err)
+		}
+	}
+}
+
+func sortedCopy(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}

@@ -1,0 +1,40 @@
+package standalone
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/app"
+	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/notification"
+	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/router"
+	"github.com/waqtor/waqtor/shared/sqlite"
+	"github.com/waqtor/waqtor/shared/webhook"
+)
+
+// Consumer concurrency of the webhook pipeline: fan-out is a few quick writes per event; deliveries wait on
+// receivers (up to 30 s each), so many run at once and each endpoint is bounded by its own MaxConcurrency.
+const (
+	fanoutConcurrency   = 2
+	deliveryConcurrency = 32
+)
+
+// Webhooks registers the webhook pipeline on rt, over the SQLite stores of db and the queue q: webhook.Fanout
+// consumes the "webhooks" route's queue and enqueues one job per delivery, and a webhook.Deliverer consumes the
+// jobs, sending through the SSRF-guarded client (cfg.WebhookAllow lets chosen private destinations through).
+// It returns the deliverer, whose Sender tests may replace before rt runs.
+func Webhooks(rt *router.Router, db *sqlite.DB, q queue.Queue, cfg config.Config, log *slog.Logger) *webhook.Deliverer {
+	store := sqlite.NewWebhookStore(db)
+	rt.Handle(webhook.RouterQueue, webhook.Fanout(store, q, time.Now), router.Concurrency(fanoutConcurrency))
+	d := &webhook.Deliverer{
+		Store:    store,
+		Sender:   webhook.NewClient(webhook.Guard{Allow: cfg.WebhookAllow}, app.Version),
+		Notifier: notification.StoreNotifier{Store: sqlite.NewNotificationStore(db)},
+		Limiter:  webhook.NewSemaphores(),
+		Version:  app.Version,
+		Log:      log,
+	}
+	rt.HandleQueue(webhook.DeliveriesQueue, d.Handle, router.Concurrency(deliveryConcurrency))
+	return d
+}
