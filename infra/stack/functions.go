@@ -49,6 +49,8 @@ var functions = []function{
 		TableReadWrite:  true,
 		PutEvents:       true,
 		ReadTokenSecret: true,
+		// Replays of webhook deliveries go straight to the deliverer's queue.
+		Sends: []string{"webhook-deliveries"},
 	},
 	{
 		Name:           "audit",

@@ -690,6 +690,7 @@ func TestLeastPrivilege(t *testing.T) {
 			table,
 			{"events:", busArn, []string{"events:PutEvents"}},
 			{"secretsmanager:", secret, []string{"secretsmanager:GetSecretValue"}},
+			{"sqs:", getAtt(ids["webhook-deliveries"], "Arn"), []string{"sqs:SendMessage"}},
 		}},
 		{"audit", []grant{
 			table,

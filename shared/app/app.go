@@ -16,7 +16,10 @@ import (
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/httpapi"
 	"github.com/waqtor/waqtor/shared/idempotency"
+	"github.com/waqtor/waqtor/shared/notification"
+	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/tenant"
+	"github.com/waqtor/waqtor/shared/webhook"
 )
 
 // Version is the WaQtor version, set at build time with -ldflags "-X github.com/waqtor/waqtor/shared/app.Version=…".
@@ -24,21 +27,32 @@ var Version = "dev"
 
 // Stores are one runtime's store adapters.
 type Stores struct {
-	Tenants     tenant.Store
-	Keys        apikey.Store
-	Idempotency idempotency.Store
-	Activity    activity.Store
+	Tenants       tenant.Store
+	Keys          apikey.Store
+	Idempotency   idempotency.Store
+	Activity      activity.Store
+	Webhooks      webhook.Store
+	Notifications notification.Store
 }
 
 // Services are the domain services over a runtime's adapters.
 type Services struct {
-	Tenants *tenant.Service
-	Keys    *apikey.Service
-	Tokens  *auth.Tokens
+	Tenants       *tenant.Service
+	Keys          *apikey.Service
+	Tokens        *auth.Tokens
+	Webhooks      *webhook.Service
+	Notifications *notification.Service
+}
+
+// Outbound are what the API needs to reach beyond its stores: the queue replays go to, and the sender of test
+// deliveries (the SSRF-guarded client).
+type Outbound struct {
+	Queue  queue.Queue
+	Sender webhook.Sender
 }
 
 // NewServices builds the domain services.
-func NewServices(st Stores, events event.Publisher, tokenSecret []byte, cfg config.Config, log *slog.Logger) (Services, error) {
+func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []byte, cfg config.Config, log *slog.Logger) (Services, error) {
 	tokens, err := auth.NewTokens(tokenSecret, cfg.TokenTTL, time.Now)
 	if err != nil {
 		return Services{}, err
@@ -47,6 +61,9 @@ func NewServices(st Stores, events event.Publisher, tokenSecret []byte, cfg conf
 		Tenants: tenant.NewService(st.Tenants, events, log),
 		Keys:    apikey.NewService(st.Keys, events, log),
 		Tokens:  tokens,
+		Webhooks: &webhook.Service{Store: st.Webhooks, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, Queue: out.Queue,
+			Sender: out.Sender, Version: Version, Now: time.Now},
+		Notifications: &notification.Service{Store: st.Notifications},
 	}, nil
 }
 
@@ -55,6 +72,7 @@ func NewAPI(st Stores, svc Services, cfg config.Config, log *slog.Logger, reg *p
 	ready func(context.Context) error) *httpapi.Server {
 	return httpapi.New(httpapi.Deps{
 		Tenants: svc.Tenants, Keys: svc.Keys, Tokens: svc.Tokens, Idempotency: st.Idempotency, Activity: st.Activity,
+		Webhooks: svc.Webhooks, Notifications: svc.Notifications,
 		Ready: ready, Registry: reg, Log: log,
 	}, httpapi.Config{
 		MaxBodyBytes: cfg.MaxBodyBytes, RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,

@@ -29,6 +29,7 @@ import (
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbridge"
 	"github.com/waqtor/waqtor/shared/notification"
+	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/tenant"
@@ -64,10 +65,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, er
 		AWS:      ac,
 		DynamoDB: ddb,
 		Stores: app.Stores{
-			Tenants:     dynamo.NewTenantStore(ddb, cfg.Table),
-			Keys:        dynamo.NewKeyStore(ddb, cfg.Table),
-			Idempotency: dynamo.NewIdempotencyStore(ddb, cfg.Table),
-			Activity:    dynamo.NewActivityStore(ddb, cfg.Table),
+			Tenants:       dynamo.NewTenantStore(ddb, cfg.Table),
+			Keys:          dynamo.NewKeyStore(ddb, cfg.Table),
+			Idempotency:   dynamo.NewIdempotencyStore(ddb, cfg.Table),
+			Activity:      dynamo.NewActivityStore(ddb, cfg.Table),
+			Webhooks:      dynamo.NewWebhookStore(ddb, cfg.Table),
+			Notifications: dynamo.NewNotificationStore(ddb, cfg.Table),
 		},
 		Publisher: pub,
 		Log:       log,
@@ -100,7 +103,12 @@ func (rt *Runtime) API(ctx context.Context) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := app.NewServices(rt.Stores, rt.Publisher, secret, rt.Config, rt.Log)
+	q, err := sqs.NewQueue(rt.SQS(), rt.Config.QueuePrefix, queue.Catalog...)
+	if err != nil {
+		return nil, err
+	}
+	out := app.Outbound{Queue: q, Sender: webhook.NewClient(webhook.Guard{Allow: rt.Config.WebhookAllow}, app.Version)}
+	svc, err := app.NewServices(rt.Stores, rt.Publisher, out, secret, rt.Config, rt.Log)
 	if err != nil {
 		return nil, err
 	}

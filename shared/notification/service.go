@@ -2,7 +2,6 @@ package notification
 
 import (
 	"context"
-	"time"
 
 	"github.com/waqtor/waqtor/shared/apperr"
 	"github.com/waqtor/waqtor/shared/auth"
@@ -14,18 +13,7 @@ const MaxPage = 100
 // Service is the notification center of the API: each caller sees their own and their tenant's notifications.
 type Service struct {
 	Store Store
-	Now   func() time.Time
 }
-
-// Notify stores n (it is the Notifier of producers). n.ID makes it idempotent.
-func (s *Service) Notify(ctx context.Context, n Notification) error {
-	if n.CreatedAt.IsZero() {
-		n.CreatedAt = s.Now().UTC()
-	}
-	return s.Store.CreateNotification(ctx, n, n.CreatedAt.Add(Retention))
-}
-
-var _ Notifier = (*Service)(nil)
 
 // List returns a page of the caller's notifications, newest first.
 func (s *Service) List(ctx context.Context, p auth.Principal, f Filter) ([]Notification, error) {

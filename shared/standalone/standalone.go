@@ -56,15 +56,16 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 		return err
 	}
 	stores := app.Stores{Tenants: sqlite.NewTenantStore(db), Keys: sqlite.NewKeyStore(db),
-		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db)}
+		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
+		Webhooks: sqlite.NewWebhookStore(db), Notifications: sqlite.NewNotificationStore(db)}
 	rt.Handle("audit", activity.Handler(stores.Activity))
-	Webhooks(rt, db, q, cfg, log)
+	deliverer := Webhooks(rt, db, q, cfg, log)
 
 	secret, err := tokenSecret(cfg)
 	if err != nil {
 		return err
 	}
-	svc, err := app.NewServices(stores, rt, secret, cfg, log)
+	svc, err := app.NewServices(stores, rt, app.Outbound{Queue: q, Sender: deliverer.Sender}, secret, cfg, log)
 	if err != nil {
 		return err
 	}

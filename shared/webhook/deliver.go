@@ -153,7 +153,7 @@ func (d *Deliverer) Handle(ctx context.Context, m queue.Message) error {
 		log.WarnContext(ctx, "webhook: could not record the attempt", "attempt", a.N, "error", err)
 	}
 	now = d.now()
-	dec := policy.Decide(del.Attempts, resp, now, d.Rand)
+	dec := policy.Decide(del.Attempts-del.CycleStart, resp, now, d.Rand)
 	log = log.With("attempt", a.N, "status", resp.StatusCode, "durationMs", a.DurationMS, "outcome", dec.Outcome.String())
 	lastError := dec.Reason
 
