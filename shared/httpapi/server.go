@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -150,14 +151,21 @@ func (s *Server) mount(routes []route) {
 	}
 	for path, ms := range methods {
 		allow := strings.Join(append(ms, http.MethodOptions), ", ")
-		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		notAllowed := func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
 			if r.Method == http.MethodOptions {
 				w.WriteHeader(http.StatusNoContent)
 				return
 			}
 			s.writeError(w, r, apperr.New(apperr.MethodNotAllowed, "%s is not allowed on %s; allowed: %s", r.Method, path, allow))
-		})
+		}
+		// One pattern per missing method (not a method-less pattern, which would conflict with a sibling
+		// wildcard route such as DELETE /api/notifications/{id} next to /api/notifications/mark-all-read).
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+			if !slices.Contains(ms, m) {
+				s.mux.HandleFunc(m+" "+path, notAllowed)
+			}
+		}
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no route for %s %s", r.Method, r.URL.Path))
