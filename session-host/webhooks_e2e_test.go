@@ -44,7 +44,11 @@ func newReceiver(t *testing.T) *receiver {
 }
 
 func (r *receiver) setStatus(s int) { r.mu.Lock(); r.status = s; r.mu.Unlock() }
-func (r *receiver) all() []received { r.mu.Lock(); defer r.mu.Unlock(); return append([]received(nil), r.got...) }
+func (r *receiver) all() []received {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]received(nil), r.got...)
+}
 
 // verify checks both signature schemes the way receivers do.
 func verify(t *testing.T, secret string, rc received) {
