@@ -71,7 +71,7 @@ func verify(t *testing.T, secret string, rc received) {
 }
 
 func TestWebhooksEndToEnd(t *testing.T) {
-	p := start(t, t.TempDir(), "WAQTOR_WEBHOOK_ALLOW=127.0.0.1/32")
+	p := start(t, t.TempDir(), "WAQTOR_WEBHOOK_ALLOW=127.0.0.1/32", "WAQTOR_SIGNUP=open")
 	_, _, key := credentials(t, p)
 	rc := newReceiver(t)
 
@@ -148,11 +148,48 @@ func TestWebhooksEndToEnd(t *testing.T) {
 		t.Fatal("the previous secret does not sign during the overlap")
 	}
 
+	// 410 Gone: a replay answered 410 disables the endpoint and tells the tenant in the notification center.
+	rc.setStatus(410)
+	gone := expect(t, p.do(t, "POST", "/api/webhooks/"+id+"/test", key, ""), 200, "").obj(t)["delivery"].(map[string]any)["id"].(string)
+	r := expect(t, p.do(t, "POST", "/api/webhooks/"+id+"/replay", key, fmt.Sprintf(`{"from":%q}`, time.Now().Add(-time.Hour).UTC().Format(time.RFC3339))), 202, "").obj(t)
+	if r["replayed"] != float64(1) {
+		t.Fatalf("replay of failed deliveries in the last hour = %v, want 1 (%s)", r, gone)
+	}
+	waitFor(t, 10*time.Second, "the endpoint to be disabled after 410", func() bool {
+		w := expect(t, p.do(t, "GET", "/api/webhooks/"+id, key, ""), 200, "").obj(t)["webhook"].(map[string]any)
+		return w["enabled"] == false && w["disabledReason"] == "gone"
+	})
+	notes := expect(t, p.do(t, "GET", "/api/notifications?filter=unread", key, ""), 200, "").obj(t)
+	data := notes["data"].([]any)
+	if len(data) != 1 || notes["unread"] != float64(1) || !strings.Contains(fmt.Sprint(data[0]), "410") && !strings.Contains(fmt.Sprint(data[0]), "disabled") {
+		t.Fatalf("notifications after 410 = %v", notes)
+	}
+	nid := data[0].(map[string]any)["id"].(string)
+	expect(t, p.do(t, "POST", "/api/notifications/mark-read/"+nid, key, ""), 200, "")
+	if c := expect(t, p.do(t, "GET", "/api/notifications/count", key, ""), 200, "").obj(t)["unread"]; c != float64(0) {
+		t.Fatalf("unread after mark-read = %v", c)
+	}
+	expect(t, p.do(t, "POST", "/api/notifications/mark-read/ntf_01JD5V6Q6ZQ8X4C1Y9H2K3M4N5", key, ""), 404, "not_found")
+	expect(t, p.do(t, "DELETE", "/api/notifications/"+nid, key, ""), 200, "")
+	expect(t, p.do(t, "GET", "/api/notifications?filter=maybe", key, ""), 422, "validation_failed")
+
 	// Patch, disable, delete; another tenant sees none of it.
 	expect(t, p.do(t, "PATCH", "/api/webhooks/"+id, key, `{"enabled":false,"events":["*"]}`), 200, "")
 	expect(t, p.do(t, "PATCH", "/api/webhooks/"+id, key, `{"url":"http://127.0.0.1:1/x","secret":"no"}`), 422, "validation_failed")
 	expect(t, p.do(t, "GET", "/api/notifications", key, ""), 200, "")
 	expect(t, p.do(t, "GET", "/api/notifications/count", key, ""), 200, "")
+	other := expect(t, p.do(t, "POST", "/api/auth/signup", "", `{"tenantName":"Other","email":"o@other.example","password":"other-password"}`), 201, "").obj(t)["token"].(string)
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", "/api/webhooks/" + id, ""}, {"PATCH", "/api/webhooks/" + id, `{"enabled":true}`},
+		{"DELETE", "/api/webhooks/" + id, ""}, {"POST", "/api/webhooks/" + id + "/test", ""},
+		{"GET", "/api/webhooks/" + id + "/deliveries", ""}, {"GET", "/api/webhooks/" + id + "/deliveries/" + failedID, ""},
+		{"POST", "/api/webhooks/" + id + "/deliveries/" + failedID + "/replay", ""}, {"POST", "/api/webhooks/" + id + "/rotate-secret", ""},
+	} {
+		expect(t, p.do(t, c.method, c.path, other, c.body), 404, "not_found")
+	}
+	if b := expect(t, p.do(t, "GET", "/api/webhooks", other, ""), 200, "").body; strings.Contains(string(b), id) {
+		t.Fatalf("another tenant lists the webhook: %s", b)
+	}
 	expect(t, p.do(t, "DELETE", "/api/webhooks/"+id, key, ""), 200, "")
 	expect(t, p.do(t, "GET", "/api/webhooks/"+id, key, ""), 404, "not_found")
 }
