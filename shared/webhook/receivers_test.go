@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -218,7 +219,10 @@ func TestExampleReceivers(t *testing.T) {
 // TestExampleBodiesAreJSONStringifyOutput: a delivery body built as the product builds it survives the seed
 // receiver's JSON.stringify(JSON.parse(body)) unchanged.
 func TestExampleBodiesAreJSONStringifyOutput(t *testing.T) {
-	d := delivery(t, "dlv_9", 9, "message_received", map[string]any{"b": "<&>", "a": -0.0, "10": 1, "2": 2, "x": 1e21})
+	d := delivery(t, "dlv_9", 9, "message_received", map[string]any{"b": "<&>", "a": math.Copysign(0, -1), "10": 1, "2": 2, "x": 1e21})
+	if !strings.Contains(string(d.Body), `"a":0,`) || !strings.Contains(string(d.Body), `"data":{"2":2,"10":1,`) {
+		t.Errorf("body %s: want -0 written as 0 and integer-like keys first", d.Body)
+	}
 	got := nodeCanonical(t, [][]byte{d.Body})[0]
 	if string(got) != string(d.Body) {
 		t.Fatalf("JSON.stringify(JSON.parse(body)) = %s\nbody                          = %s", got, d.Body)
