@@ -13,3 +13,5 @@ run -bench 'BenchmarkQueue' -benchtime 2s ./shared/sqlite
 run -bench 'BenchmarkRouter' -benchtime 20000x ./shared/router
 # EventBridge pattern matching.
 run -bench 'BenchmarkMatch' -benchtime 1s ./shared/eventpattern
+# Signed webhook deliveries/s through the durable standalone pipeline vs bare signed POSTs to the same receiver.
+run -bench 'BenchmarkWebhookDelivery' -benchtime 3000x ./shared/standalone
