@@ -56,7 +56,8 @@ var awsAllowed = []string{"shared/dynamo", "shared/sqs", "shared/eventbridge", "
 
 // Domain packages: rules only, no adapters, no SDKs.
 var domain = []string{"shared/activity", "shared/apikey", "shared/apperr", "shared/auth", "shared/event",
-	"shared/id", "shared/idempotency", "shared/queue", "shared/routing", "shared/tenant", "shared/setup"}
+	"shared/id", "shared/idempotency", "shared/queue", "shared/routing", "shared/tenant", "shared/setup",
+	"shared/webhook", "shared/notification"}
 
 var adapters = []string{"shared/sqlite", "shared/dynamo", "shared/sqs", "shared/eventbridge", "shared/router",
 	"shared/awslambda", "shared/whatsapp", "shared/wasim", "shared/httpapi", "shared/standalone", "shared/awsrun"}
