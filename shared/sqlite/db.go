@@ -29,7 +29,8 @@ type DB struct {
 	R   *sql.DB
 	Now func() time.Time
 
-	stmts sync.Map // query text -> *sql.Stmt on R
+	stmts  sync.Map // query text -> *sql.Stmt on R
+	wstmts sync.Map // query text -> *sql.Stmt on W
 }
 
 // Open opens (creating if needed) the database file at path and applies every pending migration.
@@ -77,9 +78,33 @@ func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return st.QueryRowContext(ctx, args...)
 }
 
+// writeStmts returns statements on the writer for the queries, each prepared once per query text; inside a
+// transaction use them through tx.StmtContext. Call it before Tx, never inside: the writer's one connection is the
+// transaction's, so preparing there would wait for it forever.
+func (db *DB) writeStmts(ctx context.Context, queries ...string) ([]*sql.Stmt, error) {
+	out := make([]*sql.Stmt, len(queries))
+	for i, q := range queries {
+		if st, ok := db.wstmts.Load(q); ok {
+			out[i] = st.(*sql.Stmt)
+			continue
+		}
+		st, err := db.W.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		if prev, loaded := db.wstmts.LoadOrStore(q, st); loaded {
+			st.Close()
+			st = prev.(*sql.Stmt)
+		}
+		out[i] = st
+	}
+	return out, nil
+}
+
 // Close closes both pools.
 func (db *DB) Close() error {
 	db.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	db.wstmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	return errors.Join(db.R.Close(), db.W.Close())
 }
 
