@@ -64,18 +64,35 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // readRow runs a one-row read on the reader pool through a statement prepared once per query text (parsing SQL is
 // a large share of a point read's cost).
 func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := db.readStmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return db.R.QueryRowContext(ctx, query, args...)
+}
+
+// readRows is readRow for a read of several rows.
+func (db *DB) readRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := db.readStmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return db.R.QueryContext(ctx, query, args...)
+}
+
+// readStmt returns the reader pool's statement for query, prepared once, or nil if it cannot be prepared (the
+// caller then runs the query unprepared, which reports the error).
+func (db *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
 	if st, ok := db.stmts.Load(query); ok {
-		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+		return st.(*sql.Stmt)
 	}
 	st, err := db.R.PrepareContext(ctx, query)
 	if err != nil {
-		return db.R.QueryRowContext(ctx, query, args...)
+		return nil
 	}
 	if prev, loaded := db.stmts.LoadOrStore(query, st); loaded {
 		st.Close()
 		st = prev.(*sql.Stmt)
 	}
-	return st.QueryRowContext(ctx, args...)
+	return st
 }
 
 // writeStmts returns statements on the writer for the queries, each prepared once per query text; inside a

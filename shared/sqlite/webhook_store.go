@@ -168,6 +168,7 @@ func (s *WebhookStore) CreateWebhook(ctx context.Context, w webhook.Webhook) err
 
 const (
 	getWebhookSQL    = `SELECT ` + webhookCols + ` FROM webhooks WHERE tenant_id = ? AND id = ?`
+	listWebhooksSQL  = `SELECT ` + webhookCols + ` FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id`
 	updateWebhookSQL = `UPDATE webhooks SET url = ?, description = ?, events = ?, sessions = ?,
 		ignore_groups = ?, ignore_broadcast = ?, ignore_status = ?, headers = ?, enabled = ?, disabled_reason = ?,
 		secrets = ?, policy_schedule = ?, policy_timeout_ms = ?, policy_retry_client_errors = ?,
@@ -181,7 +182,7 @@ func (s *WebhookStore) GetWebhook(ctx context.Context, tenantID, id string) (web
 
 // ListWebhooks returns the tenant's endpoints oldest first.
 func (s *WebhookStore) ListWebhooks(ctx context.Context, tenantID string) ([]webhook.Webhook, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id`, tenantID)
+	rows, err := s.db.readRows(ctx, listWebhooksSQL, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}
