@@ -369,23 +369,60 @@ func (s *WebhookStore) UpdateDelivery(ctx context.Context, tenantID, id string, 
 	}
 	var out webhook.Delivery
 	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		d, err := liveDelivery(tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, tenantID, id, fmtTime(s.db.Now())))
-		if err != nil {
-			return err
-		}
-		orig := d
-		if err := fn(&d); err != nil {
-			return err
-		}
-		d = keepDeliveryIdentity(d, orig)
-		if _, err := tx.StmtContext(ctx, st[1]).ExecContext(ctx, d.Status, d.Attempts, d.CycleStart, fmtTimePtr(d.NextAt), d.LastCode, d.LastError, fmtTime(d.UpdatedAt), fmtTime(d.ExpiresAt),
-			tenantID, id); err != nil {
-			return fmt.Errorf("update delivery: %w", err)
-		}
-		out = d
-		return nil
+		out, err = updateDeliveryTx(ctx, tx, st[0], st[1], tenantID, id, fmtTime(s.db.Now()), fn)
+		return err
 	})
 	return out, err
+}
+
+// updateDeliveryTx is UpdateDelivery inside tx, with its two statements as prepared on the writer.
+func updateDeliveryTx(ctx context.Context, tx *sql.Tx, get, update *sql.Stmt, tenantID, id, now string,
+	fn func(*webhook.Delivery) error) (webhook.Delivery, error) {
+	d, err := liveDelivery(tx.StmtContext(ctx, get).QueryRowContext(ctx, tenantID, id, now))
+	if err != nil {
+		return webhook.Delivery{}, err
+	}
+	orig := d
+	if err := fn(&d); err != nil {
+		return webhook.Delivery{}, err
+	}
+	d = keepDeliveryIdentity(d, orig)
+	if _, err := tx.StmtContext(ctx, update).ExecContext(ctx, d.Status, d.Attempts, d.CycleStart, fmtTimePtr(d.NextAt),
+		d.LastCode, d.LastError, fmtTime(d.UpdatedAt), fmtTime(d.ExpiresAt), tenantID, id); err != nil {
+		return webhook.Delivery{}, fmt.Errorf("update delivery: %w", err)
+	}
+	return d, nil
+}
+
+// RecordAttempt runs UpdateDelivery of a.DeliveryID with fn and the insert of AddAttempt in one write transaction.
+func (s *WebhookStore) RecordAttempt(ctx context.Context, tenantID string, a webhook.Attempt, expires time.Time,
+	fn func(*webhook.Delivery) error) (webhook.Delivery, error) {
+	st, err := s.db.writeStmts(ctx, getLiveDelivery, updateDeliverySQL, insertAttemptSQL)
+	if err != nil {
+		return webhook.Delivery{}, fmt.Errorf("record attempt: %w", err)
+	}
+	now := s.db.Now()
+	var out webhook.Delivery
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if out, err = updateDeliveryTx(ctx, tx, st[0], st[1], tenantID, a.DeliveryID, fmtTime(now), fn); err != nil {
+			return err
+		}
+		return insertAttempt(ctx, tx, st[2], tenantID, a, expires)
+	})
+	if err != nil {
+		return webhook.Delivery{}, err
+	}
+	s.sweep(ctx, now)
+	return out, nil
+}
+
+// insertAttempt stores the attempt inside tx, with the insert statement as prepared on the writer.
+func insertAttempt(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, tenantID string, a webhook.Attempt, expires time.Time) error {
+	if _, err := tx.StmtContext(ctx, insert).ExecContext(ctx, tenantID, a.DeliveryID, a.N, fmtTime(a.At), a.StatusCode,
+		a.DurationMS, a.Response, a.Error, fmtTime(expires)); err != nil {
+		return fmt.Errorf("add attempt: %w", err)
+	}
+	return nil
 }
 
 // keepDeliveryIdentity returns d with the fields UpdateDelivery must not change taken from orig.
@@ -458,10 +495,7 @@ func (s *WebhookStore) AddAttempt(ctx context.Context, tenantID string, a webhoo
 		if n == 0 {
 			return webhook.ErrDeliveryNotFound
 		}
-		if _, err := tx.StmtContext(ctx, st[1]).ExecContext(ctx, tenantID, a.DeliveryID, a.N, fmtTime(a.At), a.StatusCode, a.DurationMS, a.Response, a.Error, fmtTime(expires)); err != nil {
-			return fmt.Errorf("add attempt: %w", err)
-		}
-		return nil
+		return insertAttempt(ctx, tx, st[1], tenantID, a, expires)
 	})
 	if err != nil {
 		return err
