@@ -538,14 +538,67 @@ type attemptItem struct {
 	TTL        int64  `dynamodbav:"ttl"`
 }
 
-// AddAttempt puts the attempt (replacing one with the same N) in a transaction with a check that the delivery
-// exists in the tenant and has not expired.
-func (s *WebhookStore) AddAttempt(ctx context.Context, tenantID string, a webhook.Attempt, expires time.Time) error {
+func encodeAttempt(tenantID string, a webhook.Attempt, expires time.Time) (map[string]types.AttributeValue, error) {
 	av, err := attributevalue.MarshalMap(attemptItem{PK: tenantPK(tenantID), SK: attemptSK(a.DeliveryID, a.N), Entity: "attempt",
 		TenantID: tenantID, DeliveryID: a.DeliveryID, N: a.N, At: fmtTime(a.At), StatusCode: a.StatusCode,
 		DurationMS: a.DurationMS, Response: a.Response, Error: a.Error, ExpiresAt: fmtTime(expires), TTL: expires.Unix()})
 	if err != nil {
-		return fmt.Errorf("encode attempt: %w", err)
+		return nil, fmt.Errorf("encode attempt: %w", err)
+	}
+	return av, nil
+}
+
+// RecordAttempt reads the delivery, applies fn and, in one transaction, writes the result on the condition that
+// the delivery did not change in between and puts the attempt; on a lost race it starts over, so fn may run more
+// than once. The delivery changes as in UpdateDelivery.
+func (s *WebhookStore) RecordAttempt(ctx context.Context, tenantID string, a webhook.Attempt, expires time.Time,
+	fn func(*webhook.Delivery) error) (webhook.Delivery, error) {
+	attempt, err := encodeAttempt(tenantID, a, expires)
+	if err != nil {
+		return webhook.Delivery{}, err
+	}
+	put := types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: attempt}}
+	for n := range maxAttempts {
+		if n > 0 {
+			if err := backoff(ctx, n); err != nil {
+				return webhook.Delivery{}, err
+			}
+		}
+		d, version, err := s.getDelivery(ctx, tenantID, a.DeliveryID)
+		if err != nil {
+			return webhook.Delivery{}, err
+		}
+		orig := d
+		if err := fn(&d); err != nil {
+			return webhook.Delivery{}, err
+		}
+		d.ID, d.TenantID, d.WebhookID, d.EventID, d.Event, d.SessionID = orig.ID, orig.TenantID, orig.WebhookID, orig.EventID, orig.Event, orig.SessionID
+		d.Body, d.Seq, d.CreatedAt = orig.Body, orig.Seq, orig.CreatedAt
+		av, err := attributevalue.MarshalMap(deliveryToItem(d, version+1))
+		if err != nil {
+			return webhook.Delivery{}, fmt.Errorf("encode delivery: %w", err)
+		}
+		update := types.TransactWriteItem{Put: &types.Put{TableName: aws.String(s.table), Item: av,
+			ConditionExpression:       aws.String("#v = :v"),
+			ExpressionAttributeNames:  map[string]string{"#v": "version"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(version)}}}
+		err = transact(ctx, s.c, []types.TransactWriteItem{update, put})
+		if err == nil {
+			return d, nil
+		}
+		if !txFailed(txReasons(err), 0) {
+			return webhook.Delivery{}, fmt.Errorf("record attempt: %w", err)
+		}
+	}
+	return webhook.Delivery{}, ErrContention
+}
+
+// AddAttempt puts the attempt (replacing one with the same N) in a transaction with a check that the delivery
+// exists in the tenant and has not expired.
+func (s *WebhookStore) AddAttempt(ctx context.Context, tenantID string, a webhook.Attempt, expires time.Time) error {
+	av, err := encodeAttempt(tenantID, a, expires)
+	if err != nil {
+		return err
 	}
 	check := types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: aws.String(s.table),
 		Key:                       key(tenantPK(tenantID), deliveryPrefix+a.DeliveryID),

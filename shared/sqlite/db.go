@@ -29,7 +29,8 @@ type DB struct {
 	R   *sql.DB
 	Now func() time.Time
 
-	stmts sync.Map // query text -> *sql.Stmt on R
+	stmts  sync.Map // query text -> *sql.Stmt on R
+	wstmts sync.Map // query text -> *sql.Stmt on W
 }
 
 // Open opens (creating if needed) the database file at path and applies every pending migration.
@@ -63,23 +64,64 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // readRow runs a one-row read on the reader pool through a statement prepared once per query text (parsing SQL is
 // a large share of a point read's cost).
 func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := db.readStmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return db.R.QueryRowContext(ctx, query, args...)
+}
+
+// readRows is readRow for a read of several rows.
+func (db *DB) readRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := db.readStmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return db.R.QueryContext(ctx, query, args...)
+}
+
+// readStmt returns the reader pool's statement for query, prepared once, or nil if it cannot be prepared (the
+// caller then runs the query unprepared, which reports the error).
+func (db *DB) readStmt(ctx context.Context, query string) *sql.Stmt {
 	if st, ok := db.stmts.Load(query); ok {
-		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+		return st.(*sql.Stmt)
 	}
 	st, err := db.R.PrepareContext(ctx, query)
 	if err != nil {
-		return db.R.QueryRowContext(ctx, query, args...)
+		return nil
 	}
 	if prev, loaded := db.stmts.LoadOrStore(query, st); loaded {
 		st.Close()
 		st = prev.(*sql.Stmt)
 	}
-	return st.QueryRowContext(ctx, args...)
+	return st
+}
+
+// writeStmts returns statements on the writer for the queries, each prepared once per query text; inside a
+// transaction use them through tx.StmtContext. Call it before Tx, never inside: the writer's one connection is the
+// transaction's, so preparing there would wait for it forever.
+func (db *DB) writeStmts(ctx context.Context, queries ...string) ([]*sql.Stmt, error) {
+	out := make([]*sql.Stmt, len(queries))
+	for i, q := range queries {
+		if st, ok := db.wstmts.Load(q); ok {
+			out[i] = st.(*sql.Stmt)
+			continue
+		}
+		st, err := db.W.PrepareContext(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		if prev, loaded := db.wstmts.LoadOrStore(q, st); loaded {
+			st.Close()
+			st = prev.(*sql.Stmt)
+		}
+		out[i] = st
+	}
+	return out, nil
 }
 
 // Close closes both pools.
 func (db *DB) Close() error {
 	db.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
+	db.wstmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	return errors.Join(db.R.Close(), db.W.Close())
 }
 

@@ -66,9 +66,13 @@ const (
 
 	// receiveSQL marks the oldest visible messages of a queue as received, moving them to their new visible_at, and
 	// returns them, in one statement.
+	//
+	// The receive statements write their limit as "?5 + 0": SQLite reads a bare "LIMIT ?" bound value while
+	// planning and then marks the statement to be prepared again whenever that parameter is bound, which made every
+	// receive parse its SQL anew (an empty receive took 30-50 µs instead of 11).
 	receiveSQL = `UPDATE queue_messages SET visible_at = ?1, receive_count = receive_count + 1, receipt = ?2
 		WHERE queue = ?3 AND (visible_at, seq) IN (SELECT visible_at, seq FROM queue_messages
-			WHERE queue = ?3 AND visible_at <= ?4 AND expires_at > ?4 ORDER BY visible_at, seq LIMIT ?5)
+			WHERE queue = ?3 AND visible_at <= ?4 AND expires_at > ?4 ORDER BY visible_at, seq LIMIT ?5 + 0)
 		RETURNING seq, message_id, group_id, body, attributes, sent_at, receive_count`
 
 	// receiveFIFOSQL does the same for the visible heads of a FIFO queue's groups. The recursive query visits the
@@ -87,7 +91,7 @@ const (
 				ON m.queue = ?3 AND m.group_id <> '' AND m.group_id = grp.g AND m.seq = (SELECT seq FROM queue_messages
 					WHERE queue = ?3 AND group_id <> '' AND group_id = grp.g ORDER BY seq LIMIT 1)
 			WHERE m.visible_at <= ?4 AND m.expires_at > ?4
-			ORDER BY m.seq LIMIT ?5)
+			ORDER BY m.seq LIMIT ?5 + 0)
 		RETURNING seq, message_id, group_id, body, attributes, sent_at, receive_count`
 
 	toDLQSQL = `UPDATE queue_messages SET queue = ?1, visible_at = ?2, expires_at = ?3, receive_count = 0, receipt = 0

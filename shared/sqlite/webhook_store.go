@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/waqtor/waqtor/shared/activity"
@@ -14,14 +15,29 @@ import (
 )
 
 // WebhookStore is webhook.Store on SQLite (tables webhooks, webhook_deliveries and webhook_attempts of
-// migrations/0003_webhooks.sql). Deliveries and attempts whose expiry has passed are never returned; writes delete
-// them in bounded batches.
-type WebhookStore struct{ db *DB }
+// migrations/0003_webhooks.sql). Deliveries and attempts whose expiry has passed are never returned; the writes that
+// add them (CreateDelivery, AddAttempt) also delete them in bounded batches, at most once every sweepEvery.
+//
+// The hot statements are prepared once (on the writer, through DB.writeStmts, or on the readers, through
+// DB.readRow): parsing the SQL used to be most of a write's cost.
+type WebhookStore struct {
+	db *DB
+
+	sweepMu   sync.Mutex
+	nextSweep time.Time
+}
 
 var _ webhook.Store = (*WebhookStore)(nil)
 
 // NewWebhookStore returns the webhook store of db.
 func NewWebhookStore(db *DB) *WebhookStore { return &WebhookStore{db: db} }
+
+// sweepEvery is how often the store deletes expired deliveries and attempts; sweepBatch bounds one pass over a
+// table. Until a sweep, reads skip expired rows.
+const (
+	sweepEvery = time.Minute
+	sweepBatch = 1000
+)
 
 // storedSecret is a webhook.Secret as stored: webhook.Secret hides its value from JSON, the store must keep it.
 type storedSecret struct {
@@ -150,13 +166,23 @@ func (s *WebhookStore) CreateWebhook(ctx context.Context, w webhook.Webhook) err
 	return nil
 }
 
+const (
+	getWebhookSQL    = `SELECT ` + webhookCols + ` FROM webhooks WHERE tenant_id = ? AND id = ?`
+	listWebhooksSQL  = `SELECT ` + webhookCols + ` FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id`
+	updateWebhookSQL = `UPDATE webhooks SET url = ?, description = ?, events = ?, sessions = ?,
+		ignore_groups = ?, ignore_broadcast = ?, ignore_status = ?, headers = ?, enabled = ?, disabled_reason = ?,
+		secrets = ?, policy_schedule = ?, policy_timeout_ms = ?, policy_retry_client_errors = ?,
+		policy_max_concurrency = ?, policy_disable_after_hours = ?, failing_since = ?, updated_at = ?
+		WHERE tenant_id = ? AND id = ?`
+)
+
 func (s *WebhookStore) GetWebhook(ctx context.Context, tenantID, id string) (webhook.Webhook, error) {
-	return oneWebhook(s.db.readRow(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE tenant_id = ? AND id = ?`, tenantID, id))
+	return oneWebhook(s.db.readRow(ctx, getWebhookSQL, tenantID, id))
 }
 
 // ListWebhooks returns the tenant's endpoints oldest first.
 func (s *WebhookStore) ListWebhooks(ctx context.Context, tenantID string) ([]webhook.Webhook, error) {
-	rows, err := s.db.R.QueryContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE tenant_id = ? ORDER BY created_at, id`, tenantID)
+	rows, err := s.db.readRows(ctx, listWebhooksSQL, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}
@@ -175,9 +201,14 @@ func (s *WebhookStore) ListWebhooks(ctx context.Context, tenantID string) ([]web
 // UpdateWebhook applies fn in a write transaction. ID, TenantID, CreatedAt and Seq (owned by CreateDelivery) keep
 // their stored values whatever fn does.
 func (s *WebhookStore) UpdateWebhook(ctx context.Context, tenantID, id string, fn func(*webhook.Webhook) error) (webhook.Webhook, error) {
+	st, err := s.db.writeStmts(ctx, getWebhookSQL, updateWebhookSQL)
+	if err != nil {
+		return webhook.Webhook{}, fmt.Errorf("update webhook: %w", err)
+	}
 	var out webhook.Webhook
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		w, err := oneWebhook(tx.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE tenant_id = ? AND id = ?`, tenantID, id))
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		get := tx.StmtContext(ctx, st[0])
+		w, err := oneWebhook(get.QueryRowContext(ctx, tenantID, id))
 		if err != nil {
 			return err
 		}
@@ -190,19 +221,14 @@ func (s *WebhookStore) UpdateWebhook(ctx context.Context, tenantID, id string, f
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET url = ?, description = ?, events = ?, sessions = ?,
-			ignore_groups = ?, ignore_broadcast = ?, ignore_status = ?, headers = ?, enabled = ?, disabled_reason = ?,
-			secrets = ?, policy_schedule = ?, policy_timeout_ms = ?, policy_retry_client_errors = ?,
-			policy_max_concurrency = ?, policy_disable_after_hours = ?, failing_since = ?, updated_at = ?
-			WHERE tenant_id = ? AND id = ?`,
-			w.URL, w.Description, j.events, j.sessions, w.IgnoreGroups, w.IgnoreBroadcast, w.IgnoreStatus, j.headers,
+		if _, err := tx.StmtContext(ctx, st[1]).ExecContext(ctx, w.URL, w.Description, j.events, j.sessions, w.IgnoreGroups, w.IgnoreBroadcast, w.IgnoreStatus, j.headers,
 			w.Enabled, w.DisabledReason, j.secrets, w.Policy.Schedule, w.Policy.TimeoutMS, w.Policy.RetryClientErrors,
 			w.Policy.MaxConcurrency, w.Policy.DisableAfterHours, fmtTimePtr(w.FailingSince), fmtTime(w.UpdatedAt),
 			tenantID, id); err != nil {
 			return fmt.Errorf("update webhook: %w", err)
 		}
 		// Decode what was stored, so the caller gets the same normalized lists a read returns.
-		out, err = oneWebhook(tx.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE tenant_id = ? AND id = ?`, tenantID, id))
+		out, err = oneWebhook(get.QueryRowContext(ctx, tenantID, id))
 		return err
 	})
 	return out, err
@@ -249,16 +275,30 @@ func liveDelivery(row *sql.Row) (webhook.Delivery, error) {
 	return d, nil
 }
 
-const getLiveDelivery = `SELECT ` + deliveryCols + ` FROM webhook_deliveries WHERE tenant_id = ? AND id = ? AND expires_at > ?`
+const (
+	getLiveDelivery   = `SELECT ` + deliveryCols + ` FROM webhook_deliveries WHERE tenant_id = ? AND id = ? AND expires_at > ?`
+	nextSeqSQL        = `UPDATE webhooks SET seq = seq + 1 WHERE tenant_id = ? AND id = ? RETURNING seq`
+	insertDeliverySQL = `INSERT OR REPLACE INTO webhook_deliveries (` + deliveryCols + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateDeliverySQL = `UPDATE webhook_deliveries SET status = ?, attempts = ?, cycle_start = ?, next_at = ?,
+		last_code = ?, last_error = ?, updated_at = ?, expires_at = ? WHERE tenant_id = ? AND id = ?`
+	countLiveDeliverySQL = `SELECT COUNT(*) FROM webhook_deliveries WHERE tenant_id = ? AND id = ? AND expires_at > ?`
+	insertAttemptSQL     = `INSERT OR REPLACE INTO webhook_attempts
+		(tenant_id, delivery_id, n, at, status_code, duration_ms, response, error, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+)
 
 // CreateDelivery runs in one write transaction: a live delivery with d.ID is returned as it is; otherwise the
 // endpoint's seq is incremented and d is inserted with it (replacing an expired delivery of the same ID).
 func (s *WebhookStore) CreateDelivery(ctx context.Context, d webhook.Delivery) (webhook.Delivery, bool, error) {
+	st, err := s.db.writeStmts(ctx, getLiveDelivery, nextSeqSQL, insertDeliverySQL)
+	if err != nil {
+		return webhook.Delivery{}, false, fmt.Errorf("create delivery: %w", err)
+	}
 	var out webhook.Delivery
 	created := false
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		now := fmtTime(s.db.Now())
-		cur, err := liveDelivery(tx.QueryRowContext(ctx, getLiveDelivery, d.TenantID, d.ID, now))
+	now := s.db.Now()
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		cur, err := liveDelivery(tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, d.TenantID, d.ID, fmtTime(now)))
 		if err == nil {
 			out = cur
 			return nil
@@ -266,8 +306,7 @@ func (s *WebhookStore) CreateDelivery(ctx context.Context, d webhook.Delivery) (
 		if !errors.Is(err, webhook.ErrDeliveryNotFound) {
 			return err
 		}
-		err = tx.QueryRowContext(ctx, `UPDATE webhooks SET seq = seq + 1 WHERE tenant_id = ? AND id = ? RETURNING seq`,
-			d.TenantID, d.WebhookID).Scan(&d.Seq)
+		err = tx.StmtContext(ctx, st[1]).QueryRowContext(ctx, d.TenantID, d.WebhookID).Scan(&d.Seq)
 		if errors.Is(err, sql.ErrNoRows) {
 			return webhook.ErrNotFound
 		}
@@ -278,32 +317,43 @@ func (s *WebhookStore) CreateDelivery(ctx context.Context, d webhook.Delivery) (
 		if body == nil {
 			body = []byte{}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO webhook_deliveries (`+deliveryCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.TenantID, d.ID, d.WebhookID, d.EventID, d.Event, d.SessionID, body, d.Seq, d.Status, d.Attempts, d.CycleStart,
+		if _, err := tx.StmtContext(ctx, st[2]).ExecContext(ctx, d.TenantID, d.ID, d.WebhookID, d.EventID, d.Event, d.SessionID, body, d.Seq, d.Status, d.Attempts, d.CycleStart,
 			fmtTimePtr(d.NextAt), d.LastCode, d.LastError, fmtTime(d.CreatedAt), fmtTime(d.UpdatedAt),
 			fmtTime(d.ExpiresAt)); err != nil {
 			return fmt.Errorf("insert delivery: %w", err)
 		}
-		if err := expireDeliveries(ctx, tx, now); err != nil {
-			return err
-		}
 		out, created = d, true
 		return nil
 	})
-	return out, created, err
+	if err != nil {
+		return out, created, err
+	}
+	s.sweep(ctx, now)
+	return out, created, nil
 }
 
-// expireDeliveries deletes a bounded batch of expired deliveries and attempts of any tenant; the writer holds the
-// lock anyway, and the batch keeps the write quick.
-func expireDeliveries(ctx context.Context, tx *sql.Tx, now string) error {
+// sweep deletes expired deliveries and attempts of any tenant, a bounded batch per table in a transaction of its
+// own, at most once every sweepEvery, and again at the next call while a batch comes back full or a delete fails.
+// Its errors do not fail the write that ran it, which is committed by then; a concurrent call skips the sweep.
+func (s *WebhookStore) sweep(ctx context.Context, now time.Time) {
+	if !s.sweepMu.TryLock() {
+		return
+	}
+	defer s.sweepMu.Unlock()
+	if now.Before(s.nextSweep) {
+		return
+	}
 	for _, table := range []string{"webhook_deliveries", "webhook_attempts"} {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE rowid IN
-			(SELECT rowid FROM `+table+` WHERE expires_at <= ? LIMIT 100)`, now); err != nil {
-			return fmt.Errorf("expire %s: %w", table, err)
+		res, err := s.db.W.ExecContext(ctx, `DELETE FROM `+table+` WHERE rowid IN
+			(SELECT rowid FROM `+table+` WHERE expires_at <= ? LIMIT ?)`, fmtTime(now), sweepBatch)
+		if err != nil {
+			return
+		}
+		if n, _ := res.RowsAffected(); n == sweepBatch {
+			return
 		}
 	}
-	return nil
+	s.nextSweep = now.Add(sweepEvery)
 }
 
 func (s *WebhookStore) GetDelivery(ctx context.Context, tenantID, id string) (webhook.Delivery, error) {
@@ -313,27 +363,66 @@ func (s *WebhookStore) GetDelivery(ctx context.Context, tenantID, id string) (we
 // UpdateDelivery applies fn in a write transaction. Only Status, Attempts, NextAt, LastCode, LastError, UpdatedAt
 // and ExpiresAt change; the identity, event, body, Seq and CreatedAt keep their stored values.
 func (s *WebhookStore) UpdateDelivery(ctx context.Context, tenantID, id string, fn func(*webhook.Delivery) error) (webhook.Delivery, error) {
+	st, err := s.db.writeStmts(ctx, getLiveDelivery, updateDeliverySQL)
+	if err != nil {
+		return webhook.Delivery{}, fmt.Errorf("update delivery: %w", err)
+	}
 	var out webhook.Delivery
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
-		d, err := liveDelivery(tx.QueryRowContext(ctx, getLiveDelivery, tenantID, id, fmtTime(s.db.Now())))
-		if err != nil {
-			return err
-		}
-		orig := d
-		if err := fn(&d); err != nil {
-			return err
-		}
-		d = keepDeliveryIdentity(d, orig)
-		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = ?, attempts = ?, cycle_start = ?, next_at = ?, last_code = ?,
-			last_error = ?, updated_at = ?, expires_at = ? WHERE tenant_id = ? AND id = ?`,
-			d.Status, d.Attempts, d.CycleStart, fmtTimePtr(d.NextAt), d.LastCode, d.LastError, fmtTime(d.UpdatedAt), fmtTime(d.ExpiresAt),
-			tenantID, id); err != nil {
-			return fmt.Errorf("update delivery: %w", err)
-		}
-		out = d
-		return nil
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		out, err = updateDeliveryTx(ctx, tx, st[0], st[1], tenantID, id, fmtTime(s.db.Now()), fn)
+		return err
 	})
 	return out, err
+}
+
+// updateDeliveryTx is UpdateDelivery inside tx, with its two statements as prepared on the writer.
+func updateDeliveryTx(ctx context.Context, tx *sql.Tx, get, update *sql.Stmt, tenantID, id, now string,
+	fn func(*webhook.Delivery) error) (webhook.Delivery, error) {
+	d, err := liveDelivery(tx.StmtContext(ctx, get).QueryRowContext(ctx, tenantID, id, now))
+	if err != nil {
+		return webhook.Delivery{}, err
+	}
+	orig := d
+	if err := fn(&d); err != nil {
+		return webhook.Delivery{}, err
+	}
+	d = keepDeliveryIdentity(d, orig)
+	if _, err := tx.StmtContext(ctx, update).ExecContext(ctx, d.Status, d.Attempts, d.CycleStart, fmtTimePtr(d.NextAt),
+		d.LastCode, d.LastError, fmtTime(d.UpdatedAt), fmtTime(d.ExpiresAt), tenantID, id); err != nil {
+		return webhook.Delivery{}, fmt.Errorf("update delivery: %w", err)
+	}
+	return d, nil
+}
+
+// RecordAttempt runs UpdateDelivery of a.DeliveryID with fn and the insert of AddAttempt in one write transaction.
+func (s *WebhookStore) RecordAttempt(ctx context.Context, tenantID string, a webhook.Attempt, expires time.Time,
+	fn func(*webhook.Delivery) error) (webhook.Delivery, error) {
+	st, err := s.db.writeStmts(ctx, getLiveDelivery, updateDeliverySQL, insertAttemptSQL)
+	if err != nil {
+		return webhook.Delivery{}, fmt.Errorf("record attempt: %w", err)
+	}
+	now := s.db.Now()
+	var out webhook.Delivery
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if out, err = updateDeliveryTx(ctx, tx, st[0], st[1], tenantID, a.DeliveryID, fmtTime(now), fn); err != nil {
+			return err
+		}
+		return insertAttempt(ctx, tx, st[2], tenantID, a, expires)
+	})
+	if err != nil {
+		return webhook.Delivery{}, err
+	}
+	s.sweep(ctx, now)
+	return out, nil
+}
+
+// insertAttempt stores the attempt inside tx, with the insert statement as prepared on the writer.
+func insertAttempt(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, tenantID string, a webhook.Attempt, expires time.Time) error {
+	if _, err := tx.StmtContext(ctx, insert).ExecContext(ctx, tenantID, a.DeliveryID, a.N, fmtTime(a.At), a.StatusCode,
+		a.DurationMS, a.Response, a.Error, fmtTime(expires)); err != nil {
+		return fmt.Errorf("add attempt: %w", err)
+	}
+	return nil
 }
 
 // keepDeliveryIdentity returns d with the fields UpdateDelivery must not change taken from orig.
@@ -393,23 +482,26 @@ func (s *WebhookStore) ListDeliveries(ctx context.Context, tenantID string, f we
 
 // AddAttempt stores the attempt of a live delivery of the tenant, replacing an attempt with the same N.
 func (s *WebhookStore) AddAttempt(ctx context.Context, tenantID string, a webhook.Attempt, expires time.Time) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		now := fmtTime(s.db.Now())
+	st, err := s.db.writeStmts(ctx, countLiveDeliverySQL, insertAttemptSQL)
+	if err != nil {
+		return fmt.Errorf("add attempt: %w", err)
+	}
+	now := s.db.Now()
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries WHERE tenant_id = ? AND id = ? AND expires_at > ?`,
-			tenantID, a.DeliveryID, now).Scan(&n); err != nil {
+		if err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, tenantID, a.DeliveryID, fmtTime(now)).Scan(&n); err != nil {
 			return fmt.Errorf("add attempt: %w", err)
 		}
 		if n == 0 {
 			return webhook.ErrDeliveryNotFound
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO webhook_attempts
-			(tenant_id, delivery_id, n, at, status_code, duration_ms, response, error, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			tenantID, a.DeliveryID, a.N, fmtTime(a.At), a.StatusCode, a.DurationMS, a.Response, a.Error, fmtTime(expires)); err != nil {
-			return fmt.Errorf("add attempt: %w", err)
-		}
-		return expireDeliveries(ctx, tx, now)
+		return insertAttempt(ctx, tx, st[1], tenantID, a, expires)
 	})
+	if err != nil {
+		return err
+	}
+	s.sweep(ctx, now)
+	return nil
 }
 
 // ListAttempts returns the live attempts of the delivery ordered by N; none for an unknown delivery.

@@ -25,7 +25,7 @@ import (
 // notification is expired once its expiry is not after now, and an expired one is absent (never returned, and a
 // create with its ID creates anew); ListDeliveries orders by ID, newest first, with From inclusive and To exclusive;
 // AddAttempt replaces an attempt with the same N and needs a live delivery of the tenant; ListAttempts of an
-// unknown delivery is empty.
+// unknown delivery is empty; RecordAttempt stores its attempt and its delivery change both or neither.
 func RunWebhook(t *testing.T, newStore func(t *testing.T) webhook.Store) {
 	t.Run("webhooks", func(t *testing.T) { testWebhooks(t, newStore(t)) })
 	t.Run("webhook tenant isolation", func(t *testing.T) { testWebhookIsolation(t, newStore(t)) })
@@ -34,6 +34,7 @@ func RunWebhook(t *testing.T, newStore func(t *testing.T) webhook.Store) {
 	t.Run("deliveries", func(t *testing.T) { testDeliveries(t, newStore(t)) })
 	t.Run("list deliveries", func(t *testing.T) { testListDeliveries(t, newStore(t)) })
 	t.Run("attempts", func(t *testing.T) { testAttempts(t, newStore(t)) })
+	t.Run("record attempt", func(t *testing.T) { testRecordAttempt(t, newStore(t)) })
 }
 
 // live is an expiry well in the future of the stores' clocks (the real time: `now` is a fixed instant).
@@ -655,4 +656,88 @@ func testAttempts(t *testing.T, s webhook.Store) {
 	}
 	err = s.AddAttempt(ctx, "ten_a", webhook.Attempt{DeliveryID: id.New("msg"), N: 1, At: now}, live())
 	wantErr(t, "AddAttempt(missing delivery)", err, webhook.ErrDeliveryNotFound)
+}
+
+func testRecordAttempt(t *testing.T, s webhook.Store) {
+	w := mustCreateWebhook(t, s, newWebhook("ten_a", now))
+	d := mustCreateDelivery(t, s, newDelivery("ten_a", w.ID, now), 1)
+	later := now.Add(time.Minute)
+	attempts := func(what string, want ...webhook.Attempt) {
+		t.Helper()
+		got, err := s.ListAttempts(ctx, "ten_a", d.ID)
+		if err != nil {
+			t.Fatalf("%s: ListAttempts: %v", what, err)
+		}
+		if !slices.EqualFunc(got, want, func(a, b webhook.Attempt) bool {
+			return a.DeliveryID == b.DeliveryID && a.N == b.N && a.At.Equal(b.At) && a.StatusCode == b.StatusCode &&
+				a.DurationMS == b.DurationMS && a.Response == b.Response && a.Error == b.Error
+		}) {
+			t.Fatalf("%s: ListAttempts =\n %+v\nwant\n %+v", what, got, want)
+		}
+	}
+
+	// fn fails: neither the attempt nor a change is stored.
+	first := webhook.Attempt{DeliveryID: d.ID, N: 1, At: later, StatusCode: 503, DurationMS: 40, Response: "busy"}
+	boom := errors.New("boom")
+	_, err := s.RecordAttempt(ctx, "ten_a", first, live(), func(x *webhook.Delivery) error {
+		x.Status = webhook.Failed
+		return boom
+	})
+	wantErr(t, "RecordAttempt(fn fails)", err, boom)
+	attempts("after a failed fn")
+	got, _ := s.GetDelivery(ctx, "ten_a", d.ID)
+	sameDelivery(t, "delivery after a failed fn", got, d)
+
+	// Both are stored; the identity, body, Seq and CreatedAt keep their stored values.
+	next := later.Add(time.Minute)
+	want := d
+	want.Attempts, want.NextAt, want.LastCode, want.LastError, want.UpdatedAt = 1, &next, 503, "HTTP 503", later
+	got, err = s.RecordAttempt(ctx, "ten_a", first, live(), func(x *webhook.Delivery) error {
+		x.Attempts, x.NextAt, x.LastCode, x.LastError, x.UpdatedAt = 1, &next, 503, "HTTP 503", later
+		x.ID, x.TenantID, x.WebhookID, x.Body, x.Seq, x.CreatedAt = "msg_x", "ten_b", "whk_x", json.RawMessage(`{}`), 42, later
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("RecordAttempt: %v", err)
+	}
+	sameDelivery(t, "RecordAttempt result", got, want)
+	got, _ = s.GetDelivery(ctx, "ten_a", d.ID)
+	sameDelivery(t, "delivery after RecordAttempt", got, want)
+	attempts("after RecordAttempt", first)
+
+	// The same N replaces the attempt, as AddAttempt does.
+	second := webhook.Attempt{DeliveryID: d.ID, N: 1, At: later.Add(time.Second), StatusCode: 204, DurationMS: 12}
+	want.Status, want.NextAt, want.LastCode, want.LastError = webhook.Delivered, nil, 204, ""
+	got, err = s.RecordAttempt(ctx, "ten_a", second, live(), func(x *webhook.Delivery) error {
+		x.Status, x.NextAt, x.LastCode, x.LastError = webhook.Delivered, nil, 204, ""
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("RecordAttempt(same N): %v", err)
+	}
+	sameDelivery(t, "RecordAttempt(same N) result", got, want)
+	attempts("after RecordAttempt(same N)", second)
+
+	// Another tenant, an unknown or an expired delivery: not found, and no attempt is stored.
+	untouched := func(*webhook.Delivery) error { return nil }
+	_, err = s.RecordAttempt(ctx, "ten_b", webhook.Attempt{DeliveryID: d.ID, N: 2, At: later}, live(), untouched)
+	wantErr(t, "RecordAttempt(other tenant)", err, webhook.ErrDeliveryNotFound)
+	if got, err := s.ListAttempts(ctx, "ten_b", d.ID); err != nil || len(got) != 0 {
+		t.Fatalf("ListAttempts(other tenant) = %+v, %v; want none", got, err)
+	}
+	attempts("after RecordAttempt(other tenant)", second)
+	unknown := id.New("msg")
+	_, err = s.RecordAttempt(ctx, "ten_a", webhook.Attempt{DeliveryID: unknown, N: 1, At: later}, live(), untouched)
+	wantErr(t, "RecordAttempt(missing delivery)", err, webhook.ErrDeliveryNotFound)
+	if got, err := s.ListAttempts(ctx, "ten_a", unknown); err != nil || len(got) != 0 {
+		t.Fatalf("ListAttempts(missing delivery) = %+v, %v; want none", got, err)
+	}
+	exp := newDelivery("ten_a", w.ID, now)
+	exp.ExpiresAt = expired()
+	mustCreateDelivery(t, s, exp, 2)
+	_, err = s.RecordAttempt(ctx, "ten_a", webhook.Attempt{DeliveryID: exp.ID, N: 1, At: later}, live(), untouched)
+	wantErr(t, "RecordAttempt(expired delivery)", err, webhook.ErrDeliveryNotFound)
+	if got, err := s.ListAttempts(ctx, "ten_a", exp.ID); err != nil || len(got) != 0 {
+		t.Fatalf("ListAttempts(expired delivery) = %+v, %v; want none", got, err)
+	}
 }

@@ -148,19 +148,23 @@ func (d *Deliverer) Handle(ctx context.Context, m queue.Message) error {
 	if resp.Err != nil {
 		a.Error = resp.Err.Error()
 	}
-	if err := d.Store.AddAttempt(ctx, job.TenantID, a, del.ExpiresAt); err != nil {
-		// The outcome still counts; only the log line of this attempt is missing.
-		log.WarnContext(ctx, "webhook: could not record the attempt", "attempt", a.N, "error", err)
-	}
 	now = d.now()
 	dec := policy.Decide(del.Attempts-del.CycleStart, resp, now, d.Rand)
 	log = log.With("attempt", a.N, "status", resp.StatusCode, "durationMs", a.DurationMS, "outcome", dec.Outcome.String())
 	lastError := dec.Reason
+	if dec.Outcome != Success {
+		// A success records its attempt with the outcome, in one write; the other outcomes take steps (mark the
+		// endpoint failing, disable it, notify) before their outcome, so their attempt goes first, on its own.
+		if err := d.Store.AddAttempt(ctx, job.TenantID, a, del.ExpiresAt); err != nil {
+			// The outcome still counts; only the log line of this attempt is missing.
+			log.WarnContext(ctx, "webhook: could not record the attempt", "error", err)
+		}
+	}
 
 	switch dec.Outcome {
 	case Success:
 		log.InfoContext(ctx, "webhook: delivered")
-		if _, err := d.Store.UpdateDelivery(ctx, job.TenantID, del.ID, func(x *Delivery) error {
+		if _, err := d.Store.RecordAttempt(ctx, job.TenantID, a, del.ExpiresAt, func(x *Delivery) error {
 			x.Status, x.NextAt, x.LastCode, x.LastError, x.UpdatedAt = Delivered, nil, resp.StatusCode, "", now
 			return nil
 		}); err != nil {

@@ -361,11 +361,8 @@ func (s *Service) Test(ctx context.Context, p auth.Principal, webhookID string) 
 	if res.Err != nil {
 		a.Error = res.Err.Error()
 	}
-	if err := s.Store.AddAttempt(ctx, w.TenantID, a, d.ExpiresAt); err != nil {
-		return TestResult{}, err
-	}
 	ok := res.Err == nil && res.StatusCode >= 200 && res.StatusCode < 300
-	d, err = s.Store.UpdateDelivery(ctx, w.TenantID, d.ID, func(d *Delivery) error {
+	d, err = s.Store.RecordAttempt(ctx, w.TenantID, a, d.ExpiresAt, func(d *Delivery) error {
 		d.Attempts, d.LastCode, d.LastError, d.UpdatedAt = 1, a.StatusCode, a.Error, s.Now().UTC()
 		d.Status = Failed
 		if ok {

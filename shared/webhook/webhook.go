@@ -148,5 +148,9 @@ type Store interface {
 	UpdateDelivery(ctx context.Context, tenantID, id string, fn func(*Delivery) error) (Delivery, error)
 	ListDeliveries(ctx context.Context, tenantID string, f DeliveryFilter) ([]Delivery, error)
 	AddAttempt(ctx context.Context, tenantID string, a Attempt, expires time.Time) error
+	// RecordAttempt is AddAttempt of a to the live delivery a.DeliveryID and UpdateDelivery of it with fn in one
+	// atomic write, both or neither (an error from fn stores nothing): the deliverer records an attempt and its
+	// outcome together, one write instead of two.
+	RecordAttempt(ctx context.Context, tenantID string, a Attempt, expires time.Time, fn func(*Delivery) error) (Delivery, error)
 	ListAttempts(ctx context.Context, tenantID, deliveryID string) ([]Attempt, error)
 }
