@@ -159,7 +159,12 @@ func TestWebhooksEndToEnd(t *testing.T) {
 		w := expect(t, p.do(t, "GET", "/api/webhooks/"+id, key, ""), 200, "").obj(t)["webhook"].(map[string]any)
 		return w["enabled"] == false && w["disabledReason"] == "gone"
 	})
-	notes := expect(t, p.do(t, "GET", "/api/notifications?filter=unread", key, ""), 200, "").obj(t)
+	// The deliverer disables the endpoint, then notifies: wait for the notification too.
+	var notes map[string]any
+	waitFor(t, 10*time.Second, "the notification about the disabled endpoint", func() bool {
+		notes = expect(t, p.do(t, "GET", "/api/notifications?filter=unread", key, ""), 200, "").obj(t)
+		return len(notes["data"].([]any)) > 0
+	})
 	data := notes["data"].([]any)
 	if len(data) != 1 || notes["unread"] != float64(1) || !strings.Contains(fmt.Sprint(data[0]), "410") && !strings.Contains(fmt.Sprint(data[0]), "disabled") {
 		t.Fatalf("notifications after 410 = %v", notes)
