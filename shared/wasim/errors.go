@@ -1,0 +1,19 @@
+package wasim
+
+import "errors"
+
+var (
+	// ErrHandshake means the client's Noise handshake messages were malformed or failed to decrypt.
+	ErrHandshake = errors.New("wasim: noise handshake failed")
+	// ErrBadQR means the string given to Phone.Scan is not a whatsmeow linked-device QR code.
+	ErrBadQR = errors.New("wasim: not a linked-device QR code")
+	// ErrUnknownRef means no connected client is currently showing the QR code's ref (it expired, was already
+	// scanned, or the client disconnected).
+	ErrUnknownRef = errors.New("wasim: QR ref is not pending on any connection")
+	// ErrPairRejected means the client answered pair-success with an error or an invalid device signature.
+	ErrPairRejected = errors.New("wasim: client rejected pairing")
+	// ErrTimeout means the client did not answer the server within the server's deadline.
+	ErrTimeout = errors.New("wasim: client did not answer in time")
+	// ErrClosed means the connection or the server closed while waiting.
+	ErrClosed = errors.New("wasim: connection closed")
+)

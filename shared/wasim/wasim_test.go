@@ -1,0 +1,167 @@
+package wasim_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/store/sqlstore"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+	waLog "go.mau.fi/whatsmeow/util/log"
+	_ "modernc.org/sqlite"
+
+	"github.com/waqtor/waqtor/shared/wasim"
+)
+
+const waitFor = 10 * time.Second
+
+// openStore opens (or reopens) a whatsmeow device store in a SQLite file.
+func openStore(t *testing.T, path string) *sqlstore.Container {
+	t.Helper()
+	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"
+	c, err := sqlstore.New(context.Background(), "sqlite", dsn, waLog.Noop)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// eventLog collects a client's events on a channel so the test can wait for them with a deadline.
+type eventLog chan any
+
+func watch(cli *whatsmeow.Client) eventLog {
+	ch := make(eventLog, 64)
+	cli.AddEventHandler(func(evt any) {
+		select {
+		case ch <- evt:
+		default:
+		}
+	})
+	return ch
+}
+
+// next waits for the first event of type T, failing the test on a deadline or on an event in fail.
+func next[T any](t *testing.T, ch eventLog) T {
+	t.Helper()
+	deadline := time.After(waitFor)
+	for {
+		select {
+		case evt := <-ch:
+			switch e := evt.(type) {
+			case T:
+				return e
+			case *events.PairError, *events.LoggedOut, *events.ConnectFailure, *events.StreamError, *events.TemporaryBan:
+				t.Fatalf("waiting for %T: got %#v", *new(T), e)
+			}
+		case <-deadline:
+			t.Fatalf("no %T within %s", *new(T), waitFor)
+		}
+	}
+}
+
+func newClient(t *testing.T, srv *wasim.Server, c *sqlstore.Container, jid *types.JID) (*whatsmeow.Client, eventLog) {
+	t.Helper()
+	dev := c.NewDevice()
+	if jid != nil {
+		var err error
+		if dev, err = c.GetDevice(context.Background(), *jid); err != nil || dev == nil {
+			t.Fatalf("get device %s: %v (nil: %t)", jid, err, dev == nil)
+		}
+	}
+	cli := whatsmeow.NewClient(dev, waLog.Noop)
+	srv.Configure(cli)
+	t.Cleanup(cli.Disconnect)
+	return cli, watch(cli)
+}
+
+func TestPairThenReconnect(t *testing.T) {
+	srv := wasim.New(t)
+	phone := srv.Phone("15551234567")
+	dbPath := filepath.Join(t.TempDir(), "wa.db")
+	start := time.Now()
+
+	cli, evts := newClient(t, srv, openStore(t, dbPath), nil)
+	if err := cli.Connect(); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	qr := next[*events.QR](t, evts)
+	if len(qr.Codes) != 6 {
+		t.Fatalf("QR codes: got %d, want 6", len(qr.Codes))
+	}
+	jid, err := phone.Scan(qr.Codes[0])
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	if jid.User != "15551234567" || jid.Server != types.DefaultUserServer || jid.Device == 0 {
+		t.Fatalf("scan returned %s, want a companion of 15551234567", jid)
+	}
+	paired := next[*events.PairSuccess](t, evts)
+	if paired.ID != jid || paired.LID.User != phone.LID().User {
+		t.Fatalf("PairSuccess: got ID %s LID %s, want %s and a device of %s", paired.ID, paired.LID, jid, phone.LID())
+	}
+	next[*events.Connected](t, evts)
+	if got := cli.Store.ID; got == nil || *got != jid {
+		t.Fatalf("store ID: got %v, want %s", got, jid)
+	}
+	if !cli.IsLoggedIn() {
+		t.Fatal("client not logged in after Connected")
+	}
+	t.Logf("paired and connected in %s", time.Since(start))
+
+	// A second client from a reopened store logs in with the saved keys and never sees a QR code.
+	cli.Disconnect()
+	start = time.Now()
+	again, evts2 := newClient(t, srv, openStore(t, dbPath), &jid)
+	if err := again.Connect(); err != nil {
+		t.Fatalf("reconnect: %v", err)
+	}
+	next[*events.Connected](t, evts2)
+	for len(evts2) > 0 {
+		if qr, ok := (<-evts2).(*events.QR); ok {
+			t.Fatalf("reconnect showed a QR code: %v", qr)
+		}
+	}
+	if *again.Store.ID != jid || again.Store.LID != paired.LID {
+		t.Fatalf("reconnected as %s/%s, want %s/%s", again.Store.ID, again.Store.LID, jid, paired.LID)
+	}
+	t.Logf("reconnected in %s", time.Since(start))
+	if u := srv.Unanswered(); len(u) > 0 {
+		t.Errorf("server could not answer: %v", u)
+	}
+}
+
+func TestScanRejects(t *testing.T) {
+	srv := wasim.New(t)
+	phone := srv.Phone("15550001111")
+	cli, evts := newClient(t, srv, openStore(t, filepath.Join(t.TempDir(), "wa.db")), nil)
+	if err := cli.Connect(); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	qr := next[*events.QR](t, evts)
+	_, keys, _ := strings.Cut(qr.Codes[0], ",")
+	tests := []struct {
+		name string
+		qr   string
+		want error
+	}{
+		{"not a QR", "hello", wasim.ErrBadQR},
+		{"missing fields", "https://wa.me/settings/linked_devices#ref,abc", wasim.ErrBadQR},
+		{"unknown ref", "https://wa.me/settings/linked_devices#2@nope," + keys, wasim.ErrUnknownRef},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := phone.Scan(tt.qr); !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if cli.Store.ID != nil {
+		t.Fatalf("client paired after rejected scans: %s", cli.Store.ID)
+	}
+}
