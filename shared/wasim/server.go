@@ -159,7 +159,9 @@ func (s *Server) Unanswered() []string {
 }
 
 func (s *Server) logf(format string, args ...any) {
-	s.opts.Logger.Debug(fmt.Sprintf(format, args...))
+	if s.opts.Logger.Enabled(s.ctx, slog.LevelDebug) {
+		s.opts.Logger.DebugContext(s.ctx, fmt.Sprintf(format, args...))
+	}
 }
 
 func (s *Server) track(c *conn, open bool) {

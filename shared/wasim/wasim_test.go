@@ -3,6 +3,7 @@ package wasim_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -163,5 +164,84 @@ func TestScanRejects(t *testing.T) {
 	}
 	if cli.Store.ID != nil {
 		t.Fatalf("client paired after rejected scans: %s", cli.Store.ID)
+	}
+}
+
+// Sessions of several tenants pair and log in against one server at the same time.
+func TestConcurrentPairing(t *testing.T) {
+	srv := wasim.New(t)
+	numbers := []string{"15550000001", "15550000002", "15550000003"}
+	done := make(chan error, len(numbers))
+	for _, number := range numbers {
+		cli, evts := newClient(t, srv, openStore(t, filepath.Join(t.TempDir(), "wa.db")), nil)
+		go func() { done <- pairAndConnect(srv.Phone(number), cli, evts) }()
+	}
+	for range numbers {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// pairAndConnect is the pairing flow without *testing.T, for goroutines.
+func pairAndConnect(phone *wasim.Phone, cli *whatsmeow.Client, evts eventLog) error {
+	if err := cli.Connect(); err != nil {
+		return err
+	}
+	deadline := time.After(waitFor)
+	for {
+		select {
+		case evt := <-evts:
+			switch e := evt.(type) {
+			case *events.QR:
+				if _, err := phone.Scan(e.Codes[0]); err != nil {
+					return fmt.Errorf("%s: scan: %w", phone.JID(), err)
+				}
+			case *events.Connected:
+				if cli.Store.ID == nil || cli.Store.ID.User != phone.JID().User {
+					return fmt.Errorf("%s: connected as %v", phone.JID(), cli.Store.ID)
+				}
+				return nil
+			case *events.PairError, *events.LoggedOut:
+				return fmt.Errorf("%s: %#v", phone.JID(), e)
+			}
+		case <-deadline:
+			return fmt.Errorf("%s: not connected within %s", phone.JID(), waitFor)
+		}
+	}
+}
+
+// A server that does not know the device (its state was lost) refuses the login, and the client logs out.
+func TestUnknownDeviceIsLoggedOut(t *testing.T) {
+	first := wasim.New(t)
+	dbPath := filepath.Join(t.TempDir(), "wa.db")
+	cli, evts := newClient(t, first, openStore(t, dbPath), nil)
+	if err := pairAndConnect(first.Phone("15557654321"), cli, evts); err != nil {
+		t.Fatal(err)
+	}
+	jid := *cli.Store.ID
+	cli.Disconnect()
+
+	second := wasim.New(t)
+	again, evts2 := newClient(t, second, openStore(t, dbPath), &jid)
+	if err := again.Connect(); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	deadline := time.After(waitFor)
+	for {
+		select {
+		case evt := <-evts2:
+			switch e := evt.(type) {
+			case *events.LoggedOut:
+				if !e.OnConnect || e.Reason != events.ConnectFailureLoggedOut {
+					t.Fatalf("LoggedOut: got %+v, want OnConnect with reason 401", e)
+				}
+				return
+			case *events.Connected:
+				t.Fatal("unknown device logged in")
+			}
+		case <-deadline:
+			t.Fatalf("no LoggedOut within %s", waitFor)
+		}
 	}
 }
