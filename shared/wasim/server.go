@@ -196,10 +196,35 @@ func (s *Server) welcome(c *conn) error {
 	if !ok || comp.noiseKey != c.clientKey {
 		return c.send(waBinary.Node{Tag: "failure", Attrs: waBinary.Attrs{"reason": 401, "location": "wasim"}})
 	}
+	s.mu.Lock()
 	c.device = comp
-	return c.send(waBinary.Node{Tag: "success", Attrs: waBinary.Attrs{
+	s.mu.Unlock()
+	if err := c.send(waBinary.Node{Tag: "success", Attrs: waBinary.Attrs{
 		"t": time.Now().Unix(), "lid": comp.lid, "props": "1", "location": "wasim",
-	}})
+	}}); err != nil {
+		return err
+	}
+	// Nothing queued while the device was away: the offline backlog is empty (events.OfflineSyncCompleted).
+	return c.send(waBinary.Node{Tag: "ib", Attrs: waBinary.Attrs{"from": types.ServerJID},
+		Content: []waBinary.Node{{Tag: "offline", Attrs: waBinary.Attrs{"count": 0}}}})
+}
+
+// Kick drops every connection logged in as the companion jid without a stream error, as a network failure
+// would; a client with auto-reconnect emits events.Disconnected and logs in again. It reports how many
+// connections it dropped.
+func (s *Server) Kick(jid types.JID) int {
+	s.mu.Lock()
+	var drop []*conn
+	for c := range s.conns {
+		if c.device != nil && c.device.jid == jid {
+			drop = append(drop, c)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range drop {
+		_ = c.ws.CloseNow()
+	}
+	return len(drop)
 }
 
 func (s *Server) offerRefs(c *conn) error {
@@ -248,7 +273,7 @@ func (s *Server) handleIQ(c *conn, iq *waBinary.Node, typ string) error {
 		return c.reply(iq)
 	case xmlns == "encrypt" && typ == "get" && child == "count" && c.device != nil:
 		s.mu.Lock()
-		n := len(c.device.preKeys)
+		n := len(c.device.preKeys) // c.device is written only by this goroutine; the lock guards preKeys
 		s.mu.Unlock()
 		return c.reply(iq, waBinary.Node{Tag: "count", Attrs: waBinary.Attrs{"value": n}})
 	case xmlns == "encrypt" && typ == "set" && child == "registration" && c.device != nil:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -106,7 +107,7 @@ func TestPairThenReconnect(t *testing.T) {
 	if paired.ID != jid || paired.LID.User != phone.LID().User {
 		t.Fatalf("PairSuccess: got ID %s LID %s, want %s and a device of %s", paired.ID, paired.LID, jid, phone.LID())
 	}
-	next[*events.Connected](t, evts)
+	expect(t, evts, (*events.Connected)(nil), (*events.OfflineSyncCompleted)(nil))
 	if got := cli.Store.ID; got == nil || *got != jid {
 		t.Fatalf("store ID: got %v, want %s", got, jid)
 	}
@@ -243,5 +244,49 @@ func TestUnknownDeviceIsLoggedOut(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("no LoggedOut within %s", waitFor)
 		}
+	}
+}
+
+// expect waits, in any order, for one event of each type in want (typed nil pointers), failing on a deadline or
+// on an event that ends the session.
+func expect(t *testing.T, ch eventLog, want ...any) {
+	t.Helper()
+	missing := map[reflect.Type]bool{}
+	for _, w := range want {
+		missing[reflect.TypeOf(w)] = true
+	}
+	deadline := time.After(waitFor)
+	for len(missing) > 0 {
+		select {
+		case evt := <-ch:
+			switch evt.(type) {
+			case *events.PairError, *events.LoggedOut, *events.ConnectFailure, *events.StreamError, *events.TemporaryBan:
+				t.Fatalf("waiting for %v: got %#v", missing, evt)
+			}
+			delete(missing, reflect.TypeOf(evt))
+		case <-deadline:
+			t.Fatalf("still waiting for %v after %s", missing, waitFor)
+		}
+	}
+}
+
+// A dropped connection is not the end of a session: the client reconnects by itself and logs in again.
+func TestKickReconnects(t *testing.T) {
+	srv := wasim.New(t)
+	cli, evts := newClient(t, srv, openStore(t, filepath.Join(t.TempDir(), "wa.db")), nil)
+	if err := pairAndConnect(srv.Phone("15551112222"), cli, evts); err != nil {
+		t.Fatal(err)
+	}
+	jid := *cli.Store.ID
+	if n := srv.Kick(jid); n != 1 {
+		t.Fatalf("Kick dropped %d connections, want 1", n)
+	}
+	expect(t, evts, (*events.Disconnected)(nil))
+	expect(t, evts, (*events.Connected)(nil))
+	if !cli.IsLoggedIn() || *cli.Store.ID != jid {
+		t.Fatalf("after reconnect: logged in %t as %s", cli.IsLoggedIn(), cli.Store.ID)
+	}
+	if n := srv.Kick(types.JID{User: "1", Server: types.DefaultUserServer, Device: 9}); n != 0 {
+		t.Fatalf("Kick of an unknown device dropped %d connections", n)
 	}
 }
