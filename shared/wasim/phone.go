@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mau.fi/libsignal/ecc"
@@ -31,7 +32,11 @@ type Phone struct {
 	srv      *Server
 	number   string
 	lid      string
-	identity *keys.KeyPair
+	identity *keys.KeyPair // the account key, which is also device 0's Signal identity
+	signal   *signalStore  // device 0's Signal state
+	inbox    chan Received
+
+	decryptMu sync.Mutex
 
 	// Guarded by srv.mu.
 	nextDevice uint16
@@ -47,7 +52,11 @@ func (s *Server) Phone(number string) *Phone {
 	if p, ok := s.phones[number]; ok {
 		return p
 	}
-	p := &Phone{srv: s, number: number, lid: strconv.FormatUint(s.nextLID, 10), identity: keys.NewKeyPair(), nextDevice: 1}
+	identity := keys.NewKeyPair()
+	var reg [2]byte
+	_, _ = rand.Read(reg[:])
+	p := &Phone{srv: s, number: number, lid: strconv.FormatUint(s.nextLID, 10), identity: identity, nextDevice: 1,
+		signal: newSignalStore(identity, uint32(binary.BigEndian.Uint16(reg[:])&0x3fff)+1), inbox: make(chan Received, 256)}
 	s.nextLID++
 	s.phones[number] = p
 	return p

@@ -64,7 +64,7 @@ type Server struct {
 	phones     map[string]*Phone
 	companions map[types.JID]*companion
 	nextLID    uint64
-	unanswered []string
+	problems   []string
 }
 
 // companion is a device linked to a Phone, with the keys it registered and uploaded.
@@ -150,12 +150,20 @@ func (s *Server) Configure(cli *whatsmeow.Client) {
 	cli.SetMediaHTTPClient(hc)
 }
 
-// Unanswered lists the client IQs the server did not understand and answered with a 501 error, as
-// "xmlns/type/child". Tests can assert it is empty to catch protocol drift after a whatsmeow upgrade.
-func (s *Server) Unanswered() []string {
+// Problems lists what the server could not handle: client IQs it did not understand and answered with a 501
+// error ("unanswered iq xmlns/type/child") and messages a phone could not decrypt. Tests assert it is empty to
+// catch protocol drift after a whatsmeow upgrade.
+func (s *Server) Problems() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.unanswered...)
+	return append([]string(nil), s.problems...)
+}
+
+func (s *Server) problem(p string) {
+	s.mu.Lock()
+	s.problems = append(s.problems, p)
+	s.mu.Unlock()
+	s.logf("problem: %s", p)
 }
 
 func (s *Server) logf(format string, args ...any) {
@@ -250,7 +258,12 @@ func (s *Server) offerRefs(c *conn) error {
 
 // handle answers one node the client sent on its own initiative.
 func (s *Server) handle(c *conn, node *waBinary.Node) {
-	if node.Tag != "iq" {
+	switch node.Tag {
+	case "message":
+		s.receiveMessage(c, node)
+		return
+	case "iq":
+	default:
 		return // ib, ack, receipt, presence: nothing to answer yet
 	}
 	typ, _ := node.Attrs["type"].(string)
@@ -276,15 +289,19 @@ func (s *Server) handleIQ(c *conn, iq *waBinary.Node, typ string) error {
 		n := len(c.device.preKeys) // c.device is written only by this goroutine; the lock guards preKeys
 		s.mu.Unlock()
 		return c.reply(iq, waBinary.Node{Tag: "count", Attrs: waBinary.Attrs{"value": n}})
+	case xmlns == "encrypt" && typ == "get" && child == "key":
+		return s.answerPreKeys(c, iq)
+	case xmlns == "usync" && child == "usync":
+		return s.answerUsync(c, iq)
+	case xmlns == "privacy" && typ == "set" && child == "tokens":
+		return c.reply(iq)
 	case xmlns == "encrypt" && typ == "set" && child == "registration" && c.device != nil:
 		if err := s.storePreKeys(c.device, iq); err != nil {
 			return errors.Join(err, c.replyError(iq, 400, "bad-request"))
 		}
 		return c.reply(iq)
 	}
-	s.mu.Lock()
-	s.unanswered = append(s.unanswered, xmlns+"/"+typ+"/"+child)
-	s.mu.Unlock()
+	s.problem("unanswered iq " + xmlns + "/" + typ + "/" + child)
 	return c.replyError(iq, 501, "feature-not-implemented")
 }
 

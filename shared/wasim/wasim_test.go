@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/store/sqlstore"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	waLog "go.mau.fi/whatsmeow/util/log"
+	"google.golang.org/protobuf/proto"
 	_ "modernc.org/sqlite"
 
 	"github.com/waqtor/waqtor/shared/wasim"
@@ -133,8 +135,8 @@ func TestPairThenReconnect(t *testing.T) {
 		t.Fatalf("reconnected as %s/%s, want %s/%s", again.Store.ID, again.Store.LID, jid, paired.LID)
 	}
 	t.Logf("reconnected in %s", time.Since(start))
-	if u := srv.Unanswered(); len(u) > 0 {
-		t.Errorf("server could not answer: %v", u)
+	if p := srv.Problems(); len(p) > 0 {
+		t.Errorf("server problems: %v", p)
 	}
 }
 
@@ -288,5 +290,48 @@ func TestKickReconnects(t *testing.T) {
 	}
 	if n := srv.Kick(types.JID{User: "1", Server: types.DefaultUserServer, Device: 9}); n != 0 {
 		t.Fatalf("Kick of an unknown device dropped %d connections", n)
+	}
+}
+
+// A text the client sends to a phone number reaches that contact's phone decrypted (LID lookup, device list,
+// prekey bundle, pkmsg, then msg on the open session), and the client gets the server ack and a delivery receipt.
+func TestSendToContact(t *testing.T) {
+	srv := wasim.New(t)
+	alice := srv.Phone("15550000100")
+	bob := srv.Phone("15550000200")
+	cli, evts := newClient(t, srv, openStore(t, filepath.Join(t.TempDir(), "wa.db")), nil)
+	if err := pairAndConnect(alice, cli, evts); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	for i, text := range []string{"hello bob", "second message"} {
+
+		resp, err := cli.SendMessage(ctx, bob.JID(), &waE2E.Message{Conversation: proto.String(text)})
+		if err != nil {
+			t.Fatalf("send %q: %v", text, err)
+		}
+		if resp.Sender.User != alice.LID().User || resp.Timestamp.IsZero() {
+			t.Fatalf("send %q: sender %s, timestamp %s; want alice's LID and the ack time", text, resp.Sender, resp.Timestamp)
+		}
+		got, err := bob.NextMessage(ctx)
+		if err != nil {
+			t.Fatalf("bob waiting for %q: %v", text, err)
+		}
+		if got.Text() != text || got.ID != resp.ID || got.From.User != alice.LID().User || got.From.Device != cli.Store.ID.Device {
+			t.Fatalf("bob got %q id %s from %s; want %q id %s from alice's companion", got.Text(), got.ID, got.From, text, resp.ID)
+		}
+		// Signal keeps sending prekey messages until the recipient answers on the session.
+		if !got.PreKey {
+			t.Fatalf("message %d arrived as msg; the session is unacknowledged, want pkmsg", i)
+		}
+		receipt := next[*events.Receipt](t, evts)
+		if receipt.Type != types.ReceiptTypeDelivered || len(receipt.MessageIDs) != 1 || receipt.MessageIDs[0] != resp.ID ||
+			receipt.Chat.User != bob.LID().User {
+			t.Fatalf("receipt: got %+v, want delivered %s in bob's LID chat", receipt, resp.ID)
+		}
+	}
+	if p := srv.Problems(); len(p) > 0 {
+		t.Errorf("server problems: %v", p)
 	}
 }
