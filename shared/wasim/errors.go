@@ -14,6 +14,10 @@ var (
 	ErrPairRejected = errors.New("wasim: client rejected pairing")
 	// ErrTimeout means the client did not answer the server within the server's deadline.
 	ErrTimeout = errors.New("wasim: client did not answer in time")
+	// ErrOffline means no companion of the addressed account is connected; the fake has no offline queue.
+	ErrOffline = errors.New("wasim: no companion of the account is connected")
+	// ErrNoPreKeys means the companion has not uploaded prekeys yet, so no session can be opened to it.
+	ErrNoPreKeys = errors.New("wasim: companion has no uploaded prekeys")
 	// ErrClosed means the connection or the server closed while waiting.
 	ErrClosed = errors.New("wasim: connection closed")
 )

@@ -203,8 +203,8 @@ func (p *Phone) decrypt(ctx context.Context, sender types.JID, enc waBinary.Node
 	}
 	addr := sender.SignalAddress()
 	cipher := session.NewCipher(session.NewBuilderFromSignal(p.signal, addr, serializer), addr)
-	p.decryptMu.Lock()
-	defer p.decryptMu.Unlock()
+	p.signalMu.Lock()
+	defer p.signalMu.Unlock()
 	var plain []byte
 	switch typ, _ := enc.Attrs["type"].(string); typ {
 	case "pkmsg":

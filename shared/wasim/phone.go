@@ -36,11 +36,12 @@ type Phone struct {
 	signal   *signalStore  // device 0's Signal state
 	inbox    chan Received
 
-	decryptMu sync.Mutex
+	signalMu sync.Mutex // serialises Signal operations on device 0
 
 	// Guarded by srv.mu.
 	nextDevice uint16
 	keyIndex   uint32
+	name       string
 }
 
 // Phone returns the fake phone for number (digits only, no "+"), creating it on first use. The same number always

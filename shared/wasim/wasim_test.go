@@ -335,3 +335,62 @@ func TestSendToContact(t *testing.T) {
 		t.Errorf("server problems: %v", p)
 	}
 }
+
+// Contacts write to the client: a reply on the session the client opened (msg), which acknowledges that
+// session so the client's next send is a plain msg, and a first message from a new contact (pkmsg built from the
+// prekeys the client uploaded).
+func TestReceiveFromContacts(t *testing.T) {
+	srv := wasim.New(t)
+	alice := srv.Phone("15550000100")
+	bob := srv.Phone("15550000200").Named("Bob")
+	carol := srv.Phone("15550000300").Named("Carol")
+	if _, err := bob.SendText(context.Background(), alice, "nobody home"); !errors.Is(err, wasim.ErrOffline) {
+		t.Fatalf("send to an account with no companion: got %v, want ErrOffline", err)
+	}
+	cli, evts := newClient(t, srv, openStore(t, filepath.Join(t.TempDir(), "wa.db")), nil)
+	if err := pairAndConnect(alice, cli, evts); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if _, err := cli.SendMessage(ctx, bob.JID(), &waE2E.Message{Conversation: proto.String("hi bob")}); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	if _, err := bob.NextMessage(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tt := range []struct {
+		from *wasim.Phone
+		text string
+	}{{bob, "hi alice"}, {carol, "carol here"}} {
+		id, err := tt.from.SendText(ctx, alice, tt.text)
+		if err != nil {
+			t.Fatalf("%s sends: %v", tt.from.JID(), err)
+		}
+		var msg *events.Message
+		for msg == nil || msg.Info.ID != id {
+			msg = next[*events.Message](t, evts)
+		}
+		info := msg.Info
+		if msg.Message.GetConversation() != tt.text || info.Chat != tt.from.LID() || info.Sender != tt.from.LID() ||
+			info.SenderAlt != tt.from.JID() || info.IsFromMe || info.PushName == "" {
+			t.Fatalf("got %q chat %s sender %s alt %s push %q; want %q from %s / %s",
+				msg.Message.GetConversation(), info.Chat, info.Sender, info.SenderAlt, info.PushName, tt.text, tt.from.LID(), tt.from.JID())
+		}
+	}
+
+	if _, err := cli.SendMessage(ctx, bob.JID(), &waE2E.Message{Conversation: proto.String("again")}); err != nil {
+		t.Fatalf("send again: %v", err)
+	}
+	got, err := bob.NextMessage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Text() != "again" || got.PreKey {
+		t.Fatalf("bob got %q (prekey %t), want \"again\" as msg on the acknowledged session", got.Text(), got.PreKey)
+	}
+	if p := srv.Problems(); len(p) > 0 {
+		t.Errorf("server problems: %v", p)
+	}
+}
