@@ -35,6 +35,7 @@ type Phone struct {
 	identity *keys.KeyPair // the account key, which is also device 0's Signal identity
 	signal   *signalStore  // device 0's Signal state
 	inbox    chan Received
+	receipts chan Receipt
 
 	signalMu sync.Mutex // serialises Signal operations on device 0
 
@@ -57,7 +58,8 @@ func (s *Server) Phone(number string) *Phone {
 	var reg [2]byte
 	_, _ = rand.Read(reg[:])
 	p := &Phone{srv: s, number: number, lid: strconv.FormatUint(s.nextLID, 10), identity: identity, nextDevice: 1,
-		signal: newSignalStore(identity, uint32(binary.BigEndian.Uint16(reg[:])&0x3fff)+1), inbox: make(chan Received, 256)}
+		signal: newSignalStore(identity, uint32(binary.BigEndian.Uint16(reg[:])&0x3fff)+1), inbox: make(chan Received, 256),
+		receipts: make(chan Receipt, 256)}
 	s.nextLID++
 	s.phones[number] = p
 	return p

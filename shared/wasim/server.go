@@ -262,6 +262,9 @@ func (s *Server) handle(c *conn, node *waBinary.Node) {
 	case "message":
 		s.receiveMessage(c, node)
 		return
+	case "receipt":
+		s.receiveReceipt(c, node)
+		return
 	case "iq":
 	default:
 		return // ib, ack, receipt, presence: nothing to answer yet
@@ -295,6 +298,8 @@ func (s *Server) handleIQ(c *conn, iq *waBinary.Node, typ string) error {
 		return s.answerUsync(c, iq)
 	case xmlns == "privacy" && typ == "set" && child == "tokens":
 		return c.reply(iq)
+	case xmlns == "privacy" && typ == "get" && child == "privacy":
+		return c.reply(iq, privacySettings())
 	case xmlns == "encrypt" && typ == "set" && child == "registration" && c.device != nil:
 		if err := s.storePreKeys(c.device, iq); err != nil {
 			return errors.Join(err, c.replyError(iq, 400, "bad-request"))

@@ -330,6 +330,13 @@ func TestSendToContact(t *testing.T) {
 			receipt.Chat.User != bob.LID().User {
 			t.Fatalf("receipt: got %+v, want delivered %s in bob's LID chat", receipt, resp.ID)
 		}
+		if err := bob.MarkRead(alice, resp.ID); err != nil {
+			t.Fatalf("bob marks read: %v", err)
+		}
+		read := next[*events.Receipt](t, evts)
+		if read.Type != types.ReceiptTypeRead || read.MessageIDs[0] != resp.ID || read.Chat != bob.LID() {
+			t.Fatalf("read receipt: got %+v, want read %s in chat %s", read, resp.ID, bob.LID())
+		}
 	}
 	if p := srv.Problems(); len(p) > 0 {
 		t.Errorf("server problems: %v", p)
@@ -377,6 +384,16 @@ func TestReceiveFromContacts(t *testing.T) {
 			info.SenderAlt != tt.from.JID() || info.IsFromMe || info.PushName == "" {
 			t.Fatalf("got %q chat %s sender %s alt %s push %q; want %q from %s / %s",
 				msg.Message.GetConversation(), info.Chat, info.Sender, info.SenderAlt, info.PushName, tt.text, tt.from.LID(), tt.from.JID())
+		}
+		// The client confirms delivery (inactive: it was never marked active), then reads it.
+		if r, err := tt.from.NextReceipt(ctx); err != nil || r.Type != types.ReceiptTypeInactive || r.IDs[0] != id {
+			t.Fatalf("delivery receipt to %s: got %+v, %v; want inactive for %s", tt.from.JID(), r, err, id)
+		}
+		if err := cli.MarkRead(ctx, []types.MessageID{id}, time.Now(), info.Chat, info.Sender); err != nil {
+			t.Fatalf("mark read: %v", err)
+		}
+		if r, err := tt.from.NextReceipt(ctx); err != nil || r.Type != types.ReceiptTypeRead || r.IDs[0] != id {
+			t.Fatalf("read receipt to %s: got %+v, %v; want read for %s", tt.from.JID(), r, err, id)
 		}
 	}
 
