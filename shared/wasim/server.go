@@ -76,6 +76,7 @@ type companion struct {
 	signedPreKey   preKey
 	signature      []byte
 	preKeys        map[uint32][32]byte
+	bannedUntil    time.Time
 }
 
 type preKey struct {
@@ -202,7 +203,16 @@ func (s *Server) welcome(c *conn) error {
 	comp, ok := s.companions[jid]
 	s.mu.Unlock()
 	if !ok || comp.noiseKey != c.clientKey {
+		c.closeSoon()
 		return c.send(waBinary.Node{Tag: "failure", Attrs: waBinary.Attrs{"reason": 401, "location": "wasim"}})
+	}
+	s.mu.Lock()
+	banned := time.Until(comp.bannedUntil)
+	s.mu.Unlock()
+	if banned > 0 {
+		c.closeSoon()
+		return c.send(waBinary.Node{Tag: "failure", Attrs: waBinary.Attrs{
+			"reason": 402, "code": 101, "expire": int64(banned.Seconds() + 0.5), "location": "wasim"}})
 	}
 	s.mu.Lock()
 	c.device = comp

@@ -411,3 +411,95 @@ func TestReceiveFromContacts(t *testing.T) {
 		t.Errorf("server problems: %v", p)
 	}
 }
+
+// Failure injection produces the events a session supervisor must handle, and the client stops reconnecting.
+func TestFailureInjection(t *testing.T) {
+	type session struct {
+		cli   *whatsmeow.Client
+		evts  eventLog
+		store *sqlstore.Container
+		jid   types.JID
+	}
+	tests := []struct {
+		name   string
+		inject func(*wasim.Server, types.JID) int
+		check  func(*testing.T, session)
+	}{
+		{"replaced", (*wasim.Server).Replace, func(t *testing.T, s session) {
+			expect(t, s.evts, (*events.StreamReplaced)(nil))
+		}},
+		{"unlinked", (*wasim.Server).Unlink, func(t *testing.T, s session) {
+			e := waitEvent[*events.LoggedOut](t, s.evts)
+			if e.OnConnect || e.Reason != events.ConnectFailureLoggedOut {
+				t.Fatalf("LoggedOut: got %+v, want a stream error 401", e)
+			}
+			// whatsmeow deletes the device right after dispatching the event.
+			eventually(t, "device deleted from the store", func() bool {
+				dev, err := s.store.GetDevice(context.Background(), s.jid)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return dev == nil
+			})
+		}},
+		{"banned", func(srv *wasim.Server, jid types.JID) int { srv.Ban(jid, time.Hour); return 1 }, func(t *testing.T, s session) {
+			e := waitEvent[*events.TemporaryBan](t, s.evts)
+			if e.Code != events.TempBanSentToTooManyPeople || e.Expire < 59*time.Minute || e.Expire > time.Hour {
+				t.Fatalf("TemporaryBan: got %+v, want code 101 expiring in about an hour", e)
+			}
+		}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := wasim.New(t)
+			store := openStore(t, filepath.Join(t.TempDir(), "wa.db"))
+			cli, evts := newClient(t, srv, store, nil)
+			if err := pairAndConnect(srv.Phone(fmt.Sprintf("1555000900%d", i)), cli, evts); err != nil {
+				t.Fatal(err)
+			}
+			jid := *cli.Store.ID
+			if n := tt.inject(srv, jid); n != 1 {
+				t.Fatalf("%s reached %d connections, want 1", tt.name, n)
+			}
+			tt.check(t, session{cli, evts, store, jid})
+			// The server closes the socket shortly after; the client must not come back.
+			eventually(t, "client disconnected", func() bool { return !cli.IsConnected() })
+			for len(evts) > 0 {
+				if _, ok := (<-evts).(*events.Connected); ok {
+					t.Fatal("client reconnected after a permanent failure")
+				}
+			}
+		})
+	}
+}
+
+// waitEvent waits for one event of type T, whatever else arrives (permanent-failure events included).
+func waitEvent[T any](t *testing.T, ch eventLog) T {
+	t.Helper()
+	deadline := time.After(waitFor)
+	for {
+		select {
+		case evt := <-ch:
+			if e, ok := evt.(T); ok {
+				return e
+			}
+		case <-deadline:
+			t.Fatalf("no %T within %s", *new(T), waitFor)
+		}
+	}
+}
+
+// eventually polls cond every few milliseconds until it holds, failing the test after waitFor.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(waitFor)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-deadline:
+			t.Fatalf("%s: not within %s", what, waitFor)
+		}
+	}
+}
