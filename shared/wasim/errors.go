@@ -10,6 +10,8 @@ var (
 	// ErrUnknownRef means no connected client is currently showing the QR code's ref (it expired, was already
 	// scanned, or the client disconnected).
 	ErrUnknownRef = errors.New("wasim: QR ref is not pending on any connection")
+	// ErrNoCodePairing means no connected client asked for a pairing code for the phone's number.
+	ErrNoCodePairing = errors.New("wasim: no client is waiting for a pairing code for this number")
 	// ErrPairRejected means the client answered pair-success with an error or an invalid device signature.
 	ErrPairRejected = errors.New("wasim: client rejected pairing")
 	// ErrTimeout means the client did not answer the server within the server's deadline.

@@ -116,23 +116,23 @@ func (p *Phone) Scan(qr string) (types.JID, error) {
 	s.mu.Lock()
 	c, ok := s.refs[code.ref]
 	if ok {
-		for ref, rc := range s.refs {
-			if rc == c {
-				delete(s.refs, ref)
-			}
-		}
+		s.dropRefsLocked(c)
 	}
-	device := p.nextDevice
-	p.nextDevice++
-	keyIndex := p.keyIndex
-	p.keyIndex++
 	s.mu.Unlock()
 	if !ok {
 		return types.JID{}, ErrUnknownRef
 	}
+	device, keyIndex := p.nextCompanion()
+	return p.link(c, code, device, keyIndex)
+}
+
+// link sends pair-success for a companion whose adv secret and keys the phone learnt (from a QR code or a pairing
+// code), checks the device signature the client returns, registers the companion and sends stream error 515.
+func (p *Phone) link(c *conn, code qrCode, device uint16, keyIndex uint32) (types.JID, error) {
+	s := p.srv
 	reg := c.payload.GetDevicePairingData()
 	if !bytes.Equal(reg.GetEIdent(), code.identityKey[:]) || c.clientKey != code.noiseKey {
-		return types.JID{}, fmt.Errorf("%w: QR keys differ from the connection's registration", ErrBadQR)
+		return types.JID{}, fmt.Errorf("%w: keys differ from the connection's registration", ErrBadQR)
 	}
 
 	jid := types.JID{User: p.number, Device: device, Server: types.DefaultUserServer}
@@ -166,6 +166,16 @@ func (p *Phone) Scan(qr string) (types.JID, error) {
 		return types.JID{}, fmt.Errorf("send 515: %w", err)
 	}
 	return jid, nil
+}
+
+// nextCompanion reserves the device number and key index of the phone's next companion.
+func (p *Phone) nextCompanion() (uint16, uint32) {
+	p.srv.mu.Lock()
+	defer p.srv.mu.Unlock()
+	device, keyIndex := p.nextDevice, p.keyIndex
+	p.nextDevice++
+	p.keyIndex++
+	return device, keyIndex
 }
 
 // signDevice builds the ADVSignedDeviceIdentityHMAC of pair-success: device details signed by the account key

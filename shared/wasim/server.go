@@ -61,6 +61,7 @@ type Server struct {
 	mu         sync.Mutex
 	conns      map[*conn]struct{}
 	refs       map[string]*conn
+	codes      map[string]*codePairing // by phone number
 	phones     map[string]*Phone
 	companions map[types.JID]*companion
 	nextLID    uint64
@@ -92,6 +93,7 @@ func Start(opts Options) (*Server, error) {
 		static:     keys.NewKeyPair(),
 		conns:      map[*conn]struct{}{},
 		refs:       map[string]*conn{},
+		codes:      map[string]*codePairing{},
 		phones:     map[string]*Phone{},
 		companions: map[types.JID]*companion{},
 		nextLID:    100000000000001,
@@ -181,6 +183,16 @@ func (s *Server) track(c *conn, open bool) {
 		return
 	}
 	delete(s.conns, c)
+	s.dropRefsLocked(c)
+	for number, pc := range s.codes {
+		if pc.conn == c {
+			delete(s.codes, number)
+		}
+	}
+}
+
+// dropRefsLocked forgets the QR refs offered to c. The caller holds s.mu.
+func (s *Server) dropRefsLocked(c *conn) {
 	for ref, rc := range s.refs {
 		if rc == c {
 			delete(s.refs, ref)
@@ -306,6 +318,8 @@ func (s *Server) handleIQ(c *conn, iq *waBinary.Node, typ string) error {
 		return s.answerPreKeys(c, iq)
 	case xmlns == "usync" && child == "usync":
 		return s.answerUsync(c, iq)
+	case xmlns == "md" && typ == "set" && child == "link_code_companion_reg":
+		return s.answerLinkCode(c, iq)
 	case xmlns == "privacy" && typ == "set" && child == "tokens":
 		return c.reply(iq)
 	case xmlns == "privacy" && typ == "get" && child == "privacy":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -78,7 +79,11 @@ func newClient(t *testing.T, srv *wasim.Server, c *sqlstore.Container, jid *type
 			t.Fatalf("get device %s: %v (nil: %t)", jid, err, dev == nil)
 		}
 	}
-	cli := whatsmeow.NewClient(dev, waLog.Noop)
+	var log waLog.Logger = waLog.Noop
+	if os.Getenv("WASIM_DEBUG") != "" { // print every node the client sends and receives
+		log = waLog.Stdout("client", "DEBUG", false)
+	}
+	cli := whatsmeow.NewClient(dev, log)
 	srv.Configure(cli)
 	t.Cleanup(cli.Disconnect)
 	return cli, watch(cli)
@@ -501,5 +506,59 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		case <-deadline:
 			t.Fatalf("%s: not within %s", what, waitFor)
 		}
+	}
+}
+
+// Pairing by phone code: the client asks for a code for a number, the phone enters it, and the client pairs and
+// logs in as after a QR scan. A wrong code is refused by the phone.
+func TestPairPhoneCode(t *testing.T) {
+	tests := []struct {
+		name  string
+		wrong bool
+	}{{"right code", false}, {"wrong code", true}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := wasim.New(t)
+			phone := srv.Phone("15550004444")
+			if _, err := phone.EnterCode("ABCD-EFGH"); !errors.Is(err, wasim.ErrNoCodePairing) {
+				t.Fatalf("code with no client waiting: got %v, want ErrNoCodePairing", err)
+			}
+			cli, evts := newClient(t, srv, openStore(t, filepath.Join(t.TempDir(), "wa.db")), nil)
+			if err := cli.Connect(); err != nil {
+				t.Fatalf("connect: %v", err)
+			}
+			next[*events.QR](t, evts) // the socket is ready for PairPhone
+			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+			defer cancel()
+			code, err := cli.PairPhone(ctx, "+1 555 000 4444", true, whatsmeow.PairClientChrome, "Chrome (Linux)")
+			if err != nil {
+				t.Fatalf("PairPhone: %v", err)
+			}
+			if tt.wrong {
+				wrong := "ZZZZ-ZZZZ"
+				if wrong == code {
+					wrong = "YYYY-YYYY"
+				}
+				if _, err := phone.EnterCode(wrong); !errors.Is(err, wasim.ErrPairRejected) {
+					t.Fatalf("wrong code: got %v, want ErrPairRejected", err)
+				}
+				if cli.Store.ID != nil {
+					t.Fatalf("paired with a wrong code as %s", cli.Store.ID)
+				}
+				return
+			}
+			jid, err := phone.EnterCode(code)
+			if err != nil {
+				t.Fatalf("EnterCode(%s): %v", code, err)
+			}
+			paired := next[*events.PairSuccess](t, evts)
+			if paired.ID != jid {
+				t.Fatalf("PairSuccess for %s, EnterCode returned %s", paired.ID, jid)
+			}
+			next[*events.Connected](t, evts)
+			if p := srv.Problems(); len(p) > 0 {
+				t.Errorf("server problems: %v", p)
+			}
+		})
 	}
 }
