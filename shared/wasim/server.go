@@ -62,6 +62,7 @@ type Server struct {
 	conns      map[*conn]struct{}
 	refs       map[string]*conn
 	codes      map[string]*codePairing // by phone number
+	media      map[string][]byte       // uploaded blobs by token
 	phones     map[string]*Phone
 	companions map[types.JID]*companion
 	nextLID    uint64
@@ -94,6 +95,7 @@ func Start(opts Options) (*Server, error) {
 		conns:      map[*conn]struct{}{},
 		refs:       map[string]*conn{},
 		codes:      map[string]*codePairing{},
+		media:      map[string][]byte{},
 		phones:     map[string]*Phone{},
 		companions: map[types.JID]*companion{},
 		nextLID:    100000000000001,
@@ -106,6 +108,8 @@ func Start(opts Options) (*Server, error) {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws/chat", s.serveWS)
+	mux.HandleFunc("POST /mms/{type}/{token}", s.uploadMedia)
+	mux.HandleFunc("GET /v/t62/{token}", s.downloadMedia)
 	s.http = httptest.NewServer(mux)
 	return s, nil
 }
@@ -322,6 +326,8 @@ func (s *Server) handleIQ(c *conn, iq *waBinary.Node, typ string) error {
 		return s.answerLinkCode(c, iq)
 	case xmlns == "privacy" && typ == "set" && child == "tokens":
 		return c.reply(iq)
+	case xmlns == "w:m" && typ == "set" && child == "media_conn":
+		return c.reply(iq, mediaConn())
 	case xmlns == "privacy" && typ == "get" && child == "privacy":
 		return c.reply(iq, privacySettings())
 	case xmlns == "encrypt" && typ == "set" && child == "registration" && c.device != nil:

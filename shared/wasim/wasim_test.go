@@ -562,3 +562,47 @@ func TestPairPhoneCode(t *testing.T) {
 		})
 	}
 }
+
+// Media goes through the fake's media host: the client uploads an encrypted image, sends it, the contact gets the
+// image message, and the client downloads and decrypts the same bytes again.
+func TestMediaRoundTrip(t *testing.T) {
+	srv := wasim.New(t)
+	alice, bob := srv.Phone("15550000100"), srv.Phone("15550000200")
+	cli, evts := newClient(t, srv, openStore(t, filepath.Join(t.TempDir(), "wa.db")), nil)
+	if err := pairAndConnect(alice, cli, evts); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	data := []byte(strings.Repeat("not really a jpeg ", 1000))
+	up, err := cli.Upload(ctx, data, whatsmeow.MediaImage)
+	if err != nil {
+		t.Fatalf("upload: %v", err)
+	}
+	img := &waE2E.ImageMessage{
+		Mimetype: proto.String("image/jpeg"), Caption: proto.String("look"),
+		URL: &up.URL, DirectPath: &up.DirectPath, MediaKey: up.MediaKey,
+		FileEncSHA256: up.FileEncSHA256, FileSHA256: up.FileSHA256, FileLength: &up.FileLength,
+	}
+	if _, err := cli.SendMessage(ctx, bob.JID(), &waE2E.Message{ImageMessage: img}); err != nil {
+		t.Fatalf("send image: %v", err)
+	}
+	got, err := bob.NextMessage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotImg := got.Message.GetImageMessage()
+	if gotImg.GetCaption() != "look" || gotImg.GetDirectPath() != up.DirectPath {
+		t.Fatalf("bob got %v, want the uploaded image with caption", got.Message)
+	}
+	back, err := cli.Download(ctx, gotImg)
+	if err != nil {
+		t.Fatalf("download: %v", err)
+	}
+	if string(back) != string(data) {
+		t.Fatalf("downloaded %d bytes that differ from the %d uploaded", len(back), len(data))
+	}
+	if p := srv.Problems(); len(p) > 0 {
+		t.Errorf("server problems: %v", p)
+	}
+}
