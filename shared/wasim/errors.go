@@ -16,8 +16,8 @@ var (
 	ErrPairRejected = errors.New("wasim: client rejected pairing")
 	// ErrTimeout means the client did not answer the server within the server's deadline.
 	ErrTimeout = errors.New("wasim: client did not answer in time")
-	// ErrOffline means no companion of the addressed account is connected; the fake has no offline queue.
-	ErrOffline = errors.New("wasim: no companion of the account is connected")
+	// ErrNotLinked means the addressed account has no linked companion to deliver to.
+	ErrNotLinked = errors.New("wasim: account has no linked companion")
 	// ErrNoPreKeys means the companion has not uploaded prekeys yet, so no session can be opened to it.
 	ErrNoPreKeys = errors.New("wasim: companion has no uploaded prekeys")
 	// ErrClosed means the connection or the server closed while waiting.

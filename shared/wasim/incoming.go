@@ -24,26 +24,26 @@ func (p *Phone) SendText(ctx context.Context, to *Phone, text string) (string, e
 	return p.Send(ctx, to, &waE2E.Message{Conversation: proto.String(text)})
 }
 
-// Send delivers msg from this phone's device 0 to every companion of the account to that is connected now,
-// Signal-encrypted: on the session the companion opened when it last wrote to this phone, or else a new session
-// from the prekeys the companion uploaded (a pkmsg). The stanza comes from the phone's LID with its phone number
-// as sender_pn, as WhatsApp sends DMs today. It returns the message ID once every stanza is written, or
-// ErrOffline when no companion of to is connected; there is no offline queue yet.
+// Send delivers msg from this phone's device 0 to every companion linked to the account to, Signal-encrypted: on
+// the session the companion opened when it last wrote to this phone, or else a new session from the prekeys the
+// companion uploaded (a pkmsg). The stanza comes from the phone's LID with its phone number as sender_pn, as
+// WhatsApp sends DMs today. A companion that is offline gets it on its next login, and one that does not ack it
+// gets it again (at-least-once). Send returns the message ID, or ErrNotLinked when to has no companion.
 func (p *Phone) Send(ctx context.Context, to *Phone, msg *waE2E.Message) (string, error) {
 	plain, err := proto.Marshal(msg)
 	if err != nil {
 		return "", fmt.Errorf("marshal message: %w", err)
 	}
-	conns := p.srv.connsOf(to.number)
-	if len(conns) == 0 {
-		return "", fmt.Errorf("%s: %w", to.JID(), ErrOffline)
+	companions := p.srv.companionsOf(to.number)
+	if len(companions) == 0 {
+		return "", fmt.Errorf("%s: %w", to.JID(), ErrNotLinked)
 	}
 	id := newMessageID()
 	p.srv.mu.Lock()
 	name := p.name
 	p.srv.mu.Unlock()
-	for _, c := range conns {
-		typ, ciphertext, err := p.encrypt(ctx, c.device, pad(plain))
+	for _, d := range companions {
+		typ, ciphertext, err := p.encrypt(ctx, d, pad(plain))
 		if err != nil {
 			return "", err
 		}
@@ -51,12 +51,9 @@ func (p *Phone) Send(ctx context.Context, to *Phone, msg *waE2E.Message) (string
 		if name != "" {
 			attrs["notify"] = name
 		}
-		err = c.send(waBinary.Node{Tag: "message", Attrs: attrs, Content: []waBinary.Node{
+		p.srv.deliver(d, waBinary.Node{Tag: "message", Attrs: attrs, Content: []waBinary.Node{
 			{Tag: "enc", Attrs: waBinary.Attrs{"v": "2", "type": typ}, Content: ciphertext},
 		}})
-		if err != nil {
-			return "", fmt.Errorf("send %s to %s: %w", id, c.device.jid, err)
-		}
 	}
 	return id, nil
 }

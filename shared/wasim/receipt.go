@@ -31,15 +31,16 @@ func (p *Phone) NextReceipt(ctx context.Context) (Receipt, error) {
 	}
 }
 
-// MarkRead tells every connected companion of the account to that this phone read the given messages they sent
-// (events.Receipt with type read). It returns ErrOffline when none is connected.
+// MarkRead tells every companion of the account to that this phone read the given messages they sent
+// (events.Receipt with type read), queued like Send for companions that are offline. It returns ErrNotLinked
+// when to has no companion.
 func (p *Phone) MarkRead(to *Phone, ids ...string) error {
 	if len(ids) == 0 {
 		return errors.New("wasim: MarkRead needs at least one message ID")
 	}
-	conns := p.srv.connsOf(to.number)
-	if len(conns) == 0 {
-		return fmt.Errorf("%s: %w", to.JID(), ErrOffline)
+	companions := p.srv.companionsOf(to.number)
+	if len(companions) == 0 {
+		return fmt.Errorf("%s: %w", to.JID(), ErrNotLinked)
 	}
 	node := waBinary.Node{Tag: "receipt", Attrs: waBinary.Attrs{
 		"from": p.LID(), "id": ids[0], "t": time.Now().Unix(), "type": string(types.ReceiptTypeRead),
@@ -51,10 +52,8 @@ func (p *Phone) MarkRead(to *Phone, ids ...string) error {
 		}
 		node.Content = []waBinary.Node{{Tag: "list", Content: items}}
 	}
-	for _, c := range conns {
-		if err := c.send(node); err != nil {
-			return fmt.Errorf("read receipt to %s: %w", c.device.jid, err)
-		}
+	for _, d := range companions {
+		p.srv.deliver(d, node)
 	}
 	return nil
 }
@@ -64,14 +63,15 @@ func (s *Server) receiveReceipt(c *conn, node *waBinary.Node) {
 	to, _ := node.Attrs["to"].(types.JID)
 	id, _ := node.Attrs["id"].(string)
 	typ, _ := node.Attrs["type"].(string)
-	if p, ok := s.account(to); ok && c.device != nil {
-		ids := []string{id}
-		list := node.GetChildByTag("list")
-		for _, item := range list.GetChildren() {
-			if itemID, ok := item.Attrs["id"].(string); ok {
-				ids = append(ids, itemID)
-			}
+	ids := []string{id}
+	list := node.GetChildByTag("list")
+	for _, item := range list.GetChildren() {
+		if itemID, ok := item.Attrs["id"].(string); ok {
+			ids = append(ids, itemID)
 		}
+	}
+	s.settle(c, "message", ids...)
+	if p, ok := s.account(to); ok && c.device != nil {
 		select {
 		case p.receipts <- Receipt{IDs: ids, Type: types.ReceiptType(typ), From: c.device.jid}:
 		default:

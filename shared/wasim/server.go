@@ -79,6 +79,7 @@ type companion struct {
 	signature      []byte
 	preKeys        map[uint32][32]byte
 	bannedUntil    time.Time
+	pending        []queued // stanzas not acked yet, oldest first
 }
 
 type preKey struct {
@@ -238,9 +239,7 @@ func (s *Server) welcome(c *conn) error {
 	}}); err != nil {
 		return err
 	}
-	// Nothing queued while the device was away: the offline backlog is empty (events.OfflineSyncCompleted).
-	return c.send(waBinary.Node{Tag: "ib", Attrs: waBinary.Attrs{"from": types.ServerJID},
-		Content: []waBinary.Node{{Tag: "offline", Attrs: waBinary.Attrs{"count": 0}}}})
+	return s.flushOffline(c)
 }
 
 // Kick drops every connection logged in as the companion jid without a stream error, as a network failure
@@ -290,6 +289,9 @@ func (s *Server) handle(c *conn, node *waBinary.Node) {
 		return
 	case "receipt":
 		s.receiveReceipt(c, node)
+		return
+	case "ack":
+		s.receiveAck(c, node)
 		return
 	case "iq":
 	default:

@@ -356,8 +356,8 @@ func TestReceiveFromContacts(t *testing.T) {
 	alice := srv.Phone("15550000100")
 	bob := srv.Phone("15550000200").Named("Bob")
 	carol := srv.Phone("15550000300").Named("Carol")
-	if _, err := bob.SendText(context.Background(), alice, "nobody home"); !errors.Is(err, wasim.ErrOffline) {
-		t.Fatalf("send to an account with no companion: got %v, want ErrOffline", err)
+	if _, err := bob.SendText(context.Background(), alice, "nobody home"); !errors.Is(err, wasim.ErrNotLinked) {
+		t.Fatalf("send to an account with no companion: got %v, want ErrNotLinked", err)
 	}
 	cli, evts := newClient(t, srv, openStore(t, filepath.Join(t.TempDir(), "wa.db")), nil)
 	if err := pairAndConnect(alice, cli, evts); err != nil {
@@ -601,6 +601,69 @@ func TestMediaRoundTrip(t *testing.T) {
 	}
 	if string(back) != string(data) {
 		t.Fatalf("downloaded %d bytes that differ from the %d uploaded", len(back), len(data))
+	}
+	if p := srv.Problems(); len(p) > 0 {
+		t.Errorf("server problems: %v", p)
+	}
+}
+
+// Messages to a companion that is offline wait for its next login; once the client acks them they are not
+// delivered again.
+func TestOfflineQueue(t *testing.T) {
+	srv := wasim.New(t)
+	alice, bob := srv.Phone("15550000100"), srv.Phone("15550000200").Named("Bob")
+	dbPath := filepath.Join(t.TempDir(), "wa.db")
+	cli, evts := newClient(t, srv, openStore(t, dbPath), nil)
+	if err := pairAndConnect(alice, cli, evts); err != nil {
+		t.Fatal(err)
+	}
+	jid := *cli.Store.ID
+	cli.Disconnect()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	id, err := bob.SendText(ctx, alice, "while you were out")
+	if err != nil {
+		t.Fatalf("send to offline companion: %v", err)
+	}
+	if n := srv.Pending(jid); n != 1 {
+		t.Fatalf("pending for %s: got %d, want 1", jid, n)
+	}
+
+	again, evts2 := newClient(t, srv, openStore(t, dbPath), &jid)
+	if err := again.Connect(); err != nil {
+		t.Fatalf("reconnect: %v", err)
+	}
+	var sawMessage, sawOffline bool
+	deadline := time.After(waitFor)
+	for !sawMessage || !sawOffline {
+		select {
+		case evt := <-evts2:
+			switch e := evt.(type) {
+			case *events.Message:
+				if e.Info.ID != id || e.Message.GetConversation() != "while you were out" {
+					t.Fatalf("got message %s %q, want %s", e.Info.ID, e.Message.GetConversation(), id)
+				}
+				sawMessage = true
+			case *events.OfflineSyncCompleted:
+				if e.Count != 1 {
+					t.Fatalf("OfflineSyncCompleted count %d, want 1", e.Count)
+				}
+				sawOffline = true
+			}
+		case <-deadline:
+			t.Fatalf("after login: message %t, offline marker %t within %s", sawMessage, sawOffline, waitFor)
+		}
+	}
+	eventually(t, "client acked the backlog", func() bool { return srv.Pending(jid) == 0 })
+
+	// Acked means gone: the next login has an empty backlog.
+	again.Disconnect()
+	third, evts3 := newClient(t, srv, openStore(t, dbPath), &jid)
+	if err := third.Connect(); err != nil {
+		t.Fatalf("reconnect: %v", err)
+	}
+	if e := waitEvent[*events.OfflineSyncCompleted](t, evts3); e.Count != 0 {
+		t.Fatalf("second login backlog: got %d, want 0", e.Count)
 	}
 	if p := srv.Problems(); len(p) > 0 {
 		t.Errorf("server problems: %v", p)
