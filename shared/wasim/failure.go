@@ -63,3 +63,14 @@ func (s *Server) Ban(jid types.JID, d time.Duration) {
 	s.mu.Unlock()
 	s.Kick(jid)
 }
+
+// DropPings makes the server ignore (drop true) or answer again (drop false) the companion's keepalive pings. A
+// client whose pings go unanswered emits events.KeepAliveTimeout after whatsmeow.KeepAliveResponseDeadline, and
+// events.KeepAliveRestored after the next answered ping.
+func (s *Server) DropPings(jid types.JID, drop bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if comp, ok := s.companions[jid]; ok {
+		comp.dropPings = drop
+	}
+}

@@ -80,6 +80,7 @@ type companion struct {
 	preKeys        map[uint32][32]byte
 	bannedUntil    time.Time
 	pending        []queued // stanzas not acked yet, oldest first
+	dropPings      bool
 }
 
 type preKey struct {
@@ -313,7 +314,15 @@ func (s *Server) handleIQ(c *conn, iq *waBinary.Node, typ string) error {
 		child = children[0].Tag
 	}
 	switch {
-	case xmlns == "w:p" || xmlns == "passive":
+	case xmlns == "w:p":
+		s.mu.Lock()
+		drop := c.device != nil && c.device.dropPings
+		s.mu.Unlock()
+		if drop {
+			return nil
+		}
+		return c.reply(iq)
+	case xmlns == "passive":
 		return c.reply(iq)
 	case xmlns == "encrypt" && typ == "get" && child == "count" && c.device != nil:
 		s.mu.Lock()

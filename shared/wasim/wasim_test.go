@@ -25,6 +25,15 @@ import (
 
 const waitFor = 10 * time.Second
 
+// TestMain shortens whatsmeow's keepalive timing (process globals, so set before any client exists): pings every
+// 100–200 ms, a missed answer after 500 ms.
+func TestMain(m *testing.M) {
+	whatsmeow.KeepAliveIntervalMin = 100 * time.Millisecond
+	whatsmeow.KeepAliveIntervalMax = 200 * time.Millisecond
+	whatsmeow.KeepAliveResponseDeadline = 500 * time.Millisecond
+	os.Exit(m.Run())
+}
+
 // openStore opens (or reopens) a whatsmeow device store in a SQLite file.
 func openStore(t *testing.T, path string) *sqlstore.Container {
 	t.Helper()
@@ -664,6 +673,28 @@ func TestOfflineQueue(t *testing.T) {
 	}
 	if e := waitEvent[*events.OfflineSyncCompleted](t, evts3); e.Count != 0 {
 		t.Fatalf("second login backlog: got %d, want 0", e.Count)
+	}
+	if p := srv.Problems(); len(p) > 0 {
+		t.Errorf("server problems: %v", p)
+	}
+}
+
+// Unanswered keepalive pings degrade the session and answered ones restore it, without a reconnect.
+func TestKeepAlive(t *testing.T) {
+	srv := wasim.New(t)
+	cli, evts := newClient(t, srv, openStore(t, filepath.Join(t.TempDir(), "wa.db")), nil)
+	if err := pairAndConnect(srv.Phone("15550007777"), cli, evts); err != nil {
+		t.Fatal(err)
+	}
+	jid := *cli.Store.ID
+	srv.DropPings(jid, true)
+	if e := waitEvent[*events.KeepAliveTimeout](t, evts); e.ErrorCount < 1 {
+		t.Fatalf("KeepAliveTimeout: got %+v, want an error count", e)
+	}
+	srv.DropPings(jid, false)
+	waitEvent[*events.KeepAliveRestored](t, evts)
+	if !cli.IsConnected() || !cli.IsLoggedIn() {
+		t.Fatalf("after keepalive restored: connected %t, logged in %t", cli.IsConnected(), cli.IsLoggedIn())
 	}
 	if p := srv.Problems(); len(p) > 0 {
 		t.Errorf("server problems: %v", p)
