@@ -29,15 +29,20 @@ type conn struct {
 	ws  *websocket.Conn
 	ctx context.Context
 
-	// Read side: only the read goroutine touches these.
-	buf        []byte
-	sawHeader  bool
-	readKey    cipher.AEAD
-	readCount  uint32
-	clientKey  [32]byte             // the client's Noise static key
-	payload    *waWa6.ClientPayload // what the client sent in ClientFinish
-	device     *companion           // set after a successful login
-	writeMu    sync.Mutex
+	// Written by the connection's goroutine during the handshake, read-only afterwards.
+	buf       []byte
+	sawHeader bool
+	readKey   cipher.AEAD
+	readCount uint32
+	clientKey [32]byte             // the client's Noise static key
+	payload   *waWa6.ClientPayload // what the client sent in ClientFinish
+
+	// Set at login by the connection's goroutine under Server.mu; other goroutines read them under Server.mu.
+	device *companion
+	live   bool // queued stanzas are delivered to this connection
+
+	deliverMu  sync.Mutex // orders the offline backlog before live deliveries
+	writeMu    sync.Mutex // guards the write side of the Noise transport
 	writeKey   cipher.AEAD
 	writeCount uint32
 

@@ -20,13 +20,16 @@ func (s *Server) deliver(d *companion, node waBinary.Node) {
 	d.pending = append(d.pending, queued{key: node.Tag + "/" + id, node: node})
 	var live []*conn
 	for c := range s.conns {
-		if c.device == d {
+		if c.device == d && c.live {
 			live = append(live, c)
 		}
 	}
 	s.mu.Unlock()
 	for _, c := range live {
-		if err := c.send(node); err != nil {
+		c.deliverMu.Lock()
+		err := c.send(node)
+		c.deliverMu.Unlock()
+		if err != nil {
 			// Still queued: the next login gets it.
 			s.logf("deliver %s to %s: %v", id, d.jid, err)
 		}
@@ -61,13 +64,19 @@ func (s *Server) settle(c *conn, class string, ids ...string) {
 
 // flushOffline runs right after <success>: every stanza the companion has not acked, in order, then the
 // <ib><offline count/></ib> marker (events.OfflineSyncCompleted).
+//
+// The connection turns live (deliver sends to it) in the same critical section that snapshots the backlog, and
+// holds its delivery lock until the backlog is out: a stanza queued meanwhile is sent once, after the backlog.
 func (s *Server) flushOffline(c *conn) error {
 	s.mu.Lock()
+	c.live = true
 	backlog := make([]waBinary.Node, len(c.device.pending))
 	for i, q := range c.device.pending {
 		backlog[i] = q.node
 	}
+	c.deliverMu.Lock()
 	s.mu.Unlock()
+	defer c.deliverMu.Unlock()
 	for _, n := range backlog {
 		if err := c.send(n); err != nil {
 			return err
