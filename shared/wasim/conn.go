@@ -29,7 +29,7 @@ type conn struct {
 	ws  *websocket.Conn
 	ctx context.Context
 
-	// Written by the connection's goroutine during the handshake, read-only afterwards.
+	// Only the connection's goroutine reads frames; clientKey and payload are fixed by the handshake.
 	buf       []byte
 	sawHeader bool
 	readKey   cipher.AEAD

@@ -71,7 +71,7 @@ func (p *Phone) JID() types.JID { return types.NewJID(p.number, types.DefaultUse
 // LID is the phone's account on the LID server, e.g. 100000000000001@lid.
 func (p *Phone) LID() types.JID { return types.NewJID(p.lid, types.HiddenUserServer) }
 
-// qrCode is what a phone reads from a linked-device QR code.
+// qrCode is what a phone learns about a companion to link: from a QR code, or from code pairing (no ref).
 type qrCode struct {
 	ref         string
 	noiseKey    [32]byte

@@ -1,9 +1,24 @@
 // Package wasim is a protocol-level fake WhatsApp server for tests. The real, unmodified whatsmeow client talks to
-// it over 127.0.0.1: WebSocket, Noise XX with the fake's own certificate authority, binary XML. A fake linked phone
-// (Phone) scans the client's QR code and pairs it; afterwards the client logs in and the server answers what the
-// client sends after login until it reports events.Connected.
+// it over 127.0.0.1: WebSocket, Noise XX with the fake's own certificate authority (whatsmeow.WACertPubKey),
+// binary XML, Signal. Fake phones (Phone) are WhatsApp accounts: they link companions by QR code or pairing code,
+// receive and decrypt what a client sends them, and send it messages and receipts.
 //
-// Only tests use this package. Point a client at a Server with Server.Configure.
+//	srv := wasim.New(t)
+//	alice, bob := srv.Phone("15550000100"), srv.Phone("15550000200")
+//	cli := whatsmeow.NewClient(container.NewDevice(), log)
+//	srv.Configure(cli)                      // dial the fake instead of web.whatsapp.com
+//	qr, _ := cli.GetQRChannel(ctx); cli.Connect()
+//	alice.Scan((<-qr).Code)                 // PairSuccess, 515, login, events.Connected
+//	cli.SendMessage(ctx, bob.JID(), msg)    // bob.NextMessage(ctx) returns it decrypted
+//	bob.SendText(ctx, alice, "hi")          // events.Message on cli
+//
+// Covered: handshake, QR and code pairing, login and prekey upload, usync (LID and devices), prekey bundles, 1:1
+// text and media messages both ways, delivery and read receipts both ways, an offline queue with at-least-once
+// redelivery, and failure injection (Kick, Replace, Unlink, Ban, DropPings). Not covered: groups, app state,
+// history sync, presence, retry receipts, and phones with more than device 0. Problems lists anything the client
+// sent that the fake could not handle.
+//
+// The certificate authority is process-wide: every Server shares one root key, installed once.
 package wasim
 
 import (

@@ -700,3 +700,34 @@ func TestKeepAlive(t *testing.T) {
 		t.Errorf("server problems: %v", p)
 	}
 }
+
+// The QR channel, as a session host uses it, sees a code and then success.
+func TestQRChannel(t *testing.T) {
+	srv := wasim.New(t)
+	cli, evts := newClient(t, srv, openStore(t, filepath.Join(t.TempDir(), "wa.db")), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	qr, err := cli.GetQRChannel(ctx)
+	if err != nil {
+		t.Fatalf("QR channel: %v", err)
+	}
+	if err := cli.Connect(); err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	var scanned bool
+	for item := range qr {
+		switch {
+		case item.Event == whatsmeow.QRChannelEventCode && !scanned:
+			if _, err := srv.Phone("15550008888").Scan(item.Code); err != nil {
+				t.Fatalf("scan: %v", err)
+			}
+			scanned = true
+		case item == whatsmeow.QRChannelSuccess:
+			expect(t, evts, (*events.Connected)(nil))
+			return
+		case item.Event != whatsmeow.QRChannelEventCode:
+			t.Fatalf("QR channel: %+v", item)
+		}
+	}
+	t.Fatal("QR channel closed without success")
+}
