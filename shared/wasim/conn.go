@@ -65,12 +65,13 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	s.track(c, true)
 	defer s.track(c, false)
 	defer c.failWaiters()
-	if err := c.run(); err != nil && !errors.Is(err, context.Canceled) && websocket.CloseStatus(err) == -1 && !errors.Is(err, io.EOF) {
+	if err := c.run(); !errors.Is(err, context.Canceled) && websocket.CloseStatus(err) == -1 && !errors.Is(err, io.EOF) {
 		s.logf("connection ended: %v", err)
 	}
 	_ = ws.CloseNow()
 }
 
+// run serves the connection until it fails; it always returns the error that ended it.
 func (c *conn) run() error {
 	if err := c.handshake(); err != nil {
 		return err
