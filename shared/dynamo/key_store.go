@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -110,14 +109,7 @@ func (s *KeyStore) CreateKey(ctx context.Context, k apikey.Key) error {
 }
 
 func (s *KeyStore) getKey(ctx context.Context, tenantID, keyID string) (apikey.Key, int64, error) {
-	av, err := getItem(ctx, s.c, s.table, tenantPK(tenantID), keyPrefix+keyID)
-	if err != nil {
-		return apikey.Key{}, 0, fmt.Errorf("get key: %w", err)
-	}
-	if av == nil {
-		return apikey.Key{}, 0, apikey.ErrNotFound
-	}
-	return decodeKey(av)
+	return getDecoded(ctx, s.c, s.table, tenantPK(tenantID), keyPrefix+keyID, "key", apikey.ErrNotFound, decodeKey)
 }
 
 func (s *KeyStore) GetKey(ctx context.Context, tenantID, keyID string) (apikey.Key, error) {
@@ -127,37 +119,17 @@ func (s *KeyStore) GetKey(ctx context.Context, tenantID, keyID string) (apikey.K
 
 // FindKeyByHash reads the hash item, then the key it names.
 func (s *KeyStore) FindKeyByHash(ctx context.Context, hash string) (apikey.Key, error) {
-	av, err := getItem(ctx, s.c, s.table, keyHashPK(hash), skKeyHash)
-	if err != nil {
-		return apikey.Key{}, fmt.Errorf("find key by hash: %w", err)
-	}
-	if av == nil {
-		return apikey.Key{}, apikey.ErrNotFound
-	}
 	var it keyHashItem
-	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return apikey.Key{}, fmt.Errorf("decode key hash item: %w", err)
+	if err := getLookup(ctx, s.c, s.table, keyHashPK(hash), skKeyHash, "key by hash", apikey.ErrNotFound, &it); err != nil {
+		return apikey.Key{}, err
 	}
 	return s.GetKey(ctx, it.TenantID, it.KeyID)
 }
 
 func (s *KeyStore) ListKeys(ctx context.Context, tenantID string) ([]apikey.Key, error) {
-	items, err := queryPrefix(ctx, s.c, s.table, tenantPK(tenantID), keyPrefix)
-	if err != nil {
-		return nil, fmt.Errorf("list keys: %w", err)
-	}
-	keys := make([]apikey.Key, 0, len(items))
-	for _, av := range items {
-		k, _, err := decodeKey(av)
-		if err != nil {
-			return nil, fmt.Errorf("list keys: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b apikey.Key) int {
+	return listDecoded(ctx, s.c, s.table, tenantPK(tenantID), keyPrefix, "keys", decodeKey, func(a, b apikey.Key) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 	})
-	return keys, nil
 }
 
 // UpdateKey reads the key, applies fn and writes the result on the condition that the key did not change in

@@ -39,6 +39,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -332,4 +333,52 @@ func updateVersioned[T any](ctx context.Context, c Client, table, what string,
 		}
 	}
 	return zero, ErrContention
+}
+
+// getDecoded reads one item and decodes it with its version; a missing item is notFound.
+func getDecoded[T any](ctx context.Context, c Client, table, pk, sk, what string, notFound error,
+	decode func(map[string]types.AttributeValue) (T, int64, error)) (T, int64, error) {
+	var zero T
+	av, err := getItem(ctx, c, table, pk, sk)
+	if err != nil {
+		return zero, 0, fmt.Errorf("get %s: %w", what, err)
+	}
+	if av == nil {
+		return zero, 0, notFound
+	}
+	return decode(av)
+}
+
+// getLookup reads a lookup item (email -> user, key hash -> key) into out; a missing item is notFound.
+func getLookup(ctx context.Context, c Client, table, pk, sk, what string, notFound error, out any) error {
+	av, err := getItem(ctx, c, table, pk, sk)
+	if err != nil {
+		return fmt.Errorf("find %s: %w", what, err)
+	}
+	if av == nil {
+		return notFound
+	}
+	if err := attributevalue.UnmarshalMap(av, out); err != nil {
+		return fmt.Errorf("decode %s lookup item: %w", what, err)
+	}
+	return nil
+}
+
+// listDecoded reads every item of the partition whose sort key starts with prefix, decodes them and sorts them.
+func listDecoded[T any](ctx context.Context, c Client, table, pk, prefix, what string,
+	decode func(map[string]types.AttributeValue) (T, int64, error), order func(a, b T) int) ([]T, error) {
+	items, err := queryPrefix(ctx, c, table, pk, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", what, err)
+	}
+	out := make([]T, 0, len(items))
+	for _, av := range items {
+		v, _, err := decode(av)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	slices.SortFunc(out, order)
+	return out, nil
 }

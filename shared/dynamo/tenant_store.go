@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -196,14 +195,7 @@ func (s *TenantStore) CreateUser(ctx context.Context, u tenant.User) error {
 }
 
 func (s *TenantStore) getUser(ctx context.Context, tenantID, userID string) (tenant.User, int64, error) {
-	av, err := getItem(ctx, s.c, s.table, tenantPK(tenantID), userPrefix+userID)
-	if err != nil {
-		return tenant.User{}, 0, fmt.Errorf("get user: %w", err)
-	}
-	if av == nil {
-		return tenant.User{}, 0, tenant.ErrUserNotFound
-	}
-	return decodeUser(av)
+	return getDecoded(ctx, s.c, s.table, tenantPK(tenantID), userPrefix+userID, "user", tenant.ErrUserNotFound, decodeUser)
 }
 
 func (s *TenantStore) GetUser(ctx context.Context, tenantID, userID string) (tenant.User, error) {
@@ -213,37 +205,17 @@ func (s *TenantStore) GetUser(ctx context.Context, tenantID, userID string) (ten
 
 // FindUserByEmail reads the email item, then the user it names.
 func (s *TenantStore) FindUserByEmail(ctx context.Context, email string) (tenant.User, error) {
-	av, err := getItem(ctx, s.c, s.table, emailPK(email), skEmail)
-	if err != nil {
-		return tenant.User{}, fmt.Errorf("find user by email: %w", err)
-	}
-	if av == nil {
-		return tenant.User{}, tenant.ErrUserNotFound
-	}
 	var it emailItem
-	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
-		return tenant.User{}, fmt.Errorf("decode email item: %w", err)
+	if err := getLookup(ctx, s.c, s.table, emailPK(email), skEmail, "user by email", tenant.ErrUserNotFound, &it); err != nil {
+		return tenant.User{}, err
 	}
 	return s.GetUser(ctx, it.TenantID, it.UserID)
 }
 
 func (s *TenantStore) ListUsers(ctx context.Context, tenantID string) ([]tenant.User, error) {
-	items, err := queryPrefix(ctx, s.c, s.table, tenantPK(tenantID), userPrefix)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	users := make([]tenant.User, 0, len(items))
-	for _, av := range items {
-		u, _, err := decodeUser(av)
-		if err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		users = append(users, u)
-	}
-	slices.SortFunc(users, func(a, b tenant.User) int {
+	return listDecoded(ctx, s.c, s.table, tenantPK(tenantID), userPrefix, "users", decodeUser, func(a, b tenant.User) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 	})
-	return users, nil
 }
 
 // UpdateUser reads the user, applies fn and writes the result on the condition that the user did not change in
