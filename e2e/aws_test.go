@@ -87,21 +87,11 @@ func TestAWSRuntime(t *testing.T) {
 		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + eb.URL,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + sm.URL,
 	}
-	var bins map[string]string
-	select {
-	case bins = <-built:
-	case <-ctx.Done():
-		t.Fatal("building the functions took too long")
-	}
-	if bins == nil {
-		t.FailNow()
-	}
-	apiFn := awstest.Lambda(t, bins["api"], append(slices.Clone(env),
-		"AWS_LAMBDA_FUNCTION_NAME="+prefix+"api", "AWS_LAMBDA_FUNCTION_TIMEOUT=10", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256",
+	bins := awaitBuild(t, ctx, built)
+	apiFn := startFunction(t, bins, "api", 10, 256, env,
 		// Not in the stack's environment (signup is closed there): open here to create a second tenant.
-		"WAQTOR_SIGNUP=open"))
-	auditFn := awstest.Lambda(t, bins["audit"], append(slices.Clone(env),
-		"AWS_LAMBDA_FUNCTION_NAME="+prefix+"audit", "AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128"))
+		"WAQTOR_SIGNUP=open")
+	auditFn := startFunction(t, bins, "audit", 30, 128, env)
 
 	// The operator's bootstrap, as deployment.md says: `session-host bootstrap` against the deployed table and bus
 	// creates the first tenant, its owner and an owner key, and prints them once.
@@ -498,4 +488,28 @@ func randomString(t *testing.T, n int) string {
 		t.Fatal(err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b)[:n]
+}
+
+// awaitBuild waits for buildFunctions, which runs beside the emulators' start-up.
+func awaitBuild(t *testing.T, ctx context.Context, built <-chan map[string]string) map[string]string {
+	t.Helper()
+	select {
+	case bins := <-built:
+		if bins == nil {
+			t.FailNow()
+		}
+		return bins
+	case <-ctx.Done():
+		t.Fatal("building the functions took too long")
+	}
+	return nil
+}
+
+// startFunction runs the named function under aws-lambda-rie with the environment Lambda gives it (name, timeout,
+// memory, as the stack declares them) on top of env and extra.
+func startFunction(t *testing.T, bins map[string]string, name string, timeoutS, memoryMB int, env []string, extra ...string) *awstest.LambdaFn {
+	t.Helper()
+	return awstest.Lambda(t, bins[name], append(append(slices.Clone(env),
+		"AWS_LAMBDA_FUNCTION_NAME="+prefix+name, fmt.Sprintf("AWS_LAMBDA_FUNCTION_TIMEOUT=%d", timeoutS),
+		fmt.Sprintf("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%d", memoryMB)), extra...))
 }

@@ -110,19 +110,9 @@ func TestAWSWebhooks(t *testing.T) {
 		"AWS_ENDPOINT_URL_SQS=" + sqsEndpoint,
 		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + eb.URL,
 	}
-	var bins map[string]string
-	select {
-	case bins = <-built:
-	case <-ctx.Done():
-		t.Fatal("building the functions took too long")
-	}
-	if bins == nil {
-		t.FailNow()
-	}
-	routerFn := awstest.Lambda(t, bins["webhook-router"], append(slices.Clone(env),
-		"AWS_LAMBDA_FUNCTION_NAME="+prefix+"webhook-router", "AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128"))
-	deliverFn := awstest.Lambda(t, bins["webhook-deliver"], append(slices.Clone(env),
-		"AWS_LAMBDA_FUNCTION_NAME="+prefix+"webhook-deliver", "AWS_LAMBDA_FUNCTION_TIMEOUT=60", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256"))
+	bins := awaitBuild(t, ctx, built)
+	routerFn := startFunction(t, bins, "webhook-router", 30, 128, env)
+	deliverFn := startFunction(t, bins, "webhook-deliver", 60, 256, env)
 	routerPoll := awstest.PollSQS(t, ctx, sqsClient, queueURL(t, sqsClient, webhook.RouterQueue), routerFn, auditBatchSize)
 	deliverPoll := awstest.PollSQS(t, ctx, sqsClient, queueURL(t, sqsClient, webhook.DeliveriesQueue), deliverFn, auditBatchSize)
 
