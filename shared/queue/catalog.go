@@ -32,6 +32,19 @@ var Catalog = []Spec{
 	{Name: "webhook-deliveries", VisibilityTimeout: 6 * time.Minute, MaxReceives: 1000, DeadLetter: "webhook-deliveries-dlq",
 		Retention: 14 * 24 * time.Hour},
 	{Name: "webhook-deliveries-dlq", VisibilityTimeout: 30 * time.Second, Retention: 14 * 24 * time.Hour},
+
+	// Sends for the session host: one message per outgoing WhatsApp message ({tenantId, sessionId, messageId}),
+	// FIFO with the session as the group, so a session sends in order and one at a time (as whatsmeow does), and
+	// deduplicated on the message ID. The visibility timeout outlasts whatsmeow's 75 s send timeout. A message
+	// whose sends keep failing is marked failed by the host (it does not rely on the dead-letter queue).
+	{Name: "session-sends.fifo", FIFO: true, VisibilityTimeout: 2 * time.Minute, MaxReceives: 10,
+		DeadLetter: "session-sends-dlq.fifo", Retention: 4 * 24 * time.Hour},
+	{Name: "session-sends-dlq.fifo", FIFO: true, VisibilityTimeout: 30 * time.Second, Retention: 14 * 24 * time.Hour},
+	// Control commands for the session host (start, pair by code, look numbers up, mark read, logout, restart,
+	// delete), FIFO per session so a session's commands apply in the order the API took them.
+	{Name: "session-control.fifo", FIFO: true, VisibilityTimeout: time.Minute, MaxReceives: 5,
+		DeadLetter: "session-control-dlq.fifo", Retention: 4 * 24 * time.Hour},
+	{Name: "session-control-dlq.fifo", FIFO: true, VisibilityTimeout: 30 * time.Second, Retention: 14 * 24 * time.Hour},
 }
 
 // Lookup returns the spec with the given name.
