@@ -1,0 +1,193 @@
+// Package sessionhost runs a deployment's WhatsApp sessions: it keeps one session.Client per session connected,
+// turns what WhatsApp reports into stored records and published events (before WhatsApp is acked), and executes
+// the commands of the session queues (sends, pairing, logout, lookups). Standalone runs it in process; on AWS it
+// is the ECS service. It depends only on ports, so it never imports whatsmeow.
+package sessionhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/event"
+	"github.com/waqtor/waqtor/shared/message"
+	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/session"
+)
+
+// Source is the event source of everything the host publishes.
+const Source = "waqtor.session-host"
+
+// Files is where media files live (the media store): incoming media are stored, outgoing media read.
+type Files interface {
+	Put(ctx context.Context, tenantID, key string, r io.Reader, size int64, mime string) error
+	Read(ctx context.Context, tenantID, key string) ([]byte, error)
+}
+
+// Config wires a Host.
+type Config struct {
+	Sessions session.Store
+	Messages message.Store
+	Devices  session.Devices
+	Events   event.Publisher
+	Queue    queue.Queue
+	Files    Files
+	Log      *slog.Logger
+	Now      func() time.Time
+	// SendTimeout bounds one WhatsApp send (default 75 s, whatsmeow's own).
+	SendTimeout time.Duration
+	// StatsEvery is how often session.stats is published for sessions whose counters moved (default 1 min).
+	StatsEvery time.Duration
+	// SweepAfter re-enqueues outgoing messages still pending after this long (default 2 min), in case the API
+	// crashed between storing a message and enqueueing its send.
+	SweepAfter time.Duration
+}
+
+// Host runs sessions. Create it with New, then Run it; the queue handlers HandleSend and HandleControl are
+// registered with the runtime's queue consumer.
+type Host struct {
+	cfg Config
+	log *slog.Logger
+
+	mu   sync.Mutex
+	ctx  context.Context // the host's lifetime: every client's connection context derives from it
+	live map[string]*live
+}
+
+// live is one running session.
+type live struct {
+	tenantID, id string
+	client       session.Client
+	cancel       context.CancelFunc // ends the connection (and a login in progress)
+	status       session.Status
+	sent, recv   int64
+	reported     [2]int64 // the counters last published as session.stats
+}
+
+// New checks the wiring and returns a Host.
+func New(cfg Config) (*Host, error) {
+	switch {
+	case cfg.Sessions == nil, cfg.Messages == nil, cfg.Devices == nil, cfg.Events == nil, cfg.Queue == nil, cfg.Files == nil:
+		return nil, errors.New("sessionhost: Sessions, Messages, Devices, Events, Queue and Files are required")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = 75 * time.Second
+	}
+	if cfg.StatsEvery <= 0 {
+		cfg.StatsEvery = time.Minute
+	}
+	if cfg.SweepAfter <= 0 {
+		cfg.SweepAfter = 2 * time.Minute
+	}
+	return &Host{cfg: cfg, log: cfg.Log, live: map[string]*live{}}, nil
+}
+
+// Run starts every stored session that should run, then publishes stats and sweeps stuck sends until ctx ends;
+// then it disconnects every client (their sessions keep their status, so the next start resumes them).
+func (h *Host) Run(ctx context.Context) error {
+	h.mu.Lock()
+	h.ctx = ctx
+	h.mu.Unlock()
+	all, err := h.cfg.Sessions.ListAll(ctx)
+	if err != nil {
+		return fmt.Errorf("list sessions: %w", err)
+	}
+	for _, s := range all {
+		if !resumes(s) {
+			continue
+		}
+		if err := h.start(ctx, s); err != nil {
+			h.log.WarnContext(ctx, "session did not start", "tenant_id", s.TenantID, "session_id", s.ID, "error", err)
+		}
+	}
+	tick := time.NewTicker(min(h.cfg.StatsEvery, h.cfg.SweepAfter/2))
+	defer tick.Stop()
+	lastStats := h.cfg.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			h.stopAll()
+			return nil
+		case <-tick.C:
+			if h.cfg.Now().Sub(lastStats) >= h.cfg.StatsEvery {
+				lastStats = h.cfg.Now()
+				h.publishStats(ctx)
+			}
+			h.sweep(ctx)
+		}
+	}
+}
+
+// resumes reports whether a stored session runs when the host starts: everything but the statuses someone must
+// act on first.
+func resumes(s session.Session) bool {
+	switch s.Status {
+	case session.LoggedOut, session.Replaced, session.Outdated, session.Stopped:
+		return false
+	case session.Banned:
+		return s.Until == nil || !s.Until.After(time.Now())
+	}
+	return true
+}
+
+func (h *Host) hostCtx() context.Context {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.ctx == nil {
+		return context.Background()
+	}
+	return h.ctx
+}
+
+func (h *Host) get(id string) *live {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.live[id]
+}
+
+// Live reports the status of a running session's client ("" when the host does not run it).
+func (h *Host) Live(id string) session.Status {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if l := h.live[id]; l != nil {
+		return l.status
+	}
+	return ""
+}
+
+func (h *Host) stopAll() {
+	h.mu.Lock()
+	all := make([]*live, 0, len(h.live))
+	for _, l := range h.live {
+		all = append(all, l)
+	}
+	h.live = map[string]*live{}
+	h.mu.Unlock()
+	for _, l := range all {
+		l.cancel()
+		l.client.Disconnect()
+	}
+}
+
+// stop ends a running session's client (no status change is recorded here).
+func (h *Host) stop(id string) *live {
+	h.mu.Lock()
+	l := h.live[id]
+	delete(h.live, id)
+	h.mu.Unlock()
+	if l != nil {
+		l.cancel()
+		l.client.Disconnect()
+	}
+	return l
+}
