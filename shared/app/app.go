@@ -13,11 +13,15 @@ import (
 	"github.com/waqtor/waqtor/shared/apikey"
 	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/demo"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/httpapi"
 	"github.com/waqtor/waqtor/shared/idempotency"
+	"github.com/waqtor/waqtor/shared/media"
+	"github.com/waqtor/waqtor/shared/message"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/tenant"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
@@ -33,6 +37,9 @@ type Stores struct {
 	Activity      activity.Store
 	Webhooks      webhook.Store
 	Notifications notification.Store
+	Sessions      session.Store
+	Messages      message.Store
+	Media         media.Store
 }
 
 // Services are the domain services over a runtime's adapters.
@@ -42,6 +49,8 @@ type Services struct {
 	Tokens        *auth.Tokens
 	Webhooks      *webhook.Service
 	Notifications *notification.Service
+	Sessions      *session.Service
+	Messages      *message.Service
 }
 
 // Outbound are what the API needs to reach beyond its stores: the queue replays go to, and the sender of test
@@ -64,18 +73,26 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 		Webhooks: &webhook.Service{Store: st.Webhooks, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, Queue: out.Queue,
 			Sender: out.Sender, Version: Version, Now: time.Now},
 		Notifications: &notification.Service{Store: st.Notifications},
+		Sessions:      &session.Service{Store: st.Sessions, Queue: out.Queue, Now: time.Now},
+		Messages: &message.Service{Messages: st.Messages, Sessions: st.Sessions, Queue: out.Queue, Files: st.Media,
+			Now: time.Now, Log: log},
 	}, nil
 }
 
 // NewAPI builds the REST API handler.
+//
+// Media URLs given to send-media are fetched through the webhook SSRF guard (and WAQTOR_WEBHOOK_ALLOW). demo is
+// the demo-mode WhatsApp (nil outside demo mode).
 func NewAPI(st Stores, svc Services, cfg config.Config, log *slog.Logger, reg *prometheus.Registry,
-	ready func(context.Context) error) *httpapi.Server {
+	ready func(context.Context) error, world demo.World) *httpapi.Server {
+	fetch := webhook.NewClient(webhook.Guard{Allow: cfg.WebhookAllow}, Version).Fetch
 	return httpapi.New(httpapi.Deps{
 		Tenants: svc.Tenants, Keys: svc.Keys, Tokens: svc.Tokens, Idempotency: st.Idempotency, Activity: st.Activity,
 		Webhooks: svc.Webhooks, Notifications: svc.Notifications,
+		Sessions: svc.Sessions, Messages: svc.Messages, Media: st.Media, FetchMedia: fetch, Demo: world,
 		Ready: ready, Registry: reg, Log: log,
 	}, httpapi.Config{
-		MaxBodyBytes: cfg.MaxBodyBytes, RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
+		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
 		CORSOrigins: cfg.DashboardOrigins, SignupOpen: cfg.SignupOpen, TrustProxy: cfg.TrustProxy,
 		MetricsToken: cfg.MetricsToken, Version: Version,
 	})

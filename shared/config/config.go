@@ -48,11 +48,20 @@ type Config struct {
 	// names (webhook.ParseAllow).
 	WebhookAllow webhook.Allow
 
+	// WhatsApp selects what sessions connect to (WAQTOR_WHATSAPP): "whatsapp" (the default, the real service) or
+	// "demo" (an in-process fake WhatsApp with fake contacts, for trying WaQtor without a phone).
+	WhatsApp string
+	// MaxUploadBytes bounds send-media uploads and fetched media URLs (WAQTOR_MAX_UPLOAD_BYTES, default 100 MiB).
+	MaxUploadBytes int64
+
 	// AWS runtime: set WAQTOR_TABLE to run on AWS services instead of SQLite.
 	Table       string // WAQTOR_TABLE
 	EventBus    string // WAQTOR_EVENT_BUS
 	QueuePrefix string // WAQTOR_QUEUE_PREFIX, default "waqtor-"
 }
+
+// Demo reports whether sessions connect to the in-process demo WhatsApp.
+func (c Config) Demo() bool { return c.WhatsApp == "demo" }
 
 // AWS reports whether the process runs on AWS services.
 func (c Config) AWS() bool { return c.Table != "" }
@@ -62,7 +71,8 @@ var Vars = []string{"WAQTOR_ADDR", "WAQTOR_DATA_DIR", "WAQTOR_BOOTSTRAP_API_KEY"
 	"WAQTOR_BOOTSTRAP_PASSWORD", "WAQTOR_BOOTSTRAP_TENANT", "WAQTOR_TOKEN_SECRET", "WAQTOR_TOKEN_SECRET_ARN",
 	"WAQTOR_TOKEN_TTL", "WAQTOR_DASHBOARD_ORIGIN", "WAQTOR_SIGNUP", "WAQTOR_RATE_LIMIT", "WAQTOR_RATE_BURST",
 	"WAQTOR_MAX_BODY_BYTES", "WAQTOR_TRUST_PROXY", "WAQTOR_METRICS_TOKEN", "WAQTOR_LOG_FORMAT", "WAQTOR_LOG_LEVEL",
-	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX", "WAQTOR_WEBHOOK_ALLOW"}
+	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX", "WAQTOR_WEBHOOK_ALLOW",
+	"WAQTOR_WHATSAPP", "WAQTOR_MAX_UPLOAD_BYTES"}
 
 // secretVars may instead be read from a file named by NAME_FILE.
 var secretVars = map[string]bool{"WAQTOR_BOOTSTRAP_API_KEY": true, "WAQTOR_BOOTSTRAP_PASSWORD": true,
@@ -167,6 +177,8 @@ func Load(getenv func(string) string) (Config, error) {
 		Table:             r.str("WAQTOR_TABLE", ""),
 		EventBus:          r.str("WAQTOR_EVENT_BUS", ""),
 		QueuePrefix:       r.str("WAQTOR_QUEUE_PREFIX", "waqtor-"),
+		WhatsApp:          r.oneOf("WAQTOR_WHATSAPP", "whatsapp", "whatsapp", "demo"),
+		MaxUploadBytes:    int64(r.number("WAQTOR_MAX_UPLOAD_BYTES", 100<<20)),
 	}
 	if c.LogFormat == "auto" {
 		c.LogFormat = ""

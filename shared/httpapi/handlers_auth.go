@@ -14,7 +14,7 @@ type loginRequest struct {
 	Password string `json:"password"`
 }
 
-type session struct {
+type loginSession struct {
 	Token     string        `json:"token"`
 	TokenType string        `json:"tokenType"`
 	ExpiresAt time.Time     `json:"expiresAt"`
@@ -31,7 +31,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, status int, u ten
 	if err != nil {
 		return err
 	}
-	writeJSON(w, status, session{Token: tok, TokenType: "Bearer", ExpiresAt: exp, User: u, Tenant: t})
+	writeJSON(w, status, loginSession{Token: tok, TokenType: "Bearer", ExpiresAt: exp, User: u, Tenant: t})
 	return nil
 }
 

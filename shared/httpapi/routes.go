@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/session"
 )
 
 // routeTable is every route of the API. docs/openapi.yaml must describe exactly these (TestOpenAPIMatchesRoutes).
@@ -45,6 +46,41 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/webhooks/{id}/deliveries/{deliveryId}", principal, auth.ScopeWebhooksRead, "one delivery with its attempts", s.handleGetDelivery},
 		{"POST", "/api/webhooks/{id}/deliveries/{deliveryId}/replay", principal, auth.ScopeWebhooksWrite, "send a delivery again", s.handleReplayDelivery},
 		{"POST", "/api/webhooks/{id}/replay", principal, auth.ScopeWebhooksWrite, "replay every failed delivery in a time range", s.handleReplayFailed},
+
+		{"GET", "/api/sessions", principal, auth.ScopeSessionsRead, "list WhatsApp sessions", s.handleListSessions},
+		{"POST", "/api/sessions", principal, auth.ScopeSessionsWrite, "create a session and start pairing it", s.handleCreateSession},
+		{"GET", "/api/sessions/{id}", principal, auth.ScopeSessionsRead, "get a session (\"default\" names the default one)", s.handleGetSession},
+		{"DELETE", "/api/sessions/{id}", principal, auth.ScopeSessionsWrite, "delete a session (its device is logged out)", s.handleDeleteSession},
+		{"GET", "/api/sessions/{id}/status", principal, auth.ScopeSessionsRead, "a session's status", s.handleSessionStatus},
+		{"GET", "/api/sessions/{id}/qr", principal, auth.ScopeSessionsWrite, "the QR code to scan, as text", s.handleSessionQR},
+		{"GET", "/api/sessions/{id}/qr.png", principal, auth.ScopeSessionsWrite, "the QR code to scan, as a PNG image", s.handleSessionQRPNG},
+		{"POST", "/api/sessions/{id}/pairing-code", principal, auth.ScopeSessionsWrite, "pair by phone number: get the code to type on the phone", s.handlePairingCode},
+		{"POST", "/api/sessions/{id}/logout", principal, auth.ScopeSessionsWrite, "unlink the session from the phone", s.sessionAction(session.CmdLogout)},
+		{"POST", "/api/sessions/{id}/restart", principal, auth.ScopeSessionsWrite, "reconnect the session (or restart pairing)", s.sessionAction(session.CmdRestart)},
+		{"POST", "/api/sessions/{id}/stop", principal, auth.ScopeSessionsWrite, "disconnect the session without unlinking it", s.sessionAction(session.CmdStop)},
+		{"GET", "/api/session/state", principal, auth.ScopeSessionsRead, "the default session's state (seed)", s.handleSeedState},
+		{"POST", "/api/session/logout", principal, auth.ScopeSessionsWrite, "log the default session out (seed)", s.sessionAction(session.CmdLogout)},
+		{"POST", "/api/session/restart", principal, auth.ScopeSessionsWrite, "restart the default session (seed)", s.sessionAction(session.CmdRestart)},
+
+		{"POST", "/api/messages/send-text", principal, auth.ScopeMessagesSend, "send a text message", s.handleSendText},
+		{"POST", "/api/messages/send-media", principal, auth.ScopeMessagesSend, "send an image, video, audio, voice note, document or sticker", s.handleSendMedia},
+		{"POST", "/api/messages/send-poll", principal, auth.ScopeMessagesSend, "send a poll", s.handleSendPoll},
+		{"POST", "/api/messages/send-location", principal, auth.ScopeMessagesSend, "send a location", s.handleSendLocation},
+		{"POST", "/api/messages/send-contact", principal, auth.ScopeMessagesSend, "send a contact card", s.handleSendContact},
+		{"POST", "/api/messages/send-reaction", principal, auth.ScopeMessagesSend, "react to a message", s.handleSendReaction},
+		{"POST", "/api/messages/send-button", principal, auth.ScopeMessagesSend, "send quick-reply buttons (best effort on linked devices)", s.handleSendButtons},
+		{"POST", "/api/messages/send-list", principal, auth.ScopeMessagesSend, "send a list menu (best effort on linked devices)", s.handleSendList},
+		{"POST", "/api/messages/mark-read", principal, auth.ScopeMessagesSend, "send read receipts for incoming messages", s.handleMarkMessagesRead},
+		{"GET", "/api/messages", principal, auth.ScopeMessagesRead, "list messages", s.handleListMessages},
+		{"GET", "/api/messages/{id}", principal, auth.ScopeMessagesRead, "a message with its status timeline", s.handleGetMessage},
+		{"GET", "/api/messages/{id}/media", principal, auth.ScopeMessagesRead, "a message's media file", s.handleMessageMedia},
+		{"POST", "/api/contacts/check", principal, auth.ScopeMessagesRead, "which phone numbers are on WhatsApp", s.handleCheckContacts},
+
+		{"GET", "/api/dev/demo/contacts", principal, "", "demo mode: the fake contacts", s.handleDemoContacts},
+		{"GET", "/api/dev/demo/contacts/{phone}/messages", principal, "", "demo mode: what a fake contact received", s.handleDemoInbox},
+		{"POST", "/api/dev/demo/contacts/{phone}/messages", principal, auth.ScopeSessionsWrite, "demo mode: a fake contact writes to a session", s.handleDemoWrite},
+		{"POST", "/api/dev/demo/sessions/{id}/scan", principal, auth.ScopeSessionsWrite, "demo mode: the demo phone scans the session's QR code", s.handleDemoScan},
+		{"POST", "/api/dev/demo/sessions/{id}/faults", principal, auth.ScopeSessionsWrite, "demo mode: inject a fault into a session", s.handleDemoFault},
 
 		{"GET", "/api/notifications", principal, "", "the caller's notifications", s.handleListNotifications},
 		{"GET", "/api/notifications/count", principal, "", "how many notifications are unread", s.handleCountNotifications},

@@ -19,8 +19,12 @@ import (
 	"github.com/waqtor/waqtor/shared/apikey"
 	"github.com/waqtor/waqtor/shared/apperr"
 	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/demo"
 	"github.com/waqtor/waqtor/shared/idempotency"
+	"github.com/waqtor/waqtor/shared/media"
+	"github.com/waqtor/waqtor/shared/message"
 	"github.com/waqtor/waqtor/shared/notification"
+	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/tenant"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
@@ -29,6 +33,8 @@ import (
 type Config struct {
 	// MaxBodyBytes bounds request bodies (default 1 MiB); larger ones get 413.
 	MaxBodyBytes int64
+	// MaxUploadBytes bounds send-media bodies and fetched media URLs (default 100 MiB).
+	MaxUploadBytes int64
 	// RatePerSecond and RateBurst size each principal's token bucket (default 20/s, burst 40).
 	RatePerSecond float64
 	RateBurst     int
@@ -51,6 +57,9 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.MaxBodyBytes == 0 {
 		c.MaxBodyBytes = 1 << 20
+	}
+	if c.MaxUploadBytes == 0 {
+		c.MaxUploadBytes = 100 << 20
 	}
 	if c.RatePerSecond == 0 {
 		c.RatePerSecond = 20
@@ -79,12 +88,27 @@ type Deps struct {
 	// Webhooks and Notifications are the webhook and notification-center services.
 	Webhooks      *webhook.Service
 	Notifications *notification.Service
+	// Sessions and Messages are the WhatsApp session and message services.
+	Sessions *session.Service
+	Messages *message.Service
+	// Media serves stored media files (nil: not served).
+	Media MediaFiles
+	// FetchMedia downloads a media URL given to send-media, through the SSRF guard (nil: URLs refused).
+	FetchMedia func(ctx context.Context, url string, max int64) ([]byte, string, error)
+	// Demo is demo mode's fake WhatsApp (nil outside demo mode: the /api/dev/demo endpoints answer 404).
+	Demo demo.World
 	// Ready reports whether the process can serve (database reachable, not draining).
 	Ready func(ctx context.Context) error
 	// Registry receives the API's metrics and is served on /metrics (nil: a new registry).
 	Registry *prometheus.Registry
 	Log      *slog.Logger
 	Now      func() time.Time
+}
+
+// MediaFiles is the part of the media store the API reads.
+type MediaFiles interface {
+	Open(ctx context.Context, tenantID, key string) (io.ReadCloser, media.Info, error)
+	PresignGet(ctx context.Context, tenantID, key string, ttl time.Duration) (string, error)
 }
 
 // Server is the API handler.
@@ -222,15 +246,19 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) error {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil
 	}
-	if r.ContentLength > s.cfg.MaxBodyBytes {
-		return apperr.New(apperr.TooLarge, "request body is %d bytes; the limit is %d", r.ContentLength, s.cfg.MaxBodyBytes).
-			WithDetails(map[string]any{"limit": s.cfg.MaxBodyBytes})
+	limit := s.cfg.MaxBodyBytes
+	if state(r).route == "POST /api/messages/send-media" {
+		limit = s.cfg.MaxUploadBytes
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if r.ContentLength > limit {
+		return apperr.New(apperr.TooLarge, "request body is %d bytes; the limit is %d", r.ContentLength, limit).
+			WithDetails(map[string]any{"limit": limit})
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return apperr.New(apperr.TooLarge, "request body is over the limit of %d bytes", s.cfg.MaxBodyBytes).
-			WithDetails(map[string]any{"limit": s.cfg.MaxBodyBytes})
+		return apperr.New(apperr.TooLarge, "request body is over the limit of %d bytes", limit).
+			WithDetails(map[string]any{"limit": limit})
 	}
 	if err != nil {
 		return apperr.New(apperr.BadRequest, "could not read the request body")

@@ -153,3 +153,30 @@ func EnqueueSend(ctx context.Context, q queue.Queue, m Message) error {
 	}
 	return q.Send(ctx, session.SendsQueue, queue.Outgoing{Body: body, GroupID: m.SessionID, DedupID: m.ID})
 }
+
+// MarkRead queues read receipts for incoming messages of a chat and returns the IDs queued.
+func (s *Service) MarkRead(ctx context.Context, tenantID, sessionID, chatID string, ids []string) ([]string, error) {
+	sess, err := s.session(ctx, tenantID, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	chat, _, err := ParseChatID(chatID)
+	if err != nil {
+		return nil, err
+	}
+	c := session.Control{Kind: session.CmdMarkRead, TenantID: tenantID, SessionID: sess.ID, Chat: chat, IDs: ids}
+	if chat.Group != "" {
+		// In groups a receipt names the member who wrote the message: take it from the stored message.
+		if m, err := s.Messages.GetSessionMessage(ctx, tenantID, sess.ID, ids[0]); err == nil {
+			c.Sender = m.Sender
+		}
+	}
+	body, err := json.Marshal(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Queue.Send(ctx, session.ControlQueue, queue.Outgoing{Body: body, GroupID: sess.ID, DedupID: NewID()}); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/message"
@@ -181,14 +182,18 @@ func (h *Host) receipt(ctx context.Context, l *live, e session.ReceiptReceived) 
 var statusEvents = map[message.Status]string{message.Sent: event.MessageSent, message.Delivered: event.MessageDelivered,
 	message.Read: event.MessageRead, message.Played: event.MessageRead, message.Failed: event.MessageFailed}
 
-func (h *Host) publishStatus(ctx context.Context, m message.Message, st message.Status, at interface{ Unix() int64 }) error {
-	typ := statusEvents[st]
+func (h *Host) publishStatus(ctx context.Context, m message.Message, st message.Status, at time.Time) error {
+	return h.publish(ctx, m.TenantID, m.SessionID, statusEvents[st], m.ID+"/"+string(st), MessageStatusData(m, st, at))
+}
+
+// MessageStatusData is the payload of message.sent, .delivered, .read and .failed for a stored outgoing message.
+func MessageStatusData(m message.Message, st message.Status, at time.Time) event.MessageStatusData {
 	d := event.MessageStatusData{To: SeedChatID(m.Chat), MessageID: m.ID, Timestamp: at.Unix(), Status: string(st),
 		ChatID: m.ChatID, CampaignID: m.CampaignID}
 	if st == message.Failed {
 		d.Error = m.Error
 	}
-	return h.publish(ctx, m.TenantID, m.SessionID, typ, m.ID+"/"+string(st), d)
+	return d
 }
 
 // stableID derives an event ID from what the event is about.

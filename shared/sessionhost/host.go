@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/waqtor/waqtor/shared/event"
+	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/message"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/session"
@@ -25,7 +26,7 @@ const Source = "waqtor.session-host"
 // Files is where media files live (the media store): incoming media are stored, outgoing media read.
 type Files interface {
 	Put(ctx context.Context, tenantID, key string, r io.Reader, size int64, mime string) error
-	Read(ctx context.Context, tenantID, key string) ([]byte, error)
+	Open(ctx context.Context, tenantID, key string) (io.ReadCloser, media.Info, error)
 }
 
 // Config wires a Host.

@@ -145,14 +145,19 @@ func (h *Host) setStatus(ctx context.Context, tenantID, id string, c session.Cha
 		l.status = c.Status
 	}
 	h.mu.Unlock()
-	d := event.SessionStatusData{Status: string(s.Status), State: s.Status.Seed(), Reason: s.Reason, Timestamp: now.Unix()}
+	return s, h.publish(ctx, tenantID, id, event.SessionStatus, "", StatusData(s, now))
+}
+
+// StatusData is the session.status payload of a session as stored at `at`.
+func StatusData(s session.Session, at time.Time) event.SessionStatusData {
+	d := event.SessionStatusData{Status: string(s.Status), State: s.Status.Seed(), Reason: s.Reason, Timestamp: at.Unix()}
 	if s.Until != nil {
 		d.Until = s.Until.Unix()
 	}
 	if s.Account != nil {
 		d.ClientInfo = &event.ClientInfo{Platform: s.Account.Platform, PhoneNumber: s.Account.Phone, Name: s.Account.PushName, LID: s.Account.LID}
 	}
-	return s, h.publish(ctx, tenantID, id, event.SessionStatus, "", d)
+	return d
 }
 
 // publish publishes one event. key, when set, makes the event ID a function of it, so an event published again
@@ -195,4 +200,3 @@ func (h *Host) publishStats(ctx context.Context) {
 	}
 }
 
-var _ = time.Second

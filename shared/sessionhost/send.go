@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/waqtor/waqtor/shared/message"
@@ -117,7 +118,12 @@ func (h *Host) outgoing(ctx context.Context, m message.Message) (session.Outgoin
 		if m.Media == nil || m.Media.Key == "" {
 			return out, errors.New("the message's media file is missing")
 		}
-		data, err := h.cfg.Files.Read(ctx, m.TenantID, m.Media.Key)
+		rc, _, err := h.cfg.Files.Open(ctx, m.TenantID, m.Media.Key)
+		if err != nil {
+			return out, fmt.Errorf("read media: %w", err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
 		if err != nil {
 			return out, fmt.Errorf("read media: %w", err)
 		}
