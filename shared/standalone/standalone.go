@@ -26,9 +26,12 @@ import (
 	"github.com/waqtor/waqtor/shared/activity"
 	"github.com/waqtor/waqtor/shared/app"
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/localdisk"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/routing"
+	"github.com/waqtor/waqtor/shared/session"
+	"github.com/waqtor/waqtor/shared/sessionhost"
 	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqlite"
 )
@@ -55,9 +58,14 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return err
 	}
+	files, err := localdisk.NewMediaStore(filepath.Join(cfg.DataDir, "media"))
+	if err != nil {
+		return err
+	}
 	stores := app.Stores{Tenants: sqlite.NewTenantStore(db), Keys: sqlite.NewKeyStore(db),
 		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
-		Webhooks: sqlite.NewWebhookStore(db), Notifications: sqlite.NewNotificationStore(db)}
+		Webhooks: sqlite.NewWebhookStore(db), Notifications: sqlite.NewNotificationStore(db),
+		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files}
 	rt.Handle("audit", activity.Handler(stores.Activity))
 	deliverer := Webhooks(rt, db, q, cfg, log)
 
@@ -84,7 +92,25 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 		}
 		return db.R.PingContext(ctx)
 	}
-	api := app.NewAPI(stores, svc, cfg, log, reg, ready)
+	devices, world, closeWA, err := openWhatsApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeWA()
+	host, err := sessionhost.New(sessionhost.Config{Sessions: stores.Sessions, Messages: stores.Messages, Devices: devices,
+		Events: rt, Queue: q, Files: files, Log: log.With("component", "session-host")})
+	if err != nil {
+		return err
+	}
+	// This process is the only consumer: whatever a killed predecessor had in flight comes back at once.
+	if n, err := q.ReleaseInFlight(ctx, session.SendsQueue, session.ControlQueue); err != nil {
+		return err
+	} else if n > 0 {
+		log.InfoContext(ctx, "released session commands a previous process left in flight", "count", n)
+	}
+	rt.HandleQueue(session.SendsQueue, host.HandleSend, router.Concurrency(4))
+	rt.HandleQueue(session.ControlQueue, host.HandleControl, router.Concurrency(2))
+	api := app.NewAPI(stores, svc, cfg, log, reg, ready, world)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -99,6 +125,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	defer stopWorkers()
 	g, gctx := errgroup.WithContext(runCtx)
 	g.Go(func() error { return rt.Run(gctx) })
+	g.Go(func() error { return host.Run(gctx) })
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("http server: %w", err)
