@@ -25,3 +25,6 @@ var (
 	// ErrLoginTimeout: the QR codes ran out before a phone scanned one.
 	ErrLoginTimeout = errors.New("login timed out: no phone scanned the QR code")
 )
+
+// ErrExists: CreateSession with the ID of a session the tenant already has.
+var ErrExists = &apperr.Error{Code: apperr.Conflict, Message: "a session with this ID exists"}
