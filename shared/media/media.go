@@ -113,15 +113,19 @@ func ValidateTTL(ttl time.Duration) error {
 	return nil
 }
 
-// ExactReader reads r and fails with ErrSizeMismatch unless r holds exactly size bytes. Adapters stream Put's
-// reader through it, so a short or long body aborts the write. The read that delivers the last byte already
-// probes r for more, so a consumer that stops after size bytes (an HTTP request with a Content-Length) still sees
-// the error.
-func ExactReader(r io.Reader, size int64) io.Reader {
-	return &exactReader{r: r, left: size}
+// ExactReader reads r and fails with ErrSizeMismatch unless r holds exactly size bytes, and with ctx.Err() once
+// ctx is done. Adapters stream Put's reader through it, so a short or long body, or a cancel, aborts the write.
+// The read that delivers the last byte already probes r for more, so a consumer that stops after size bytes (an
+// HTTP request with a Content-Length) still sees the error.
+func ExactReader(ctx context.Context, r io.Reader, size int64) io.Reader {
+	if size < 0 {
+		return &exactReader{ctx: ctx, err: fmt.Errorf("%w: negative size %d", ErrSizeMismatch, size)}
+	}
+	return &exactReader{ctx: ctx, r: r, left: size}
 }
 
 type exactReader struct {
+	ctx  context.Context
 	r    io.Reader
 	left int64
 	err  error
@@ -130,6 +134,10 @@ type exactReader struct {
 func (e *exactReader) Read(p []byte) (int, error) {
 	if e.err != nil {
 		return 0, e.err
+	}
+	if err := e.ctx.Err(); err != nil {
+		e.err = err
+		return 0, err
 	}
 	if e.left == 0 {
 		e.err = e.probe()

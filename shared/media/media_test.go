@@ -2,6 +2,7 @@ package media_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"strings"
@@ -126,7 +127,7 @@ func TestExactReader(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := io.ReadAll(media.ExactReader(tc.r(), tc.size))
+			got, err := io.ReadAll(media.ExactReader(t.Context(), tc.r(), tc.size))
 			if tc.mismatch {
 				if !errors.Is(err, media.ErrSizeMismatch) {
 					t.Fatalf("ReadAll = %d bytes, %v; want ErrSizeMismatch", len(got), err)
@@ -140,16 +141,32 @@ func TestExactReader(t *testing.T) {
 	}
 
 	t.Run("a consumer that stops at size sees the error", func(t *testing.T) {
-		r := media.ExactReader(bytes.NewReader(data), 100)
+		r := media.ExactReader(t.Context(), bytes.NewReader(data), 100)
 		buf := make([]byte, 100)
 		n, err := r.Read(buf)
 		if n != 100 || !errors.Is(err, media.ErrSizeMismatch) {
 			t.Fatalf("Read = %d, %v; want 100 and ErrSizeMismatch with the last byte", n, err)
 		}
 	})
+	t.Run("negative size", func(t *testing.T) {
+		if _, err := io.ReadAll(media.ExactReader(t.Context(), strings.NewReader(""), -1)); !errors.Is(err, media.ErrSizeMismatch) {
+			t.Fatalf("ReadAll = %v, want ErrSizeMismatch", err)
+		}
+	})
+	t.Run("a canceled context stops the stream", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		r := media.ExactReader(ctx, bytes.NewReader(data), int64(len(data)))
+		if n, err := r.Read(make([]byte, 10)); n != 10 || err != nil {
+			t.Fatalf("Read = %d, %v; want 10, nil", n, err)
+		}
+		cancel()
+		if n, err := r.Read(make([]byte, 10)); n != 0 || !errors.Is(err, context.Canceled) {
+			t.Fatalf("Read after cancel = %d, %v; want 0, context.Canceled", n, err)
+		}
+	})
 	t.Run("reader errors pass through", func(t *testing.T) {
 		boom := errors.New("boom")
-		_, err := io.ReadAll(media.ExactReader(iotest.ErrReader(boom), 10))
+		_, err := io.ReadAll(media.ExactReader(t.Context(), iotest.ErrReader(boom), 10))
 		if !errors.Is(err, boom) {
 			t.Fatalf("ReadAll = %v, want boom", err)
 		}
