@@ -150,11 +150,13 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	e.left -= int64(n)
 	switch {
 	case e.left == 0:
+		// Probe before handing over the last bytes: a consumer that stops at size (an HTTP request with a
+		// Content-Length) must not get a complete body from a reader that holds more.
 		e.err = e.probe()
-		if e.err == io.EOF && n > 0 {
+		if e.err == io.EOF {
 			return n, nil
 		}
-		return n, e.err
+		return 0, e.err
 	case err == io.EOF:
 		e.err = fmt.Errorf("%w: %d bytes short", ErrSizeMismatch, e.left)
 		return n, e.err
