@@ -26,8 +26,9 @@ const KeyPrefix = "media/"
 // type as Content-Type. PresignGet hands out SigV4-presigned GET URLs, so large files never pass through the API
 // function.
 //
-// Put streams the reader as an unsigned payload (over TLS the SDK adds a trailing checksum) and makes exactly one
-// attempt: a stream cannot be rewound for a retry, so the caller retries the whole Put.
+// Put streams the reader with a Content-Length as an UNSIGNED-PAYLOAD request (the SDK cannot hash a stream in
+// advance) and makes exactly one attempt: a stream cannot be rewound for a retry, so the caller retries the whole
+// Put.
 type MediaStore struct {
 	api     *awss3.Client
 	presign *awss3.PresignClient

@@ -27,19 +27,33 @@ const bucket = "waqtor-media-test"
 // newClient starts an in-process gofakes3 with an empty bucket and returns a path-style client for it.
 func newClient(t *testing.T) *awss3.Client {
 	t.Helper()
-	backend := s3mem.New()
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	client, _ := newServer(t, false)
+	return client
+}
+
+// newServer starts an in-process gofakes3 with an empty bucket, over TLS or plain HTTP, and returns a path-style
+// client for it and an HTTP client that trusts it.
+func newServer(t *testing.T, tls bool) (*awss3.Client, *http.Client) {
+	t.Helper()
+	handler := gofakes3.New(s3mem.New()).Server()
+	var srv *httptest.Server
+	if tls {
+		srv = httptest.NewTLSServer(handler)
+	} else {
+		srv = httptest.NewServer(handler)
+	}
 	t.Cleanup(srv.Close)
 	client := awss3.New(awss3.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(srv.URL),
 		UsePathStyle: true,
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		HTTPClient:   srv.Client(),
 	})
 	if _, err := client.CreateBucket(t.Context(), &awss3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatalf("CreateBucket: %v", err)
 	}
-	return client
+	return client, srv.Client()
 }
 
 func newStore(t *testing.T, client *awss3.Client) *s3.MediaStore {
@@ -55,6 +69,25 @@ func TestMediaStoreContract(t *testing.T) {
 	storetest.RunMedia(t, func(t *testing.T) media.Store { return newStore(t, newClient(t)) },
 		storetest.MediaFeatures{Presign: true})
 }
+
+// The suite passes over TLS too, the transport used against AWS.
+func TestMediaStoreContractTLS(t *testing.T) {
+	var httpClient *http.Client
+	storetest.RunMedia(t, func(t *testing.T) media.Store {
+		client, hc := newServer(t, true)
+		httpClient = hc
+		return newStore(t, client)
+	}, storetest.MediaFeatures{Presign: true, HTTPClient: &http.Client{Transport: transportOf(&httpClient)}})
+}
+
+// transportOf lets the suite's one HTTP client use the TLS client of whichever server the current test started.
+func transportOf(c **http.Client) http.RoundTripper {
+	return roundTripper(func(r *http.Request) (*http.Response, error) { return (*c).Transport.RoundTrip(r) })
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 func TestMediaStoreObjectLayout(t *testing.T) {
 	client := newClient(t)
