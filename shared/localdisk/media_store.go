@@ -1,0 +1,195 @@
+// Package localdisk holds the local-directory adapters of the standalone runtime: MediaStore keeps media files on
+// disk.
+package localdisk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/media"
+)
+
+// MediaStore is media.Store on a local directory: root/<tenantID>/<key>, one file per key, directories 0700 and
+// files 0600. Each file starts with a one-line JSON header holding its MIME type and size, then the bytes, so a
+// file and its type are replaced together by one rename: a Put writes a temporary file ".tmp-*" beside the target,
+// syncs it and renames it over the target. Keys never start with a dot (media.ValidateKey), so temporary files
+// cannot collide with them.
+type MediaStore struct {
+	root string
+}
+
+var _ media.Store = (*MediaStore)(nil)
+
+// maxHeader bounds the header line (a MIME type is at most media.MaxMimeLen).
+const maxHeader = 1024
+
+// header is the first line of every stored file.
+type header struct {
+	Mime string `json:"mime"`
+	Size int64  `json:"size"`
+}
+
+// NewMediaStore returns the store under root, creating root (0700) when it does not exist.
+func NewMediaStore(root string) (*MediaStore, error) {
+	if root == "" {
+		return nil, errors.New("localdisk: media root is empty")
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("localdisk: media root %q: %w", root, err)
+	}
+	if err := os.MkdirAll(abs, 0o700); err != nil {
+		return nil, fmt.Errorf("localdisk: create media root: %w", err)
+	}
+	return &MediaStore{root: abs}, nil
+}
+
+// path returns the tenant's directory and the file's path, after checking both names.
+func (s *MediaStore) path(tenantID, key string) (dir, file string, err error) {
+	if err := media.ValidateScope(tenantID, key); err != nil {
+		return "", "", fmt.Errorf("localdisk: %w", err)
+	}
+	dir = filepath.Join(s.root, tenantID)
+	return dir, filepath.Join(dir, key), nil
+}
+
+// Put implements media.Store.
+func (s *MediaStore) Put(ctx context.Context, tenantID, key string, r io.Reader, size int64, mimeType string) (err error) {
+	dir, file, err := s.path(tenantID, key)
+	if err != nil {
+		return err
+	}
+	mimeType, err = media.NormalizeMime(mimeType)
+	if err != nil {
+		return fmt.Errorf("localdisk: put %s/%s: %w", tenantID, key, err)
+	}
+	if size < 0 {
+		return fmt.Errorf("localdisk: put %s/%s: %w: negative size %d", tenantID, key, media.ErrSizeMismatch, size)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("localdisk: put %s/%s: %w", tenantID, key, err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("localdisk: put %s/%s: %w", tenantID, key, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return fmt.Errorf("localdisk: put %s/%s: %w", tenantID, key, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	hdr, err := json.Marshal(header{Mime: mimeType, Size: size})
+	if err != nil {
+		return fmt.Errorf("localdisk: put %s/%s: %w", tenantID, key, err)
+	}
+	if _, err := tmp.Write(append(hdr, '\n')); err != nil {
+		return fmt.Errorf("localdisk: put %s/%s: %w", tenantID, key, err)
+	}
+	if _, err := io.Copy(tmp, media.ExactReader(ctx, r, size)); err != nil {
+		return fmt.Errorf("localdisk: put %s/%s: %w", tenantID, key, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("localdisk: put %s/%s: sync: %w", tenantID, key, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("localdisk: put %s/%s: close: %w", tenantID, key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("localdisk: put %s/%s: %w", tenantID, key, err)
+	}
+	if err := os.Rename(tmp.Name(), file); err != nil {
+		return fmt.Errorf("localdisk: put %s/%s: rename: %w", tenantID, key, err)
+	}
+	return nil
+}
+
+// Open implements media.Store. The returned reader is the open file, positioned after the header.
+func (s *MediaStore) Open(ctx context.Context, tenantID, key string) (io.ReadCloser, media.Info, error) {
+	_, file, err := s.path(tenantID, key)
+	if err != nil {
+		return nil, media.Info{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, media.Info{}, fmt.Errorf("localdisk: open %s/%s: %w", tenantID, key, err)
+	}
+	f, err := os.Open(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, media.Info{}, fmt.Errorf("localdisk: open %s/%s: %w", tenantID, key, media.ErrNotFound)
+	}
+	if err != nil {
+		return nil, media.Info{}, fmt.Errorf("localdisk: open %s/%s: %w", tenantID, key, err)
+	}
+	info, err := readHeader(f)
+	if err != nil {
+		f.Close()
+		return nil, media.Info{}, fmt.Errorf("localdisk: open %s/%s: %w", tenantID, key, err)
+	}
+	return f, info, nil
+}
+
+// readHeader reads and checks the header of f and leaves f at the first byte of the file's content.
+func readHeader(f *os.File) (media.Info, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return media.Info{}, err
+	}
+	if !st.Mode().IsRegular() {
+		return media.Info{}, fmt.Errorf("%s is not a regular file", st.Name())
+	}
+	buf := make([]byte, maxHeader)
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && err != io.EOF {
+		return media.Info{}, err
+	}
+	end := bytes.IndexByte(buf[:n], '\n')
+	var h header
+	if end < 0 || json.Unmarshal(buf[:end], &h) != nil || h.Mime == "" {
+		return media.Info{}, ErrCorrupt
+	}
+	if h.Size != st.Size()-int64(end+1) {
+		return media.Info{}, fmt.Errorf("%w: header says %d bytes, file holds %d", ErrCorrupt, h.Size, st.Size()-int64(end+1))
+	}
+	if _, err := f.Seek(int64(end+1), io.SeekStart); err != nil {
+		return media.Info{}, err
+	}
+	return media.Info{Size: h.Size, Mime: h.Mime, ModTime: st.ModTime()}, nil
+}
+
+// Delete implements media.Store.
+func (s *MediaStore) Delete(ctx context.Context, tenantID, key string) error {
+	_, file, err := s.path(tenantID, key)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("localdisk: delete %s/%s: %w", tenantID, key, err)
+	}
+	if err := os.Remove(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("localdisk: delete %s/%s: %w", tenantID, key, err)
+	}
+	return nil
+}
+
+// PresignGet implements media.Store: a local directory has no URLs, so after checking its arguments it always
+// returns media.ErrNoPresign, and the API streams the file from Open.
+func (s *MediaStore) PresignGet(_ context.Context, tenantID, key string, ttl time.Duration) (string, error) {
+	if _, _, err := s.path(tenantID, key); err != nil {
+		return "", err
+	}
+	if err := media.ValidateTTL(ttl); err != nil {
+		return "", fmt.Errorf("localdisk: presign %s/%s: %w", tenantID, key, err)
+	}
+	return "", fmt.Errorf("localdisk: presign %s/%s: %w", tenantID, key, media.ErrNoPresign)
+}
