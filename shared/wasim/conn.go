@@ -53,6 +53,10 @@ type conn struct {
 
 // serveWS upgrades the request and runs the connection until either side closes it.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	// Counted before the upgrade: httptest.Server.Close waits for requests until they are hijacked, so this Add
+	// happens before Close's Wait.
+	s.running.Add(1)
+	defer s.running.Done()
 	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		s.logf("accept websocket: %v", err)

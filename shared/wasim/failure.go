@@ -1,6 +1,7 @@
 package wasim
 
 import (
+	"database/sql"
 	"time"
 
 	waBinary "go.mau.fi/whatsmeow/binary"
@@ -48,6 +49,14 @@ func (s *Server) Replace(jid types.JID) int {
 func (s *Server) Unlink(jid types.JID) int {
 	s.mu.Lock()
 	delete(s.companions, jid)
+	s.persist("unlink "+jid.String(), func(tx *sql.Tx) error {
+		for _, table := range []string{"companion", "companion_prekey", "pending"} {
+			if err := exec(tx, "DELETE FROM "+table+" WHERE jid = ?", jid.String()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	s.mu.Unlock()
 	return s.streamError(jid, waBinary.Node{Tag: "stream:error", Attrs: waBinary.Attrs{"code": "401"},
 		Content: []waBinary.Node{{Tag: "conflict", Attrs: waBinary.Attrs{"type": "device_removed"}}}})
@@ -59,6 +68,9 @@ func (s *Server) Ban(jid types.JID, d time.Duration) {
 	s.mu.Lock()
 	if comp, ok := s.companions[jid]; ok {
 		comp.bannedUntil = time.Now().Add(d)
+		s.persist("ban "+jid.String(), func(tx *sql.Tx) error {
+			return exec(tx, "UPDATE companion SET banned_until = ? WHERE jid = ?", nanos(comp.bannedUntil), jid.String())
+		})
 	}
 	s.mu.Unlock()
 	s.Kick(jid)

@@ -3,6 +3,7 @@ package wasim
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"fmt"
 	"strings"
@@ -53,7 +54,7 @@ func (p *Phone) Send(ctx context.Context, to *Phone, msg *waE2E.Message) (string
 		}
 		p.srv.deliver(d, waBinary.Node{Tag: "message", Attrs: attrs, Content: []waBinary.Node{
 			{Tag: "enc", Attrs: waBinary.Attrs{"v": "2", "type": typ}, Content: ciphertext},
-		}})
+		}}, p.signal)
 	}
 	return id, nil
 }
@@ -63,6 +64,9 @@ func (p *Phone) Named(name string) *Phone {
 	p.srv.mu.Lock()
 	defer p.srv.mu.Unlock()
 	p.name = name
+	p.srv.persist("phone "+p.number, func(tx *sql.Tx) error {
+		return exec(tx, "UPDATE phone SET name = ? WHERE number = ?", name, p.number)
+	})
 	return p
 }
 
@@ -121,6 +125,9 @@ func (s *Server) takeBundle(d *companion) (*prekey.Bundle, error) {
 	for id, pub := range d.preKeys {
 		otk = &preKey{id: id, pub: pub}
 		delete(d.preKeys, id)
+		s.persist("prekey of "+d.jid.String(), func(tx *sql.Tx) error {
+			return exec(tx, "DELETE FROM companion_prekey WHERE jid = ? AND id = ?", d.jid.String(), id)
+		})
 		break
 	}
 	ident := identity.NewKey(ecc.NewDjbECPublicKey(d.identityKey))

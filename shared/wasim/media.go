@@ -1,7 +1,10 @@
 package wasim
 
 import (
+	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -36,9 +39,19 @@ func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	s.mu.Lock()
-	s.media[token] = body
-	s.mu.Unlock()
+	if s.disk != nil {
+		err = s.disk.update(func(tx *sql.Tx) error {
+			return exec(tx, "INSERT OR REPLACE INTO media (token, body) VALUES (?, ?)", token, body)
+		})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+	} else {
+		s.mu.Lock()
+		s.media[token] = body
+		s.mu.Unlock()
+	}
 	path := "/v/t62/" + token + "?ccb=wasim"
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]string{"url": "https://" + mediaHost + path, "direct_path": path})
@@ -46,13 +59,34 @@ func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request) {
 
 // downloadMedia serves a stored blob by the direct path uploadMedia returned.
 func (s *Server) downloadMedia(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	body, ok := s.media[r.PathValue("token")]
-	s.mu.Unlock()
+	body, ok, err := s.mediaBlob(r.PathValue("token"))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")
 	_, _ = w.Write(body)
+}
+
+// mediaBlob finds an uploaded blob: on disk with Options.Dir, where blobs live only there, in memory otherwise.
+func (s *Server) mediaBlob(token string) ([]byte, bool, error) {
+	if s.disk == nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		body, ok := s.media[token]
+		return body, ok, nil
+	}
+	var body []byte
+	err := s.disk.db.QueryRow("SELECT body FROM media WHERE token = ?", token).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read media %s: %w", token, err)
+	}
+	return body, true, nil
 }

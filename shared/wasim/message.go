@@ -2,6 +2,7 @@ package wasim
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -23,6 +24,11 @@ type Received struct {
 	Message *waE2E.Message
 	// PreKey is true when the message opened a new Signal session (enc type pkmsg), false on an existing one.
 	PreKey bool
+	// Time is when the phone received the message, just before the server acked it to the client.
+	Time time.Time
+	// Delivered is when the phone queued its delivery receipt for the sending companion (at receipt, so equal to
+	// Time), Read when it queued a read receipt (MarkRead, AutoRead); zero while it has not.
+	Delivered, Read time.Time
 }
 
 // Text is the message's text, whether plain or extended.
@@ -33,7 +39,8 @@ func (r Received) Text() string {
 	return r.Message.GetExtendedTextMessage().GetText()
 }
 
-// NextMessage waits for the next message a client sent to this phone.
+// NextMessage waits for the next message a client sent to this phone. Like Inbox it skips a message ID the
+// phone already received from the same account. Messages received before a restart are in Inbox, not here.
 func (p *Phone) NextMessage(ctx context.Context) (Received, error) {
 	select {
 	case r := <-p.inbox:
@@ -127,6 +134,7 @@ func (s *Server) answerPreKeys(c *conn, iq *waBinary.Node) error {
 		}
 		st := p.signal
 		otk := st.newPreKey()
+		s.persist("prekey of "+p.number, st.flush) // on disk before the client can use it
 		reg := make([]byte, 4)
 		reg[0], reg[1], reg[2], reg[3] = byte(st.regID>>24), byte(st.regID>>16), byte(st.regID>>8), byte(st.regID)
 		users = append(users, waBinary.Node{Tag: "user", Attrs: waBinary.Attrs{"jid": jid}, Content: []waBinary.Node{
@@ -162,7 +170,8 @@ func (s *Server) receiveMessage(c *conn, node *waBinary.Node) {
 	if to.Server == types.HiddenUserServer {
 		sender = c.device.lid
 	}
-	delivered := false
+	now := time.Now()
+	var got []arrival
 	participants := node.GetChildByTag("participants")
 	for _, t := range participants.GetChildren() {
 		jid, _ := t.Attrs["jid"].(types.JID)
@@ -176,23 +185,41 @@ func (s *Server) receiveMessage(c *conn, node *waBinary.Node) {
 			s.problem(fmt.Sprintf("decrypt %s from %s to %s: %v", id, sender, jid, err))
 			continue
 		}
-		select {
-		case p.inbox <- Received{ID: id, From: sender, Message: msg, PreKey: enc.Attrs["type"] == "pkmsg"}:
-		default:
-			s.problem(fmt.Sprintf("inbox of %s full, dropped %s", p.number, id))
-		}
-		delivered = true
+		got = append(got, arrival{phone: p, msg: Received{ID: id, From: sender, Message: msg,
+			PreKey: enc.Attrs["type"] == "pkmsg", Time: now, Delivered: now}})
 	}
-	now := time.Now().Unix()
-	if err := c.send(waBinary.Node{Tag: "ack", Attrs: waBinary.Attrs{"class": "message", "id": id, "from": to, "t": now}}); err != nil {
+	var receipt outgoing
+	if len(got) > 0 {
+		s.mu.Lock()
+		fresh := s.arriveLocked(c.device.jid.User, got)
+		// The delivery receipt is queued with the inbox entries, before the ack: once the client has the ack, the
+		// contact has the message and the client gets the receipt, even across a restart.
+		receipt = s.enqueueLocked(c.device, waBinary.Node{Tag: "receipt", Attrs: waBinary.Attrs{
+			"from": to, "id": id, "t": now.Unix()}}, func(tx *sql.Tx) error { return saveArrivals(tx, got, fresh) })
+		s.mu.Unlock()
+		for i, a := range got {
+			if !fresh[i] {
+				continue
+			}
+			select {
+			case a.phone.inbox <- a.msg:
+			default:
+				s.problem(fmt.Sprintf("inbox of %s full, dropped %s", a.phone.number, id))
+			}
+		}
+		defer func() {
+			for i, a := range got {
+				if fresh[i] {
+					s.behave(a.phone, c.device.jid.User, a.msg)
+				}
+			}
+		}()
+	}
+	if err := c.send(waBinary.Node{Tag: "ack", Attrs: waBinary.Attrs{"class": "message", "id": id, "from": to, "t": now.Unix()}}); err != nil {
 		s.logf("ack %s: %v", id, err)
 		return
 	}
-	if delivered {
-		if err := c.send(waBinary.Node{Tag: "receipt", Attrs: waBinary.Attrs{"from": to, "id": id, "t": now}}); err != nil {
-			s.logf("receipt %s: %v", id, err)
-		}
-	}
+	receipt.push(s)
 }
 
 // decrypt opens one <enc> node the companion sender encrypted for this phone's device 0.

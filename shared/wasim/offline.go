@@ -1,37 +1,82 @@
 package wasim
 
 import (
+	"database/sql"
+	"fmt"
+
 	waBinary "go.mau.fi/whatsmeow/binary"
 	"go.mau.fi/whatsmeow/types"
 )
 
 // queued is a stanza the server owes a companion until the client acks it.
 type queued struct {
+	seq  int64  // position in the server's queues, also on disk
 	key  string // class "/" id, as the client's ack names it
 	node waBinary.Node
 }
 
 // deliver hands a message or receipt stanza to a companion with at-least-once semantics: it stays queued until
-// the client acknowledges it (see settle), is sent now if the companion is connected, and is sent again on the companion's next login
-// otherwise (or if the connection drops before the ack), as WhatsApp's offline queue does.
-func (s *Server) deliver(d *companion, node waBinary.Node) {
-	id, _ := node.Attrs["id"].(string)
+// the client acknowledges it (see settle), is sent now if the companion is connected, and is sent again on the
+// companion's next login otherwise (or if the connection drops before the ack), as WhatsApp's offline queue does.
+// With a disk the stanza is on it before it is sent, together with the Signal state of signal (the sender's, or
+// nil) that encrypted it.
+func (s *Server) deliver(d *companion, node waBinary.Node, signal *signalStore) {
 	s.mu.Lock()
-	d.pending = append(d.pending, queued{key: node.Tag + "/" + id, node: node})
-	var live []*conn
+	out := s.enqueueLocked(d, node, func(tx *sql.Tx) error {
+		if signal == nil {
+			return nil
+		}
+		return signal.flush(tx)
+	})
+	s.mu.Unlock()
+	out.push(s)
+}
+
+// outgoing is a queued stanza and the connections that were live when it was queued: they get it now, the ones
+// that log in later get it with their backlog, so each connection sees it once.
+type outgoing struct {
+	q    queued
+	to   types.JID
+	live []*conn
+}
+
+// enqueueLocked queues node for d, writing it to disk in one transaction after also (which may be nil). The
+// caller holds s.mu and pushes the stanza once it has released it.
+func (s *Server) enqueueLocked(d *companion, node waBinary.Node, also func(tx *sql.Tx) error) outgoing {
+	id, _ := node.Attrs["id"].(string)
+	s.seq++
+	q := queued{seq: s.seq, key: node.Tag + "/" + id, node: node}
+	d.pending = append(d.pending, q)
+	s.persist("stanza "+q.key+" for "+d.jid.String(), func(tx *sql.Tx) error {
+		if also != nil {
+			if err := also(tx); err != nil {
+				return err
+			}
+		}
+		raw, err := waBinary.Marshal(node)
+		if err != nil {
+			return fmt.Errorf("marshal %s: %w", q.key, err)
+		}
+		return exec(tx, "INSERT INTO pending (seq, jid, key, node) VALUES (?, ?, ?, ?)", q.seq, d.jid.String(), q.key, raw)
+	})
+	out := outgoing{q: q, to: d.jid}
 	for c := range s.conns {
 		if c.device == d && c.live {
-			live = append(live, c)
+			out.live = append(out.live, c)
 		}
 	}
-	s.mu.Unlock()
-	for _, c := range live {
+	return out
+}
+
+// push sends the stanza to the connections that were live when it was queued; one that fails keeps it queued for
+// the next login.
+func (o outgoing) push(s *Server) {
+	for _, c := range o.live {
 		c.deliverMu.Lock()
-		err := c.send(node)
+		err := c.send(o.q.node)
 		c.deliverMu.Unlock()
 		if err != nil {
-			// Still queued: the next login gets it.
-			s.logf("deliver %s to %s: %v", id, d.jid, err)
+			s.logf("deliver %s to %s: %v", o.q.key, o.to, err)
 		}
 	}
 }
@@ -56,6 +101,9 @@ func (s *Server) settle(c *conn, class string, ids ...string) {
 		for i, q := range c.device.pending {
 			if q.key == key {
 				c.device.pending = append(c.device.pending[:i:i], c.device.pending[i+1:]...)
+				s.persist("ack of "+key, func(tx *sql.Tx) error {
+					return exec(tx, "DELETE FROM pending WHERE seq = ?", q.seq)
+				})
 				break
 			}
 		}

@@ -6,9 +6,11 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,10 +45,14 @@ type Phone struct {
 	nextDevice uint16
 	keyIndex   uint32
 	name       string
+	history    []inboxEntry   // every message received, in order (Inbox)
+	seen       map[string]int // index into history by sender account "/" message ID
+	autoReply  func(Received) string
+	autoRead   bool
 }
 
 // Phone returns the fake phone for number (digits only, no "+"), creating it on first use. The same number always
-// gets the same Phone, and so the same account keys and LID.
+// gets the same Phone, and so the same account keys and LID, also after a restart on the same Options.Dir.
 func (s *Server) Phone(number string) *Phone {
 	number = strings.TrimPrefix(number, "+")
 	s.mu.Lock()
@@ -57,12 +63,46 @@ func (s *Server) Phone(number string) *Phone {
 	identity := keys.NewKeyPair()
 	var reg [2]byte
 	_, _ = rand.Read(reg[:])
-	p := &Phone{srv: s, number: number, lid: strconv.FormatUint(s.nextLID, 10), identity: identity, nextDevice: 1,
-		signal: newSignalStore(identity, uint32(binary.BigEndian.Uint16(reg[:])&0x3fff)+1), inbox: make(chan Received, 256),
-		receipts: make(chan Receipt, 256)}
+	regID := uint32(binary.BigEndian.Uint16(reg[:])&0x3fff) + 1
+	p := s.addPhoneLocked(number, strconv.FormatUint(s.nextLID, 10), identity,
+		newSignalStore(number, identity, regID, nil, 1, s.disk != nil))
+	p.nextDevice = 1
 	s.nextLID++
+	s.persist("phone "+number, func(tx *sql.Tx) error {
+		if err := savePhone(tx, p); err != nil {
+			return err
+		}
+		return exec(tx, "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_lid', ?)", s.nextLID)
+	})
+	return p
+}
+
+// addPhoneLocked registers a phone, new or loaded from disk. The caller holds s.mu.
+func (s *Server) addPhoneLocked(number, lid string, identity *keys.KeyPair, signal *signalStore) *Phone {
+	p := &Phone{srv: s, number: number, lid: lid, identity: identity, signal: signal,
+		inbox: make(chan Received, 256), receipts: make(chan Receipt, 256), seen: map[string]int{}}
 	s.phones[number] = p
 	return p
+}
+
+// Phones lists every phone the server knows, by number: those created with Phone, and after a restart on the same
+// Options.Dir those created before it.
+func (s *Server) Phones() []*Phone {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Phone, 0, len(s.phones))
+	for _, p := range s.phones {
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b *Phone) int { return strings.Compare(a.number, b.number) })
+	return out
+}
+
+// Name is the push name set with Named, "" if none.
+func (p *Phone) Name() string {
+	p.srv.mu.Lock()
+	defer p.srv.mu.Unlock()
+	return p.name
 }
 
 // JID is the phone's account on the phone-number server, e.g. 15551234567@s.whatsapp.net.
@@ -161,6 +201,7 @@ func (p *Phone) link(c *conn, code qrCode, device uint16, keyIndex uint32) (type
 	}
 	s.mu.Lock()
 	s.companions[jid] = comp
+	s.persist("companion "+jid.String(), func(tx *sql.Tx) error { return saveCompanion(tx, comp) })
 	s.mu.Unlock()
 	if err := c.send(waBinary.Node{Tag: "stream:error", Attrs: waBinary.Attrs{"code": "515"}}); err != nil {
 		return types.JID{}, fmt.Errorf("send 515: %w", err)
@@ -175,6 +216,9 @@ func (p *Phone) nextCompanion() (uint16, uint32) {
 	device, keyIndex := p.nextDevice, p.keyIndex
 	p.nextDevice++
 	p.keyIndex++
+	p.srv.persist("phone "+p.number, func(tx *sql.Tx) error {
+		return exec(tx, "UPDATE phone SET next_device = ?, key_index = ? WHERE number = ?", p.nextDevice, p.keyIndex, p.number)
+	})
 	return device, keyIndex
 }
 

@@ -2,6 +2,7 @@ package wasim
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -32,8 +33,8 @@ func (p *Phone) NextReceipt(ctx context.Context) (Receipt, error) {
 }
 
 // MarkRead tells every companion of the account to that this phone read the given messages they sent
-// (events.Receipt with type read), queued like Send for companions that are offline. It returns ErrNotLinked
-// when to has no companion.
+// (events.Receipt with type read), queued like Send for companions that are offline, and records the time as Read
+// on those messages in the phone's Inbox. It returns ErrNotLinked when to has no companion.
 func (p *Phone) MarkRead(to *Phone, ids ...string) error {
 	if len(ids) == 0 {
 		return errors.New("wasim: MarkRead needs at least one message ID")
@@ -42,8 +43,9 @@ func (p *Phone) MarkRead(to *Phone, ids ...string) error {
 	if len(companions) == 0 {
 		return fmt.Errorf("%s: %w", to.JID(), ErrNotLinked)
 	}
+	now := time.Now()
 	node := waBinary.Node{Tag: "receipt", Attrs: waBinary.Attrs{
-		"from": p.LID(), "id": ids[0], "t": time.Now().Unix(), "type": string(types.ReceiptTypeRead),
+		"from": p.LID(), "id": ids[0], "t": now.Unix(), "type": string(types.ReceiptTypeRead),
 	}}
 	if len(ids) > 1 {
 		items := make([]waBinary.Node, len(ids)-1)
@@ -52,8 +54,32 @@ func (p *Phone) MarkRead(to *Phone, ids ...string) error {
 		}
 		node.Content = []waBinary.Node{{Tag: "list", Content: items}}
 	}
-	for _, d := range companions {
-		p.srv.deliver(d, node)
+	s := p.srv
+	s.mu.Lock()
+	var read []int64 // inbox positions
+	for _, id := range ids {
+		if i, ok := p.seen[to.number+"/"+id]; ok && p.history[i].Read.IsZero() {
+			p.history[i].Read = now
+			read = append(read, p.history[i].seq)
+		}
+	}
+	outs := make([]outgoing, len(companions))
+	for i, d := range companions {
+		outs[i] = s.enqueueLocked(d, node, func(tx *sql.Tx) error {
+			if i > 0 {
+				return nil
+			}
+			for _, seq := range read {
+				if err := exec(tx, "UPDATE inbox SET read = ? WHERE seq = ?", nanos(now), seq); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	s.mu.Unlock()
+	for _, out := range outs {
+		out.push(s)
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ package wasim
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -52,6 +53,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Timeout bounds each wait for a client answer, such as the pair-device-sign after Phone.Scan. Default 10 s.
 	Timeout time.Duration
+	// Dir, when set, keeps everything the server knows in a SQLite file under it (created if needed), written
+	// through as it changes: phones (numbers, names, LIDs, keys, Signal sessions, inboxes), companions (keys,
+	// registration, signed and remaining one-time prekeys, bans), unacked stanzas and uploaded media. A later Start
+	// on the same Dir resumes as WhatsApp does after the client's process restarts: linked clients log in again
+	// without a QR code and keep their Signal sessions. The Noise static key and certificate chain are new on
+	// every Start, which clients accept. Pairings in progress, Problems and injected failures (DropPings) are not
+	// kept, nor phone behaviours (AutoReply, AutoRead). Empty keeps everything in memory.
+	Dir string
 }
 
 func (o *Options) setDefaults() {
@@ -72,6 +81,11 @@ type Server struct {
 	cancel    context.CancelFunc
 	static    *keys.KeyPair
 	certChain []byte
+	disk      *disk          // nil without Options.Dir
+	running   sync.WaitGroup // connections and phone behaviours; Close waits for them before closing the disk
+
+	problemMu sync.Mutex
+	problems  []string
 
 	mu         sync.Mutex
 	conns      map[*conn]struct{}
@@ -81,7 +95,7 @@ type Server struct {
 	phones     map[string]*Phone
 	companions map[types.JID]*companion
 	nextLID    uint64
-	problems   []string
+	seq        int64 // last position used in the offline queues and inboxes
 }
 
 // companion is a device linked to a Phone, with the keys it registered and uploaded.
@@ -103,7 +117,7 @@ type preKey struct {
 	pub [32]byte
 }
 
-// Start listens on a free 127.0.0.1 port. Close it when done.
+// Start listens on a free 127.0.0.1 port, resuming the state under opts.Dir if it has one. Close it when done.
 func Start(opts Options) (*Server, error) {
 	opts.setDefaults()
 	s := &Server{
@@ -122,6 +136,15 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.certChain = chain
+	if opts.Dir != "" {
+		if s.disk, err = openDisk(opts.Dir); err != nil {
+			return nil, err
+		}
+		if err := s.load(); err != nil {
+			_ = s.disk.close()
+			return nil, fmt.Errorf("load state from %s: %w", opts.Dir, err)
+		}
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws/chat", s.serveWS)
@@ -146,11 +169,16 @@ func New(tb testing.TB, opts ...Options) *Server {
 	return s
 }
 
-// Close drops every connection and stops listening.
+// Close drops every connection, stops listening, waits for connections and phone behaviours to finish, and
+// closes the state on disk. Phones and their inboxes stay readable.
 func (s *Server) Close() {
 	s.cancel()
 	s.http.CloseClientConnections()
 	s.http.Close()
+	s.running.Wait()
+	if err := s.disk.close(); err != nil {
+		s.problem(fmt.Sprintf("close state: %v", err))
+	}
 }
 
 // Addr is the listener's host:port.
@@ -177,16 +205,18 @@ func (s *Server) Configure(cli *whatsmeow.Client) {
 // Problems lists what the server could not handle: client IQs it did not understand and answered with a 501
 // error ("unanswered iq xmlns/type/child") and messages a phone could not decrypt. Tests assert it is empty to
 // catch protocol drift after a whatsmeow upgrade.
+// Failures to write the state to Options.Dir are listed too ("persist …").
 func (s *Server) Problems() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.problemMu.Lock()
+	defer s.problemMu.Unlock()
 	return append([]string(nil), s.problems...)
 }
 
+// problem records p; it takes only its own lock, so it is safe to call holding s.mu.
 func (s *Server) problem(p string) {
-	s.mu.Lock()
+	s.problemMu.Lock()
 	s.problems = append(s.problems, p)
-	s.mu.Unlock()
+	s.problemMu.Unlock()
 	s.logf("problem: %s", p)
 }
 
@@ -390,7 +420,20 @@ func (s *Server) storePreKeys(d *companion, iq *waBinary.Node) error {
 		d.preKeys[id] = pub
 	}
 	d.signedPreKey, d.signature = spk, sig
-	return nil
+	err = s.disk.update(func(tx *sql.Tx) error {
+		for id, pub := range keys {
+			if err := exec(tx, "INSERT OR REPLACE INTO companion_prekey (jid, id, pub) VALUES (?, ?, ?)",
+				d.jid.String(), id, pub[:]); err != nil {
+				return err
+			}
+		}
+		return exec(tx, "UPDATE companion SET signed_prekey_id = ?, signed_prekey = ?, signature = ? WHERE jid = ?",
+			spk.id, spk.pub[:], sig, d.jid.String())
+	})
+	if err != nil {
+		s.problem(fmt.Sprintf("persist prekeys of %s: %v", d.jid, err))
+	}
+	return err
 }
 
 func parsePreKey(n waBinary.Node) (preKey, error) {

@@ -2,6 +2,7 @@ package wasim
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,11 +22,13 @@ var serializer = wastore.SignalProtobufSerializer
 
 // signalStore is the in-memory libsignal state of one fake device (a phone's device 0). Records are kept
 // serialised and keyed by address string, so every load returns a fresh copy and any *SignalAddress value with
-// the same name and device finds it.
+// the same name and device finds it. With a disk, every change is also marked dirty until flush writes it.
 type signalStore struct {
+	number       string // the phone's number: the owner of the records on disk
 	identity     *keys.KeyPair
 	regID        uint32
 	signedPreKey *keys.PreKey
+	persistent   bool // track changes for flush
 
 	mu         sync.Mutex
 	nextPreKey uint32
@@ -33,15 +36,116 @@ type signalStore struct {
 	sessions   map[string][]byte
 	identities map[string][32]byte
 	senderKeys map[string][]byte
+	dirty      map[signalKey]struct{}
+	nextDirty  bool // nextPreKey changed
+}
+
+// signalKey names one record on disk.
+type signalKey struct{ kind, key string }
+
+// The kinds of signal records on disk.
+const (
+	kindSession   = "session"
+	kindPreKey    = "prekey"
+	kindIdentity  = "identity"
+	kindSenderKey = "senderkey"
+)
+
+// touch marks a record changed. The caller holds s.mu.
+func (s *signalStore) touch(kind, key string) {
+	if s.persistent {
+		s.dirty[signalKey{kind, key}] = struct{}{}
+	}
+}
+
+// flush writes every record changed since the last flush, within tx, so the caller can commit them together
+// with what they produced (an inbox entry, a queued stanza). Records are read inside the transaction, and
+// transactions run one at a time, so the disk sees changes in order.
+func (s *signalStore) flush(tx *sql.Tx) error {
+	type change struct {
+		signalKey
+		value []byte
+		ok    bool
+	}
+	s.mu.Lock()
+	changes := make([]change, 0, len(s.dirty))
+	for k := range s.dirty {
+		c := change{signalKey: k}
+		switch k.kind {
+		case kindSession:
+			c.value, c.ok = s.sessions[k.key]
+		case kindSenderKey:
+			c.value, c.ok = s.senderKeys[k.key]
+		case kindIdentity:
+			var id [32]byte
+			id, c.ok = s.identities[k.key]
+			c.value = id[:]
+		case kindPreKey:
+			id, _ := strconv.ParseUint(k.key, 10, 32)
+			c.value, c.ok = s.preKeys[uint32(id)]
+		}
+		changes = append(changes, c)
+	}
+	clear(s.dirty)
+	next, nextDirty := s.nextPreKey, s.nextDirty
+	s.nextDirty = false
+	s.mu.Unlock()
+	for _, c := range changes {
+		var err error
+		if c.ok {
+			err = exec(tx, "INSERT OR REPLACE INTO signal (number, kind, key, value) VALUES (?, ?, ?, ?)",
+				s.number, c.kind, c.key, c.value)
+		} else {
+			err = exec(tx, "DELETE FROM signal WHERE number = ? AND kind = ? AND key = ?", s.number, c.kind, c.key)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if nextDirty {
+		return exec(tx, "UPDATE phone SET next_prekey = ? WHERE number = ?", next, s.number)
+	}
+	return nil
+}
+
+// load puts a record read from disk back.
+func (s *signalStore) load(kind, key string, value []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch kind {
+	case kindSession:
+		s.sessions[key] = value
+	case kindSenderKey:
+		s.senderKeys[key] = value
+	case kindIdentity:
+		if len(value) != 32 {
+			return fmt.Errorf("identity %s of %d bytes", key, len(value))
+		}
+		s.identities[key] = [32]byte(value)
+	case kindPreKey:
+		id, err := strconv.ParseUint(key, 10, 32)
+		if err != nil {
+			return fmt.Errorf("prekey id %q: %w", key, err)
+		}
+		s.preKeys[uint32(id)] = value
+	default:
+		return fmt.Errorf("signal record kind %q", kind)
+	}
+	return nil
 }
 
 var _ store.SignalProtocol = (*signalStore)(nil)
 
-func newSignalStore(identity *keys.KeyPair, regID uint32) *signalStore {
+// newSignalStore makes the state of a phone's device 0; signedPreKey is nil for a new phone (one is created).
+func newSignalStore(number string, identity *keys.KeyPair, regID uint32, signedPreKey *keys.PreKey, nextPreKey uint32,
+	persistent bool) *signalStore {
+	if signedPreKey == nil {
+		signedPreKey = identity.CreateSignedPreKey(1)
+	}
 	return &signalStore{
-		identity: identity, regID: regID, signedPreKey: identity.CreateSignedPreKey(1), nextPreKey: 1,
-		preKeys: map[uint32][]byte{}, sessions: map[string][]byte{}, identities: map[string][32]byte{},
-		senderKeys: map[string][]byte{},
+		number: number, identity: identity, regID: regID, signedPreKey: signedPreKey, nextPreKey: nextPreKey,
+		persistent: persistent, preKeys: map[uint32][]byte{}, sessions: map[string][]byte{},
+		identities: map[string][32]byte{}, senderKeys: map[string][]byte{}, dirty: map[signalKey]struct{}{},
 	}
 }
 
@@ -51,6 +155,8 @@ func (s *signalStore) newPreKey() *keys.PreKey {
 	defer s.mu.Unlock()
 	pk := keys.NewPreKey(s.nextPreKey)
 	s.nextPreKey++
+	s.nextDirty = true
+	s.touch(kindPreKey, strconv.FormatUint(uint64(pk.KeyID), 10))
 	s.preKeys[pk.KeyID] = record.NewPreKey(pk.KeyID, ecc.NewECKeyPair(
 		ecc.NewDjbECPublicKey(*pk.Pub), ecc.NewDjbECPrivateKey(*pk.Priv)), serializer.PreKeyRecord).Serialize()
 	return pk
@@ -67,6 +173,7 @@ func (s *signalStore) SaveIdentity(_ context.Context, addr *protocol.SignalAddre
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.identities[addr.String()] = key.PublicKey().PublicKey()
+	s.touch(kindIdentity, addr.String())
 	return nil
 }
 
@@ -96,6 +203,7 @@ func (s *signalStore) StorePreKey(_ context.Context, id uint32, pk *record.PreKe
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.preKeys[id] = pk.Serialize()
+	s.touch(kindPreKey, strconv.FormatUint(uint64(id), 10))
 	return nil
 }
 
@@ -110,6 +218,7 @@ func (s *signalStore) RemovePreKey(_ context.Context, id uint32) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.preKeys, id)
+	s.touch(kindPreKey, strconv.FormatUint(uint64(id), 10))
 	return nil
 }
 
@@ -145,6 +254,7 @@ func (s *signalStore) StoreSession(_ context.Context, addr *protocol.SignalAddre
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sessions[addr.String()] = sess.Serialize()
+	s.touch(kindSession, addr.String())
 	return nil
 }
 
@@ -159,12 +269,16 @@ func (s *signalStore) DeleteSession(_ context.Context, addr *protocol.SignalAddr
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.sessions, addr.String())
+	s.touch(kindSession, addr.String())
 	return nil
 }
 
 func (s *signalStore) DeleteAllSessions(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for addr := range s.sessions {
+		s.touch(kindSession, addr)
+	}
 	clear(s.sessions)
 	return nil
 }
@@ -198,7 +312,9 @@ func (s *signalStore) RemoveSignedPreKey(context.Context, uint32) error { return
 func (s *signalStore) StoreSenderKey(_ context.Context, name *protocol.SenderKeyName, rec *groupRecord.SenderKey) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.senderKeys[name.GroupID()+"|"+name.Sender().String()] = rec.Serialize()
+	key := name.GroupID() + "|" + name.Sender().String()
+	s.senderKeys[key] = rec.Serialize()
+	s.touch(kindSenderKey, key)
 	return nil
 }
 
