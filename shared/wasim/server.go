@@ -96,6 +96,7 @@ type Server struct {
 	companions map[types.JID]*companion
 	nextLID    uint64
 	seq        int64 // last position used in the offline queues and inboxes
+	ext        extension
 }
 
 // companion is a device linked to a Phone, with the keys it registered and uploaded.
@@ -277,6 +278,10 @@ func (s *Server) welcome(c *conn) error {
 		return c.send(waBinary.Node{Tag: "failure", Attrs: waBinary.Attrs{
 			"reason": 402, "code": 101, "expire": int64(banned.Seconds() + 0.5), "location": "wasim"}})
 	}
+	if refusal, ok := s.loginRefusal(comp); ok {
+		c.closeSoon()
+		return c.send(refusal)
+	}
 	s.mu.Lock()
 	c.device = comp
 	s.mu.Unlock()
@@ -357,6 +362,9 @@ func (s *Server) handleIQ(c *conn, iq *waBinary.Node, typ string) error {
 	var child string
 	if children := iq.GetChildren(); len(children) > 0 {
 		child = children[0].Tag
+	}
+	if ok, err := s.answerExtra(c, iq, xmlns, typ, child); ok {
+		return err
 	}
 	switch {
 	case xmlns == "w:p":
