@@ -1,4 +1,4 @@
-package main
+package main_test
 
 import (
 	"bytes"
@@ -111,7 +111,13 @@ func waitMessage(t *testing.T, p *proc, key, id, want string) storedMessage {
 	t.Helper()
 	var m storedMessage
 	waitFor(t, 30*time.Second, "message "+id+" to be "+want, func() bool {
-		m = getMessage(t, p, key, id)
+		r := p.do(t, "GET", "/api/messages/"+id, key, "")
+		if r.status == 404 { // an incoming message is stored when WhatsApp delivers it
+			return false
+		}
+		var out struct{ Message storedMessage }
+		expect(t, r, 200, "").decode(t, &out)
+		m = out.Message
 		return m.Status == want
 	})
 	return m
@@ -276,10 +282,20 @@ func TestWhatsAppDemoEndToEnd(t *testing.T) {
 	}
 
 	// Webhooks saw the whole story, signed.
+	var counts map[string]int
+	defer func() {
+		if t.Failed() {
+			t.Logf("webhook events seen: %v", counts)
+		}
+	}()
 	waitFor(t, 20*time.Second, "the webhooks", func() bool {
 		ev := events(rc)
-		return len(ev["session_qr"]) > 0 && len(ev["client_connected"]) > 0 && len(ev["message_sent"]) >= 6 &&
-			len(ev["message_delivered"]) >= 6 && len(ev["message_read"]) >= 6 && len(ev["message_received"]) >= 1
+		counts = map[string]int{}
+		for k, v := range ev {
+			counts[k] = len(v)
+		}
+		return len(ev["session_qr"]) > 0 && len(ev["client_connected"]) > 0 && len(ev["message_sent"]) >= 5 &&
+			len(ev["message_delivered"]) >= 5 && len(ev["message_read"]) >= 5 && len(ev["message_received"]) >= 1
 	})
 	for _, r := range rc.all()[:3] {
 		verify(t, secret, r)

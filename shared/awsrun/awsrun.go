@@ -116,7 +116,7 @@ func (rt *Runtime) API(ctx context.Context) (http.Handler, error) {
 		_, err := rt.DynamoDB.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(rt.Config.Table)})
 		return err
 	}
-	return app.NewAPI(rt.Stores, svc, rt.Config, rt.Log, prometheus.NewRegistry(), ready), nil
+	return app.NewAPI(rt.Stores, svc, rt.Config, rt.Log, prometheus.NewRegistry(), ready, nil), nil
 }
 
 // Audit is the consumer of the "audit" route's queue.

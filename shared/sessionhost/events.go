@@ -20,6 +20,11 @@ import (
 func (h *Host) onEvent(ctx context.Context, l *live, e session.Event) error {
 	switch e := e.(type) {
 	case session.StatusChanged:
+		if h.get(l.id) != l {
+			// A client the host stopped on purpose (shutdown, stop, restart, logout) reports Stopped: the host
+			// records what it meant itself, and a shutdown must leave the status as it was so the next start resumes.
+			return nil
+		}
 		c := session.Change{Status: e.Status, Reason: e.Reason}
 		if !e.Until.IsZero() {
 			u := e.Until

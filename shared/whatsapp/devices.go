@@ -140,6 +140,10 @@ func sqliteDSN(dsn string) string {
 		{"foreign_keys", "_pragma=foreign_keys(1)"},
 		{"busy_timeout", "_pragma=busy_timeout(5000)"},
 		{"journal_mode", "_pragma=journal_mode(WAL)"},
+		// Transactions take the write lock when they begin: a deferred one that reads and then writes cannot wait
+		// for a concurrent writer (SQLite answers SQLITE_BUSY at once, busy timeout or not), and whatsmeow's
+		// Signal store does exactly that when several sessions decrypt at the same time.
+		{"_txlock", "_txlock=immediate"},
 	} {
 		if !strings.Contains(dsn, p.name) {
 			add = append(add, p.pragma)
