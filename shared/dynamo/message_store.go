@@ -49,6 +49,9 @@ type mediaItem struct {
 	URL      string `dynamodbav:"url,omitempty"`
 }
 
+// Empty lists and maps are left out of items (omitempty, nil pointers): minidyn, the emulator the tests use, does not
+// read them back as lists and maps.
+
 // addressItem is a session.Address with its empty forms left out.
 type addressItem struct {
 	Phone string `dynamodbav:"phone,omitempty"`
@@ -106,7 +109,7 @@ type messageItem struct {
 	CampaignID string       `dynamodbav:"campaignId,omitempty"`
 	Status     string       `dynamodbav:"status"`
 	Error      string       `dynamodbav:"error,omitempty"`
-	Timeline   []stepItem   `dynamodbav:"timeline"`
+	Timeline   []stepItem   `dynamodbav:"timeline,omitempty"`
 	Timestamp  string       `dynamodbav:"timestamp"`
 	UpdatedAt  string       `dynamodbav:"updatedAt"`
 	TTL        int64        `dynamodbav:"ttl"`
@@ -128,7 +131,7 @@ func positionKey(p message.Position) string {
 }
 
 func encodeTimeline(t []message.Step) []stepItem {
-	out := make([]stepItem, 0, len(t))
+	var out []stepItem
 	for _, s := range t {
 		out = append(out, stepItem{Status: string(s.Status), At: fmtTime(s.At), Error: s.Error})
 	}
@@ -169,6 +172,7 @@ func decodeMessage(av map[string]types.AttributeValue) (message.Message, int64, 
 			FileName: it.Media.FileName, Size: it.Media.Size, Key: it.Media.Key, URL: it.Media.URL}
 	}
 	var errs []error
+	m.Timeline = make([]message.Step, 0, len(it.Timeline)) // as SQLite: an empty timeline is [], never null
 	for _, s := range it.Timeline {
 		at, err := parseTime(s.At)
 		errs = append(errs, err)
