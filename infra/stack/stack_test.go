@@ -20,6 +20,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/waqtor/waqtor/infra/stack"
+	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/routing"
 )
@@ -228,6 +229,24 @@ func singleID(t *testing.T, tmpl assertions.Template, typ string) string {
 func TestTable(t *testing.T) {
 	tmpl := defaultTemplate(t)
 	check(t, "one table", func() { tmpl.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1)) })
+	// The indexes are the ones package dynamo queries and creates in tests.
+	attrs := []any{
+		map[string]any{"AttributeName": "pk", "AttributeType": "S"},
+		map[string]any{"AttributeName": "sk", "AttributeType": "S"},
+	}
+	var gsis []any
+	for _, g := range dynamo.GlobalIndexes {
+		attrs = append(attrs, map[string]any{"AttributeName": g.PK, "AttributeType": "S"},
+			map[string]any{"AttributeName": g.SK, "AttributeType": "S"})
+		gsis = append(gsis, map[string]any{
+			"IndexName": g.Name,
+			"KeySchema": []any{
+				map[string]any{"AttributeName": g.PK, "KeyType": "HASH"},
+				map[string]any{"AttributeName": g.SK, "KeyType": "RANGE"},
+			},
+			"Projection": map[string]any{"ProjectionType": "ALL"},
+		})
+	}
 	check(t, "table properties", func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), map[string]any{
 			"TableName": prefixed("main"),
@@ -235,10 +254,8 @@ func TestTable(t *testing.T) {
 				map[string]any{"AttributeName": "pk", "KeyType": "HASH"},
 				map[string]any{"AttributeName": "sk", "KeyType": "RANGE"},
 			},
-			"AttributeDefinitions": []any{
-				map[string]any{"AttributeName": "pk", "AttributeType": "S"},
-				map[string]any{"AttributeName": "sk", "AttributeType": "S"},
-			},
+			"AttributeDefinitions":             attrs,
+			"GlobalSecondaryIndexes":           gsis,
 			"BillingMode":                      "PAY_PER_REQUEST",
 			"PointInTimeRecoverySpecification": map[string]any{"PointInTimeRecoveryEnabled": true},
 			"TimeToLiveSpecification":          map[string]any{"AttributeName": "ttl", "Enabled": true},
@@ -626,6 +643,16 @@ type grant struct {
 	service  string // action prefix, "dynamodb:"
 	resource any    // the resource
 	required []string
+	// indexes is the resource's sub-resources granted with it (a table's "<arn>/index/*"), or nil.
+	indexes any
+}
+
+// covers reports whether a statement's resources are exactly the grant's resource (with its indexes, if any).
+func (g grant) covers(res []any) bool {
+	if g.indexes == nil {
+		return len(res) == 1 && reflect.DeepEqual(res[0], g.resource)
+	}
+	return len(res) == 2 && reflect.DeepEqual(res[0], g.resource) && reflect.DeepEqual(res[1], g.indexes)
 }
 
 // consumeActions are what an SQS event source needs on its queue (and all it gets).
@@ -633,7 +660,7 @@ var consumeActions = []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:Ch
 	"sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
 
 func consume(queueID string) grant {
-	return grant{"sqs:", getAtt(queueID, "Arn"), []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}}
+	return grant{"sqs:", getAtt(queueID, "Arn"), []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"}, nil}
 }
 
 // allows reports whether the grant covers action: any action of its service, except that an SQS grant that
@@ -681,16 +708,17 @@ func TestLeastPrivilege(t *testing.T) {
 	busArn := getAtt(singleID(t, tmpl, "AWS::Events::EventBus"), "Arn")
 	secret := ref(singleID(t, tmpl, "AWS::SecretsManager::Secret"))
 	ids := queueIDs(t, tmpl, stack.DefaultPrefix)
-	table := grant{"dynamodb:", tableArn, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}}
+	tableIndexes := map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/*"}}}
+	table := grant{"dynamodb:", tableArn, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}, tableIndexes}
 	cases := []struct {
 		fn     string
 		grants []grant
 	}{
 		{"api", []grant{
 			table,
-			{"events:", busArn, []string{"events:PutEvents"}},
-			{"secretsmanager:", secret, []string{"secretsmanager:GetSecretValue"}},
-			{"sqs:", getAtt(ids["webhook-deliveries"], "Arn"), []string{"sqs:SendMessage"}},
+			{"events:", busArn, []string{"events:PutEvents"}, nil},
+			{"secretsmanager:", secret, []string{"secretsmanager:GetSecretValue"}, nil},
+			{"sqs:", getAtt(ids["webhook-deliveries"], "Arn"), []string{"sqs:SendMessage"}, nil},
 		}},
 		{"audit", []grant{
 			table,
@@ -699,7 +727,7 @@ func TestLeastPrivilege(t *testing.T) {
 		{"webhook-router", []grant{
 			table,
 			consume(ids["webhook-router"]),
-			{"sqs:", getAtt(ids["webhook-deliveries"], "Arn"), []string{"sqs:SendMessage"}},
+			{"sqs:", getAtt(ids["webhook-deliveries"], "Arn"), []string{"sqs:SendMessage"}, nil},
 		}},
 		{"webhook-deliver", []grant{
 			table,
@@ -711,7 +739,7 @@ func TestLeastPrivilege(t *testing.T) {
 			_, fn := only(t, tmpl, "AWS::Lambda::Function", "FunctionName", prefixed(c.fn))
 			roleID := list(fn["Role"].(map[string]any)["Fn::GetAtt"])[0].(string)
 			logID, _ := only(t, tmpl, "AWS::Logs::LogGroup", "LogGroupName", "/aws/lambda/"+prefixed(c.fn))
-			grants := append(slices.Clone(c.grants), grant{"logs:", getAtt(logID, "Arn"), []string{"logs:CreateLogStream", "logs:PutLogEvents"}})
+			grants := append(slices.Clone(c.grants), grant{"logs:", getAtt(logID, "Arn"), []string{"logs:CreateLogStream", "logs:PutLogEvents"}, nil})
 			seen := map[string]bool{}
 			for id, r := range resources(t, tmpl, "AWS::IAM::Policy") {
 				p := props(r)
@@ -731,10 +759,11 @@ func TestLeastPrivilege(t *testing.T) {
 							t.Errorf("policy %s: %s is not granted to %s", id, action, c.fn)
 							continue
 						}
-						// Each statement names one resource, and that resource is granted this action.
+						// Each statement names one resource (a table with its indexes), and that resource is granted
+						// this action.
 						res := list(st["Resource"])
-						if len(res) != 1 || !slices.ContainsFunc(grants, func(g grant) bool {
-							return strings.HasPrefix(action, g.service) && reflect.DeepEqual(res[0], g.resource) && g.allows(action)
+						if !slices.ContainsFunc(grants, func(g grant) bool {
+							return strings.HasPrefix(action, g.service) && g.covers(res) && g.allows(action)
 						}) {
 							t.Errorf("policy %s: %s on %v, not granted to %s", id, action, st["Resource"], c.fn)
 							continue

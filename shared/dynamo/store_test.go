@@ -574,4 +574,22 @@ func TestCreateTable(t *testing.T) {
 	if err := dynamo.CreateTable(ctx, client, "other"); err == nil || !strings.Contains(err.Error(), "key schema") {
 		t.Fatalf("CreateTable over a foreign table = %v, want a key schema error", err)
 	}
+
+	// A table with the keys but without the global secondary indexes is refused too.
+	if _, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   aws.String("old"),
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := dynamo.CreateTable(ctx, client, "old"); err == nil || !strings.Contains(err.Error(), "[gsi1 gsi2 gsi3]") {
+		t.Fatalf("CreateTable over a table without indexes = %v, want the missing indexes named", err)
+	}
+	if len(desc.Table.GlobalSecondaryIndexes) != len(dynamo.GlobalIndexes) {
+		t.Fatalf("table has %d global secondary indexes, want %d", len(desc.Table.GlobalSecondaryIndexes), len(dynamo.GlobalIndexes))
+	}
 }

@@ -28,6 +28,21 @@
 //	                                statusCode, durationMs, response, error, expiresAt, ttl
 //	TENANT#<tid> / NTF#<nid>        notification: id, tenantId, userId (absent: tenant-wide), type, title, message,
 //	                                icon, link, read, createdAt, expiresAt, ttl
+//	TENANT#<tid> / SESSION#<sid>    WhatsApp session: id, tenantId, name, default, status, reason, until, account
+//	                                {phone, lid, deviceJid, pushName, platform, businessName}, qr, qrExpiresAt,
+//	                                pairingCode, createdAt, updatedAt, version; gsi1pk "SESSIONS", gsi1sk "<tid>#<sid>"
+//	TENANT#<tid> / SESSIONSET       the tenant's session set: defaultId (absent: no session), version (moved by every
+//	                                session create and delete, in the same transaction)
+//	TENANT#<tid> / REPLY#<rid>      session host reply: body (binary), expiresAt, ttl
+//	TENANT#<tid> / MSG#<id>#<sid>   message: id, tenantId, sessionId, direction, chatId, chat, sender, pushName,
+//	                                isGroup, type, body, media {kind, mime, fileName, size, key, url}, content
+//	                                (binary JSON), replyTo, campaignId, status, error, timeline [{status, at, error}],
+//	                                timestamp, updatedAt, version, ttl (timestamp + 90 days);
+//	                                gsi1pk "MSGS#<tid>", gsi2pk "MSGS#<tid>#SES#<sid>", gsi3pk "MSGS#<tid>#CHAT#<chatId>",
+//	                                each with the sort key "<timestamp>#<id>#<sid>"
+//
+// Global secondary indexes (all attributes projected, see GlobalIndexes): gsi1 (gsi1pk/gsi1sk) holds a tenant's
+// messages by time and every session (partition "SESSIONS"); gsi2 one session's messages; gsi3 one chat's.
 //
 // Every item also has "entity" naming its kind. Times are strings in UTC with exactly nine fractional digits
 // (RFC 3339), so they compare correctly as strings in condition expressions. TTL deletion is lazy in DynamoDB
@@ -68,21 +83,54 @@ const (
 	AttrTTL = "ttl"
 )
 
-// CreateTable creates the single table (on-demand billing, pk/sk, TTL on "ttl") and waits until it is active.
-// It is for tests and for running on AWS without the CDK stack; an existing table with the same key schema is
-// accepted, so calling it at every start is safe.
+// GlobalIndex is one of the table's global secondary indexes: string keys PK and SK, every attribute projected.
+// Items opt in by carrying both attributes (sparse indexes), and several kinds of item share an index by using
+// partitions of their own (overloading).
+type GlobalIndex struct{ Name, PK, SK string }
+
+// The table's global secondary indexes (the CDK stack in infra/ creates the same ones: keep them in step).
+var (
+	// GSI1 lists a tenant's messages by time, and every session of every tenant (the session host's ListAll).
+	GSI1 = GlobalIndex{Name: "gsi1", PK: "gsi1pk", SK: "gsi1sk"}
+	// GSI2 lists one session's messages by time.
+	GSI2 = GlobalIndex{Name: "gsi2", PK: "gsi2pk", SK: "gsi2sk"}
+	// GSI3 lists one chat's messages by time.
+	GSI3 = GlobalIndex{Name: "gsi3", PK: "gsi3pk", SK: "gsi3sk"}
+	// GlobalIndexes is every global secondary index of the table.
+	GlobalIndexes = []GlobalIndex{GSI1, GSI2, GSI3}
+)
+
+// CreateTable creates the single table (on-demand billing, pk/sk, the GlobalIndexes, TTL on "ttl") and waits until
+// it is active. It is for tests and for running on AWS without the CDK stack; an existing table with the same key
+// schema and indexes is accepted, so calling it at every start is safe.
 func CreateTable(ctx context.Context, client *dynamodb.Client, name string) error {
+	attrs := []types.AttributeDefinition{
+		{AttributeName: aws.String(AttrPK), AttributeType: types.ScalarAttributeTypeS},
+		{AttributeName: aws.String(AttrSK), AttributeType: types.ScalarAttributeTypeS},
+	}
+	var gsis []types.GlobalSecondaryIndex
+	for _, g := range GlobalIndexes {
+		attrs = append(attrs,
+			types.AttributeDefinition{AttributeName: aws.String(g.PK), AttributeType: types.ScalarAttributeTypeS},
+			types.AttributeDefinition{AttributeName: aws.String(g.SK), AttributeType: types.ScalarAttributeTypeS})
+		gsis = append(gsis, types.GlobalSecondaryIndex{
+			IndexName: aws.String(g.Name),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(g.PK), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(g.SK), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		})
+	}
 	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:   aws.String(name),
-		BillingMode: types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String(AttrPK), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String(AttrSK), AttributeType: types.ScalarAttributeTypeS},
-		},
+		TableName:            aws.String(name),
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: attrs,
 		KeySchema: []types.KeySchemaElement{
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},
 			{AttributeName: aws.String(AttrSK), KeyType: types.KeyTypeRange},
 		},
+		GlobalSecondaryIndexes: gsis,
 	})
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
@@ -97,6 +145,9 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, name string) erro
 	}
 	if !hasKeySchema(desc.Table.KeySchema) {
 		return fmt.Errorf("table %s exists with another key schema (want %s HASH, %s RANGE)", name, AttrPK, AttrSK)
+	}
+	if missing := missingIndexes(desc.Table.GlobalSecondaryIndexes); len(missing) > 0 {
+		return fmt.Errorf("table %s lacks the global secondary indexes %v (deploy the stack in infra/ or recreate the table)", name, missing)
 	}
 	ttl, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
 	if err != nil {
@@ -115,6 +166,24 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, name string) erro
 		return fmt.Errorf("enable TTL on %s: %w", name, err)
 	}
 	return nil
+}
+
+// missingIndexes returns the names of the GlobalIndexes the table does not have with their key schema.
+func missingIndexes(have []types.GlobalSecondaryIndexDescription) []string {
+	var missing []string
+	for _, g := range GlobalIndexes {
+		ok := slices.ContainsFunc(have, func(d types.GlobalSecondaryIndexDescription) bool {
+			if aws.ToString(d.IndexName) != g.Name || len(d.KeySchema) != 2 {
+				return false
+			}
+			return aws.ToString(d.KeySchema[0].AttributeName) == g.PK && d.KeySchema[0].KeyType == types.KeyTypeHash &&
+				aws.ToString(d.KeySchema[1].AttributeName) == g.SK && d.KeySchema[1].KeyType == types.KeyTypeRange
+		})
+		if !ok {
+			missing = append(missing, g.Name)
+		}
+	}
+	return missing
 }
 
 func hasKeySchema(ks []types.KeySchemaElement) bool {

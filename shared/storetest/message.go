@@ -95,6 +95,17 @@ func testMessages(t *testing.T, s message.Store) {
 		sameMessage(t, "GetSessionMessage", got, m)
 	}
 
+	// A message stored without a timeline reads back with an empty one ([], not null).
+	bare := newOutgoing("ten_a", "ses_1", "966501234567", now)
+	bare.Timeline, bare.Content = nil, nil
+	mustCreateMessage(t, s, bare)
+	bare.Timeline = []message.Step{}
+	got, err := s.GetMessage(ctx, "ten_a", bare.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameMessage(t, "message without a timeline", got, bare)
+
 	// A redelivered message is not stored again, and nothing of the stored one changes.
 	again := in
 	again.Body, again.Status, again.Timeline = "changed", message.Read, nil
@@ -102,7 +113,7 @@ func testMessages(t *testing.T, s message.Store) {
 	if err != nil || created {
 		t.Fatalf("CreateMessage(existing) = %v, %v; want not created", created, err)
 	}
-	got, _ := s.GetMessage(ctx, "ten_a", in.ID)
+	got, _ = s.GetMessage(ctx, "ten_a", in.ID)
 	sameMessage(t, "message after a second CreateMessage", got, in)
 
 	// Another tenant, another session or another ID: not found.
