@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
@@ -22,6 +23,7 @@ type builder struct {
 	eventBus    awsevents.EventBus
 	tokenSecret awssecretsmanager.Secret
 	queues      map[string]awssqs.Queue
+	mediaBucket awss3.Bucket
 	functions   map[string]awslambda.Function
 }
 

@@ -30,6 +30,8 @@ type function struct {
 	PutEvents bool
 	// ReadTokenSecret grants reading the dashboard token signing secret.
 	ReadTokenSecret bool
+	// MediaReadWrite grants reading, writing and deleting media files in the media bucket.
+	MediaReadWrite bool
 	// Consumes names the queue whose messages invoke the function (an SQS event source mapping with partial
 	// batch failures). Its visibility timeout must be at least Timeout.
 	Consumes string
@@ -49,6 +51,7 @@ var functions = []function{
 		TableReadWrite:  true,
 		PutEvents:       true,
 		ReadTokenSecret: true,
+		MediaReadWrite:  true,
 		// Replays of webhook deliveries go straight to the deliverer's queue.
 		Sends: []string{"webhook-deliveries"},
 	},
@@ -141,6 +144,7 @@ func (b *builder) addFunctions() {
 		envQueuePrefix:     jsii.String(b.props.Prefix),
 		envTokenSecretARN:  b.tokenSecret.SecretArn(),
 		envDashboardOrigin: jsii.String(b.props.DashboardOrigin),
+		envMediaBucket:     b.mediaBucket.BucketName(),
 	}
 	for _, f := range functions {
 		physical := b.props.Prefix + f.Name
@@ -176,6 +180,9 @@ func (b *builder) addFunctions() {
 		}
 		if f.ReadTokenSecret {
 			b.tokenSecret.GrantRead(fn, nil)
+		}
+		if f.MediaReadWrite {
+			b.grantMedia(fn)
 		}
 		if f.Consumes != "" {
 			esm := &awslambdaeventsources.SqsEventSourceProps{

@@ -1,6 +1,6 @@
 // Package stack is the AWS runtime of WaQtor as one CDK stack: the DynamoDB table, the EventBridge bus with one
 // rule per route of routing.Table, one SQS queue per spec of queue.Catalog, the Lambda functions, the token
-// signing secret and the HTTP API. New validates everything before it creates a single construct, so a stack is
+// signing secret, the media bucket and the HTTP API. New validates everything before it creates a single construct, so a stack is
 // either complete or not created at all.
 package stack
 
@@ -134,6 +134,7 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 	b.addTable()
 	b.addBus()
 	b.addSecret()
+	b.addMediaBucket()
 	b.addQueues()
 	b.addRules()
 	b.addFunctions()

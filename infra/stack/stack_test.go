@@ -449,6 +449,7 @@ func TestFunctions(t *testing.T) {
 	tableID := singleID(t, tmpl, "AWS::DynamoDB::Table")
 	busID := singleID(t, tmpl, "AWS::Events::EventBus")
 	secretID := singleID(t, tmpl, "AWS::SecretsManager::Secret")
+	bucketID := singleID(t, tmpl, "AWS::S3::Bucket")
 	fns := resources(t, tmpl, "AWS::Lambda::Function")
 	if len(fns) != len(wantFunctions) {
 		t.Errorf("functions: got %d, want %d", len(fns), len(wantFunctions))
@@ -474,6 +475,7 @@ func TestFunctions(t *testing.T) {
 				"WAQTOR_QUEUE_PREFIX":     stack.DefaultPrefix,
 				"WAQTOR_TOKEN_SECRET_ARN": ref(secretID),
 				"WAQTOR_DASHBOARD_ORIGIN": stack.DefaultDashboardOrigin,
+				"WAQTOR_MEDIA_BUCKET":     ref(bucketID),
 			}
 			env, _ := p["Environment"].(map[string]any)
 			if got := env["Variables"]; !reflect.DeepEqual(got, wantEnv) {
@@ -664,8 +666,12 @@ func consume(queueID string) grant {
 }
 
 // allows reports whether the grant covers action: any action of its service, except that an SQS grant that
-// requires SendMessage is a send grant (send plus the lookups) and any other SQS grant a consume grant.
+// requires SendMessage is a send grant (send plus the lookups) and any other SQS grant a consume grant, and an S3
+// grant covers exactly its required actions.
 func (g grant) allows(action string) bool {
+	if g.service == "s3:" {
+		return slices.Contains(g.required, action)
+	}
 	if g.service != "sqs:" {
 		return true
 	}
@@ -709,6 +715,7 @@ func TestLeastPrivilege(t *testing.T) {
 	secret := ref(singleID(t, tmpl, "AWS::SecretsManager::Secret"))
 	ids := queueIDs(t, tmpl, stack.DefaultPrefix)
 	tableIndexes := map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/*"}}}
+	bucketID := singleID(t, tmpl, "AWS::S3::Bucket")
 	table := grant{"dynamodb:", tableArn, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}, tableIndexes}
 	cases := []struct {
 		fn     string
@@ -719,6 +726,8 @@ func TestLeastPrivilege(t *testing.T) {
 			{"events:", busArn, []string{"events:PutEvents"}, nil},
 			{"secretsmanager:", secret, []string{"secretsmanager:GetSecretValue"}, nil},
 			{"sqs:", getAtt(ids["webhook-deliveries"], "Arn"), []string{"sqs:SendMessage"}, nil},
+			{"s3:", mediaObjectsArn(bucketID), []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, nil},
+			{"s3:", getAtt(bucketID, "Arn"), []string{"s3:ListBucket"}, nil},
 		}},
 		{"audit", []grant{
 			table,
@@ -781,7 +790,7 @@ func TestLeastPrivilege(t *testing.T) {
 					sends = sends || a == "sqs:SendMessage"
 				}
 			}
-			forbidden := []string{"secretsmanager:PutSecretValue", "dynamodb:DeleteTable"}
+			forbidden := []string{"secretsmanager:PutSecretValue", "dynamodb:DeleteTable", "s3:PutBucketPolicy", "s3:DeleteBucket"}
 			if !sends {
 				forbidden = append(forbidden, "sqs:SendMessage")
 			}

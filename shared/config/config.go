@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -58,6 +59,8 @@ type Config struct {
 	Table       string // WAQTOR_TABLE
 	EventBus    string // WAQTOR_EVENT_BUS
 	QueuePrefix string // WAQTOR_QUEUE_PREFIX, default "waqtor-"
+	// MediaBucket is the S3 bucket of media files (WAQTOR_MEDIA_BUCKET); the CDK stack creates it and sets this.
+	MediaBucket string
 }
 
 // Demo reports whether sessions connect to the in-process demo WhatsApp.
@@ -72,7 +75,7 @@ var Vars = []string{"WAQTOR_ADDR", "WAQTOR_DATA_DIR", "WAQTOR_BOOTSTRAP_API_KEY"
 	"WAQTOR_TOKEN_TTL", "WAQTOR_DASHBOARD_ORIGIN", "WAQTOR_SIGNUP", "WAQTOR_RATE_LIMIT", "WAQTOR_RATE_BURST",
 	"WAQTOR_MAX_BODY_BYTES", "WAQTOR_TRUST_PROXY", "WAQTOR_METRICS_TOKEN", "WAQTOR_LOG_FORMAT", "WAQTOR_LOG_LEVEL",
 	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX", "WAQTOR_WEBHOOK_ALLOW",
-	"WAQTOR_WHATSAPP", "WAQTOR_MAX_UPLOAD_BYTES"}
+	"WAQTOR_WHATSAPP", "WAQTOR_MAX_UPLOAD_BYTES", "WAQTOR_MEDIA_BUCKET"}
 
 // secretVars may instead be read from a file named by NAME_FILE.
 var secretVars = map[string]bool{"WAQTOR_BOOTSTRAP_API_KEY": true, "WAQTOR_BOOTSTRAP_PASSWORD": true,
@@ -152,6 +155,8 @@ func (r *reader) oneOf(name, def string, allowed ...string) string {
 	return def
 }
 
+var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+
 // Load reads the configuration through getenv (os.Getenv in mains, a map in tests).
 func Load(getenv func(string) string) (Config, error) {
 	r := &reader{getenv: getenv}
@@ -179,6 +184,7 @@ func Load(getenv func(string) string) (Config, error) {
 		QueuePrefix:       r.str("WAQTOR_QUEUE_PREFIX", "waqtor-"),
 		WhatsApp:          r.oneOf("WAQTOR_WHATSAPP", "whatsapp", "whatsapp", "demo"),
 		MaxUploadBytes:    int64(r.number("WAQTOR_MAX_UPLOAD_BYTES", 100<<20)),
+		MediaBucket:       r.str("WAQTOR_MEDIA_BUCKET", ""),
 	}
 	if c.LogFormat == "auto" {
 		c.LogFormat = ""
@@ -198,6 +204,9 @@ func Load(getenv func(string) string) (Config, error) {
 	c.WebhookAllow = allow
 	if c.TokenSecret != "" && len(c.TokenSecret) < 32 {
 		r.errs = append(r.errs, errors.New("WAQTOR_TOKEN_SECRET must be at least 32 characters"))
+	}
+	if c.MediaBucket != "" && !bucketPattern.MatchString(c.MediaBucket) {
+		r.errs = append(r.errs, fmt.Errorf("WAQTOR_MEDIA_BUCKET=%q: want an S3 bucket name (3 to 63 of a-z 0-9 . -)", c.MediaBucket))
 	}
 	if c.AWS() {
 		if c.EventBus == "" {

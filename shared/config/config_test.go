@@ -28,13 +28,14 @@ func TestEveryProblemReportedAtOnce(t *testing.T) {
 	_, err := config.Load(env(map[string]string{
 		"WAQTOR_TOKEN_TTL": "soon", "WAQTOR_SIGNUP": "maybe", "WAQTOR_RATE_LIMIT": "-1",
 		"WAQTOR_TRUST_PROXY": "perhaps", "WAQTOR_DASHBOARD_ORIGIN": "dash.example", "WAQTOR_TOKEN_SECRET": "short",
-		"WAQTOR_TABLE": "t", "WAQTOR_WEBHOOK_ALLOW": "10.0.0.0/8, 10.0.0.0/33",
+		"WAQTOR_TABLE": "t", "WAQTOR_WEBHOOK_ALLOW": "10.0.0.0/8, 10.0.0.0/33", "WAQTOR_MEDIA_BUCKET": "Media_Bucket",
 	}))
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
 	for _, name := range []string{"WAQTOR_TOKEN_TTL", "WAQTOR_SIGNUP", "WAQTOR_RATE_LIMIT", "WAQTOR_TRUST_PROXY",
-		"WAQTOR_DASHBOARD_ORIGIN", "WAQTOR_TOKEN_SECRET", "WAQTOR_EVENT_BUS", "WAQTOR_WEBHOOK_ALLOW"} {
+		"WAQTOR_DASHBOARD_ORIGIN", "WAQTOR_TOKEN_SECRET", "WAQTOR_EVENT_BUS", "WAQTOR_WEBHOOK_ALLOW",
+		"WAQTOR_MEDIA_BUCKET"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s:\n%v", name, err)
 		}
@@ -77,5 +78,23 @@ func TestWebhookAllow(t *testing.T) {
 	}
 	if got, want := fmt.Sprint(c.WebhookAllow.Prefixes, c.WebhookAllow.Hosts), "[127.0.0.1/32 10.1.0.0/16 ::1/128] [hooks.internal]"; got != want {
 		t.Errorf("WebhookAllow = %s, want %s", got, want)
+	}
+}
+
+func TestMediaBucket(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil || c.MediaBucket != "" {
+		t.Fatalf("default MediaBucket = %q, %v; want none", c.MediaBucket, err)
+	}
+	c, err = config.Load(env(map[string]string{"WAQTOR_TABLE": "t", "WAQTOR_EVENT_BUS": "b",
+		"WAQTOR_MEDIA_BUCKET": "waqtor-mediaa721a567-1x2y3z"}))
+	if err != nil || c.MediaBucket != "waqtor-mediaa721a567-1x2y3z" {
+		t.Fatalf("MediaBucket = %q, %v", c.MediaBucket, err)
+	}
+	for _, bad := range []string{"ab", "Upper", "under_score", "-start", "end.", strings.Repeat("a", 64)} {
+		if _, err := config.Load(env(map[string]string{"WAQTOR_MEDIA_BUCKET": bad})); err == nil ||
+			!strings.Contains(err.Error(), "WAQTOR_MEDIA_BUCKET") {
+			t.Errorf("WAQTOR_MEDIA_BUCKET=%q: %v, want an error naming it", bad, err)
+		}
 	}
 }

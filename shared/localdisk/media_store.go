@@ -115,7 +115,8 @@ func (s *MediaStore) Put(ctx context.Context, tenantID, key string, r io.Reader,
 	return nil
 }
 
-// Open implements media.Store. The returned reader is the open file, positioned after the header.
+// Open implements media.Store. The returned reader is also an io.ReadSeeker and io.ReaderAt over the file's
+// content alone (the header is not part of it), so http.ServeContent can answer range requests from it.
 func (s *MediaStore) Open(ctx context.Context, tenantID, key string) (io.ReadCloser, media.Info, error) {
 	_, file, err := s.path(tenantID, key)
 	if err != nil {
@@ -131,40 +132,46 @@ func (s *MediaStore) Open(ctx context.Context, tenantID, key string) (io.ReadClo
 	if err != nil {
 		return nil, media.Info{}, fmt.Errorf("localdisk: open %s/%s: %w", tenantID, key, err)
 	}
-	info, err := readHeader(f)
+	offset, info, err := readHeader(f)
 	if err != nil {
 		f.Close()
 		return nil, media.Info{}, fmt.Errorf("localdisk: open %s/%s: %w", tenantID, key, err)
 	}
-	return f, info, nil
+	return content{SectionReader: io.NewSectionReader(f, offset, info.Size), f: f}, info, nil
 }
 
-// readHeader reads and checks the header of f and leaves f at the first byte of the file's content.
-func readHeader(f *os.File) (media.Info, error) {
+// content is the open file's content after the header.
+type content struct {
+	*io.SectionReader
+	f *os.File
+}
+
+func (c content) Close() error { return c.f.Close() }
+
+// readHeader reads and checks the header of f and returns where the content starts.
+func readHeader(f *os.File) (int64, media.Info, error) {
 	st, err := f.Stat()
 	if err != nil {
-		return media.Info{}, err
+		return 0, media.Info{}, err
 	}
 	if !st.Mode().IsRegular() {
-		return media.Info{}, fmt.Errorf("%s is not a regular file", st.Name())
+		return 0, media.Info{}, fmt.Errorf("%s is not a regular file", st.Name())
 	}
 	buf := make([]byte, maxHeader)
 	n, err := f.ReadAt(buf, 0)
 	if err != nil && err != io.EOF {
-		return media.Info{}, err
+		return 0, media.Info{}, err
 	}
 	end := bytes.IndexByte(buf[:n], '\n')
 	var h header
 	if end < 0 || json.Unmarshal(buf[:end], &h) != nil || h.Mime == "" {
-		return media.Info{}, ErrCorrupt
+		return 0, media.Info{}, ErrCorrupt
 	}
-	if h.Size != st.Size()-int64(end+1) {
-		return media.Info{}, fmt.Errorf("%w: header says %d bytes, file holds %d", ErrCorrupt, h.Size, st.Size()-int64(end+1))
+	offset := int64(end + 1)
+	if h.Size != st.Size()-offset {
+		return 0, media.Info{}, fmt.Errorf("%w: header says %d bytes, file holds %d", ErrCorrupt, h.Size, st.Size()-offset)
 	}
-	if _, err := f.Seek(int64(end+1), io.SeekStart); err != nil {
-		return media.Info{}, err
-	}
-	return media.Info{Size: h.Size, Mime: h.Mime, ModTime: st.ModTime()}, nil
+	return offset, media.Info{Size: h.Size, Mime: h.Mime, ModTime: st.ModTime()}, nil
 }
 
 // Delete implements media.Store.

@@ -3,7 +3,10 @@ package localdisk_test
 import (
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,5 +104,31 @@ func TestNewMediaStore(t *testing.T) {
 	}
 	if _, err := localdisk.NewMediaStore(filepath.Join(file, "media")); err == nil {
 		t.Error("NewMediaStore under a file succeeded")
+	}
+}
+
+// The reader Open returns seeks within the content only, so http.ServeContent serves ranges of the file itself.
+func TestMediaStoreServeContent(t *testing.T) {
+	s, _ := newStore(t)
+	data := []byte("0123456789abcdefghij")
+	if err := s.Put(t.Context(), "ten_a", "f.txt", bytes.NewReader(data), int64(len(data)), "text/plain"); err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	rc, info, err := s.Open(t.Context(), "ten_a", "f.txt")
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer rc.Close()
+	rs, ok := rc.(io.ReadSeeker)
+	if !ok {
+		t.Fatalf("Open returned %T, want an io.ReadSeeker", rc)
+	}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/f.txt", nil)
+	req.Header.Set("Range", "bytes=5-9")
+	http.ServeContent(rec, req, "f.txt", info.ModTime, rs)
+	if rec.Code != http.StatusPartialContent || rec.Body.String() != "56789" ||
+		rec.Header().Get("Content-Range") != "bytes 5-9/20" {
+		t.Fatalf("range response %d %q %q, want 206 \"56789\" bytes 5-9/20", rec.Code, rec.Body, rec.Header().Get("Content-Range"))
 	}
 }
