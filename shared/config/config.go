@@ -52,6 +52,10 @@ type Config struct {
 	Table       string // WAQTOR_TABLE
 	EventBus    string // WAQTOR_EVENT_BUS
 	QueuePrefix string // WAQTOR_QUEUE_PREFIX, default "waqtor-"
+	// DeviceDBSecret is the ARN of the Secrets Manager secret of the session host's Postgres device store (the
+	// JSON RDS generates: username, password, host, port, dbname), WAQTOR_DEVICE_DB_SECRET. Only the session host
+	// on AWS reads it; the functions never open the device store.
+	DeviceDBSecret string
 }
 
 // AWS reports whether the process runs on AWS services.
@@ -62,7 +66,8 @@ var Vars = []string{"WAQTOR_ADDR", "WAQTOR_DATA_DIR", "WAQTOR_BOOTSTRAP_API_KEY"
 	"WAQTOR_BOOTSTRAP_PASSWORD", "WAQTOR_BOOTSTRAP_TENANT", "WAQTOR_TOKEN_SECRET", "WAQTOR_TOKEN_SECRET_ARN",
 	"WAQTOR_TOKEN_TTL", "WAQTOR_DASHBOARD_ORIGIN", "WAQTOR_SIGNUP", "WAQTOR_RATE_LIMIT", "WAQTOR_RATE_BURST",
 	"WAQTOR_MAX_BODY_BYTES", "WAQTOR_TRUST_PROXY", "WAQTOR_METRICS_TOKEN", "WAQTOR_LOG_FORMAT", "WAQTOR_LOG_LEVEL",
-	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX", "WAQTOR_WEBHOOK_ALLOW"}
+	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX", "WAQTOR_WEBHOOK_ALLOW",
+	"WAQTOR_DEVICE_DB_SECRET"}
 
 // secretVars may instead be read from a file named by NAME_FILE.
 var secretVars = map[string]bool{"WAQTOR_BOOTSTRAP_API_KEY": true, "WAQTOR_BOOTSTRAP_PASSWORD": true,
@@ -167,6 +172,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Table:             r.str("WAQTOR_TABLE", ""),
 		EventBus:          r.str("WAQTOR_EVENT_BUS", ""),
 		QueuePrefix:       r.str("WAQTOR_QUEUE_PREFIX", "waqtor-"),
+		DeviceDBSecret:    r.str("WAQTOR_DEVICE_DB_SECRET", ""),
 	}
 	if c.LogFormat == "auto" {
 		c.LogFormat = ""
@@ -191,6 +197,8 @@ func Load(getenv func(string) string) (Config, error) {
 		if c.EventBus == "" {
 			r.errs = append(r.errs, errors.New("WAQTOR_EVENT_BUS is required with WAQTOR_TABLE (AWS runtime)"))
 		}
+	} else if c.DeviceDBSecret != "" {
+		r.errs = append(r.errs, errors.New("WAQTOR_DEVICE_DB_SECRET is for the AWS runtime: set WAQTOR_TABLE too (standalone keeps devices in SQLite)"))
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		return Config{}, fmt.Errorf("configuration:\n%w", err)
