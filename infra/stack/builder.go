@@ -6,8 +6,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
@@ -23,6 +25,10 @@ type builder struct {
 	tokenSecret awssecretsmanager.Secret
 	queues      map[string]awssqs.Queue
 	functions   map[string]awslambda.Function
+
+	vpc               awsec2.Vpc
+	hostSecurityGroup awsec2.SecurityGroup
+	deviceDB          awsrds.DatabaseInstance
 }
 
 // constructID turns a catalog name ("audit-dlq", "send.fifo") into a construct ID ("AuditDlq", "SendFifo"), so

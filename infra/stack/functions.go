@@ -132,16 +132,22 @@ func validateFunctions(prefix string, fns []function, specs map[string]queue.Spe
 	return errors.Join(errs...)
 }
 
-// addFunctions adds every function of the list with its own role, log group and event source.
-func (b *builder) addFunctions() {
-	b.functions = make(map[string]awslambda.Function, len(functions))
-	env := map[string]*string{
+// runtimeEnv is the environment of every function and of the session host: where the table, the bus, the queues
+// and the token secret are, and the dashboard origin. Each call returns a new map.
+func (b *builder) runtimeEnv() map[string]*string {
+	return map[string]*string{
 		envTable:           b.mainTable.TableName(),
 		envEventBus:        b.eventBus.EventBusName(),
 		envQueuePrefix:     jsii.String(b.props.Prefix),
 		envTokenSecretARN:  b.tokenSecret.SecretArn(),
 		envDashboardOrigin: jsii.String(b.props.DashboardOrigin),
 	}
+}
+
+// addFunctions adds every function of the list with its own role, log group and event source.
+func (b *builder) addFunctions() {
+	b.functions = make(map[string]awslambda.Function, len(functions))
+	env := b.runtimeEnv()
 	for _, f := range functions {
 		physical := b.props.Prefix + f.Name
 		logs := awslogs.NewLogGroup(b.stack, constructID("Logs", f.Name), &awslogs.LogGroupProps{
