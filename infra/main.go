@@ -1,7 +1,7 @@
 // Command infra is the CDK app of WaQtor's AWS runtime. `cdk synth` and `cdk deploy` run it from the repository
 // root (see cdk.json); `make synth` builds the functions first. docs/deployment.md describes the settings:
-// context waqtor:stackName, waqtor:prefix and waqtor:dashboardOrigin, and env WAQTOR_LAMBDA_ASSETS, a directory
-// of <function>/bootstrap that replaces build/lambda.
+// context waqtor:stackName, waqtor:prefix, waqtor:dashboardOrigin and waqtor:deviceDbDeletionProtection, and env
+// WAQTOR_LAMBDA_ASSETS, a directory of <function>/bootstrap that replaces build/lambda.
 package main
 
 import (
@@ -20,6 +20,14 @@ func main() {
 	props := stack.Props{
 		Prefix:          contextString(app, "waqtor:prefix"),
 		DashboardOrigin: contextString(app, "waqtor:dashboardOrigin"),
+	}
+	switch v := app.Node().TryGetContext(jsii.String("waqtor:deviceDbDeletionProtection")); v {
+	case nil, true, "true":
+	case false, "false":
+		props.DeviceDBDeletable = true
+	default:
+		fmt.Fprintf(os.Stderr, "infra: waqtor:deviceDbDeletionProtection %v: want true or false\n", v)
+		os.Exit(1)
 	}
 	if dir := os.Getenv("WAQTOR_LAMBDA_ASSETS"); dir != "" {
 		props.LambdaAsset = func(name string) string { return filepath.Join(dir, name) }

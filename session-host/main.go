@@ -25,7 +25,8 @@ func main() {
 	}
 }
 
-// run starts WaQtor; `bootstrap` instead creates the first tenant of an AWS deployment and exits.
+// run starts WaQtor; `bootstrap` instead creates the first tenant of an AWS deployment and exits, and
+// `healthcheck` probes the WaQtor running on WAQTOR_ADDR (the container health check).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -33,12 +34,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := logging.New(stderr, cfg.LogFormat, cfg.LogLevel)
 	switch {
+	case len(args) == 1 && args[0] == "healthcheck":
+		return healthcheck(ctx, cfg.Addr)
 	case len(args) == 1 && args[0] == "bootstrap" && cfg.AWS():
 		return awsrun.Bootstrap(ctx, cfg, log, stdout)
 	case len(args) == 1 && args[0] == "bootstrap":
 		return fmt.Errorf("bootstrap is for the AWS runtime (set WAQTOR_TABLE); standalone WaQtor bootstraps on its first start")
 	case len(args) > 0:
-		return fmt.Errorf("unknown arguments %q; usage: session-host [bootstrap]", args)
+		return fmt.Errorf("unknown arguments %q; usage: session-host [bootstrap|healthcheck]", args)
 	}
 	if cfg.AWS() {
 		return awsrun.Serve(ctx, cfg, log)

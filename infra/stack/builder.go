@@ -6,8 +6,10 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
@@ -25,6 +27,10 @@ type builder struct {
 	queues      map[string]awssqs.Queue
 	mediaBucket awss3.Bucket
 	functions   map[string]awslambda.Function
+
+	vpc               awsec2.Vpc
+	hostSecurityGroup awsec2.SecurityGroup
+	deviceDB          awsrds.DatabaseInstance
 }
 
 // constructID turns a catalog name ("audit-dlq", "send.fifo") into a construct ID ("AuditDlq", "SendFifo"), so

@@ -11,4 +11,7 @@ var (
 	// ErrMissingBootstrap: a function's asset directory holds no bootstrap; run `make lambdas` (or point
 	// WAQTOR_LAMBDA_ASSETS at a directory of <name>/bootstrap).
 	ErrMissingBootstrap = errors.New("stack: missing lambda bootstrap")
+	// ErrMissingDockerfile: Props.HostImageDir holds no session-host/Dockerfile (it must be the repository root,
+	// the session host image's build context).
+	ErrMissingDockerfile = errors.New("stack: missing session host Dockerfile")
 )

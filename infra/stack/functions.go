@@ -52,8 +52,9 @@ var functions = []function{
 		PutEvents:       true,
 		ReadTokenSecret: true,
 		MediaReadWrite:  true,
-		// Replays of webhook deliveries go straight to the deliverer's queue.
-		Sends: []string{"webhook-deliveries"},
+		// Replays of webhook deliveries go straight to the deliverer's queue; sends and session commands go to the
+		// session host's queues.
+		Sends: []string{"webhook-deliveries", "session-sends.fifo", "session-control.fifo"},
 	},
 	{
 		Name:           "audit",
@@ -135,10 +136,10 @@ func validateFunctions(prefix string, fns []function, specs map[string]queue.Spe
 	return errors.Join(errs...)
 }
 
-// addFunctions adds every function of the list with its own role, log group and event source.
-func (b *builder) addFunctions() {
-	b.functions = make(map[string]awslambda.Function, len(functions))
-	env := map[string]*string{
+// runtimeEnv is the environment of every function and of the session host: where the table, the bus, the queues
+// and the token secret are, and the dashboard origin. Each call returns a new map.
+func (b *builder) runtimeEnv() map[string]*string {
+	return map[string]*string{
 		envTable:           b.mainTable.TableName(),
 		envEventBus:        b.eventBus.EventBusName(),
 		envQueuePrefix:     jsii.String(b.props.Prefix),
@@ -146,6 +147,12 @@ func (b *builder) addFunctions() {
 		envDashboardOrigin: jsii.String(b.props.DashboardOrigin),
 		envMediaBucket:     b.mediaBucket.BucketName(),
 	}
+}
+
+// addFunctions adds every function of the list with its own role, log group and event source.
+func (b *builder) addFunctions() {
+	b.functions = make(map[string]awslambda.Function, len(functions))
+	env := b.runtimeEnv()
 	for _, f := range functions {
 		physical := b.props.Prefix + f.Name
 		logs := awslogs.NewLogGroup(b.stack, constructID("Logs", f.Name), &awslogs.LogGroupProps{
@@ -182,7 +189,7 @@ func (b *builder) addFunctions() {
 			b.tokenSecret.GrantRead(fn, nil)
 		}
 		if f.MediaReadWrite {
-			b.grantMedia(fn)
+			b.grantMedia(func(s awsiam.PolicyStatement) { fn.AddToRolePolicy(s) })
 		}
 		if f.Consumes != "" {
 			esm := &awslambdaeventsources.SqsEventSourceProps{

@@ -3,7 +3,6 @@ package stack
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
-	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 
@@ -53,12 +52,12 @@ func (b *builder) addMediaBucket() {
 // answers a GetObject of a missing key with 403 instead of 404, and the store could not tell a missing file from
 // a denied one. The grants name each action: the bucket's Grant* methods would add wildcard actions (s3:GetObject*,
 // s3:List*).
-func (b *builder) grantMedia(fn awslambda.Function) {
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+func (b *builder) grantMedia(add func(awsiam.PolicyStatement)) {
+	add(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings(mediaObjectActions...),
 		Resources: jsii.Strings(*b.mediaBucket.ArnForObjects(jsii.String(mediastore.KeyPrefix + "*"))),
 	}))
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	add(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Actions:   jsii.Strings("s3:ListBucket"),
 		Resources: jsii.Strings(*b.mediaBucket.BucketArn()),
 	}))

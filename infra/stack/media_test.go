@@ -85,19 +85,23 @@ func TestMediaBucket(t *testing.T) {
 	})
 }
 
-// Only the api function may touch the bucket; TestLeastPrivilege checks exactly what it gets.
-func TestMediaAccessOnlyForAPI(t *testing.T) {
+// Only the api function (outgoing media) and the session host (incoming media, and reading outgoing ones to send
+// them) may touch the bucket; TestLeastPrivilege checks exactly what each gets.
+func TestMediaAccessOnlyForAPIAndHost(t *testing.T) {
 	tmpl := defaultTemplate(t)
 	_, api := only(t, tmpl, "AWS::Lambda::Function", "FunctionName", prefixed("api"))
 	apiRole := ref(list(api["Role"].(map[string]any)["Fn::GetAtt"])[0].(string))
+	_, task := only(t, tmpl, "AWS::ECS::TaskDefinition", "Family", prefixed("session-host"))
+	hostRole := ref(list(task["TaskRoleArn"].(map[string]any)["Fn::GetAtt"])[0].(string))
 	for id, r := range resources(t, tmpl, "AWS::IAM::Policy") {
 		p := props(r)
 		doc, _ := p["PolicyDocument"].(map[string]any)
 		for _, st := range list(doc["Statement"]) {
 			st, _ := st.(map[string]any)
 			for _, a := range list(st["Action"]) {
-				if s, _ := a.(string); len(s) > 3 && s[:3] == "s3:" && !reflect.DeepEqual(list(p["Roles"]), []any{apiRole}) {
-					t.Errorf("policy %s gives %s to %v; only the api role may use the media bucket", id, s, p["Roles"])
+				roles := list(p["Roles"])
+				if s, _ := a.(string); len(s) > 3 && s[:3] == "s3:" && !reflect.DeepEqual(roles, []any{apiRole}) && !reflect.DeepEqual(roles, []any{hostRole}) {
+					t.Errorf("policy %s gives %s to %v; only the api and session host roles may use the media bucket", id, s, p["Roles"])
 				}
 			}
 		}

@@ -1,6 +1,7 @@
 // Package stack is the AWS runtime of WaQtor as one CDK stack: the DynamoDB table, the EventBridge bus with one
 // rule per route of routing.Table, one SQS queue per spec of queue.Catalog, the Lambda functions, the token
-// signing secret, the media bucket and the HTTP API. New validates everything before it creates a single construct, so a stack is
+// signing secret, the media bucket, the HTTP API, and the session host (one ECS Fargate task in a VPC, with its
+// device store on RDS Postgres). New validates everything before it creates a single construct, so a stack is
 // either complete or not created at all.
 package stack
 
@@ -26,6 +27,10 @@ const (
 	DefaultPrefix          = "waqtor-"
 	DefaultDashboardOrigin = "http://localhost:5173"
 	DefaultLogRetention    = awslogs.RetentionDays_ONE_MONTH
+	// DefaultHostCPU and DefaultHostMemoryMiB size the session host task: a quarter vCPU and 512 MiB, which
+	// hold a few dozen WhatsApp sessions.
+	DefaultHostCPU       = 256
+	DefaultHostMemoryMiB = 512
 )
 
 // Props configures the stack. The zero value is valid once the function bootstraps are built (`make lambdas`).
@@ -42,6 +47,17 @@ type Props struct {
 	DashboardOrigin string
 	// LogRetention applies to every log group of the stack. Default one month.
 	LogRetention awslogs.RetentionDays
+	// HostImageDir is the build context of the session host image (it holds go.mod, shared/, docs/ and
+	// session-host/Dockerfile; .dockerignore there keeps the rest out). Default RepoRoot. `cdk synth` only
+	// stages it; `cdk deploy` builds it with Docker.
+	HostImageDir string
+	// HostCPU (CPU units, 1024 = 1 vCPU) and HostMemoryMiB size the session host task, within Fargate's
+	// combinations. Default 256 and 512.
+	HostCPU       int
+	HostMemoryMiB int
+	// DeviceDBDeletable turns off the deletion protection of the device database (for throwaway stacks). Either
+	// way deleting the stack snapshots the database first.
+	DeviceDBDeletable bool
 	// Routes replaces routing.Table and Queues replaces queue.Catalog; nil means the real ones. Only tests set
 	// them, to exercise shapes the real catalog does not have yet (FIFO queues, broken catalogs).
 	Routes []routing.Route
@@ -62,6 +78,15 @@ func (p Props) withDefaults() Props {
 	}
 	if p.LogRetention == "" {
 		p.LogRetention = DefaultLogRetention
+	}
+	if p.HostImageDir == "" {
+		p.HostImageDir = RepoRoot()
+	}
+	if p.HostCPU == 0 {
+		p.HostCPU = DefaultHostCPU
+	}
+	if p.HostMemoryMiB == 0 {
+		p.HostMemoryMiB = DefaultHostMemoryMiB
 	}
 	if p.Routes == nil {
 		p.Routes = routing.Table
@@ -85,6 +110,12 @@ func (p Props) validate() error {
 	errs = append(errs, err)
 	errs = append(errs, validateRoutes(p.Prefix, p.Routes, specs))
 	errs = append(errs, validateFunctions(p.Prefix, functions, specs, p.LambdaAsset))
+	errs = append(errs, validateHost(p))
+	for _, name := range hostConsumes {
+		if s, ok := specs[name]; !ok || !s.FIFO {
+			errs = append(errs, fmt.Errorf("%w: the session host consumes %q, which is not a FIFO queue of the catalog", ErrCatalog, name))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -100,20 +131,25 @@ func validateOrigin(origin string) error {
 	return nil
 }
 
-// RepoLambdaAsset is the default Props.LambdaAsset: build/lambda/<name> under the repository root (the nearest
-// directory above the working directory holding go.mod), where `make lambdas` writes each bootstrap. Without a
-// go.mod above, it is build/lambda/<name> relative to the working directory.
+// RepoLambdaAsset is the default Props.LambdaAsset: build/lambda/<name> under RepoRoot, where `make lambdas`
+// writes each bootstrap.
 func RepoLambdaAsset(name string) string {
+	return filepath.Join(RepoRoot(), "build", "lambda", name)
+}
+
+// RepoRoot is the repository root: the nearest directory above the working directory holding go.mod, or else
+// the working directory itself (".").
+func RepoRoot() string {
 	dir, err := os.Getwd()
 	if err != nil {
-		return filepath.Join("build", "lambda", name)
+		return "."
 	}
 	for d := dir; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "build", "lambda", name)
+			return d
 		}
 		if filepath.Dir(d) == d {
-			return filepath.Join("build", "lambda", name)
+			return "."
 		}
 	}
 }
@@ -126,7 +162,7 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 	}
 	sp := p.StackProps
 	if sp.Description == nil {
-		sp.Description = jsii.String("WaQtor AWS runtime: table, event bus and routes, queues, functions, HTTP API")
+		sp.Description = jsii.String("WaQtor AWS runtime: table, event bus and routes, queues, functions, HTTP API, session host")
 	}
 	s := awscdk.NewStack(scope, jsii.String(id), &sp)
 
@@ -139,6 +175,9 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 	b.addRules()
 	b.addFunctions()
 	b.addHTTPAPI()
+	b.addNetwork()
+	b.addDeviceDB()
+	b.addSessionHost()
 	awscdk.NewCfnOutput(s, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: b.mainTable.TableName()})
 	awscdk.NewCfnOutput(s, jsii.String("EventBusName"), &awscdk.CfnOutputProps{Value: b.eventBus.EventBusName()})
 	return s, nil

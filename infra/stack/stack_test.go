@@ -448,7 +448,7 @@ func TestFunctions(t *testing.T) {
 	tmpl := defaultTemplate(t)
 	tableID := singleID(t, tmpl, "AWS::DynamoDB::Table")
 	busID := singleID(t, tmpl, "AWS::Events::EventBus")
-	secretID := singleID(t, tmpl, "AWS::SecretsManager::Secret")
+	secretID := tokenSecretID(t, tmpl)
 	bucketID := singleID(t, tmpl, "AWS::S3::Bucket")
 	fns := resources(t, tmpl, "AWS::Lambda::Function")
 	if len(fns) != len(wantFunctions) {
@@ -550,12 +550,20 @@ func TestQueueConsumers(t *testing.T) {
 
 func TestTokenSecret(t *testing.T) {
 	tmpl := defaultTemplate(t)
-	check(t, "one secret", func() { tmpl.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(1)) })
-	check(t, "generated, 64 characters, no punctuation", func() {
-		tmpl.HasResourceProperties(jsii.String("AWS::SecretsManager::Secret"), map[string]any{
-			"GenerateSecretString": map[string]any{"PasswordLength": 64, "ExcludePunctuation": true},
-		})
+	check(t, "two secrets: the token key and the device database's", func() {
+		tmpl.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(2))
 	})
+	_, p := only(t, tmpl, "AWS::SecretsManager::Secret", "Description", "WaQtor (waqtor-) key that signs dashboard tokens")
+	if got, want := p["GenerateSecretString"], map[string]any{"PasswordLength": 64.0, "ExcludePunctuation": true}; !reflect.DeepEqual(got, want) {
+		t.Error(diff("GenerateSecretString", got, want))
+	}
+}
+
+// tokenSecretID is the logical ID of the secret that signs dashboard tokens.
+func tokenSecretID(t *testing.T, tmpl assertions.Template) string {
+	t.Helper()
+	id, _ := only(t, tmpl, "AWS::SecretsManager::Secret", "Description", "WaQtor (waqtor-) key that signs dashboard tokens")
+	return id
 }
 
 func TestHTTPAPI(t *testing.T) {
@@ -694,7 +702,8 @@ func TestLeastPrivilege(t *testing.T) {
 					}
 				}
 				for _, res := range list(st["Resource"]) {
-					if res == "*" {
+					// ECR's GetAuthorizationToken has no resource to name: ECS needs it on * to pull the host image.
+					if res == "*" && !reflect.DeepEqual(list(st["Action"]), []any{"ecr:GetAuthorizationToken"}) {
 						t.Errorf("%s %s: resource * for %v", typ, id, st["Action"])
 					}
 				}
@@ -712,7 +721,8 @@ func TestLeastPrivilege(t *testing.T) {
 
 	tableArn := getAtt(singleID(t, tmpl, "AWS::DynamoDB::Table"), "Arn")
 	busArn := getAtt(singleID(t, tmpl, "AWS::Events::EventBus"), "Arn")
-	secret := ref(singleID(t, tmpl, "AWS::SecretsManager::Secret"))
+	secret := ref(tokenSecretID(t, tmpl))
+	dbSecret := ref(singleID(t, tmpl, "AWS::SecretsManager::SecretTargetAttachment"))
 	ids := queueIDs(t, tmpl, stack.DefaultPrefix)
 	tableIndexes := map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/*"}}}
 	bucketID := singleID(t, tmpl, "AWS::S3::Bucket")
@@ -726,6 +736,8 @@ func TestLeastPrivilege(t *testing.T) {
 			{"events:", busArn, []string{"events:PutEvents"}, nil},
 			{"secretsmanager:", secret, []string{"secretsmanager:GetSecretValue"}, nil},
 			{"sqs:", getAtt(ids["webhook-deliveries"], "Arn"), []string{"sqs:SendMessage"}, nil},
+			{"sqs:", getAtt(ids["session-sends.fifo"], "Arn"), []string{"sqs:SendMessage"}, nil},
+			{"sqs:", getAtt(ids["session-control.fifo"], "Arn"), []string{"sqs:SendMessage"}, nil},
 			{"s3:", mediaObjectsArn(bucketID), []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, nil},
 			{"s3:", getAtt(bucketID, "Arn"), []string{"s3:ListBucket"}, nil},
 		}},
@@ -749,57 +761,98 @@ func TestLeastPrivilege(t *testing.T) {
 			roleID := list(fn["Role"].(map[string]any)["Fn::GetAtt"])[0].(string)
 			logID, _ := only(t, tmpl, "AWS::Logs::LogGroup", "LogGroupName", "/aws/lambda/"+prefixed(c.fn))
 			grants := append(slices.Clone(c.grants), grant{"logs:", getAtt(logID, "Arn"), []string{"logs:CreateLogStream", "logs:PutLogEvents"}, nil})
-			seen := map[string]bool{}
-			for id, r := range resources(t, tmpl, "AWS::IAM::Policy") {
-				p := props(r)
-				if !slices.ContainsFunc(list(p["Roles"]), func(v any) bool { return reflect.DeepEqual(v, ref(roleID)) }) {
+			checkGrants(t, tmpl, roleID, c.fn, grants)
+		})
+	}
+	// The session host task: the table, the bus, its two FIFO queues, the device database's secret, and the
+	// token secret (in AWS mode it serves the API on its port too). Its logs are written by the execution role.
+	t.Run("session-host", func(t *testing.T) {
+		_, task := only(t, tmpl, "AWS::ECS::TaskDefinition", "Family", prefixed("session-host"))
+		roleID := list(task["TaskRoleArn"].(map[string]any)["Fn::GetAtt"])[0].(string)
+		checkGrants(t, tmpl, roleID, "session-host", []grant{
+			table,
+			{"events:", busArn, []string{"events:PutEvents"}, nil},
+			consume(ids["session-sends.fifo"]),
+			consume(ids["session-control.fifo"]),
+			{"sqs:", getAtt(ids["session-sends.fifo"], "Arn"), []string{"sqs:SendMessage"}, nil},
+			{"s3:", mediaObjectsArn(bucketID), []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, nil},
+			{"s3:", getAtt(bucketID, "Arn"), []string{"s3:ListBucket"}, nil},
+			{"secretsmanager:", dbSecret, []string{"secretsmanager:GetSecretValue"}, nil},
+			{"secretsmanager:", secret, []string{"secretsmanager:GetSecretValue"}, nil},
+		})
+	})
+	// The execution role (ECS itself, before the host starts): pull the image, write the host's log group.
+	t.Run("session-host execution", func(t *testing.T) {
+		_, task := only(t, tmpl, "AWS::ECS::TaskDefinition", "Family", prefixed("session-host"))
+		roleID := list(task["ExecutionRoleArn"].(map[string]any)["Fn::GetAtt"])[0].(string)
+		logID, _ := only(t, tmpl, "AWS::Logs::LogGroup", "LogGroupName", "/ecs/"+prefixed("session-host"))
+		checkGrants(t, tmpl, roleID, "the session host's execution role", []grant{
+			{"ecr:", assetRepository, []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, nil},
+			{"ecr:GetAuthorizationToken", "*", []string{"ecr:GetAuthorizationToken"}, nil},
+			{"logs:", getAtt(logID, "Arn"), []string{"logs:CreateLogStream", "logs:PutLogEvents"}, nil},
+		})
+	})
+}
+
+// assetRepository is the ARN of the CDK bootstrap's container asset repository, where the host image goes.
+var assetRepository = map[string]any{"Fn::Join": []any{"", []any{
+	"arn:", map[string]any{"Ref": "AWS::Partition"}, ":ecr:", map[string]any{"Ref": "AWS::Region"}, ":",
+	map[string]any{"Ref": "AWS::AccountId"}, ":repository/",
+	map[string]any{"Fn::Sub": "cdk-hnb659fds-container-assets-${AWS::AccountId}-${AWS::Region}"},
+}}}
+
+// checkGrants asserts that the policies attached to roleID allow exactly grants: every allowed action is granted
+// on the one resource of its statement, every required action is allowed, and nothing forbidden is.
+func checkGrants(t *testing.T, tmpl assertions.Template, roleID, who string, grants []grant) {
+	t.Helper()
+	seen := map[string]bool{}
+	for id, r := range resources(t, tmpl, "AWS::IAM::Policy") {
+		p := props(r)
+		if !slices.ContainsFunc(list(p["Roles"]), func(v any) bool { return reflect.DeepEqual(v, ref(roleID)) }) {
+			continue
+		}
+		doc, _ := p["PolicyDocument"].(map[string]any)
+		for _, st := range list(doc["Statement"]) {
+			st, _ := st.(map[string]any)
+			if st["Effect"] != "Allow" {
+				continue
+			}
+			for _, a := range list(st["Action"]) {
+				action := fmt.Sprint(a)
+				seen[action] = true
+				if !slices.ContainsFunc(grants, func(g grant) bool { return strings.HasPrefix(action, g.service) }) {
+					t.Errorf("policy %s: %s is not granted to %s", id, action, who)
 					continue
 				}
-				doc, _ := p["PolicyDocument"].(map[string]any)
-				for _, st := range list(doc["Statement"]) {
-					st, _ := st.(map[string]any)
-					if st["Effect"] != "Allow" {
-						continue
-					}
-					for _, a := range list(st["Action"]) {
-						action := fmt.Sprint(a)
-						seen[action] = true
-						if !slices.ContainsFunc(grants, func(g grant) bool { return strings.HasPrefix(action, g.service) }) {
-							t.Errorf("policy %s: %s is not granted to %s", id, action, c.fn)
-							continue
-						}
-						// Each statement names one resource (a table with its indexes), and that resource is granted
-						// this action.
-						res := list(st["Resource"])
-						if !slices.ContainsFunc(grants, func(g grant) bool {
-							return strings.HasPrefix(action, g.service) && g.covers(res) && g.allows(action)
-						}) {
-							t.Errorf("policy %s: %s on %v, not granted to %s", id, action, st["Resource"], c.fn)
-							continue
-						}
-						seen[action+" "+fmt.Sprint(res[0])] = true
-					}
+				// Each statement names one resource, and that resource is granted this action.
+				res := list(st["Resource"])
+				if !slices.ContainsFunc(grants, func(g grant) bool {
+					return strings.HasPrefix(action, g.service) && g.covers(res) && g.allows(action)
+				}) {
+					t.Errorf("policy %s: %s on %v, not granted to %s", id, action, st["Resource"], who)
+					continue
 				}
+				seen[action+" "+fmt.Sprint(res[0])] = true
 			}
-			sends := false
-			for _, g := range grants {
-				for _, a := range g.required {
-					if !seen[a+" "+fmt.Sprint(g.resource)] {
-						t.Errorf("%s may not %s on %v", c.fn, a, g.resource)
-					}
-					sends = sends || a == "sqs:SendMessage"
-				}
+		}
+	}
+	sends := false
+	for _, g := range grants {
+		for _, a := range g.required {
+			if !seen[a+" "+fmt.Sprint(g.resource)] {
+				t.Errorf("%s may not %s on %v", who, a, g.resource)
 			}
-			forbidden := []string{"secretsmanager:PutSecretValue", "dynamodb:DeleteTable", "s3:PutBucketPolicy", "s3:DeleteBucket"}
-			if !sends {
-				forbidden = append(forbidden, "sqs:SendMessage")
-			}
-			for _, f := range forbidden {
-				if seen[f] {
-					t.Errorf("%s may %s", c.fn, f)
-				}
-			}
-		})
+			sends = sends || a == "sqs:SendMessage"
+		}
+	}
+	forbidden := []string{"secretsmanager:PutSecretValue", "dynamodb:DeleteTable", "s3:PutBucketPolicy", "s3:DeleteBucket"}
+	if !sends {
+		forbidden = append(forbidden, "sqs:SendMessage")
+	}
+	for _, f := range forbidden {
+		if seen[f] {
+			t.Errorf("%s may %s", who, f)
+		}
 	}
 }
 

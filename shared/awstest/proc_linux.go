@@ -7,3 +7,8 @@ import "syscall"
 func childProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 }
+
+// childProcAttrAs is childProcAttr for a child that runs as another user (the test runs as root).
+func childProcAttrAs(uid, gid uint32) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Credential: &syscall.Credential{Uid: uid, Gid: gid}}
+}

@@ -61,6 +61,10 @@ type Config struct {
 	QueuePrefix string // WAQTOR_QUEUE_PREFIX, default "waqtor-"
 	// MediaBucket is the S3 bucket of media files (WAQTOR_MEDIA_BUCKET); the CDK stack creates it and sets this.
 	MediaBucket string
+	// DeviceDBSecret is the ARN of the Secrets Manager secret of the session host's Postgres device store (the
+	// JSON RDS generates: username, password, host, port, dbname), WAQTOR_DEVICE_DB_SECRET. Only the session host
+	// on AWS reads it; the functions never open the device store.
+	DeviceDBSecret string
 }
 
 // Demo reports whether sessions connect to the in-process demo WhatsApp.
@@ -75,7 +79,7 @@ var Vars = []string{"WAQTOR_ADDR", "WAQTOR_DATA_DIR", "WAQTOR_BOOTSTRAP_API_KEY"
 	"WAQTOR_TOKEN_TTL", "WAQTOR_DASHBOARD_ORIGIN", "WAQTOR_SIGNUP", "WAQTOR_RATE_LIMIT", "WAQTOR_RATE_BURST",
 	"WAQTOR_MAX_BODY_BYTES", "WAQTOR_TRUST_PROXY", "WAQTOR_METRICS_TOKEN", "WAQTOR_LOG_FORMAT", "WAQTOR_LOG_LEVEL",
 	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX", "WAQTOR_WEBHOOK_ALLOW",
-	"WAQTOR_WHATSAPP", "WAQTOR_MAX_UPLOAD_BYTES", "WAQTOR_MEDIA_BUCKET"}
+	"WAQTOR_WHATSAPP", "WAQTOR_MAX_UPLOAD_BYTES", "WAQTOR_MEDIA_BUCKET", "WAQTOR_DEVICE_DB_SECRET"}
 
 // secretVars may instead be read from a file named by NAME_FILE.
 var secretVars = map[string]bool{"WAQTOR_BOOTSTRAP_API_KEY": true, "WAQTOR_BOOTSTRAP_PASSWORD": true,
@@ -185,6 +189,7 @@ func Load(getenv func(string) string) (Config, error) {
 		WhatsApp:          r.oneOf("WAQTOR_WHATSAPP", "whatsapp", "whatsapp", "demo"),
 		MaxUploadBytes:    int64(r.number("WAQTOR_MAX_UPLOAD_BYTES", 100<<20)),
 		MediaBucket:       r.str("WAQTOR_MEDIA_BUCKET", ""),
+		DeviceDBSecret:    r.str("WAQTOR_DEVICE_DB_SECRET", ""),
 	}
 	if c.LogFormat == "auto" {
 		c.LogFormat = ""
@@ -212,6 +217,8 @@ func Load(getenv func(string) string) (Config, error) {
 		if c.EventBus == "" {
 			r.errs = append(r.errs, errors.New("WAQTOR_EVENT_BUS is required with WAQTOR_TABLE (AWS runtime)"))
 		}
+	} else if c.DeviceDBSecret != "" {
+		r.errs = append(r.errs, errors.New("WAQTOR_DEVICE_DB_SECRET is for the AWS runtime: set WAQTOR_TABLE too (standalone keeps devices in SQLite)"))
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		return Config{}, fmt.Errorf("configuration:\n%w", err)

@@ -98,3 +98,31 @@ func TestMediaBucket(t *testing.T) {
 		}
 	}
 }
+
+func TestDeviceDBSecret(t *testing.T) {
+	const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:waqtor-devices-AbCdEf"
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    string
+		wantErr bool
+	}{
+		{"unset", nil, "", false},
+		{"AWS session host", map[string]string{"WAQTOR_TABLE": "t", "WAQTOR_EVENT_BUS": "b", "WAQTOR_DEVICE_DB_SECRET": " " + arn + " "}, arn, false},
+		{"standalone", map[string]string{"WAQTOR_DEVICE_DB_SECRET": arn}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := config.Load(env(tt.env))
+			if tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "WAQTOR_DEVICE_DB_SECRET") {
+					t.Fatalf("got %v, want an error naming WAQTOR_DEVICE_DB_SECRET", err)
+				}
+				return
+			}
+			if err != nil || c.DeviceDBSecret != tt.want {
+				t.Fatalf("DeviceDBSecret = %q, %v; want %q", c.DeviceDBSecret, err, tt.want)
+			}
+		})
+	}
+}

@@ -163,4 +163,3 @@ func (h *Host) sweep(ctx context.Context) {
 		}
 	}
 }
-

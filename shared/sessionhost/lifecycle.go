@@ -199,4 +199,3 @@ func (h *Host) publishStats(ctx context.Context) {
 		}
 	}
 }
-

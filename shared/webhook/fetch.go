@@ -40,4 +40,3 @@ func (c *Client) Fetch(ctx context.Context, url string, max int64) ([]byte, stri
 	}
 	return body, res.Header.Get("Content-Type"), nil
 }
-
