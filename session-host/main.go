@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/waqtor/waqtor/shared/awshost"
 	"github.com/waqtor/waqtor/shared/awsrun"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/logging"
@@ -44,7 +45,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("unknown arguments %q; usage: session-host [bootstrap|healthcheck]", args)
 	}
 	if cfg.AWS() {
-		return awsrun.Serve(ctx, cfg, log)
+		return awshost.Run(ctx, cfg, log)
 	}
 	return standalone.Run(ctx, cfg, stdout, log)
 }

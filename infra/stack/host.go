@@ -201,8 +201,6 @@ func (b *builder) addSessionHost() {
 	// Incoming media are stored by the host; outgoing media are read by it.
 	b.grantMedia(func(s awsiam.PolicyStatement) { role.AddToPolicy(s) })
 	b.deviceDB.Secret().GrantRead(role, nil)
-	// The host in AWS mode serves the API on its port too (awsrun.Serve), which signs tokens.
-	b.tokenSecret.GrantRead(role, nil)
 
 	awsecs.NewFargateService(b.stack, jsii.String("SessionHost"), &awsecs.FargateServiceProps{
 		ServiceName:    jsii.String(physical),

@@ -764,8 +764,8 @@ func TestLeastPrivilege(t *testing.T) {
 			checkGrants(t, tmpl, roleID, c.fn, grants)
 		})
 	}
-	// The session host task: the table, the bus, its two FIFO queues, the device database's secret, and the
-	// token secret (in AWS mode it serves the API on its port too). Its logs are written by the execution role.
+	// The session host task: the table, the bus, its two FIFO queues (and sending to the sends queue, for its
+	// sweep), the media objects, and the device database's secret. Its logs are written by the execution role.
 	t.Run("session-host", func(t *testing.T) {
 		_, task := only(t, tmpl, "AWS::ECS::TaskDefinition", "Family", prefixed("session-host"))
 		roleID := list(task["TaskRoleArn"].(map[string]any)["Fn::GetAtt"])[0].(string)
@@ -778,7 +778,6 @@ func TestLeastPrivilege(t *testing.T) {
 			{"s3:", mediaObjectsArn(bucketID), []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, nil},
 			{"s3:", getAtt(bucketID, "Arn"), []string{"s3:ListBucket"}, nil},
 			{"secretsmanager:", dbSecret, []string{"secretsmanager:GetSecretValue"}, nil},
-			{"secretsmanager:", secret, []string{"secretsmanager:GetSecretValue"}, nil},
 		})
 	})
 	// The execution role (ECS itself, before the host starts): pull the image, write the host's log group.

@@ -8,14 +8,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	s3sdk "github.com/aws/aws-sdk-go-v2/service/s3"
 	ebsdk "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	sqssdk "github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -30,6 +31,7 @@ import (
 	"github.com/waqtor/waqtor/shared/eventbridge"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
+	s3store "github.com/waqtor/waqtor/shared/s3"
 	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/tenant"
@@ -60,7 +62,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, er
 	if err != nil {
 		return nil, err
 	}
-	return &Runtime{
+	rt := &Runtime{
 		Config:   cfg,
 		AWS:      ac,
 		DynamoDB: ddb,
@@ -71,10 +73,26 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, er
 			Activity:      dynamo.NewActivityStore(ddb, cfg.Table),
 			Webhooks:      dynamo.NewWebhookStore(ddb, cfg.Table),
 			Notifications: dynamo.NewNotificationStore(ddb, cfg.Table),
+			Sessions:      dynamo.NewSessionStore(ddb, cfg.Table),
+			Messages:      dynamo.NewMessageStore(ddb, cfg.Table),
 		},
 		Publisher: pub,
 		Log:       log,
-	}, nil
+	}
+	if cfg.MediaBucket != "" {
+		ms, err := s3store.NewMediaStore(s3sdk.NewFromConfig(ac, func(o *s3sdk.Options) { o.UsePathStyle = usePathStyle() }), cfg.MediaBucket)
+		if err != nil {
+			return nil, err
+		}
+		rt.Stores.Media = ms
+	}
+	return rt, nil
+}
+
+// usePathStyle addresses S3 by path (http://host/bucket/key) when an endpoint override points at an emulator,
+// which has no per-bucket host names.
+func usePathStyle() bool {
+	return os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
 }
 
 // TokenSecret is WAQTOR_TOKEN_SECRET, or the secret string of WAQTOR_TOKEN_SECRET_ARN read once at cold start.
@@ -147,35 +165,6 @@ func (rt *Runtime) WebhookDeliverer() *webhook.Deliverer {
 		Version:  app.Version,
 		Log:      rt.Log,
 	}
-}
-
-// Serve runs the API on cfg.Addr until ctx ends (the session host in AWS mode), then drains in-flight requests.
-func Serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
-	rt, err := New(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	h, err := rt.API(ctx)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
-	log.InfoContext(ctx, "waqtor session host (AWS mode) serving", "addr", ln.Addr().String(), "version", app.Version)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("http server: %w", err)
-	case <-ctx.Done():
-	}
-	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	return srv.Shutdown(shutCtx)
 }
 
 // Bootstrap creates the first tenant, its owner and an owner API key in the AWS runtime's table if it has no

@@ -80,6 +80,9 @@ func (s *Service) Send(ctx context.Context, tenantID string, r Request) (Message
 	}
 	out := r.Out
 	out.ID = m.ID
+	if out.Media != nil && s.Files == nil {
+		return Message{}, &apperr.Error{Code: apperr.ServiceUnavailable, Message: "media storage is not configured on this server"}
+	}
 	if out.Media != nil {
 		key := "out-" + sess.ID + "-" + m.ID
 		if err := s.Files.Put(ctx, tenantID, key, bytes.NewReader(out.Media.Data), int64(len(out.Media.Data)), out.Media.Mime); err != nil {

@@ -1,0 +1,126 @@
+// Package awshost runs the session host on AWS, as the ECS service: the WhatsApp device store on Postgres (RDS,
+// credentials from Secrets Manager), the session commands from SQS, events to EventBridge, records in DynamoDB and
+// media in S3. It is apart from awsrun so that the Lambda functions, which use awsrun, never link whatsmeow.
+package awshost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/waqtor/waqtor/shared/app"
+	"github.com/waqtor/waqtor/shared/awsrun"
+	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/router"
+	"github.com/waqtor/waqtor/shared/session"
+	"github.com/waqtor/waqtor/shared/sessionhost"
+	"github.com/waqtor/waqtor/shared/sqs"
+	"github.com/waqtor/waqtor/shared/whatsapp"
+)
+
+// Run runs the session host until ctx ends, then drains: running commands finish (up to the shutdown timeout),
+// every WhatsApp connection closes, and the health endpoint answers 503 meanwhile. /healthz and /readyz on
+// cfg.Addr serve the container health check.
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	rt, err := awsrun.New(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	if rt.Stores.Media == nil {
+		return errors.New("the session host needs WAQTOR_MEDIA_BUCKET (incoming media are stored there)")
+	}
+	dialect, dsn, err := deviceStore(ctx, rt, cfg)
+	if err != nil {
+		return err
+	}
+	devices, err := whatsapp.Open(ctx, whatsapp.Options{Dialect: dialect, DSN: dsn, Logger: log.With("component", "whatsapp")})
+	if err != nil {
+		return err
+	}
+	defer devices.Close()
+	q, err := sqs.NewQueue(rt.SQS(), cfg.QueuePrefix, queue.Catalog...)
+	if err != nil {
+		return err
+	}
+	host, err := sessionhost.New(sessionhost.Config{Sessions: rt.Stores.Sessions, Messages: rt.Stores.Messages, Devices: devices,
+		Events: rt.Publisher, Queue: q, Files: rt.Stores.Media, Log: log.With("component", "session-host")})
+	if err != nil {
+		return err
+	}
+	r, err := router.New(q, nil, router.Options{Logger: log, ShutdownGrace: cfg.ShutdownTimeout})
+	if err != nil {
+		return err
+	}
+	r.HandleQueue(session.SendsQueue, host.HandleSend, router.Concurrency(8))
+	r.HandleQueue(session.ControlQueue, host.HandleControl, router.Concurrency(4))
+
+	var draining atomic.Bool
+	mux := http.NewServeMux()
+	health := func(w http.ResponseWriter, _ *http.Request) {
+		if draining.Load() {
+			http.Error(w, `{"status":"draining"}`, http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"status":"ok","version":%q}`, app.Version)
+	}
+	mux.HandleFunc("GET /healthz", health)
+	mux.HandleFunc("GET /readyz", health)
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.InfoContext(ctx, "waqtor session host (AWS) started", "addr", ln.Addr().String(), "version", app.Version)
+
+	runCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	g, gctx := errgroup.WithContext(runCtx)
+	g.Go(func() error { return r.Run(gctx) })
+	g.Go(func() error { return host.Run(gctx) })
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("health server: %w", err)
+		}
+		return nil
+	})
+	select {
+	case <-ctx.Done():
+	case <-gctx.Done():
+	}
+	draining.Store(true)
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	stop()
+	err = g.Wait()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return errors.Join(err, srv.Shutdown(shutCtx))
+}
+
+// deviceStore is the Postgres device store named by WAQTOR_DEVICE_DB_SECRET, or (without it, for trying the AWS
+// mode on one machine) a SQLite file in the data directory.
+func deviceStore(ctx context.Context, rt *awsrun.Runtime, cfg config.Config) (dialect, dsn string, err error) {
+	if cfg.DeviceDBSecret == "" {
+		return "sqlite", filepath.Join(cfg.DataDir, "whatsapp.db"), nil
+	}
+	out, err := secretsmanager.NewFromConfig(rt.AWS).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(cfg.DeviceDBSecret)})
+	if err != nil {
+		return "", "", fmt.Errorf("read the device database secret: %w", err)
+	}
+	dsn, err = whatsapp.PostgresDSN([]byte(aws.ToString(out.SecretString)))
+	if err != nil {
+		return "", "", err
+	}
+	return whatsapp.PostgresDialect, dsn, nil
+}
