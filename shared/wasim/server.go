@@ -83,6 +83,7 @@ type Server struct {
 	certChain []byte
 	disk      *disk          // nil without Options.Dir
 	running   sync.WaitGroup // connections and phone behaviours; Close waits for them before closing the disk
+	closeOnce sync.Once
 
 	problemMu sync.Mutex
 	problems  []string
@@ -170,15 +171,17 @@ func New(tb testing.TB, opts ...Options) *Server {
 }
 
 // Close drops every connection, stops listening, waits for connections and phone behaviours to finish, and
-// closes the state on disk. Phones and their inboxes stay readable.
+// closes the state on disk. Phones and their inboxes stay readable. Calling it again does nothing.
 func (s *Server) Close() {
-	s.cancel()
-	s.http.CloseClientConnections()
-	s.http.Close()
-	s.running.Wait()
-	if err := s.disk.close(); err != nil {
-		s.problem(fmt.Sprintf("close state: %v", err))
-	}
+	s.closeOnce.Do(func() {
+		s.cancel()
+		s.http.CloseClientConnections()
+		s.http.Close()
+		s.running.Wait()
+		if err := s.disk.close(); err != nil {
+			s.problem(fmt.Sprintf("close state: %v", err))
+		}
+	})
 }
 
 // Addr is the listener's host:port.
