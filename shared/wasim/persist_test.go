@@ -341,3 +341,48 @@ func TestAutoReadAndReply(t *testing.T) {
 		t.Errorf("server problems: %v", p)
 	}
 }
+
+// Bans and unlinks made before a restart still hold after it: the client's next login fails the same way.
+func TestRestartKeepsBansAndUnlinks(t *testing.T) {
+	tests := []struct {
+		name   string
+		inject func(*wasim.Server, types.JID)
+		check  func(*testing.T, eventLog)
+	}{
+		{"banned", func(s *wasim.Server, jid types.JID) { s.Ban(jid, time.Hour) }, func(t *testing.T, evts eventLog) {
+			if e := waitEvent[*events.TemporaryBan](t, evts); e.Code != events.TempBanSentToTooManyPeople ||
+				e.Expire < 59*time.Minute {
+				t.Fatalf("TemporaryBan %+v, want code 101 expiring in about an hour", e)
+			}
+		}},
+		{"unlinked", func(s *wasim.Server, jid types.JID) { s.Unlink(jid) }, func(t *testing.T, evts eventLog) {
+			if e := waitEvent[*events.LoggedOut](t, evts); !e.OnConnect || e.Reason != events.ConnectFailureLoggedOut {
+				t.Fatalf("LoggedOut %+v, want on connect with reason 401", e)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, dbPath := t.TempDir(), filepath.Join(t.TempDir(), "wa.db")
+			first := wasim.New(t, wasim.Options{Dir: dir})
+			cli, evts := newClient(t, first, openStore(t, dbPath), nil)
+			if err := pairAndConnect(first.Phone("15550000100"), cli, evts); err != nil {
+				t.Fatal(err)
+			}
+			jid := *cli.Store.ID
+			cli.Disconnect()
+			tt.inject(first, jid)
+			first.Close()
+
+			second := wasim.New(t, wasim.Options{Dir: dir})
+			again, evts2 := newClient(t, second, openStore(t, dbPath), &jid)
+			if err := again.Connect(); err != nil {
+				t.Fatalf("connect: %v", err)
+			}
+			tt.check(t, evts2)
+			if p := slices.Concat(first.Problems(), second.Problems()); len(p) > 0 {
+				t.Errorf("server problems: %v", p)
+			}
+		})
+	}
+}

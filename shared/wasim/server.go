@@ -14,11 +14,14 @@
 //
 // Covered: handshake, QR and code pairing, login and prekey upload, usync (LID and devices), prekey bundles, 1:1
 // text and media messages both ways, delivery and read receipts both ways, an offline queue with at-least-once
-// redelivery, and failure injection (Kick, Replace, Unlink, Ban, DropPings). Not covered: groups, app state,
-// history sync, presence, retry receipts, and phones with more than device 0. Problems lists anything the client
-// sent that the fake could not handle.
+// redelivery, each phone's Inbox (deduplicated by message ID, with the receipts it sent), demo contacts that read
+// and answer by themselves (AutoRead, AutoReply), state kept on disk across restarts (Options.Dir), and failure
+// injection (Kick, Replace, Unlink, Ban, DropPings). Not covered: groups, app state, history sync, presence, retry
+// receipts, and phones with more than device 0. Problems lists anything the client sent that the fake could not
+// handle.
 //
-// The certificate authority is process-wide: every Server shares one root key, installed once.
+// The certificate authority is process-wide: every Server shares one root key, installed once. A server restarted
+// in the same process (Close, then Start on the same Dir) is therefore trusted by clients configured before.
 package wasim
 
 import (
