@@ -62,7 +62,8 @@ type Options struct {
 	// on the same Dir resumes as WhatsApp does after the client's process restarts: linked clients log in again
 	// without a QR code and keep their Signal sessions. The Noise static key and certificate chain are new on
 	// every Start, which clients accept. Pairings in progress, Problems and injected failures (DropPings) are not
-	// kept, nor phone behaviours (AutoReply, AutoRead). Empty keeps everything in memory.
+	// kept, nor phone behaviours (AutoReply, AutoRead). One Server at a time per Dir. Empty keeps everything in
+	// memory.
 	Dir string
 }
 
