@@ -1,7 +1,6 @@
 package wasim
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 
@@ -40,8 +39,8 @@ func (p *Phone) Inbox() []Received {
 
 // AutoReply makes the phone answer every new message a client sends it with the text reply returns for it ("" for
 // no answer), sent to the sending account's companions shortly after the phone acked and receipted the message,
-// as a demo contact would. reply runs on a server goroutine, one message at a time per connection. Nil turns it
-// off. Behaviours are not kept across a restart.
+// as a demo contact would. reply runs on a server goroutine, one message at a time per phone in the order the
+// messages came. Nil turns it off. Behaviours are not kept across a restart.
 func (p *Phone) AutoReply(reply func(Received) string) *Phone {
 	p.srv.mu.Lock()
 	defer p.srv.mu.Unlock()
@@ -100,18 +99,26 @@ func saveArrivals(tx *sql.Tx, got []arrival, fresh []bool) error {
 	return nil
 }
 
-// behave runs the phone's behaviours for a new message from account, on a goroutine Close waits for.
+// behave runs the phone's behaviours for a new message from account on a goroutine Close waits for, after those
+// of the phone's earlier messages, so replies go out in the order the messages came.
 func (s *Server) behave(p *Phone, account string, r Received) {
 	s.mu.Lock()
 	reply, read := p.autoReply, p.autoRead
 	from := s.phones[account]
-	s.mu.Unlock()
 	if (reply == nil && !read) || from == nil {
+		s.mu.Unlock()
 		return
 	}
+	prev, done := p.behaving, make(chan struct{})
+	p.behaving = done
+	s.mu.Unlock()
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()
+		defer close(done)
+		if prev != nil {
+			<-prev
+		}
 		if read {
 			if err := p.MarkRead(from, r.ID); err != nil {
 				s.problem(fmt.Sprintf("%s auto-reads %s: %v", p.number, r.ID, err))
@@ -121,7 +128,7 @@ func (s *Server) behave(p *Phone, account string, r Received) {
 			return
 		}
 		if text := reply(r); text != "" {
-			if _, err := p.SendText(s.ctx, from, text); err != nil && context.Cause(s.ctx) == nil {
+			if _, err := p.SendText(s.ctx, from, text); err != nil {
 				s.problem(fmt.Sprintf("%s auto-replies to %s: %v", p.number, r.ID, err))
 			}
 		}

@@ -52,7 +52,7 @@ func (p *Phone) Send(ctx context.Context, to *Phone, msg *waE2E.Message) (string
 		if name != "" {
 			attrs["notify"] = name
 		}
-		p.srv.deliver(d, waBinary.Node{Tag: "message", Attrs: attrs, Content: []waBinary.Node{
+		p.srv.deliverSigned(d, waBinary.Node{Tag: "message", Attrs: attrs, Content: []waBinary.Node{
 			{Tag: "enc", Attrs: waBinary.Attrs{"v": "2", "type": typ}, Content: ciphertext},
 		}}, p.signal)
 	}

@@ -18,9 +18,12 @@ type queued struct {
 // deliver hands a message or receipt stanza to a companion with at-least-once semantics: it stays queued until
 // the client acknowledges it (see settle), is sent now if the companion is connected, and is sent again on the
 // companion's next login otherwise (or if the connection drops before the ack), as WhatsApp's offline queue does.
-// With a disk the stanza is on it before it is sent, together with the Signal state of signal (the sender's, or
-// nil) that encrypted it.
-func (s *Server) deliver(d *companion, node waBinary.Node, signal *signalStore) {
+// With a disk the stanza is on it before it is sent.
+func (s *Server) deliver(d *companion, node waBinary.Node) { s.deliverSigned(d, node, nil) }
+
+// deliverSigned is deliver for a stanza encrypted with signal (the sending phone's Signal state, or nil): the
+// state that encrypted it goes to disk in the same transaction as the stanza.
+func (s *Server) deliverSigned(d *companion, node waBinary.Node, signal *signalStore) {
 	s.mu.Lock()
 	out := s.enqueueLocked(d, node, func(tx *sql.Tx) error {
 		if signal == nil {

@@ -49,6 +49,7 @@ type Phone struct {
 	seen       map[string]int // index into history by sender account "/" message ID
 	autoReply  func(Received) string
 	autoRead   bool
+	behaving   chan struct{} // closed when the behaviours for the latest message are done
 }
 
 // Phone returns the fake phone for number (digits only, no "+"), creating it on first use. The same number always

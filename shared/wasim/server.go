@@ -14,11 +14,14 @@
 //
 // Covered: handshake, QR and code pairing, login and prekey upload, usync (LID and devices), prekey bundles, 1:1
 // text and media messages both ways, delivery and read receipts both ways, an offline queue with at-least-once
-// redelivery, and failure injection (Kick, Replace, Unlink, Ban, DropPings). Not covered: groups, app state,
-// history sync, presence, retry receipts, and phones with more than device 0. Problems lists anything the client
-// sent that the fake could not handle.
+// redelivery, each phone's Inbox (deduplicated by message ID, with the receipts it sent), demo contacts that read
+// and answer by themselves (AutoRead, AutoReply), state kept on disk across restarts (Options.Dir), and failure
+// injection (Kick, Replace, Unlink, Ban, DropPings). Not covered: groups, app state, history sync, presence, retry
+// receipts, and phones with more than device 0. Problems lists anything the client sent that the fake could not
+// handle.
 //
-// The certificate authority is process-wide: every Server shares one root key, installed once.
+// The certificate authority is process-wide: every Server shares one root key, installed once. A server restarted
+// in the same process (Close, then Start on the same Dir) is therefore trusted by clients configured before.
 package wasim
 
 import (
@@ -59,7 +62,8 @@ type Options struct {
 	// on the same Dir resumes as WhatsApp does after the client's process restarts: linked clients log in again
 	// without a QR code and keep their Signal sessions. The Noise static key and certificate chain are new on
 	// every Start, which clients accept. Pairings in progress, Problems and injected failures (DropPings) are not
-	// kept, nor phone behaviours (AutoReply, AutoRead). Empty keeps everything in memory.
+	// kept, nor phone behaviours (AutoReply, AutoRead). One Server at a time per Dir. Empty keeps everything in
+	// memory.
 	Dir string
 }
 
@@ -83,6 +87,7 @@ type Server struct {
 	certChain []byte
 	disk      *disk          // nil without Options.Dir
 	running   sync.WaitGroup // connections and phone behaviours; Close waits for them before closing the disk
+	closeOnce sync.Once
 
 	problemMu sync.Mutex
 	problems  []string
@@ -171,15 +176,17 @@ func New(tb testing.TB, opts ...Options) *Server {
 }
 
 // Close drops every connection, stops listening, waits for connections and phone behaviours to finish, and
-// closes the state on disk. Phones and their inboxes stay readable.
+// closes the state on disk. Phones and their inboxes stay readable. Calling it again does nothing.
 func (s *Server) Close() {
-	s.cancel()
-	s.http.CloseClientConnections()
-	s.http.Close()
-	s.running.Wait()
-	if err := s.disk.close(); err != nil {
-		s.problem(fmt.Sprintf("close state: %v", err))
-	}
+	s.closeOnce.Do(func() {
+		s.cancel()
+		s.http.CloseClientConnections()
+		s.http.Close()
+		s.running.Wait()
+		if err := s.disk.close(); err != nil {
+			s.problem(fmt.Sprintf("close state: %v", err))
+		}
+	})
 }
 
 // Addr is the listener's host:port.
