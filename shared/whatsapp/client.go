@@ -195,7 +195,7 @@ func (c *Client) Logout(ctx context.Context) error {
 		return session.ErrNotPaired
 	}
 	evCtx := context.WithoutCancel(c.lifetime())
-	if wa.IsLoggedIn() {
+	if loggedIn(wa) {
 		if err := wa.Logout(ctx); err != nil {
 			return fmt.Errorf("logout: %w", err)
 		}
@@ -223,3 +223,7 @@ func (c *Client) restart(reason string) {
 	_ = c.emit(c.lifetime(), session.StatusChanged{Status: session.Reconnecting, Reason: reason})
 	go wa.ResetConnection()
 }
+
+// loggedIn reports whether wa has a live, logged-in connection (whatsmeow's IsLoggedIn alone stays true for a
+// moment after a disconnect).
+func loggedIn(wa *whatsmeow.Client) bool { return wa.IsConnected() && wa.IsLoggedIn() }
