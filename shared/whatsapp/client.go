@@ -9,6 +9,7 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/types"
 
 	"github.com/waqtor/waqtor/shared/session"
 )
@@ -26,7 +27,8 @@ type Client struct {
 	handler   func(context.Context, session.Event) error
 	life      context.Context // the connection's lifetime, set by Connect and by a finished login
 	stop      context.CancelFunc
-	stopped   bool // Disconnect, Logout or a permanent failure: later disconnects are not reconnects
+	stopped   bool      // Disconnect, Logout or a permanent failure: later disconnects are not reconnects
+	jid       types.JID // the device, once paired (read here: whatsmeow clears Store.ID when it deletes the keys)
 	loggingIn bool
 }
 
@@ -36,6 +38,9 @@ func newClient(d *Devices, dev *store.Device) *Client {
 	c := &Client{devs: d, opts: d.opts, log: d.opts.Logger, life: context.Background()}
 	c.dog = newWatchdog(d.opts.WatchdogKeepalive, d.opts.WatchdogSendFailures, c.restart)
 	c.wa = c.newWA(dev, context.Background(), false)
+	if dev.ID != nil {
+		c.jid = *dev.ID
+	}
 	return c
 }
 

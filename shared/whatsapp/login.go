@@ -238,7 +238,7 @@ func (l *login) finish(paired *events.PairSuccess) {
 	}
 	c.mu.Lock()
 	wa := c.newWA(dev, context.Background(), false)
-	c.wa = wa
+	c.wa, c.jid = wa, paired.ID
 	life := c.startLocked(context.WithoutCancel(l.ctx), wa)
 	c.mu.Unlock()
 	_ = c.emit(life, session.StatusChanged{Status: session.Connecting})

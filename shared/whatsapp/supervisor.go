@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -35,8 +36,14 @@ func (c *Client) onEvent(wa *whatsmeow.Client, evt any) bool {
 		return true
 	}
 	if st.Status.Permanent() {
-		// whatsmeow does not reconnect from these; make sure nothing else does either.
-		defer c.markStopped()
+		// whatsmeow does not reconnect from these and closes the socket itself; a late Disconnected must not be
+		// reported as a reconnect.
+		c.mu.Lock()
+		c.stopped = true
+		c.mu.Unlock()
+	}
+	if st.Status == session.LoggedOut {
+		c.awaitDeleted(ctx)
 	}
 	return c.emit(ctx, st) == nil
 }
@@ -80,4 +87,29 @@ func (c *Client) statusOf(evt any) (session.StatusChanged, bool) {
 		return session.StatusChanged{Status: session.Reconnecting, Reason: "stream error " + e.Code}, true
 	}
 	return session.StatusChanged{}, false
+}
+
+// awaitDeleted waits (a few seconds at most) until whatsmeow, which deletes a logged-out device's keys right after
+// dispatching events.LoggedOut, has done so: a handler that sees LoggedOut can then rely on Devices.Open failing
+// with session.ErrDeviceNotFound.
+func (c *Client) awaitDeleted(ctx context.Context) {
+	c.mu.Lock()
+	jid := c.jid
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		dev, err := c.devs.container.GetDevice(ctx, jid)
+		if err == nil && dev == nil {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			c.log.WarnContext(ctx, "keys of a logged-out device still stored", "device", jid.String())
+			return
+		}
+	}
 }

@@ -43,7 +43,7 @@ func newWorld(t *testing.T) (session.Devices, sessiontest.Network) {
 		DSN:               filepath.Join(t.TempDir(), "wa.db"),
 		HTTPClient:        srv.HTTPClient(),
 		Logger:            logger,
-		QRIntervals:       []time.Duration{300 * time.Millisecond, 200 * time.Millisecond, 200 * time.Millisecond},
+		QRIntervals:       []time.Duration{time.Second, 500 * time.Millisecond, 500 * time.Millisecond},
 		WatchdogKeepalive: time.Second,
 	})
 	if err != nil {
