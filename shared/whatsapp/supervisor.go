@@ -35,6 +35,15 @@ func (c *Client) onEvent(wa *whatsmeow.Client, evt any) bool {
 	if !ok {
 		return true
 	}
+	switch e := evt.(type) {
+	case *events.Connected:
+		c.dog.reset()
+	case *events.KeepAliveRestored:
+		c.dog.keepaliveOK()
+	case *events.KeepAliveTimeout:
+		// Report the timeout before the watchdog may report its restart.
+		defer c.dog.keepaliveFailed(e.LastSuccess)
+	}
 	if st.Status.Permanent() {
 		// whatsmeow does not reconnect from these and closes the socket itself; a late Disconnected must not be
 		// reported as a reconnect.
@@ -48,11 +57,11 @@ func (c *Client) onEvent(wa *whatsmeow.Client, evt any) bool {
 	return c.emit(ctx, st) == nil
 }
 
-// statusOf maps a lifecycle event to the status it puts the session in; false for other events.
+// statusOf maps a lifecycle event to the status it puts the session in; false for other events. It has no side
+// effects.
 func (c *Client) statusOf(evt any) (session.StatusChanged, bool) {
 	switch e := evt.(type) {
 	case *events.Connected:
-		c.dog.reset()
 		return session.StatusChanged{Status: session.Ready}, true
 	case *events.Disconnected:
 		if c.isStopped() {
@@ -60,10 +69,8 @@ func (c *Client) statusOf(evt any) (session.StatusChanged, bool) {
 		}
 		return session.StatusChanged{Status: session.Reconnecting, Reason: "connection lost"}, true
 	case *events.KeepAliveTimeout:
-		defer c.dog.keepaliveFailed(e.LastSuccess)
 		return session.StatusChanged{Status: session.Reconnecting, Reason: "keepalive timeout"}, true
 	case *events.KeepAliveRestored:
-		c.dog.keepaliveOK()
 		return session.StatusChanged{Status: session.Ready}, true
 	case *events.LoggedOut:
 		reason := "device_removed"
