@@ -52,10 +52,12 @@ type Phone interface {
 	Scan(qr string) error
 	// EnterCode links the device that asked for a pairing code for this number.
 	EnterCode(code string) error
-	// SendText and SendMedia send a message to the account with number to (its linked devices), returning the
-	// message ID.
-	SendText(ctx context.Context, to, text string) (string, error)
-	SendMedia(ctx context.Context, to string, m session.Media) (string, error)
+	// Send sends a message to the account with number to (its linked devices) and returns its ID. It supports
+	// the content a phone writes: Text (with ReplyTo and Mentions), Media (uploaded first), Poll, Location, Contact
+	// and Reaction (MessageID and Emoji; the reacted message is one the account to sent).
+	Send(ctx context.Context, to string, m session.Outgoing) (string, error)
+	// Edit replaces the text of message id this phone sent to the account to.
+	Edit(ctx context.Context, to, id, text string) error
 	// NextMessage waits for the next message a device sent to this phone, decoded.
 	NextMessage(ctx context.Context) (Received, error)
 	// NextRead waits for the next read receipt a device sent this phone, and returns the message IDs it covers;

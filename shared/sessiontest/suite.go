@@ -138,7 +138,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// final reads the rest of a login's updates and returns the final one, failing on a QR code when noQR.
+// final reads the rest of a login's updates and returns the final one, checking the channel closes after it.
 func final(t *testing.T, updates <-chan session.LoginUpdate) session.LoginUpdate {
 	t.Helper()
 	timeout := time.After(waitFor)
@@ -492,15 +492,15 @@ func waitMessage(t *testing.T, r *recorder, id string) session.MessageReceived {
 func testReceive(t *testing.T, h Harness) {
 	devs, net := world(t, h)
 	alice := pair(t, devs, net.Phone(aliceNumber))
-	bob := net.Phone(bobNumber)
+	bob, carol := net.Phone(bobNumber), net.Phone(carolNumber)
 	ctx := deadline(t)
-	id, err := bob.SendText(ctx, aliceNumber, "hi alice")
+	id, err := bob.Send(ctx, aliceNumber, session.Outgoing{Text: "hi alice"})
 	if err != nil {
 		t.Fatalf("bob sends: %v", err)
 	}
 	m := waitMessage(t, alice.rec, id)
 	want := session.Address{Phone: bobNumber, LID: bob.LID()}
-	if m.Type != "text" || m.Text != "hi alice" || m.Chat != want || m.Sender != want || m.FromMe || m.Time.IsZero() {
+	if m.Type != "text" || m.Text != "hi alice" || m.Chat != want || m.Sender != want || m.FromMe || m.Time.IsZero() || m.Edit {
 		t.Fatalf("received %+v, want text \"hi alice\" from and in chat %+v", m, want)
 	}
 	if err := alice.cli.MarkRead(ctx, m.Chat, session.Address{}, []string{id}, time.Now()); err != nil {
@@ -510,20 +510,70 @@ func testReceive(t *testing.T, h Harness) {
 	if err != nil || !slices.Contains(read, id) {
 		t.Fatalf("bob's read receipt: %v, %v; want one for %s", read, err, id)
 	}
+	if err := bob.Edit(ctx, aliceNumber, id, "hi alice, edited"); err != nil {
+		t.Fatalf("bob edits: %v", err)
+	}
+	edit := wait(t, alice.rec, "the edit", func(e session.MessageReceived) bool { return e.Edit })
+	if edit.ID != id || edit.Text != "hi alice, edited" || edit.Type != "text" {
+		t.Fatalf("edit %+v, want message %s with the new text", edit, id)
+	}
+	mine := sendAndCheck(t, alice.cli, alice.rec, bob, session.Outgoing{Text: "react to this"}, func(Received) bool { return true })
+
+	tests := []struct {
+		name  string
+		m     session.Outgoing
+		check func(session.MessageReceived) bool
+	}{
+		{"reply and mention", session.Outgoing{Text: "@" + carolNumber + " see above", ReplyTo: &session.Quoted{ID: mine, FromMe: true},
+			Mentions: []session.Address{{Phone: carolNumber}}}, func(r session.MessageReceived) bool {
+			// Carol's LID is known only if the session learnt it; the form the message used always is.
+			return r.Type == "text" && r.ReplyTo == mine && len(r.Mentions) == 1 && r.Mentions[0].Phone == carolNumber &&
+				(r.Mentions[0].LID == "" || r.Mentions[0].LID == carol.LID())
+		}},
+		{"poll", session.Outgoing{Poll: &session.Poll{Question: "tea?", Options: []string{"green", "black"}, Selectable: 1}},
+			func(r session.MessageReceived) bool {
+				return r.Type == "poll" && r.Poll != nil && r.Poll.Question == "tea?" && slices.Equal(r.Poll.Options, []string{"green", "black"})
+			}},
+		{"location", session.Outgoing{Location: &session.Location{Latitude: 21.4225, Longitude: 39.8262, Name: "Makkah", Address: "Al Haram"}},
+			func(r session.MessageReceived) bool {
+				return r.Type == "location" && r.Location != nil && *r.Location == session.Location{Latitude: 21.4225, Longitude: 39.8262, Name: "Makkah", Address: "Al Haram"}
+			}},
+		{"contact", session.Outgoing{Contact: &session.ContactCard{Name: "Carol", Phone: carolNumber}}, func(r session.MessageReceived) bool {
+			return r.Type == "contact" && r.Contact != nil && *r.Contact == session.ContactCard{Name: "Carol", Phone: carolNumber}
+		}},
+		{"reaction", session.Outgoing{Reaction: &session.Reaction{MessageID: mine, Emoji: "❤️"}}, func(r session.MessageReceived) bool {
+			return r.Type == "reaction" && r.Reaction != nil && r.Reaction.MessageID == mine && r.Reaction.FromMe && r.Reaction.Emoji == "❤️"
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, err := bob.Send(ctx, aliceNumber, tt.m)
+			if err != nil {
+				t.Fatalf("bob sends: %v", err)
+			}
+			if got := waitMessage(t, alice.rec, id); !tt.check(got) {
+				t.Fatalf("received %+v for %+v", got, tt.m)
+			}
+		})
+	}
 
 	for _, md := range []session.Media{
 		{Kind: session.Image, Mime: "image/png", Caption: "look", Data: bytes.Repeat([]byte("png "), 400)},
-		{Kind: session.Document, Mime: "text/plain", FileName: "notes.txt", Data: []byte("some notes")},
+		{Kind: session.Video, Mime: "video/mp4", Caption: "watch", Data: bytes.Repeat([]byte("mp4 "), 400)},
+		{Kind: session.Audio, Mime: "audio/mpeg", Data: bytes.Repeat([]byte("mp3 "), 60)},
 		{Kind: session.Voice, Mime: "audio/ogg; codecs=opus", Data: bytes.Repeat([]byte("ogg "), 50)},
+		{Kind: session.Document, Mime: "text/plain", FileName: "notes.txt", Caption: "read me", Data: []byte("some notes")},
+		{Kind: session.Sticker, Mime: "image/webp", Data: bytes.Repeat([]byte("webp "), 30)},
 	} {
 		t.Run(string(md.Kind), func(t *testing.T) {
-			id, err := bob.SendMedia(ctx, aliceNumber, md)
+			id, err := bob.Send(ctx, aliceNumber, session.Outgoing{Media: &md})
 			if err != nil {
 				t.Fatalf("bob sends %s: %v", md.Kind, err)
 			}
 			m := waitMessage(t, alice.rec, id)
 			if m.Type != string(md.Kind) || m.Media == nil || m.Media.Kind != md.Kind || m.Media.Mime != md.Mime ||
-				m.Media.FileName != md.FileName || m.Media.Caption != md.Caption || m.Media.Size != int64(len(md.Data)) {
+				m.Media.FileName != md.FileName || m.Media.Caption != md.Caption || m.Text != md.Caption ||
+				m.Media.Size != int64(len(md.Data)) {
 				t.Fatalf("received %+v (media %+v), want %s %s", m, m.Media, md.Kind, md.Mime)
 			}
 			data, err := alice.cli.Download(ctx, *m.Media)
@@ -560,7 +610,7 @@ func testRedelivery(t *testing.T, h Harness) {
 		return nil
 	})
 	ctx := deadline(t)
-	id, err := bob.SendText(ctx, aliceNumber, "store me")
+	id, err := bob.Send(ctx, aliceNumber, session.Outgoing{Text: "store me"})
 	if err != nil {
 		t.Fatal(err)
 	}

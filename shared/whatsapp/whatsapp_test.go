@@ -2,6 +2,7 @@ package whatsapp_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waCommon"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
@@ -91,20 +93,79 @@ func (p phone) EnterCode(code string) error {
 	return err
 }
 
-func (p phone) SendText(ctx context.Context, to, text string) (string, error) {
-	return p.p.SendText(ctx, p.srv.Phone(to), text)
-}
-
 var mediaTypes = map[session.MediaKind]whatsmeow.MediaType{
 	session.Image: whatsmeow.MediaImage, session.Video: whatsmeow.MediaVideo, session.Audio: whatsmeow.MediaAudio,
 	session.Voice: whatsmeow.MediaAudio, session.Document: whatsmeow.MediaDocument, session.Sticker: whatsmeow.MediaImage,
 }
 
-// SendMedia uploads the file as the phone's app does and sends the media message of its kind.
-func (p phone) SendMedia(ctx context.Context, to string, m session.Media) (string, error) {
-	up, err := p.p.Upload(m.Data, mediaTypes[m.Kind])
+// Send builds the message as the phone's app would, independently of the adapter's own builder.
+func (p phone) Send(ctx context.Context, to string, m session.Outgoing) (string, error) {
+	var msg *waE2E.Message
+	var err error
+	switch {
+	case m.Media != nil:
+		msg, err = p.mediaMessage(*m.Media)
+	case m.Text != "" && m.ReplyTo == nil && len(m.Mentions) == 0:
+		msg = &waE2E.Message{Conversation: proto.String(m.Text)}
+	case m.Text != "":
+		ci := &waE2E.ContextInfo{}
+		if m.ReplyTo != nil {
+			ci.StanzaID = proto.String(m.ReplyTo.ID)
+			ci.Participant = proto.String(types.NewJID(to, types.DefaultUserServer).String())
+			ci.QuotedMessage = &waE2E.Message{Conversation: proto.String(m.ReplyTo.Text)}
+		}
+		for _, a := range m.Mentions {
+			ci.MentionedJID = append(ci.MentionedJID, types.NewJID(a.Phone, types.DefaultUserServer).String())
+		}
+		msg = &waE2E.Message{ExtendedTextMessage: &waE2E.ExtendedTextMessage{Text: proto.String(m.Text), ContextInfo: ci}}
+	case m.Poll != nil:
+		opts := make([]*waE2E.PollCreationMessage_Option, len(m.Poll.Options))
+		for i, o := range m.Poll.Options {
+			opts[i] = &waE2E.PollCreationMessage_Option{OptionName: proto.String(o)}
+		}
+		msg = &waE2E.Message{PollCreationMessageV3: &waE2E.PollCreationMessage{Name: proto.String(m.Poll.Question),
+			Options: opts, SelectableOptionsCount: proto.Uint32(uint32(m.Poll.Selectable))},
+			MessageContextInfo: &waE2E.MessageContextInfo{MessageSecret: make([]byte, 32)}}
+	case m.Location != nil:
+		msg = &waE2E.Message{LocationMessage: &waE2E.LocationMessage{DegreesLatitude: proto.Float64(m.Location.Latitude),
+			DegreesLongitude: proto.Float64(m.Location.Longitude), Name: proto.String(m.Location.Name),
+			Address: proto.String(m.Location.Address)}}
+	case m.Contact != nil:
+		msg = &waE2E.Message{ContactMessage: &waE2E.ContactMessage{DisplayName: proto.String(m.Contact.Name),
+			Vcard: proto.String("BEGIN:VCARD\nVERSION:3.0\nN:;" + m.Contact.Name + ";;;\nFN:" + m.Contact.Name +
+				"\nTEL;type=CELL;waid=" + m.Contact.Phone + ":+" + m.Contact.Phone + "\nEND:VCARD")}}
+	case m.Reaction != nil:
+		msg = &waE2E.Message{ReactionMessage: &waE2E.ReactionMessage{Text: proto.String(m.Reaction.Emoji),
+			SenderTimestampMS: proto.Int64(time.Now().UnixMilli()), Key: &waCommon.MessageKey{
+				RemoteJID: proto.String(types.NewJID(to, types.DefaultUserServer).String()), FromMe: proto.Bool(false),
+				ID: proto.String(m.Reaction.MessageID)}}}
+	default:
+		return "", fmt.Errorf("phone cannot send %+v", m)
+	}
 	if err != nil {
 		return "", err
+	}
+	return p.p.Send(ctx, p.srv.Phone(to), msg)
+}
+
+// Edit sends the edit as WhatsApp clients do: a MESSAGE_EDIT protocol message inside EditedMessage.
+func (p phone) Edit(ctx context.Context, to, id, text string) error {
+	_, err := p.p.Send(ctx, p.srv.Phone(to), &waE2E.Message{EditedMessage: &waE2E.FutureProofMessage{Message: &waE2E.Message{
+		ProtocolMessage: &waE2E.ProtocolMessage{
+			Type: waE2E.ProtocolMessage_MESSAGE_EDIT.Enum(), TimestampMS: proto.Int64(time.Now().UnixMilli()),
+			Key: &waCommon.MessageKey{FromMe: proto.Bool(true), ID: proto.String(id),
+				RemoteJID: proto.String(types.NewJID(to, types.DefaultUserServer).String())},
+			EditedMessage: &waE2E.Message{Conversation: proto.String(text)},
+		},
+	}}})
+	return err
+}
+
+// mediaMessage uploads the file as the phone's app does and builds the media message of its kind.
+func (p phone) mediaMessage(m session.Media) (*waE2E.Message, error) {
+	up, err := p.p.Upload(m.Data, mediaTypes[m.Kind])
+	if err != nil {
+		return nil, err
 	}
 	var caption, fileName *string
 	if m.Caption != "" {
@@ -133,8 +194,10 @@ func (p phone) SendMedia(ctx context.Context, to string, m session.Media) (strin
 	case session.Sticker:
 		msg.StickerMessage = &waE2E.StickerMessage{Mimetype: mime, URL: &up.URL, DirectPath: &up.DirectPath,
 			MediaKey: up.MediaKey, FileEncSHA256: up.FileEncSHA256, FileSHA256: up.FileSHA256, FileLength: &up.FileLength}
+	default:
+		return nil, fmt.Errorf("media kind %q", m.Kind)
 	}
-	return p.p.Send(ctx, p.srv.Phone(to), &msg)
+	return &msg, nil
 }
 
 func (p phone) MarkRead(to string, ids ...string) error { return p.p.MarkRead(p.srv.Phone(to), ids...) }
