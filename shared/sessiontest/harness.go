@@ -58,6 +58,8 @@ type Phone interface {
 	Send(ctx context.Context, to string, m session.Outgoing) (string, error)
 	// Edit replaces the text of message id this phone sent to the account to.
 	Edit(ctx context.Context, to, id, text string) error
+	// SendUndecryptable sends the account to a message its devices cannot decrypt, and returns its ID.
+	SendUndecryptable(ctx context.Context, to string) (string, error)
 	// NextMessage waits for the next message a device sent to this phone, decoded.
 	NextMessage(ctx context.Context) (Received, error)
 	// NextRead waits for the next read receipt a device sent this phone, and returns the message IDs it covers;

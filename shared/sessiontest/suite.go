@@ -33,6 +33,7 @@ func Run(t *testing.T, h Harness) {
 	}{
 		{"PairQR", testPairQR},
 		{"QRTimeout", testQRTimeout},
+		{"LoginCancel", testLoginCancel},
 		{"PairCode", testPairCode},
 		{"Reopen", testReopen},
 		{"Send", testSend},
@@ -290,6 +291,37 @@ func testQRTimeout(t *testing.T, h Harness) {
 	}
 }
 
+func testLoginCancel(t *testing.T, h Harness) {
+	devs, net := world(t, h)
+	cli, err := devs.New(deadline(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cli.Disconnect)
+	ctx, cancel := context.WithCancel(deadline(t))
+	updates, err := cli.LoginQR(ctx)
+	if err != nil {
+		t.Fatalf("LoginQR: %v", err)
+	}
+	first := <-updates
+	cancel()
+	u := final(t, updates)
+	if u.Err == nil || !errors.Is(u.Err, context.Canceled) {
+		t.Fatalf("cancelled login ended with %+v, want context.Canceled", u)
+	}
+	if err := net.Phone(aliceNumber).Scan(first.QR); err == nil {
+		t.Fatal("the QR code of a cancelled login could still be scanned")
+	}
+	// The client can try again.
+	pairAgain, err := cli.LoginQR(deadline(t))
+	if err != nil {
+		t.Fatalf("LoginQR after a cancelled one: %v", err)
+	}
+	if again := <-pairAgain; again.QR == "" || again.QR == first.QR {
+		t.Fatalf("second login's first update %+v, want a new QR code", again)
+	}
+}
+
 func testPairCode(t *testing.T, h Harness) {
 	devs, net := world(t, h)
 	phone := net.Phone(aliceNumber)
@@ -339,7 +371,9 @@ func testReopen(t *testing.T, h Harness) {
 	if got, ok := cli.Account(); !ok || got.DeviceJID != first.account.DeviceJID || got.Phone != aliceNumber {
 		t.Fatalf("reopened Account() = %+v, %t; want %+v", got, ok, first.account)
 	}
-	if err := cli.Connect(ctx); err != nil {
+	life, end := context.WithCancel(ctx)
+	defer end()
+	if err := cli.Connect(life); err != nil {
 		t.Fatalf("connect: %v", err)
 	}
 	waitStatus(t, rec, session.Ready, "")
@@ -350,6 +384,17 @@ func testReopen(t *testing.T, h Harness) {
 	sendAndCheck(t, cli, rec, bob, session.Outgoing{Text: "after reopening"}, func(r Received) bool {
 		return r.Type == "text" && r.Text == "after reopening"
 	})
+
+	// The context of Connect bounds the connection.
+	end()
+	waitStatus(t, rec, session.Stopped, "")
+	if _, err := cli.Send(ctx, session.Address{Phone: bobNumber}, session.Outgoing{ID: cli.NewMessageID(), Text: "x"}); !errors.Is(err, session.ErrNotConnected) {
+		t.Fatalf("send after the connection's context ended: %v, want ErrNotConnected", err)
+	}
+	if err := cli.Connect(ctx); err != nil {
+		t.Fatalf("connect again: %v", err)
+	}
+	waitStatus(t, rec, session.Ready, "")
 
 	unpaired, err := devs.New(ctx)
 	if err != nil {
@@ -587,6 +632,15 @@ func testReceive(t *testing.T, h Harness) {
 	}
 	if _, err := alice.cli.Download(ctx, session.MediaRef{Kind: session.Image, Locator: []byte("{}")}); err == nil {
 		t.Fatal("download of an empty locator succeeded")
+	}
+
+	bad, err := bob.SendUndecryptable(ctx, aliceNumber)
+	if err != nil {
+		t.Fatalf("bob sends garbage: %v", err)
+	}
+	u := wait(t, alice.rec, "undecryptable "+bad, func(u session.Undecryptable) bool { return u.ID == bad })
+	if u.Sender.Phone != bobNumber && u.Sender.LID != bob.LID() {
+		t.Fatalf("undecryptable %+v, want it from bob", u)
 	}
 }
 

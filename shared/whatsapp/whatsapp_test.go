@@ -161,6 +161,10 @@ func (p phone) Edit(ctx context.Context, to, id, text string) error {
 	return err
 }
 
+func (p phone) SendUndecryptable(ctx context.Context, to string) (string, error) {
+	return p.p.SendUndecryptable(ctx, p.srv.Phone(to))
+}
+
 // mediaMessage uploads the file as the phone's app does and builds the media message of its kind.
 func (p phone) mediaMessage(m session.Media) (*waE2E.Message, error) {
 	up, err := p.p.Upload(m.Data, mediaTypes[m.Kind])
