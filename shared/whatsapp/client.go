@@ -126,7 +126,7 @@ func (c *Client) Connect(ctx context.Context) error {
 	life := c.startLocked(ctx, wa)
 	c.mu.Unlock()
 	_ = c.emit(life, session.StatusChanged{Status: session.Connecting})
-	if err := wa.ConnectContext(life); err != nil {
+	if err := wa.ConnectContext(socketContext(life)); err != nil {
 		c.markStopped()
 		if errors.Is(err, store.ErrDeviceDeleted) {
 			return fmt.Errorf("connect: %w", session.ErrDeviceNotFound)
@@ -147,7 +147,7 @@ func (c *Client) startLocked(ctx context.Context, wa *whatsmeow.Client) context.
 	life, stop := context.WithCancel(ctx)
 	c.life, c.stop, c.stopped = life, stop, false
 	zl := zerologFor(c.log)
-	wa.BackgroundEventCtx = zl.WithContext(life)
+	wa.BackgroundEventCtx = zl.WithContext(socketContext(life))
 	context.AfterFunc(life, func() {
 		c.mu.Lock()
 		current, wasStopped := c.life == life, c.stopped
@@ -232,3 +232,8 @@ func (c *Client) restart(reason string) {
 // loggedIn reports whether wa has a live, logged-in connection (whatsmeow's IsLoggedIn alone stays true for a
 // moment after a disconnect).
 func loggedIn(wa *whatsmeow.Client) bool { return wa.IsConnected() && wa.IsLoggedIn() }
+
+// socketContext is the context a whatsmeow connection runs under: ctx's values without its cancellation. whatsmeow
+// closes a socket whose context ends from its read pump, racing with Disconnect (a data race inside whatsmeow), so
+// the end of a lifetime is always turned into a Disconnect instead (see startLocked and login.end).
+func socketContext(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
