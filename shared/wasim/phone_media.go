@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"strings"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/util/cbcutil"
@@ -39,4 +40,41 @@ func (p *Phone) Upload(data []byte, mediaType whatsmeow.MediaType) (whatsmeow.Up
 		URL: "https://" + mediaHost + path, DirectPath: path, MediaKey: mediaKey,
 		FileEncSHA256: encHash[:], FileSHA256: plainHash[:], FileLength: uint64(len(data)),
 	}, nil
+}
+
+// Download fetches a media blob a client uploaded to the server and decrypts it as the phone's app would, checking
+// the hashes and the MAC: what a contact sees of a media message the client sent. mediaType is the encryption
+// domain of the message kind (whatsmeow.MediaImage for images and stickers, and so on).
+func (p *Phone) Download(m whatsmeow.DownloadableMessage, mediaType whatsmeow.MediaType) ([]byte, error) {
+	path := m.GetDirectPath()
+	token, _, _ := strings.Cut(strings.TrimPrefix(path, "/v/t62/"), "?")
+	p.srv.mu.Lock()
+	blob, ok := p.srv.media[token]
+	p.srv.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrNoMedia, path)
+	}
+	if encHash := sha256.Sum256(blob); !hmac.Equal(encHash[:], m.GetFileEncSHA256()) {
+		return nil, fmt.Errorf("%w: encrypted hash mismatch", ErrBadMedia)
+	}
+	if len(blob) < 10 {
+		return nil, fmt.Errorf("%w: %d bytes", ErrBadMedia, len(blob))
+	}
+	expanded := hkdfutil.SHA256(m.GetMediaKey(), nil, []byte(mediaType), 112)
+	iv, cipherKey, macKey := expanded[:16], expanded[16:48], expanded[48:80]
+	ciphertext, tag := blob[:len(blob)-10], blob[len(blob)-10:]
+	mac := hmac.New(sha256.New, macKey)
+	mac.Write(iv)
+	mac.Write(ciphertext)
+	if !hmac.Equal(mac.Sum(nil)[:10], tag) {
+		return nil, fmt.Errorf("%w: bad MAC", ErrBadMedia)
+	}
+	plain, err := cbcutil.Decrypt(cipherKey, iv, ciphertext)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadMedia, err)
+	}
+	if plainHash := sha256.Sum256(plain); !hmac.Equal(plainHash[:], m.GetFileSHA256()) {
+		return nil, fmt.Errorf("%w: plaintext hash mismatch", ErrBadMedia)
+	}
+	return plain, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/types"
 
 	"github.com/waqtor/waqtor/shared/session"
 )
@@ -26,7 +27,8 @@ type Client struct {
 	handler   func(context.Context, session.Event) error
 	life      context.Context // the connection's lifetime, set by Connect and by a finished login
 	stop      context.CancelFunc
-	stopped   bool // Disconnect, Logout or a permanent failure: later disconnects are not reconnects
+	stopped   bool      // Disconnect, Logout or a permanent failure: later disconnects are not reconnects
+	jid       types.JID // the device, once paired (read here: whatsmeow clears Store.ID when it deletes the keys)
 	loggingIn bool
 }
 
@@ -36,6 +38,9 @@ func newClient(d *Devices, dev *store.Device) *Client {
 	c := &Client{devs: d, opts: d.opts, log: d.opts.Logger, life: context.Background()}
 	c.dog = newWatchdog(d.opts.WatchdogKeepalive, d.opts.WatchdogSendFailures, c.restart)
 	c.wa = c.newWA(dev, context.Background(), false)
+	if dev.ID != nil {
+		c.jid = *dev.ID
+	}
 	return c
 }
 
@@ -121,7 +126,7 @@ func (c *Client) Connect(ctx context.Context) error {
 	life := c.startLocked(ctx, wa)
 	c.mu.Unlock()
 	_ = c.emit(life, session.StatusChanged{Status: session.Connecting})
-	if err := wa.ConnectContext(life); err != nil {
+	if err := wa.ConnectContext(socketContext(life)); err != nil {
 		c.markStopped()
 		if errors.Is(err, store.ErrDeviceDeleted) {
 			return fmt.Errorf("connect: %w", session.ErrDeviceNotFound)
@@ -142,7 +147,7 @@ func (c *Client) startLocked(ctx context.Context, wa *whatsmeow.Client) context.
 	life, stop := context.WithCancel(ctx)
 	c.life, c.stop, c.stopped = life, stop, false
 	zl := zerologFor(c.log)
-	wa.BackgroundEventCtx = zl.WithContext(life)
+	wa.BackgroundEventCtx = zl.WithContext(socketContext(life))
 	context.AfterFunc(life, func() {
 		c.mu.Lock()
 		current, wasStopped := c.life == life, c.stopped
@@ -195,7 +200,7 @@ func (c *Client) Logout(ctx context.Context) error {
 		return session.ErrNotPaired
 	}
 	evCtx := context.WithoutCancel(c.lifetime())
-	if wa.IsLoggedIn() {
+	if loggedIn(wa) {
 		if err := wa.Logout(ctx); err != nil {
 			return fmt.Errorf("logout: %w", err)
 		}
@@ -223,3 +228,12 @@ func (c *Client) restart(reason string) {
 	_ = c.emit(c.lifetime(), session.StatusChanged{Status: session.Reconnecting, Reason: reason})
 	go wa.ResetConnection()
 }
+
+// loggedIn reports whether wa has a live, logged-in connection (whatsmeow's IsLoggedIn alone stays true for a
+// moment after a disconnect).
+func loggedIn(wa *whatsmeow.Client) bool { return wa.IsConnected() && wa.IsLoggedIn() }
+
+// socketContext is the context a whatsmeow connection runs under: ctx's values without its cancellation. whatsmeow
+// closes a socket whose context ends from its read pump, racing with Disconnect (a data race inside whatsmeow), so
+// the end of a lifetime is always turned into a Disconnect instead (see startLocked and login.end).
+func socketContext(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }

@@ -121,7 +121,9 @@ func Open(ctx context.Context, o Options) (*Devices, error) {
 	if strings.HasPrefix(o.Dialect, "sqlite") {
 		dsn = sqliteDSN(dsn)
 	}
-	store.DeviceProps.Os = proto.String(o.DeviceName)
+	if store.DeviceProps.GetOs() != o.DeviceName { // process-wide: write only when it changes
+		store.DeviceProps.Os = proto.String(o.DeviceName)
+	}
 	container, err := sqlstore.New(ctx, o.Dialect, dsn, newWALog(o.Logger, "store"))
 	if err != nil {
 		return nil, fmt.Errorf("open whatsapp device store: %w", err)

@@ -39,7 +39,7 @@ func (c *Client) beginLogin(ctx context.Context) (*login, error) {
 	lctx, cancel := context.WithCancel(ctx)
 	l := &login{c: c, ctx: lctx, cancel: cancel, events: make(chan any, 16),
 		updates: make(chan session.LoginUpdate, len(c.opts.QRIntervals)+1)}
-	l.wa = c.newWA(c.wa.Store, lctx, true)
+	l.wa = c.newWA(c.wa.Store, socketContext(lctx), true)
 	l.wa.AddEventHandler(l.onEvent)
 	return l, nil
 }
@@ -62,7 +62,7 @@ func (c *Client) LoginQR(ctx context.Context) (<-chan session.LoginUpdate, error
 	if err != nil {
 		return nil, err
 	}
-	if err := l.wa.ConnectContext(l.ctx); err != nil {
+	if err := l.wa.ConnectContext(socketContext(l.ctx)); err != nil {
 		l.end()
 		return nil, fmt.Errorf("connect for login: %w", err)
 	}
@@ -89,7 +89,7 @@ func (c *Client) LoginCode(ctx context.Context, phone string) (string, <-chan se
 	if err != nil {
 		return "", nil, err
 	}
-	if err := l.wa.ConnectContext(l.ctx); err != nil {
+	if err := l.wa.ConnectContext(socketContext(l.ctx)); err != nil {
 		l.end()
 		return "", nil, fmt.Errorf("connect for login: %w", err)
 	}
@@ -238,11 +238,11 @@ func (l *login) finish(paired *events.PairSuccess) {
 	}
 	c.mu.Lock()
 	wa := c.newWA(dev, context.Background(), false)
-	c.wa = wa
+	c.wa, c.jid = wa, paired.ID
 	life := c.startLocked(context.WithoutCancel(l.ctx), wa)
 	c.mu.Unlock()
 	_ = c.emit(life, session.StatusChanged{Status: session.Connecting})
-	if err := wa.ConnectContext(life); err != nil {
+	if err := wa.ConnectContext(socketContext(life)); err != nil {
 		c.markStopped()
 		l.fail(fmt.Errorf("%w: first login: %w", ErrLoginInterrupted, err))
 		return
@@ -274,8 +274,9 @@ func (l *login) fail(err error) {
 // the final one), so a reader that stopped reading never blocks the login.
 func (l *login) send(u session.LoginUpdate) { l.updates <- u }
 
-// end releases the login: its context, and the client's login flag.
+// end releases the login: its connection, its context, and the client's login flag.
 func (l *login) end() {
+	l.wa.Disconnect()
 	l.cancel()
 	l.c.mu.Lock()
 	l.c.loggingIn = false

@@ -14,7 +14,7 @@ import (
 // Lookup asks WhatsApp which of phones are on WhatsApp; see session.Client.
 func (c *Client) Lookup(ctx context.Context, phones []string) ([]session.NumberInfo, error) {
 	wa := c.current()
-	if !wa.IsLoggedIn() {
+	if !loggedIn(wa) {
 		return nil, fmt.Errorf("lookup: %w", session.ErrNotConnected)
 	}
 	if len(phones) == 0 {
@@ -52,7 +52,7 @@ func (c *Client) Lookup(ctx context.Context, phones []string) ([]session.NumberI
 // MarkRead sends read receipts; see session.Client.
 func (c *Client) MarkRead(ctx context.Context, chat, sender session.Address, ids []string, at time.Time) error {
 	wa := c.current()
-	if !wa.IsLoggedIn() {
+	if !loggedIn(wa) {
 		return fmt.Errorf("mark read: %w", session.ErrNotConnected)
 	}
 	chatJID, err := jidOf(chat)

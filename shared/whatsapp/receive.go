@@ -95,13 +95,8 @@ func decode(ctx context.Context, wa *whatsmeow.Client, msg *waE2E.Message, out *
 			out.Poll.Options = append(out.Poll.Options, o.GetOptionName())
 		}
 	case msg.GetReactionMessage() != nil:
-		m := msg.GetReactionMessage()
-		key := m.GetKey()
 		out.Type = "reaction"
-		out.Reaction = &session.Reaction{MessageID: key.GetID(), FromMe: key.GetFromMe(), Emoji: m.GetText()}
-		if p, err := types.ParseJID(key.GetParticipant()); err == nil && key.GetParticipant() != "" {
-			out.Reaction.Sender = addressOf(ctx, wa, p)
-		}
+		out.Reaction = reaction(ctx, wa, msg.GetReactionMessage(), out)
 	default:
 		out.Type = "unknown"
 	}
@@ -113,6 +108,33 @@ func decode(ctx context.Context, wa *whatsmeow.Client, msg *waE2E.Message, out *
 			}
 		}
 	}
+}
+
+// reaction decodes a reaction. Its key names the reacted message relative to whoever reacted, so FromMe is
+// turned around to mean "sent by this account", and the reacted message's sender is filled in.
+func reaction(ctx context.Context, wa *whatsmeow.Client, m *waE2E.ReactionMessage, out *session.MessageReceived) *session.Reaction {
+	key := m.GetKey()
+	r := &session.Reaction{MessageID: key.GetID(), Emoji: m.GetText()}
+	reactorsOwn := key.GetFromMe() // the reactor wrote the reacted message
+	switch participant, err := types.ParseJID(key.GetParticipant()); {
+	case key.GetParticipant() != "" && err == nil: // a group: the key names the reacted message's sender
+		own := wa.Store.ID
+		r.FromMe = (own != nil && participant.User == own.User) || participant.User == wa.Store.LID.User
+		if !r.FromMe {
+			r.Sender = addressOf(ctx, wa, participant)
+		}
+	case out.FromMe:
+		r.FromMe = reactorsOwn
+		if !reactorsOwn {
+			r.Sender = out.Chat
+		}
+	default:
+		r.FromMe = !reactorsOwn
+		if reactorsOwn {
+			r.Sender = out.Sender
+		}
+	}
+	return r
 }
 
 // poll is the poll creation message of any version, nil if msg is none.

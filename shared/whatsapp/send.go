@@ -18,7 +18,7 @@ import (
 // session.ErrNotConnected (not logged in), session.ErrNotOnWhatsApp (the number has no account) or ErrBadMessage.
 func (c *Client) Send(ctx context.Context, to session.Address, m session.Outgoing) (session.Sent, error) {
 	wa := c.current()
-	if wa.Store.ID == nil || !wa.IsLoggedIn() {
+	if wa.Store.ID == nil || !loggedIn(wa) {
 		return session.Sent{}, fmt.Errorf("send: %w", session.ErrNotConnected)
 	}
 	jid, err := jidOf(to)
@@ -45,7 +45,7 @@ func (c *Client) Send(ctx context.Context, to session.Address, m session.Outgoin
 // lookup, so "not on WhatsApp" is reported only when WhatsApp says so.
 func (c *Client) sendError(ctx context.Context, wa *whatsmeow.Client, to types.JID, err error) error {
 	if errors.Is(err, whatsmeow.ErrNotLoggedIn) || errors.Is(err, whatsmeow.ErrNotConnected) ||
-		errors.Is(err, whatsmeow.ErrIQDisconnected) || !wa.IsLoggedIn() {
+		errors.Is(err, whatsmeow.ErrIQDisconnected) || !loggedIn(wa) {
 		return fmt.Errorf("send: %w: %w", session.ErrNotConnected, err)
 	}
 	if to.Server == types.DefaultUserServer && ctx.Err() == nil {

@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -34,18 +35,33 @@ func (c *Client) onEvent(wa *whatsmeow.Client, evt any) bool {
 	if !ok {
 		return true
 	}
+	switch e := evt.(type) {
+	case *events.Connected:
+		c.dog.reset()
+	case *events.KeepAliveRestored:
+		c.dog.keepaliveOK()
+	case *events.KeepAliveTimeout:
+		// Report the timeout before the watchdog may report its restart.
+		defer c.dog.keepaliveFailed(e.LastSuccess)
+	}
 	if st.Status.Permanent() {
-		// whatsmeow does not reconnect from these; make sure nothing else does either.
-		defer c.markStopped()
+		// whatsmeow does not reconnect from these and closes the socket itself; a late Disconnected must not be
+		// reported as a reconnect.
+		c.mu.Lock()
+		c.stopped = true
+		c.mu.Unlock()
+	}
+	if st.Status == session.LoggedOut {
+		c.awaitDeleted(ctx)
 	}
 	return c.emit(ctx, st) == nil
 }
 
-// statusOf maps a lifecycle event to the status it puts the session in; false for other events.
+// statusOf maps a lifecycle event to the status it puts the session in; false for other events. It has no side
+// effects.
 func (c *Client) statusOf(evt any) (session.StatusChanged, bool) {
 	switch e := evt.(type) {
 	case *events.Connected:
-		c.dog.reset()
 		return session.StatusChanged{Status: session.Ready}, true
 	case *events.Disconnected:
 		if c.isStopped() {
@@ -53,10 +69,8 @@ func (c *Client) statusOf(evt any) (session.StatusChanged, bool) {
 		}
 		return session.StatusChanged{Status: session.Reconnecting, Reason: "connection lost"}, true
 	case *events.KeepAliveTimeout:
-		defer c.dog.keepaliveFailed(e.LastSuccess)
 		return session.StatusChanged{Status: session.Reconnecting, Reason: "keepalive timeout"}, true
 	case *events.KeepAliveRestored:
-		c.dog.keepaliveOK()
 		return session.StatusChanged{Status: session.Ready}, true
 	case *events.LoggedOut:
 		reason := "device_removed"
@@ -80,4 +94,29 @@ func (c *Client) statusOf(evt any) (session.StatusChanged, bool) {
 		return session.StatusChanged{Status: session.Reconnecting, Reason: "stream error " + e.Code}, true
 	}
 	return session.StatusChanged{}, false
+}
+
+// awaitDeleted waits (a few seconds at most) until whatsmeow, which deletes a logged-out device's keys right after
+// dispatching events.LoggedOut, has done so: a handler that sees LoggedOut can then rely on Devices.Open failing
+// with session.ErrDeviceNotFound.
+func (c *Client) awaitDeleted(ctx context.Context) {
+	c.mu.Lock()
+	jid := c.jid
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		dev, err := c.devs.container.GetDevice(ctx, jid)
+		if err == nil && dev == nil {
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			c.log.WarnContext(ctx, "keys of a logged-out device still stored", "device", jid.String())
+			return
+		}
+	}
 }
