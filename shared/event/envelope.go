@@ -34,7 +34,7 @@ func NewID() string {
 
 // New builds an envelope with a fresh ID, version 1 and the given payload marshalled as data.
 func New(source, typ, tenantID string, now time.Time, data any) (Envelope, error) {
-	raw, err := json.Marshal(data)
+	raw, err := Marshal(data) // no HTML escaping: the bytes webhook receivers and EventBridge rules see
 	if err != nil {
 		return Envelope{}, fmt.Errorf("marshal %s data: %w", typ, err)
 	}

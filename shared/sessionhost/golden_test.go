@@ -72,11 +72,25 @@ func TestGoldenPayloads(t *testing.T) {
 			if err := e.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			d, err := webhook.NewDelivery(webhook.Webhook{ID: "wh_1", TenantID: "ten_1", Enabled: true}, webhook.NamesOf(e)[0], e, at)
+			// The golden file is the event as EventBridge carries it (its detail); a webhook receiver gets the same
+			// data under the event's webhook name.
+			body, err := event.Marshal(e)
 			if err != nil {
 				t.Fatal(err)
 			}
-			body := []byte(d.Body)
+			for _, name := range webhook.NamesOf(e) {
+				d, err := webhook.NewDelivery(webhook.Webhook{ID: "wh_1", TenantID: "ten_1", Enabled: true}, name, e, at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got struct {
+					Event string          `json:"event"`
+					Data  json.RawMessage `json:"data"`
+				}
+				if err := json.Unmarshal(d.Body, &got); err != nil || got.Event != name || !jsonEqual(got.Data, e.Data) {
+					t.Errorf("webhook %s body %s does not carry the event's data %s (%v)", name, d.Body, e.Data, err)
+				}
+			}
 			var pretty bytes.Buffer
 			if err := json.Indent(&pretty, body, "", "  "); err != nil {
 				t.Fatal(err)
@@ -93,8 +107,18 @@ func TestGoldenPayloads(t *testing.T) {
 				t.Fatalf("%v (run go test -update to create it)", err)
 			}
 			if !bytes.Equal(pretty.Bytes(), want) {
-				t.Errorf("%s webhook body changed:\n got %s\nwant %s", c.name, pretty.Bytes(), want)
+				t.Errorf("%s event changed:\n got %s\nwant %s", c.name, pretty.Bytes(), want)
 			}
 		})
 	}
+}
+
+func jsonEqual(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	xa, _ := json.Marshal(x)
+	ya, _ := json.Marshal(y)
+	return bytes.Equal(xa, ya)
 }
