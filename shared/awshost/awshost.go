@@ -32,7 +32,11 @@ import (
 // Run runs the session host until ctx ends, then drains: running commands finish (up to the shutdown timeout),
 // every WhatsApp connection closes, and the health endpoint answers 503 meanwhile. /healthz and /readyz on
 // cfg.Addr serve the container health check.
-func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) error {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	rt, err := awsrun.New(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -44,7 +48,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	devices, err := whatsapp.Open(ctx, whatsapp.Options{Dialect: dialect, DSN: dsn, Logger: log.With("component", "whatsapp")})
+	devices, err := whatsapp.Open(ctx, whatsapp.Options{Dialect: dialect, DSN: dsn, HTTPClient: o.whatsapp,
+		Logger: log.With("component", "whatsapp")})
 	if err != nil {
 		return err
 	}
@@ -107,6 +112,17 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	defer cancel()
 	return errors.Join(err, srv.Shutdown(shutCtx))
 }
+
+// Option tunes Run.
+type Option func(*options)
+
+type options struct {
+	whatsapp *http.Client
+}
+
+// WithWhatsApp points every WhatsApp connection (and media transfer) at another server through hc: tests pass a
+// shared/wasim server's HTTPClient. Without it the host connects to WhatsApp.
+func WithWhatsApp(hc *http.Client) Option { return func(o *options) { o.whatsapp = hc } }
 
 // deviceStore is the Postgres device store named by WAQTOR_DEVICE_DB_SECRET, or (without it, for trying the AWS
 // mode on one machine) a SQLite file in the data directory.
