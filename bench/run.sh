@@ -15,3 +15,7 @@ run -bench 'BenchmarkRouter' -benchtime 20000x ./shared/router
 run -bench 'BenchmarkMatch' -benchtime 1s ./shared/eventpattern
 # Signed webhook deliveries/s through the durable standalone pipeline vs bare signed POSTs to the same receiver.
 run -bench 'BenchmarkWebhookDelivery' -benchtime 3000x ./shared/standalone
+# WhatsApp: sends/s through the full path (store, durable FIFO queue, session host, whatsmeow) vs whatsmeow's
+# SendMessage called directly, both on the fake WhatsApp server; and resident memory per paired idle session.
+run -bench 'BenchmarkSendThroughput' -benchtime 1x ./shared/whatsapp
+run -bench 'BenchmarkIdleSessionMemory' -benchtime 1x ./shared/whatsapp
