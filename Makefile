@@ -1,4 +1,5 @@
 # WaQtor. `make run` starts standalone WaQtor; `make test` runs every test. Both set up what they need.
+# `make demo` starts it against a built-in fake WhatsApp, to try it without a phone.
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 
@@ -16,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 LAMBDAS := $(notdir $(wildcard functions/*))
 
-.PHONY: run build test tools lambdas synth bench vet clean
+.PHONY: run demo build test tools lambdas synth bench vet clean
 
 STATICCHECK_VERSION := v0.8.2
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
@@ -42,6 +43,11 @@ build:
 ## run: build and start standalone WaQtor on http://localhost:8080 (data in ./data).
 run: build
 	$(BUILD)/waqtor
+
+## demo: like run, but sessions connect to the built-in fake WhatsApp with fake contacts, so everything can be tried
+## without a phone (data in ./data-demo, kept apart from ./data; see docs/api.md#demo-mode).
+demo: build
+	WAQTOR_WHATSAPP=demo WAQTOR_DATA_DIR=$(ROOT)/data-demo $(BUILD)/waqtor
 
 ## lambdas: one bootstrap per function, for provided.al2023 on arm64.
 lambdas:

@@ -36,7 +36,8 @@ type Options struct {
 	// HTTPClient carries the pre-login and login websockets and media. Nil means the real WhatsApp; tests and the
 	// demo mode pass wasim's Server.HTTPClient().
 	HTTPClient *http.Client
-	// Logger receives the adapter's and whatsmeow's logs (whatsmeow's info as debug). Nil discards.
+	// Logger receives the adapter's, whatsmeow's and libsignal's logs (whatsmeow's info as debug). Nil discards.
+	// libsignal's logger is process-wide: the first Open's Logger gets it.
 	Logger *slog.Logger
 	// DeviceName is shown in the phone's "Linked devices" list. Default "WaQtor". It is process-wide in
 	// whatsmeow: the last Open wins.
@@ -121,6 +122,7 @@ func Open(ctx context.Context, o Options) (*Devices, error) {
 	if strings.HasPrefix(o.Dialect, "sqlite") {
 		dsn = sqliteDSN(dsn)
 	}
+	setSignalLogger(o.Logger)
 	if store.DeviceProps.GetOs() != o.DeviceName { // process-wide: write only when it changes
 		store.DeviceProps.Os = proto.String(o.DeviceName)
 	}

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/rs/zerolog"
+	signallog "go.mau.fi/libsignal/logger"
 	waLog "go.mau.fi/whatsmeow/util/log"
 )
 
@@ -80,3 +82,26 @@ func (w slogWriter) Write(p []byte) (int, error) {
 	w.log.LogAttrs(context.Background(), level, msg, attrs...)
 	return len(p), nil
 }
+
+// signalLogger routes libsignal's process-wide logger (which prints to stdout by default) into slog: its errors
+// (a message that does not decrypt) as warnings, the rest as trace.
+type signalLogger struct{ log *slog.Logger }
+
+func (s signalLogger) Debug(caller, msg string)   { s.write(levelTrace, caller, msg) }
+func (s signalLogger) Info(caller, msg string)    { s.write(levelTrace, caller, msg) }
+func (s signalLogger) Warning(caller, msg string) { s.write(slog.LevelDebug, caller, msg) }
+func (s signalLogger) Error(caller, msg string)   { s.write(slog.LevelWarn, caller, msg) }
+func (s signalLogger) Configure(string)           {}
+
+func (s signalLogger) write(level slog.Level, caller, msg string) {
+	if s.log.Enabled(context.Background(), level) {
+		s.log.Log(context.Background(), level, msg, "module", "libsignal", "caller", caller)
+	}
+}
+
+// setSignalLogger points libsignal's global logger at l, once per process: the first Open's logger wins.
+func setSignalLogger(l *slog.Logger) {
+	signalOnce.Do(func() { signallog.Logger = signalLogger{log: l} })
+}
+
+var signalOnce sync.Once
