@@ -324,6 +324,9 @@ func TestWhatsAppDemoEndToEnd(t *testing.T) {
 		sid, _ := pair(t, p, key, "fault "+c.kind)
 		expect(t, p.do(t, "POST", "/api/dev/demo/sessions/"+sid+"/faults", key, fmt.Sprintf(`{"kind":%q}`, c.kind)), 202, "")
 		s := waitStatus(t, p, key, sid, c.want)
+		waitFor(t, 10*time.Second, "a session_status webhook "+c.want, func() bool {
+			return slices.Contains(statusEvents(rc), c.want)
+		})
 		if c.want == "banned" && (s.Until == nil || !s.Until.After(time.Now())) {
 			t.Fatalf("banned status without a future until: %+v", s)
 		}
