@@ -35,7 +35,7 @@ const (
 	FaultReplaced  = "replaced"  // another connection with the same keys takes over
 	FaultBan       = "ban"       // a temporary ban (one hour)
 	FaultLogout    = "logout"    // the phone unlinks the device
-	FaultKeepalive = "keepalive" // the server stops answering keepalives (for a minute)
+	FaultKeepalive = "keepalive" // the server stops answering keepalives (for 90 seconds)
 	FaultOutdated  = "outdated"  // the server refuses the client version at its next connect
 )
 

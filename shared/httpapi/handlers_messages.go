@@ -3,10 +3,12 @@ package httpapi
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -200,7 +202,11 @@ func (s *Server) mediaBytes(ctx context.Context, v string) ([]byte, string, erro
 		if s.FetchMedia == nil {
 			return nil, "", fieldErr("media", "URLs are not enabled on this server; send base64 or a multipart upload")
 		}
-		return s.FetchMedia(ctx, v, s.cfg.MaxUploadBytes)
+		data, mt, err := s.FetchMedia(ctx, v, s.cfg.MaxUploadBytes)
+		if ae, ok := errors.AsType[*apperr.Error](err); ok && ae.Code == apperr.Validation {
+			return nil, "", fieldErr("media", ae.Message) // the guard names the URL; the request field is media
+		}
+		return data, mt, err
 	case strings.HasPrefix(v, "data:"):
 		meta, payload, ok := strings.Cut(strings.TrimPrefix(v, "data:"), ",")
 		if !ok || !strings.HasSuffix(meta, ";base64") {
@@ -319,12 +325,7 @@ func (s *Server) handleSendReaction(w http.ResponseWriter, r *http.Request) erro
 	if len([]rune(in.Reaction)) > 10 {
 		return fieldErr("reaction", "must be one emoji (or empty to remove the reaction)")
 	}
-	react := &session.Reaction{MessageID: in.MessageID, Emoji: in.Reaction}
-	if m, err := s.Messages.Messages.GetMessage(r.Context(), principalOf(r).TenantID, in.MessageID); err == nil {
-		react.FromMe = m.Direction == message.Outbound
-		react.Sender = m.Sender
-	}
-	return s.send(w, r, in.sendBase, session.Outgoing{Reaction: react})
+	return s.send(w, r, in.sendBase, session.Outgoing{Reaction: &session.Reaction{MessageID: in.MessageID, Emoji: in.Reaction}})
 }
 
 func (s *Server) handleSendButtons(w http.ResponseWriter, r *http.Request) error {
@@ -438,6 +439,19 @@ func (s *Server) handleListMessages(w http.ResponseWriter, r *http.Request) erro
 	}
 	if f.Direction != "" && f.Direction != message.Inbound && f.Direction != message.Outbound {
 		return fieldErr("direction", "must be in or out")
+	}
+	if f.Status != "" && !slices.Contains(message.Statuses, f.Status) {
+		return fieldErr("status", "must be one of pending, sent, delivered, read, played, failed, received")
+	}
+	if f.Type != "" && !slices.Contains(message.Types, f.Type) {
+		return fieldErr("type", "must be one of "+strings.Join(message.Types, ", "))
+	}
+	if f.SessionID == "default" {
+		sess, err := s.Sessions.Get(r.Context(), principalOf(r).TenantID, "")
+		if err != nil {
+			return err
+		}
+		f.SessionID = sess.ID
 	}
 	var err error
 	if f.From, err = queryTime(r, "from"); err != nil {

@@ -31,6 +31,13 @@ const (
 	Received  Status = "received"
 )
 
+// Statuses lists every status.
+var Statuses = []Status{Pending, Sent, Delivered, Read, Played, Failed, Received}
+
+// Types lists every message type.
+var Types = []string{"text", "image", "video", "audio", "voice", "document", "sticker", "location", "contact", "poll",
+	"reaction", "buttons", "list", "unknown"}
+
 // Step is one entry of a message's status timeline.
 type Step struct {
 	Status Status    `json:"status"`
@@ -61,7 +68,7 @@ type Message struct {
 	ChatID string          `json:"chatId"`
 	Chat   session.Address `json:"chat"`
 	// Sender wrote an incoming message (in groups a member; otherwise the chat's user).
-	Sender   session.Address `json:"sender,omitempty"`
+	Sender   session.Address `json:"sender,omitzero"`
 	PushName string          `json:"pushName,omitempty"`
 	IsGroup  bool            `json:"isGroup"`
 	// Type is text, image, video, audio, voice, document, sticker, location, contact, poll, reaction, buttons,

@@ -75,10 +75,27 @@ func (s *Service) Send(ctx context.Context, tenantID string, r Request) (Message
 	m := Message{ID: NewID(), TenantID: tenantID, SessionID: sess.ID, Direction: Outbound, ChatID: chatID, Chat: addr,
 		IsGroup: addr.Group != "", Type: typ, Body: body, CampaignID: r.CampaignID, Status: Pending,
 		Timeline: []Step{{Status: Pending, At: now}}, Timestamp: now, UpdatedAt: now}
-	if r.Out.ReplyTo != nil {
-		m.ReplyTo = r.Out.ReplyTo.ID
-	}
 	out := r.Out
+	if out.ReplyTo != nil {
+		m.ReplyTo = out.ReplyTo.ID
+		// WhatsApp shows a quote with its author and text: take them from the stored message of this session.
+		q := *out.ReplyTo
+		if quoted, err := s.Messages.GetSessionMessage(ctx, tenantID, sess.ID, q.ID); err == nil {
+			q.FromMe = quoted.Direction == Outbound
+			q.Sender = quoted.Sender
+			q.Text = quoted.Body
+		}
+		out.ReplyTo = &q
+	}
+	if out.Reaction != nil {
+		// A reaction names the message's author; an own message is "from me".
+		react := *out.Reaction
+		if target, err := s.Messages.GetSessionMessage(ctx, tenantID, sess.ID, react.MessageID); err == nil {
+			react.FromMe = target.Direction == Outbound
+			react.Sender = target.Sender
+		}
+		out.Reaction = &react
+	}
 	out.ID = m.ID
 	if out.Media != nil && s.Files == nil {
 		return Message{}, &apperr.Error{Code: apperr.ServiceUnavailable, Message: "media storage is not configured on this server"}
@@ -107,7 +124,7 @@ func (s *Service) Send(ctx context.Context, tenantID string, r Request) (Message
 }
 
 func (s *Service) session(ctx context.Context, tenantID, id string) (session.Session, error) {
-	if id == "" {
+	if id == "" || id == "default" {
 		sess, err := s.Sessions.DefaultSession(ctx, tenantID)
 		if errors.Is(err, session.ErrNotFound) {
 			return sess, &apperr.Error{Code: apperr.Conflict, Message: "the tenant has no WhatsApp session yet: create one with POST /api/sessions"}

@@ -48,4 +48,6 @@ type Control struct {
 	Chat      Address  `json:"chat,omitzero"`
 	Sender    Address  `json:"sender,omitzero"`
 	IDs       []string `json:"ids,omitempty"`
+	// Device is the linked device of a deleted session (CmdDelete), whose record is gone by then.
+	Device string `json:"device,omitempty"`
 }

@@ -33,8 +33,7 @@ const MaxNameLen = 100
 func (s *Service) Create(ctx context.Context, tenantID, name string) (Session, error) {
 	name = strings.TrimSpace(name)
 	if len(name) > MaxNameLen {
-		return Session{}, &apperr.Error{Code: apperr.Validation, Message: fmt.Sprintf("name is longer than %d characters", MaxNameLen),
-			Details: map[string]any{"field": "name"}}
+		return Session{}, fieldError("name", fmt.Sprintf("is longer than %d characters", MaxNameLen))
 	}
 	if name == "" {
 		name = "WhatsApp"
@@ -65,7 +64,11 @@ func (s *Service) Delete(ctx context.Context, tenantID, sessionID string) error 
 	if err := s.Store.DeleteSession(ctx, tenantID, sess.ID); err != nil {
 		return err
 	}
-	return s.Command(ctx, Control{Kind: CmdDelete, TenantID: tenantID, SessionID: sess.ID})
+	c := Control{Kind: CmdDelete, TenantID: tenantID, SessionID: sess.ID}
+	if sess.Account != nil {
+		c.Device = sess.Account.DeviceJID
+	}
+	return s.Command(ctx, c)
 }
 
 // Act sends a lifecycle command (CmdStart, CmdRestart, CmdStop, CmdLogout) for a session and returns it.
@@ -111,8 +114,7 @@ func (s *Service) PairCode(ctx context.Context, tenantID, sessionID, phone strin
 	}, phone)
 	digits = strings.TrimPrefix(digits, "00")
 	if !phoneDigits.MatchString(digits) {
-		return "", &apperr.Error{Code: apperr.Validation, Message: "phone must be an international number: country code and number, 7 to 15 digits",
-			Details: map[string]any{"field": "phone"}}
+		return "", fieldError("phone", "must be an international number: country code and number, 7 to 15 digits")
 	}
 	sess, err := s.Get(ctx, tenantID, sessionID)
 	if err != nil {
@@ -121,7 +123,6 @@ func (s *Service) PairCode(ctx context.Context, tenantID, sessionID, phone strin
 	if sess.Account != nil {
 		return "", &apperr.Error{Code: apperr.Conflict, Message: "the session is already linked to a phone"}
 	}
-	since := sess.UpdatedAt
 	if err := s.Command(ctx, Control{Kind: CmdPairCode, TenantID: tenantID, SessionID: sess.ID, Phone: digits}); err != nil {
 		return "", err
 	}
@@ -131,7 +132,8 @@ func (s *Service) PairCode(ctx context.Context, tenantID, sessionID, phone strin
 		if err != nil {
 			return false, err
 		}
-		if cur.PairingCode != "" && (cur.UpdatedAt.After(since) || cur.PairingCode != sess.PairingCode) {
+		// A new code differs from the one before (a QR rotation keeps the old one while the command waits).
+		if cur.PairingCode != "" && cur.PairingCode != sess.PairingCode {
 			code = cur.PairingCode
 			return true, nil
 		}
@@ -211,4 +213,10 @@ func (s *Service) Command(ctx context.Context, c Control) error {
 		return err
 	}
 	return s.Queue.Send(ctx, ControlQueue, queue.Outgoing{Body: body, GroupID: c.SessionID, DedupID: id.New("cmd")})
+}
+
+// fieldError is a validation error naming the request field, in the API's {"fields": [...]} shape.
+func fieldError(field, msg string) error {
+	return &apperr.Error{Code: apperr.Validation, Message: field + ": " + msg,
+		Details: map[string]any{"fields": []apperr.FieldError{{Field: field, Message: msg}}}}
 }

@@ -28,7 +28,8 @@ const (
 	Replaced Status = "replaced"
 	// Outdated: WhatsApp refused this client version (405); upgrading WaQtor fixes it.
 	Outdated Status = "outdated"
-	// Stopped: stopped on purpose (API, shutdown).
+	// Stopped: stopped on purpose through the API, or a QR login that no phone finished in time. (A shutdown of
+	// the host leaves statuses as they are, so the next start resumes every session.)
 	Stopped Status = "stopped"
 )
 

@@ -77,14 +77,34 @@ func (h *Host) logout(ctx context.Context, s session.Session) error {
 	return err
 }
 
-// delete logs a deleted session's device out (its record is gone already).
+// delete unlinks a deleted session's device from the phone and forgets its keys (the record is gone already),
+// whether the session was running or not.
 func (h *Host) delete(ctx context.Context, c session.Control) error {
-	l := h.stop(c.SessionID)
-	if l == nil {
+	cli := session.Client(nil)
+	if l := h.stop(c.SessionID); l != nil {
+		cli = l.client
+	} else if c.Device != "" {
+		opened, err := h.cfg.Devices.Open(ctx, c.Device)
+		if errors.Is(err, session.ErrDeviceNotFound) {
+			return nil // logged out already
+		}
+		if err != nil {
+			return err
+		}
+		opened.SetHandler(func(context.Context, session.Event) error { return nil })
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := opened.Connect(cctx); err != nil {
+			h.log.WarnContext(ctx, "deleted session could not connect to log out; forgetting its keys", "session_id", c.SessionID, "error", err)
+		}
+		cli = opened
+	}
+	if cli == nil {
 		return nil
 	}
-	if _, ok := l.client.Account(); ok {
-		if err := l.client.Logout(ctx); err != nil {
+	defer cli.Disconnect()
+	if _, ok := cli.Account(); ok {
+		if err := cli.Logout(ctx); err != nil {
 			h.log.WarnContext(ctx, "logout of a deleted session failed", "session_id", c.SessionID, "error", err)
 		}
 	}
@@ -156,7 +176,8 @@ func (h *Host) sweep(ctx context.Context) {
 			h.log.WarnContext(ctx, "sweep pending sends", "session_id", ts[1], "error", err)
 			continue
 		}
-		for _, m := range page.Messages {
+		for i := len(page.Messages) - 1; i >= 0; i-- { // oldest first, as they were accepted
+			m := page.Messages[i]
 			if err := message.EnqueueSend(ctx, h.cfg.Queue, m); err != nil {
 				h.log.WarnContext(ctx, "re-enqueue pending send", "message_id", m.ID, "error", err)
 			}

@@ -97,8 +97,8 @@ func (h *Host) HandleSend(ctx context.Context, qm queue.Message) error {
 	return nil
 }
 
-// notReadyDelay backs off while a session is not ready: 5 s doubling to 5 minutes, so the tries span about
-// 20 minutes before the message fails.
+// notReadyDelay backs off while a session is not ready: 5 s doubling to 5 minutes, so the nine tries span about
+// 15 minutes before the message fails.
 func notReadyDelay(receives int) time.Duration {
 	d := 5 * time.Second
 	for i := 1; i < receives && d < 5*time.Minute; i++ {

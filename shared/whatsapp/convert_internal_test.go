@@ -8,12 +8,13 @@ import (
 )
 
 func TestSQLiteDSN(t *testing.T) {
-	const all = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"
+	const all = "_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate"
 	tests := []struct{ in, want string }{
 		{"/var/lib/wa.db", "file:/var/lib/wa.db?" + all},
 		{"file:wa.db?cache=shared", "file:wa.db?cache=shared&" + all},
-		{"file:wa.db?_pragma=foreign_keys(1)", "file:wa.db?_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"},
+		{"file:wa.db?_pragma=foreign_keys(1)", "file:wa.db?" + all},
 		{"file:wa.db?" + all, "file:wa.db?" + all},
+		{"file:wa.db?_txlock=deferred", "file:wa.db?_txlock=deferred&_pragma=foreign_keys(1)&_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)"},
 	}
 	for _, tt := range tests {
 		if got := sqliteDSN(tt.in); got != tt.want {
