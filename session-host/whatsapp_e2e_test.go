@@ -227,6 +227,11 @@ func TestWhatsAppDemoEndToEnd(t *testing.T) {
 	for _, id := range []string{replyID, imgID, pollID, locID} {
 		waitMessage(t, p, key, id, "read")
 	}
+	// A number without WhatsApp: accepted, then failed with the reason, and message_failed goes out.
+	nobodyID := send(t, p, key, "/api/messages/send-text", `{"chatId":"+1 555 000 0199","text":"anyone there?"}`)
+	if m := waitMessage(t, p, key, nobodyID, "failed"); !strings.Contains(m.Error, "not on WhatsApp") {
+		t.Fatalf("message to a number without WhatsApp = %+v", m)
+	}
 	// Wrong media: a type that does not match the bytes, an unknown type.
 	expect(t, p.do(t, "POST", "/api/messages/send-media", key, fmt.Sprintf(`{"chatId":%q,"type":"video","media":%q}`, alice.Phone,
 		base64.StdEncoding.EncodeToString(pngImage(t)))), 422, "validation_failed")
@@ -295,7 +300,8 @@ func TestWhatsAppDemoEndToEnd(t *testing.T) {
 			counts[k] = len(v)
 		}
 		return len(ev["session_qr"]) > 0 && len(ev["client_connected"]) > 0 && len(ev["message_sent"]) >= 5 &&
-			len(ev["message_delivered"]) >= 5 && len(ev["message_read"]) >= 5 && len(ev["message_received"]) >= 1
+			len(ev["message_delivered"]) >= 5 && len(ev["message_read"]) >= 5 && len(ev["message_received"]) >= 1 &&
+			len(ev["message_failed"]) == 1
 	})
 	for _, r := range rc.all()[:3] {
 		verify(t, secret, r)
