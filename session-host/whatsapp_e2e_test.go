@@ -271,6 +271,19 @@ func TestWhatsAppDemoEndToEnd(t *testing.T) {
 	if len(page.Messages) == 0 || !slices.ContainsFunc(page.Messages, func(m storedMessage) bool { return m.MessageID == wrote.MessageID }) {
 		t.Fatalf("incoming list = %+v", page)
 	}
+	// Incoming media: stored in the media store and served by the API with the bytes the contact sent.
+	logo := pngImage(t)
+	var pic struct{ MessageID string }
+	expect(t, p.do(t, "POST", "/api/dev/demo/contacts/"+bob.Phone+"/messages", key, fmt.Sprintf(`{"to":%q,"text":"our shop","image":%q}`,
+		id, base64.StdEncoding.EncodeToString(logo))), 202, "").decode(t, &pic)
+	im := waitMessage(t, p, key, pic.MessageID, "received")
+	if im.Type != "image" || im.Body != "our shop" || im.Media == nil || im.Media.URL != "/api/messages/"+pic.MessageID+"/media" {
+		t.Fatalf("incoming image = %+v", im)
+	}
+	file := expect(t, p.do(t, "GET", im.Media.URL, key, ""), 200, "")
+	if !bytes.Equal(file.body, logo) || file.header.Get("Content-Type") != "image/png" {
+		t.Fatalf("media file: %d bytes of %s, want the %d sent", len(file.body), file.header.Get("Content-Type"), len(logo))
+	}
 	expect(t, p.do(t, "POST", "/api/messages/mark-read", key, fmt.Sprintf(`{"chatId":%q,"messageIds":[%q]}`, bob.Phone, wrote.MessageID)), 202, "")
 	waitMessage(t, p, key, wrote.MessageID, "read")
 

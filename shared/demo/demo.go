@@ -54,6 +54,8 @@ type World interface {
 	Scan(ctx context.Context, qr string) (phone string, err error)
 	// Write has contact `from` send text to the account with phone number `to`; it returns the message ID.
 	Write(ctx context.Context, from, to, text string) (string, error)
+	// WriteImage has contact `from` send an image (with a caption) to the account with phone number `to`.
+	WriteImage(ctx context.Context, from, to string, image []byte, mime, caption string) (string, error)
 	// Inbox lists what contact `phone` received, oldest first.
 	Inbox(phone string) ([]Message, error)
 	// Fault injects a fault into the linked device deviceJID.

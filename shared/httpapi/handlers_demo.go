@@ -8,6 +8,7 @@ import (
 
 	"github.com/waqtor/waqtor/shared/apperr"
 	"github.com/waqtor/waqtor/shared/demo"
+	"github.com/waqtor/waqtor/shared/media"
 )
 
 // Demo mode's /api/dev/demo endpoints: 404 unless the server runs with WAQTOR_WHATSAPP=demo.
@@ -66,12 +67,25 @@ func (s *Server) handleDemoWrite(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		To   string `json:"to"`
 		Text string `json:"text"`
+		// Image is an optional image (base64) the contact sends, with Text as its caption.
+		Image string `json:"image"`
 	}
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if strings.TrimSpace(in.Text) == "" {
-		return fieldErr("text", "is required")
+	if strings.TrimSpace(in.Text) == "" && in.Image == "" {
+		return fieldErr("text", "is required (or image)")
+	}
+	var img []byte
+	mt := ""
+	if in.Image != "" {
+		var err error
+		if img, err = decodeBase64(in.Image); err != nil {
+			return fieldErr("image", "must be base64")
+		}
+		if mt, _, err = media.Sniff(img, ""); err != nil || !strings.HasPrefix(mt, "image/") {
+			return fieldErr("image", "must be an image (JPEG, PNG or WebP)")
+		}
 	}
 	sess, err := s.Sessions.Get(r.Context(), principalOf(r).TenantID, in.To)
 	if err != nil {
@@ -80,7 +94,12 @@ func (s *Server) handleDemoWrite(w http.ResponseWriter, r *http.Request) error {
 	if sess.Account == nil {
 		return apperr.New(apperr.Conflict, "session %s is not paired yet", sess.ID)
 	}
-	id, err := world.Write(r.Context(), phone, sess.Account.Phone, in.Text)
+	var id string
+	if img != nil {
+		id, err = world.WriteImage(r.Context(), phone, sess.Account.Phone, img, mt, in.Text)
+	} else {
+		id, err = world.Write(r.Context(), phone, sess.Account.Phone, in.Text)
+	}
 	if err != nil {
 		return apperr.New(apperr.Conflict, "the demo contact could not send: %v", err)
 	}

@@ -9,8 +9,10 @@ import (
 	"sync"
 	"time"
 
+	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/waqtor/waqtor/shared/demo"
 )
@@ -135,6 +137,23 @@ func (d *Demo) Write(ctx context.Context, from, to, text string) (string, error)
 		return "", demo.ErrUnknownContact
 	}
 	return d.srv.Phone(from).SendText(ctx, d.srv.Phone(to), text)
+}
+
+// WriteImage has a contact send an image: uploaded to the server's media host as the phone's app would, then
+// sent as an image message.
+func (d *Demo) WriteImage(ctx context.Context, from, to string, image []byte, mime, caption string) (string, error) {
+	if !d.isContact(from) {
+		return "", demo.ErrUnknownContact
+	}
+	p := d.srv.Phone(from)
+	up, err := p.Upload(image, whatsmeow.MediaImage)
+	if err != nil {
+		return "", err
+	}
+	msg := &waE2E.Message{ImageMessage: &waE2E.ImageMessage{Mimetype: proto.String(mime), Caption: proto.String(caption),
+		URL: proto.String(up.URL), DirectPath: proto.String(up.DirectPath), MediaKey: up.MediaKey,
+		FileEncSHA256: up.FileEncSHA256, FileSHA256: up.FileSHA256, FileLength: proto.Uint64(up.FileLength)}}
+	return p.Send(ctx, d.srv.Phone(to), msg)
 }
 
 // Inbox lists what a contact received.

@@ -39,22 +39,26 @@ func (s *Server) uploadMedia(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	if s.disk != nil {
-		err = s.disk.update(func(tx *sql.Tx) error {
-			return exec(tx, "INSERT OR REPLACE INTO media (token, body) VALUES (?, ?)", token, body)
-		})
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-	} else {
-		s.mu.Lock()
-		s.media[token] = body
-		s.mu.Unlock()
+	if err := s.putMedia(token, body); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
 	}
 	path := "/v/t62/" + token + "?ccb=wasim"
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]string{"url": "https://" + mediaHost + path, "direct_path": path})
+}
+
+// putMedia keeps an uploaded blob: on disk with Options.Dir, in memory otherwise.
+func (s *Server) putMedia(token string, body []byte) error {
+	if s.disk != nil {
+		return s.disk.update(func(tx *sql.Tx) error {
+			return exec(tx, "INSERT OR REPLACE INTO media (token, body) VALUES (?, ?)", token, body)
+		})
+	}
+	s.mu.Lock()
+	s.media[token] = body
+	s.mu.Unlock()
+	return nil
 }
 
 // downloadMedia serves a stored blob by the direct path uploadMedia returned.

@@ -32,9 +32,9 @@ func (p *Phone) Upload(data []byte, mediaType whatsmeow.MediaType) (whatsmeow.Up
 	blob := append(ciphertext, mac.Sum(nil)[:10]...)
 	encHash, plainHash := sha256.Sum256(blob), sha256.Sum256(data)
 	token := base64.RawURLEncoding.EncodeToString(encHash[:])
-	p.srv.mu.Lock()
-	p.srv.media[token] = blob
-	p.srv.mu.Unlock()
+	if err := p.srv.putMedia(token, blob); err != nil {
+		return whatsmeow.UploadResponse{}, fmt.Errorf("store media: %w", err)
+	}
 	path := "/v/t62/" + token + "?ccb=wasim"
 	return whatsmeow.UploadResponse{
 		URL: "https://" + mediaHost + path, DirectPath: path, MediaKey: mediaKey,
@@ -48,9 +48,10 @@ func (p *Phone) Upload(data []byte, mediaType whatsmeow.MediaType) (whatsmeow.Up
 func (p *Phone) Download(m whatsmeow.DownloadableMessage, mediaType whatsmeow.MediaType) ([]byte, error) {
 	path := m.GetDirectPath()
 	token, _, _ := strings.Cut(strings.TrimPrefix(path, "/v/t62/"), "?")
-	p.srv.mu.Lock()
-	blob, ok := p.srv.media[token]
-	p.srv.mu.Unlock()
+	blob, ok, err := p.srv.mediaBlob(token)
+	if err != nil {
+		return nil, err
+	}
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrNoMedia, path)
 	}
