@@ -206,7 +206,7 @@ func (s *WebhookStore) UpdateWebhook(ctx context.Context, tenantID, id string, f
 		return webhook.Webhook{}, fmt.Errorf("update webhook: %w", err)
 	}
 	var out webhook.Webhook
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		get := tx.StmtContext(ctx, st[0])
 		w, err := oneWebhook(get.QueryRowContext(ctx, tenantID, id))
 		if err != nil {
@@ -297,7 +297,7 @@ func (s *WebhookStore) CreateDelivery(ctx context.Context, d webhook.Delivery) (
 	var out webhook.Delivery
 	created := false
 	now := s.db.Now()
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		cur, err := liveDelivery(tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, d.TenantID, d.ID, fmtTime(now)))
 		if err == nil {
 			out = cur
@@ -368,7 +368,7 @@ func (s *WebhookStore) UpdateDelivery(ctx context.Context, tenantID, id string, 
 		return webhook.Delivery{}, fmt.Errorf("update delivery: %w", err)
 	}
 	var out webhook.Delivery
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		out, err = updateDeliveryTx(ctx, tx, st[0], st[1], tenantID, id, fmtTime(s.db.Now()), fn)
 		return err
 	})
@@ -403,7 +403,7 @@ func (s *WebhookStore) RecordAttempt(ctx context.Context, tenantID string, a web
 	}
 	now := s.db.Now()
 	var out webhook.Delivery
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if out, err = updateDeliveryTx(ctx, tx, st[0], st[1], tenantID, a.DeliveryID, fmtTime(now), fn); err != nil {
 			return err
 		}
@@ -487,7 +487,7 @@ func (s *WebhookStore) AddAttempt(ctx context.Context, tenantID string, a webhoo
 		return fmt.Errorf("add attempt: %w", err)
 	}
 	now := s.db.Now()
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
 		if err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, tenantID, a.DeliveryID, fmtTime(now)).Scan(&n); err != nil {
 			return fmt.Errorf("add attempt: %w", err)

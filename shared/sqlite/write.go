@@ -1,0 +1,235 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Group commit. Every write transaction (DB.Write, and DB.Tx through it) goes to one writer goroutine that owns
+// the turn on the writer connection. When several are waiting it runs them one after another inside a single
+// SQLite transaction, each under a savepoint of its own, and commits once: a group pays one BEGIN, one COMMIT and
+// one write of each page it touches (the head pages of a queue, of a table's indexes) instead of one per caller.
+// With one write waiting it runs alone, as a transaction of its own.
+//
+// Each caller still gets its own outcome: an op whose fn fails is rolled back to its savepoint, and the others
+// commit; Write returns only after the commit (or rollback) of its op, so nothing is reported done before it is
+// durable. If the transaction itself breaks (SQLite rolled it all back, or COMMIT failed), every op of the group
+// that had not failed on its own runs again, alone. An fn must therefore be safe to run more than once (set its
+// outputs, do not append to them), and must not write outside tx: it is rolled back whenever it fails.
+
+// maxGroup bounds the ops committed together, so a burst does not hold the writer for too long.
+const maxGroup = 64
+
+// writeOp is one Write waiting for its turn.
+type writeOp struct {
+	ctx  context.Context
+	fn   func(ctx context.Context, tx *sql.Tx) error
+	done chan writeResult
+}
+
+type writeResult struct {
+	err      error
+	panicked bool
+	panicVal any
+}
+
+// writer is the group-commit state of a DB.
+type writer struct {
+	mu     sync.RWMutex // held for reading while submitting, for writing by close
+	closed bool
+	ops    chan *writeOp
+	done   chan struct{}
+
+	txs, writes, again atomic.Uint64
+}
+
+// WriteStats counts, since Open, the write transactions committed, the Writes (and Txs) they held, and the
+// Writes that ran again alone because their group's transaction broke.
+type WriteStats struct {
+	Transactions, Writes, RunAgain uint64
+}
+
+// WriteStats reports how well group commit is grouping: Writes/Transactions is the mean group size.
+func (db *DB) WriteStats() WriteStats {
+	return WriteStats{Transactions: db.wr.txs.Load(), Writes: db.wr.writes.Load(), RunAgain: db.wr.again.Load()}
+}
+
+func (db *DB) startWriter() {
+	db.wr = &writer{ops: make(chan *writeOp, 4*maxGroup), done: make(chan struct{})}
+	go db.runWriter()
+}
+
+// stopWriter lets the ops already submitted finish, then stops the writer goroutine; later Writes fail.
+func (db *DB) stopWriter() {
+	w := db.wr
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.closed = true
+	close(w.ops)
+	w.mu.Unlock()
+	<-w.done
+}
+
+// Write runs fn in a write transaction and returns when it is committed (fn returned nil) or rolled back (fn
+// returned an error, which Write returns). Concurrent Writes are committed together (see group commit above).
+//
+// fn gets a context that carries ctx's values but is never cancelled: cancelling a statement in the middle can
+// make SQLite roll back the whole shared transaction. A Write whose ctx is done before its turn does not run and
+// returns ctx's error; once it runs it completes. fn must not use the writer connection other than through tx,
+// nor call Write or Tx (it would wait for itself).
+func (db *DB) Write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	op := &writeOp{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
+	w := db.wr
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return fmt.Errorf("begin: %w", ErrClosed)
+	}
+	select {
+	case w.ops <- op:
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return fmt.Errorf("begin: %w", ctx.Err())
+	}
+	w.mu.RUnlock()
+	// Once submitted, wait whatever ctx does: the op may be committed, and the caller must know.
+	r := <-op.done
+	if r.panicked {
+		panic(r.panicVal)
+	}
+	return r.err
+}
+
+func (db *DB) runWriter() {
+	w := db.wr
+	defer close(w.done)
+	group := make([]*writeOp, 0, maxGroup)
+	for op := range w.ops {
+		group = append(group[:0], op)
+	fill:
+		for len(group) < maxGroup {
+			select {
+			case op, ok := <-w.ops:
+				if !ok {
+					break fill
+				}
+				group = append(group, op)
+			default:
+				break fill
+			}
+		}
+		db.commitGroup(group)
+		clear(group)
+	}
+}
+
+// commitGroup runs the ops, together when there are several, and answers each.
+func (db *DB) commitGroup(group []*writeOp) {
+	live := make([]*writeOp, 0, len(group))
+	for _, op := range group {
+		if err := op.ctx.Err(); err != nil {
+			op.done <- writeResult{err: fmt.Errorf("begin: %w", err)}
+			continue
+		}
+		live = append(live, op)
+	}
+	if len(live) > 1 {
+		live = db.runGroup(live)
+	}
+	for _, op := range live {
+		op.done <- db.runAlone(op)
+	}
+}
+
+// runAlone runs one op in a transaction of its own.
+func (db *DB) runAlone(op *writeOp) writeResult {
+	ctx := context.WithoutCancel(op.ctx)
+	tx, err := db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return writeResult{err: fmt.Errorf("begin: %w", err)}
+	}
+	if r := call(ctx, tx, op); r.err != nil || r.panicked {
+		tx.Rollback()
+		return r
+	}
+	if err := tx.Commit(); err != nil {
+		return writeResult{err: fmt.Errorf("commit: %w", err)}
+	}
+	db.wr.txs.Add(1)
+	db.wr.writes.Add(1)
+	return writeResult{}
+}
+
+// runGroup runs the ops in one transaction, each under a savepoint, and answers those whose outcome it knows: the
+// failed ones, and all of them once committed. It returns the ops to run again alone, those of a broken
+// transaction that had not failed on their own.
+func (db *DB) runGroup(ops []*writeOp) (again []*writeOp) {
+	bg := context.Background()
+	tx, err := db.W.BeginTx(bg, nil)
+	if err != nil {
+		return ops
+	}
+	results := make([]writeResult, len(ops))
+	broken := -1 // index of the first op not run because the transaction broke
+	for i, op := range ops {
+		if _, err := tx.ExecContext(bg, "SAVEPOINT w"); err != nil {
+			broken = i
+			break
+		}
+		results[i] = call(context.WithoutCancel(op.ctx), tx, op)
+		if results[i].err != nil || results[i].panicked {
+			// fn failed: undo its changes only. If that fails SQLite has rolled the whole transaction back.
+			if _, err := tx.ExecContext(bg, "ROLLBACK TO w; RELEASE w"); err != nil {
+				broken = i + 1
+				break
+			}
+			continue
+		}
+		if _, err := tx.ExecContext(bg, "RELEASE w"); err != nil {
+			broken = i
+			break
+		}
+	}
+	if broken < 0 {
+		if err := tx.Commit(); err != nil {
+			broken = 0 // nothing is committed: the ops that succeeded run again, alone
+		} else {
+			db.wr.txs.Add(1)
+		}
+	} else {
+		tx.Rollback()
+	}
+	for i, op := range ops {
+		r := results[i]
+		switch {
+		case r.err != nil || r.panicked:
+			op.done <- r // failed on its own: rolled back either way
+		case broken >= 0:
+			db.wr.again.Add(1)
+			again = append(again, op) // ran (or not) in a transaction that did not commit
+		default:
+			db.wr.writes.Add(1)
+			op.done <- r
+		}
+	}
+	return again
+}
+
+// call runs the op's fn, catching a panic so the writer survives it; Write panics again in the caller.
+func call(ctx context.Context, tx *sql.Tx, op *writeOp) (r writeResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = writeResult{panicked: true, panicVal: p}
+		}
+	}()
+	return writeResult{err: op.fn(ctx, tx)}
+}
