@@ -13,10 +13,12 @@ import (
 	"github.com/waqtor/waqtor/shared/webhook"
 )
 
-// Consumer concurrency of the webhook pipeline: fan-out is a few quick writes per event; deliveries wait on
-// receivers (up to 30 s each), so many run at once and each endpoint is bounded by its own MaxConcurrency.
+// Consumer concurrency of the webhook pipeline: fan-out is a few quick writes per event, but each write waits for
+// its turn on SQLite's one writer, and writes that wait together commit together (sqlite.DB.Write), so a busy
+// moment needs many fan-outs at once; deliveries wait on receivers (up to 30 s each), so many run at once and each
+// endpoint is bounded by its own MaxConcurrency.
 const (
-	fanoutConcurrency   = 2
+	fanoutConcurrency   = 16
 	deliveryConcurrency = 32
 )
 
