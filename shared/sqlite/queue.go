@@ -187,6 +187,20 @@ func (q *Queue) spec(name string) (queue.Spec, error) {
 // Send stores the messages, all or none, and wakes the receives waiting on the queue. On a FIFO queue a message
 // whose DedupID was sent in the last 5 minutes is dropped, and the call still succeeds, as on SQS.
 func (q *Queue) Send(ctx context.Context, name string, msgs ...queue.Outgoing) error {
+	if _, err := q.spec(name); err != nil {
+		return err
+	}
+	err := q.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error { return q.sendIn(ctx, tx, name, msgs) })
+	if err != nil {
+		return err
+	}
+	q.sent(name)
+	return nil
+}
+
+// sendIn is Send inside a write of the queue's database, for an adapter that commits messages together with its
+// own rows; call sent once the write has committed.
+func (q *Queue) sendIn(ctx context.Context, tx *sql.Tx, name string, msgs []queue.Outgoing) error {
 	spec, err := q.spec(name)
 	if err != nil {
 		return err
@@ -195,20 +209,16 @@ func (q *Queue) Send(ctx context.Context, name string, msgs ...queue.Outgoing) e
 		return fmt.Errorf("send to %s: %w", name, err)
 	}
 	now := q.db.Now()
-	err = q.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		for _, m := range msgs {
-			if err := q.insertMessage(ctx, tx, spec, now, m); err != nil {
-				return err
-			}
+	for _, m := range msgs {
+		if err := q.insertMessage(ctx, tx, spec, now, m); err != nil {
+			return fmt.Errorf("send to %s: %w", name, err)
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("send to %s: %w", name, err)
 	}
-	q.signals[name].notify()
 	return nil
 }
+
+// sent wakes the receives waiting on the queue after a send has committed.
+func (q *Queue) sent(name string) { q.signals[name].notify() }
 
 func (q *Queue) insertMessage(ctx context.Context, tx *sql.Tx, spec queue.Spec, now time.Time, m queue.Outgoing) error {
 	group := ""

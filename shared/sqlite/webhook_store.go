@@ -290,7 +290,7 @@ const (
 // CreateDelivery runs in one write transaction: a live delivery with d.ID is returned as it is; otherwise the
 // endpoint's seq is incremented and d is inserted with it (replacing an expired delivery of the same ID).
 func (s *WebhookStore) CreateDelivery(ctx context.Context, d webhook.Delivery) (webhook.Delivery, bool, error) {
-	st, err := s.db.writeStmts(ctx, getLiveDelivery, nextSeqSQL, insertDeliverySQL)
+	st, err := s.db.writeStmts(ctx, createDeliverySQL...)
 	if err != nil {
 		return webhook.Delivery{}, false, fmt.Errorf("create delivery: %w", err)
 	}
@@ -298,38 +298,45 @@ func (s *WebhookStore) CreateDelivery(ctx context.Context, d webhook.Delivery) (
 	created := false
 	now := s.db.Now()
 	err = s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		cur, err := liveDelivery(tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, d.TenantID, d.ID, fmtTime(now)))
-		if err == nil {
-			out = cur
-			return nil
-		}
-		if !errors.Is(err, webhook.ErrDeliveryNotFound) {
-			return err
-		}
-		err = tx.StmtContext(ctx, st[1]).QueryRowContext(ctx, d.TenantID, d.WebhookID).Scan(&d.Seq)
-		if errors.Is(err, sql.ErrNoRows) {
-			return webhook.ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("next delivery seq: %w", err)
-		}
-		body := []byte(d.Body)
-		if body == nil {
-			body = []byte{}
-		}
-		if _, err := tx.StmtContext(ctx, st[2]).ExecContext(ctx, d.TenantID, d.ID, d.WebhookID, d.EventID, d.Event, d.SessionID, body, d.Seq, d.Status, d.Attempts, d.CycleStart,
-			fmtTimePtr(d.NextAt), d.LastCode, d.LastError, fmtTime(d.CreatedAt), fmtTime(d.UpdatedAt),
-			fmtTime(d.ExpiresAt)); err != nil {
-			return fmt.Errorf("insert delivery: %w", err)
-		}
-		out, created = d, true
-		return nil
+		out, created, err = createDeliveryIn(ctx, tx, st, d, fmtTime(now))
+		return err
 	})
 	if err != nil {
 		return out, created, err
 	}
 	s.sweep(ctx, now)
 	return out, created, nil
+}
+
+// createDeliverySQL are the statements of createDeliveryIn, in its order.
+var createDeliverySQL = []string{getLiveDelivery, nextSeqSQL, insertDeliverySQL}
+
+// createDeliveryIn is CreateDelivery inside tx, with the createDeliverySQL statements as prepared on the writer.
+func createDeliveryIn(ctx context.Context, tx *sql.Tx, st []*sql.Stmt, d webhook.Delivery, now string) (webhook.Delivery, bool, error) {
+	cur, err := liveDelivery(tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, d.TenantID, d.ID, now))
+	if err == nil {
+		return cur, false, nil
+	}
+	if !errors.Is(err, webhook.ErrDeliveryNotFound) {
+		return webhook.Delivery{}, false, err
+	}
+	err = tx.StmtContext(ctx, st[1]).QueryRowContext(ctx, d.TenantID, d.WebhookID).Scan(&d.Seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return webhook.Delivery{}, false, webhook.ErrNotFound
+	}
+	if err != nil {
+		return webhook.Delivery{}, false, fmt.Errorf("next delivery seq: %w", err)
+	}
+	body := []byte(d.Body)
+	if body == nil {
+		body = []byte{}
+	}
+	if _, err := tx.StmtContext(ctx, st[2]).ExecContext(ctx, d.TenantID, d.ID, d.WebhookID, d.EventID, d.Event, d.SessionID, body, d.Seq, d.Status, d.Attempts, d.CycleStart,
+		fmtTimePtr(d.NextAt), d.LastCode, d.LastError, fmtTime(d.CreatedAt), fmtTime(d.UpdatedAt),
+		fmtTime(d.ExpiresAt)); err != nil {
+		return webhook.Delivery{}, false, fmt.Errorf("insert delivery: %w", err)
+	}
+	return d, true, nil
 }
 
 // sweep deletes expired deliveries and attempts of any tenant, a bounded batch per table in a transaction of its
