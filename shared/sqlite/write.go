@@ -180,27 +180,36 @@ func (db *DB) runAlone(op *writeOp) writeResult {
 // transaction that had not failed on their own.
 func (db *DB) runGroup(ops []*writeOp) (again []*writeOp) {
 	bg := context.Background()
+	st, err := db.writeStmts(bg, "SAVEPOINT w", "RELEASE w", "ROLLBACK TO w")
+	if err != nil {
+		return ops
+	}
 	tx, err := db.W.BeginTx(bg, nil)
 	if err != nil {
 		return ops
 	}
+	savepoint, release, rollbackTo := tx.StmtContext(bg, st[0]), tx.StmtContext(bg, st[1]), tx.StmtContext(bg, st[2])
 	results := make([]writeResult, len(ops))
 	broken := -1 // index of the first op not run because the transaction broke
 	for i, op := range ops {
-		if _, err := tx.ExecContext(bg, "SAVEPOINT w"); err != nil {
+		if _, err := savepoint.ExecContext(bg); err != nil {
 			broken = i
 			break
 		}
 		results[i] = call(context.WithoutCancel(op.ctx), tx, op)
 		if results[i].err != nil || results[i].panicked {
 			// fn failed: undo its changes only. If that fails SQLite has rolled the whole transaction back.
-			if _, err := tx.ExecContext(bg, "ROLLBACK TO w; RELEASE w"); err != nil {
+			_, err := rollbackTo.ExecContext(bg)
+			if err == nil {
+				_, err = release.ExecContext(bg)
+			}
+			if err != nil {
 				broken = i + 1
 				break
 			}
 			continue
 		}
-		if _, err := tx.ExecContext(bg, "RELEASE w"); err != nil {
+		if _, err := release.ExecContext(bg); err != nil {
 			broken = i
 			break
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/waqtor/waqtor/shared/sqlite"
@@ -189,5 +190,41 @@ func TestWriteAfterCloseFails(t *testing.T) {
 	err := db.Write(context.Background(), func(context.Context, *sql.Tx) error { return nil })
 	if !errors.Is(err, sqlite.ErrClosed) {
 		t.Errorf("write after close: %v, want ErrClosed", err)
+	}
+}
+
+// BenchmarkWrite measures one-row inserts through DB.Write from 1 and 64 goroutines: alone, each is a transaction;
+// together they commit in groups (writes/tx).
+func BenchmarkWrite(b *testing.B) {
+	for _, par := range []int{1, 64} {
+		b.Run(fmt.Sprintf("writers=%d", par), func(b *testing.B) {
+			db := MustOpenDB(b)
+			if _, err := db.W.ExecContext(context.Background(), `CREATE TABLE gc (k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
+				b.Fatal(err)
+			}
+			body := make([]byte, 200)
+			var next atomic.Int64
+			before := db.WriteStats()
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for range par {
+				wg.Go(func() {
+					for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
+						err := db.Write(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+							_, err := tx.ExecContext(ctx, `INSERT INTO gc (k, v) VALUES (?, ?)`, i, body)
+							return err
+						})
+						if err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.StopTimer()
+			st := db.WriteStats()
+			b.ReportMetric(float64(st.Writes-before.Writes)/float64(st.Transactions-before.Transactions), "writes/tx")
+		})
 	}
 }
