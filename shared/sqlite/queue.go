@@ -190,7 +190,15 @@ func (q *Queue) Send(ctx context.Context, name string, msgs ...queue.Outgoing) e
 	if _, err := q.spec(name); err != nil {
 		return err
 	}
-	err := q.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error { return q.sendIn(ctx, tx, name, msgs) })
+	var err error
+	if len(msgs) == 1 && msgs[0].DedupID == "" {
+		// One insert: it may commit by itself.
+		err = q.db.writeStmt(ctx, func(ctx context.Context, on func(*sql.Stmt) *sql.Stmt) error {
+			return q.sendWith(ctx, on, name, msgs)
+		})
+	} else {
+		err = q.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error { return q.sendIn(ctx, tx, name, msgs) })
+	}
 	if err != nil {
 		return err
 	}
@@ -201,6 +209,11 @@ func (q *Queue) Send(ctx context.Context, name string, msgs ...queue.Outgoing) e
 // sendIn is Send inside a write of the queue's database, for an adapter that commits messages together with its
 // own rows; call sent once the write has committed.
 func (q *Queue) sendIn(ctx context.Context, tx *sql.Tx, name string, msgs []queue.Outgoing) error {
+	return q.sendWith(ctx, func(st *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, st) }, name, msgs)
+}
+
+// sendWith is sendIn with the queue's statements run through on (see DB.writeStmt).
+func (q *Queue) sendWith(ctx context.Context, on func(*sql.Stmt) *sql.Stmt, name string, msgs []queue.Outgoing) error {
 	spec, err := q.spec(name)
 	if err != nil {
 		return err
@@ -210,7 +223,7 @@ func (q *Queue) sendIn(ctx context.Context, tx *sql.Tx, name string, msgs []queu
 	}
 	now := q.db.Now()
 	for _, m := range msgs {
-		if err := q.insertMessage(ctx, tx, spec, now, m); err != nil {
+		if err := q.insertMessage(ctx, on, spec, now, m); err != nil {
 			return fmt.Errorf("send to %s: %w", name, err)
 		}
 	}
@@ -220,12 +233,12 @@ func (q *Queue) sendIn(ctx context.Context, tx *sql.Tx, name string, msgs []queu
 // sent wakes the receives waiting on the queue after a send has committed.
 func (q *Queue) sent(name string) { q.signals[name].notify() }
 
-func (q *Queue) insertMessage(ctx context.Context, tx *sql.Tx, spec queue.Spec, now time.Time, m queue.Outgoing) error {
+func (q *Queue) insertMessage(ctx context.Context, on func(*sql.Stmt) *sql.Stmt, spec queue.Spec, now time.Time, m queue.Outgoing) error {
 	group := ""
 	if spec.FIFO {
 		group = m.GroupID
 		if m.DedupID != "" {
-			res, err := tx.StmtContext(ctx, q.dedup).ExecContext(ctx, spec.Name, m.DedupID,
+			res, err := on(q.dedup).ExecContext(ctx, spec.Name, m.DedupID,
 				now.Add(queue.DedupWindow).UnixMilli(), now.UnixMilli())
 			if err != nil {
 				return fmt.Errorf("deduplicate: %w", err)
@@ -243,7 +256,7 @@ func (q *Queue) insertMessage(ctx context.Context, tx *sql.Tx, spec queue.Spec, 
 		}
 		attrs = string(b)
 	}
-	_, err := tx.StmtContext(ctx, q.insert).ExecContext(ctx, spec.Name, visibleAt(now, m.Delay), q.seq.next(now),
+	_, err := on(q.insert).ExecContext(ctx, spec.Name, visibleAt(now, m.Delay), q.seq.next(now),
 		now.Add(spec.Retention).UnixMilli(), now.UnixMilli(), group, newMessageID(), attrs, m.Body)
 	if err != nil {
 		return fmt.Errorf("insert: %w", err)
@@ -351,9 +364,9 @@ type received struct {
 // mark runs one receive statement and returns the messages it marked, in send order.
 func (q *Queue) mark(ctx context.Context, stmt *sql.Stmt, spec queue.Spec, now time.Time, r receipt, n int) ([]received, error) {
 	var got []received
-	err := q.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := q.db.writeStmt(ctx, func(ctx context.Context, on func(*sql.Stmt) *sql.Stmt) error {
 		got = nil
-		rows, err := tx.StmtContext(ctx, stmt).QueryContext(ctx, r.visibleAt, r.nonce, spec.Name, now.UnixMilli(), n)
+		rows, err := on(stmt).QueryContext(ctx, r.visibleAt, r.nonce, spec.Name, now.UnixMilli(), n)
 		if err != nil {
 			return err
 		}
@@ -396,8 +409,8 @@ func (q *Queue) deadLetter(ctx context.Context, spec queue.Spec, now time.Time, 
 	if spec.FIFO {
 		from = now
 	}
-	err := q.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.StmtContext(ctx, q.toDLQ).ExecContext(ctx, dlq.Name, now.UnixMilli(), from.Add(dlq.Retention).UnixMilli(),
+	err := q.db.writeStmt(ctx, func(ctx context.Context, on func(*sql.Stmt) *sql.Stmt) error {
+		_, err := on(q.toDLQ).ExecContext(ctx, dlq.Name, now.UnixMilli(), from.Add(dlq.Retention).UnixMilli(),
 			spec.Name, r.visibleAt, m.seq)
 		return err
 	})
@@ -483,12 +496,13 @@ func (q *Queue) ChangeVisibility(ctx context.Context, name string, receiptHandle
 // execOne runs the point statement, then, if it found no row, the scan, in one write; one of them must change
 // exactly one row.
 func (q *Queue) execOne(ctx context.Context, point, scan *sql.Stmt, pointArgs, scanArgs []any) error {
-	return q.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	// Alone, the two statements commit one by one, which is safe: the scan runs only if the point one changed nothing.
+	return q.db.writeStmt(ctx, func(ctx context.Context, on func(*sql.Stmt) *sql.Stmt) error {
 		for _, s := range []struct {
 			stmt *sql.Stmt
 			args []any
 		}{{point, pointArgs}, {scan, scanArgs}} {
-			res, err := tx.StmtContext(ctx, s.stmt).ExecContext(ctx, s.args...)
+			res, err := on(s.stmt).ExecContext(ctx, s.args...)
 			if err != nil {
 				return err
 			}

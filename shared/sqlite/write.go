@@ -9,11 +9,13 @@ import (
 	"sync/atomic"
 )
 
-// Group commit. Every write transaction (DB.Write, and DB.Tx through it) goes to one writer goroutine that owns
-// the turn on the writer connection. When several are waiting it runs them one after another inside a single
-// SQLite transaction, each under a savepoint of its own, and commits once: a group pays one BEGIN, one COMMIT and
-// one write of each page it touches (the head pages of a queue, of a table's indexes) instead of one per caller.
-// With one write waiting it runs alone, as a transaction of its own.
+// Group commit. A write transaction (DB.Write, and DB.Tx through it) that finds no other in progress runs at once,
+// on its caller's goroutine, which becomes the leader. Writes that arrive while a leader runs wait in a list; when
+// the leader is done it hands the lead to the first of them, which runs the whole list (up to maxGroup) one after
+// another inside a single SQLite transaction, each under a savepoint of its own, and commits once. A group pays one
+// BEGIN, one COMMIT and one write of each page it touches (the head pages of a queue, of a table's indexes)
+// instead of one per caller, and the busier the writer, the bigger the groups. A lone write costs what a plain
+// transaction costs, plus a mutex and one yield of the scheduler.
 //
 // Each caller still gets its own outcome: an op whose fn fails is rolled back to its savepoint, and the others
 // commit; Write returns only after the commit (or rollback) of its op, so nothing is reported done before it is
@@ -26,23 +28,28 @@ const maxGroup = 64
 
 // writeOp is one Write waiting for its turn.
 type writeOp struct {
-	ctx  context.Context
-	fn   func(ctx context.Context, tx *sql.Tx) error
-	done chan writeResult
+	ctx context.Context
+	fn  func(ctx context.Context, tx *sql.Tx) error
+	// alone, if set, is what the op runs when it runs by itself instead of fn in a transaction (writeStmt).
+	alone func(ctx context.Context) error
+	done  chan writeResult
 }
 
+// writeResult is the outcome of an op, or (lead) the news that its caller now leads.
 type writeResult struct {
 	err      error
 	panicked bool
 	panicVal any
+	lead     bool
 }
 
 // writer is the group-commit state of a DB.
 type writer struct {
-	mu     sync.RWMutex // held for reading while submitting, for writing by close
-	closed bool
-	ops    chan *writeOp
-	done   chan struct{}
+	mu      sync.Mutex
+	closed  bool
+	leading bool       // a leader is running a group
+	waiting []*writeOp // arrived while the leader runs, oldest first
+	active  sync.WaitGroup
 
 	txs, writes, again atomic.Uint64
 }
@@ -58,23 +65,15 @@ func (db *DB) WriteStats() WriteStats {
 	return WriteStats{Transactions: db.wr.txs.Load(), Writes: db.wr.writes.Load(), RunAgain: db.wr.again.Load()}
 }
 
-func (db *DB) startWriter() {
-	db.wr = &writer{ops: make(chan *writeOp, 4*maxGroup), done: make(chan struct{})}
-	go db.runWriter()
-}
+func (db *DB) startWriter() { db.wr = &writer{} }
 
-// stopWriter lets the ops already submitted finish, then stops the writer goroutine; later Writes fail.
+// stopWriter waits for the Writes in progress; later Writes fail.
 func (db *DB) stopWriter() {
 	w := db.wr
 	w.mu.Lock()
-	if w.closed {
-		w.mu.Unlock()
-		return
-	}
 	w.closed = true
-	close(w.ops)
 	w.mu.Unlock()
-	<-w.done
+	w.active.Wait()
 }
 
 // Write runs fn in a write transaction and returns when it is committed (fn returned nil) or rolled back (fn
@@ -85,57 +84,96 @@ func (db *DB) stopWriter() {
 // returns ctx's error; once it runs it completes. fn must not use the writer connection other than through tx,
 // nor call Write or Tx (it would wait for itself).
 func (db *DB) Write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return db.submit(&writeOp{ctx: ctx, fn: fn})
+}
+
+// writeStmt is Write for a write made of statements prepared on the writer (DB.writeStmts or a Queue's), each of
+// which may commit by itself: fn runs them through on, which puts a statement in the group's transaction when the
+// write is grouped, and leaves it as it is when the write runs alone, so that each statement commits by itself
+// (autocommit: no BEGIN and COMMIT statements, the cheapest write SQLite has). A write of several statements that
+// must commit together uses Write.
+func (db *DB) writeStmt(ctx context.Context, fn func(ctx context.Context, on func(*sql.Stmt) *sql.Stmt) error) error {
+	return db.submit(&writeOp{ctx: ctx,
+		fn: func(ctx context.Context, tx *sql.Tx) error {
+			return fn(ctx, func(st *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, st) })
+		},
+		alone: func(ctx context.Context) error {
+			return fn(ctx, func(st *sql.Stmt) *sql.Stmt { return st })
+		},
+	})
+}
+
+func (db *DB) submit(op *writeOp) error {
+	ctx := op.ctx
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	op := &writeOp{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
+	op.done = make(chan writeResult, 1)
 	w := db.wr
-	w.mu.RLock()
+	w.mu.Lock()
 	if w.closed {
-		w.mu.RUnlock()
+		w.mu.Unlock()
 		return fmt.Errorf("begin: %w", ErrClosed)
 	}
-	select {
-	case w.ops <- op:
-	case <-ctx.Done():
-		w.mu.RUnlock()
-		return fmt.Errorf("begin: %w", ctx.Err())
+	w.active.Add(1)
+	defer w.active.Done()
+	lead := !w.leading
+	if lead {
+		w.leading = true
+	} else {
+		w.waiting = append(w.waiting, op)
 	}
-	w.mu.RUnlock()
+	w.mu.Unlock()
 	// Once submitted, wait whatever ctx does: the op may be committed, and the caller must know.
-	r := <-op.done
-	if r.panicked {
-		panic(r.panicVal)
+	for {
+		if lead {
+			db.lead(op)
+		}
+		r := <-op.done
+		if r.lead {
+			lead = true
+			continue
+		}
+		if r.panicked {
+			panic(r.panicVal)
+		}
+		return r.err
 	}
-	return r.err
 }
 
-func (db *DB) runWriter() {
+// lead runs op and the writes waiting (up to maxGroup in all) as one group, then hands the lead to the next
+// waiting write, or gives it up.
+func (db *DB) lead(op *writeOp) {
 	w := db.wr
-	defer close(w.done)
-	group := make([]*writeOp, 0, maxGroup)
-	for op := range w.ops {
-		group = append(group[:0], op)
-		if len(w.ops) == 0 {
-			// Alone: let the goroutines that are ready to run submit their writes first, so busy moments
-			// commit in groups. It costs an idle system a scheduler pass, not a timer.
-			runtime.Gosched()
-		}
-	fill:
-		for len(group) < maxGroup {
-			select {
-			case op, ok := <-w.ops:
-				if !ok {
-					break fill
-				}
-				group = append(group, op)
-			default:
-				break fill
-			}
-		}
-		db.commitGroup(group)
-		clear(group)
+	group := db.takeWaiting([]*writeOp{op})
+	if len(group) == 1 {
+		// Alone: let the goroutines that are ready to run submit their writes first, so busy moments commit in
+		// groups. It costs an idle system one pass of the scheduler, not a timer.
+		runtime.Gosched()
+		group = db.takeWaiting(group)
 	}
+	db.commitGroup(group)
+	w.mu.Lock()
+	if len(w.waiting) == 0 {
+		w.leading = false
+		w.mu.Unlock()
+		return
+	}
+	next := w.waiting[0]
+	w.waiting = w.waiting[1:]
+	w.mu.Unlock()
+	next.done <- writeResult{lead: true}
+}
+
+// takeWaiting appends waiting writes to group, up to maxGroup.
+func (db *DB) takeWaiting(group []*writeOp) []*writeOp {
+	w := db.wr
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := min(len(w.waiting), maxGroup-len(group))
+	group = append(group, w.waiting[:n]...)
+	w.waiting = append(w.waiting[:0], w.waiting[n:]...)
+	return group
 }
 
 // commitGroup runs the ops, together when there are several, and answers each.
@@ -159,6 +197,14 @@ func (db *DB) commitGroup(group []*writeOp) {
 // runAlone runs one op in a transaction of its own.
 func (db *DB) runAlone(op *writeOp) writeResult {
 	ctx := context.WithoutCancel(op.ctx)
+	if op.alone != nil {
+		r := call(ctx, nil, op)
+		if r.err == nil && !r.panicked {
+			db.wr.txs.Add(1)
+			db.wr.writes.Add(1)
+		}
+		return r
+	}
 	tx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return writeResult{err: fmt.Errorf("begin: %w", err)}
@@ -246,5 +292,8 @@ func call(ctx context.Context, tx *sql.Tx, op *writeOp) (r writeResult) {
 			r = writeResult{panicked: true, panicVal: p}
 		}
 	}()
+	if tx == nil {
+		return writeResult{err: op.alone(ctx)}
+	}
 	return writeResult{err: op.fn(ctx, tx)}
 }
