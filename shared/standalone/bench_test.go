@@ -22,7 +22,10 @@ import (
 // then the deliverer (load delivery and endpoint, claim, sign, POST over loopback HTTP, record the attempt and the
 // outcome, delete the job), all on the durable SQLite queue and stores. The baseline, measured in the same run,
 // posts the same kind of signed payloads with the same client to the same receiver with no persistence.
-// ratio = deliveries/s / baseline/s; p50-ms and p99-ms are percentiles of publish -> receiver got it.
+// ratio = deliveries/s / baseline/s; p50-ms and p99-ms are percentiles of publish -> receiver got it;
+// cpu-µs/delivery and baseline-cpu-µs/req are the process's CPU time (user and system, receiver included) per
+// delivery and per bare request; writes/delivery and tx/delivery count DB.Write calls and the transactions that
+// committed them (group commit).
 //
 // Both sides are closed loops of the same width: "in-flight" workers, each publishing an event and waiting for it
 // to reach the receiver (pipeline) or posting a request and waiting for its answer (baseline), so the ratio compares
@@ -93,6 +96,7 @@ func benchWebhookDelivery(b *testing.B, benchWindow int) {
 
 	b.ResetTimer()
 	before := n.db.WriteStats()
+	baseCPU := cpuTime()
 	baseStart := time.Now()
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -108,6 +112,7 @@ func benchWebhookDelivery(b *testing.B, benchWindow int) {
 	}
 	wg.Wait()
 	baseline := time.Since(baseStart)
+	baseCPU = cpuTime() - baseCPU
 
 	// The pipeline: benchWindow publishers, each publishing its next event once its previous one has reached the
 	// receiver, so at most benchWindow events are on their way at once and no publisher waits for another.
@@ -120,6 +125,7 @@ func benchWebhookDelivery(b *testing.B, benchWindow int) {
 	}
 	mu.Unlock()
 	next.Store(0)
+	cpu := cpuTime()
 	start := time.Now()
 	for range benchWindow {
 		wg.Go(func() {
@@ -140,6 +146,7 @@ func benchWebhookDelivery(b *testing.B, benchWindow int) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu = cpuTime() - cpu
 	b.StopTimer()
 	after := n.db.WriteStats()
 
@@ -155,6 +162,8 @@ func benchWebhookDelivery(b *testing.B, benchWindow int) {
 	b.ReportMetric(rate, "deliveries/s")
 	b.ReportMetric(baseRate, "baseline/s")
 	b.ReportMetric(rate/baseRate, "ratio")
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/delivery")
+	b.ReportMetric(float64(baseCPU.Microseconds())/float64(b.N), "baseline-cpu-µs/req")
 	b.ReportMetric(float64(after.Writes-before.Writes)/float64(b.N), "writes/delivery")
 	b.ReportMetric(float64(after.Transactions-before.Transactions)/float64(b.N), "tx/delivery")
 	b.ReportMetric(float64(latencies[len(latencies)*50/100].Microseconds())/1000, "p50-ms")
