@@ -30,9 +30,10 @@ import (
 // Both sides are closed loops of the same width: "in-flight" workers, each publishing an event and waiting for it
 // to reach the receiver (pipeline) or posting a request and waiting for its answer (baseline), so the ratio compares
 // like with like and the latency is that of a system at that load, not of a backlog.
-// in-flight=1 gives the latency of one event on an idle system; in-flight=16 the throughput of a busy one.
+// in-flight=1 gives the latency of one event on an idle system; 16 and 64 the throughput of a busy one (with
+// more, the bare baseline dials a connection for most requests: the client keeps 50 idle ones per host).
 func BenchmarkWebhookDelivery(b *testing.B) {
-	for _, w := range []int{1, 16, 64, 256} {
+	for _, w := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("in-flight=%d", w), func(b *testing.B) { benchWebhookDelivery(b, w) })
 	}
 }
