@@ -15,7 +15,7 @@ import (
 // another inside a single SQLite transaction, each under a savepoint of its own, and commits once. A group pays one
 // BEGIN, one COMMIT and one write of each page it touches (the head pages of a queue, of a table's indexes)
 // instead of one per caller, and the busier the writer, the bigger the groups. A lone write costs what a plain
-// transaction costs, plus a mutex and one yield of the scheduler.
+// transaction costs plus a mutex (and, while writes keep meeting, one yield of the scheduler).
 //
 // Each caller still gets its own outcome: an op whose fn fails is rolled back to its savepoint, and the others
 // commit; Write returns only after the commit (or rollback) of its op, so nothing is reported done before it is
@@ -50,6 +50,8 @@ type writer struct {
 	leading bool       // a leader is running a group
 	waiting []*writeOp // arrived while the leader runs, oldest first
 	active  sync.WaitGroup
+	// contended is set when a write had to wait since the last lone write, which then yields once (see lead).
+	contended atomic.Bool
 
 	txs, writes, again atomic.Uint64
 }
@@ -122,6 +124,7 @@ func (db *DB) submit(op *writeOp) error {
 		w.leading = true
 	} else {
 		w.waiting = append(w.waiting, op)
+		w.contended.Store(true)
 	}
 	w.mu.Unlock()
 	// Once submitted, wait whatever ctx does: the op may be committed, and the caller must know.
@@ -146,9 +149,10 @@ func (db *DB) submit(op *writeOp) error {
 func (db *DB) lead(op *writeOp) {
 	w := db.wr
 	group := db.takeWaiting([]*writeOp{op})
-	if len(group) == 1 {
-		// Alone: let the goroutines that are ready to run submit their writes first, so busy moments commit in
-		// groups. It costs an idle system one pass of the scheduler, not a timer.
+	if len(group) == 1 && w.contended.Swap(false) {
+		// Alone, but writes have had to wait lately: let the goroutines that are ready to run submit theirs first,
+		// so busy moments commit in groups. It costs one pass of the scheduler, not a timer; a writer that never
+		// meets another never yields.
 		runtime.Gosched()
 		group = db.takeWaiting(group)
 	}
