@@ -26,6 +26,10 @@ import (
 // maxGroup bounds the ops committed together, so a burst does not hold the writer for too long.
 const maxGroup = 64
 
+// yieldsAfterWait is how many lone writes yield after a write had to wait: enough to bridge the short lulls of a
+// busy pipeline, few enough that a writer left alone soon stops paying for it.
+const yieldsAfterWait = 1000
+
 // writeOp is one Write waiting for its turn.
 type writeOp struct {
 	ctx context.Context
@@ -50,8 +54,9 @@ type writer struct {
 	leading bool       // a leader is running a group
 	waiting []*writeOp // arrived while the leader runs, oldest first
 	active  sync.WaitGroup
-	// contended is set when a write had to wait since the last lone write, which then yields once (see lead).
-	contended atomic.Bool
+	// yields is how many more lone writes yield the scheduler before running (see lead); a write that has to wait
+	// sets it to yieldsAfterWait.
+	yields atomic.Int32
 
 	txs, writes, again atomic.Uint64
 }
@@ -124,7 +129,7 @@ func (db *DB) submit(op *writeOp) error {
 		w.leading = true
 	} else {
 		w.waiting = append(w.waiting, op)
-		w.contended.Store(true)
+		w.yields.Store(yieldsAfterWait)
 	}
 	w.mu.Unlock()
 	// Once submitted, wait whatever ctx does: the op may be committed, and the caller must know.
@@ -149,10 +154,11 @@ func (db *DB) submit(op *writeOp) error {
 func (db *DB) lead(op *writeOp) {
 	w := db.wr
 	group := db.takeWaiting([]*writeOp{op})
-	if len(group) == 1 && w.contended.Swap(false) {
+	if len(group) == 1 && w.yields.Load() > 0 {
 		// Alone, but writes have had to wait lately: let the goroutines that are ready to run submit theirs first,
 		// so busy moments commit in groups. It costs one pass of the scheduler, not a timer; a writer that never
 		// meets another never yields.
+		w.yields.Add(-1)
 		runtime.Gosched()
 		group = db.takeWaiting(group)
 	}
