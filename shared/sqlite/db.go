@@ -31,6 +31,7 @@ type DB struct {
 
 	stmts  sync.Map // query text -> *sql.Stmt on R
 	wstmts sync.Map // query text -> *sql.Stmt on W
+	wr     *writer  // group commit of Write and Tx
 }
 
 // Open opens (creating if needed) the database file at path and applies every pending migration.
@@ -54,6 +55,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxIdleConns(8)
 	r.SetConnMaxIdleTime(0)
 	db := &DB{W: w, R: r, Now: time.Now}
+	db.startWriter()
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -118,27 +120,19 @@ func (db *DB) writeStmts(ctx context.Context, queries ...string) ([]*sql.Stmt, e
 	return out, nil
 }
 
-// Close closes both pools.
+// Close waits for the writes already submitted, then closes both pools.
 func (db *DB) Close() error {
+	db.stopWriter()
 	db.stmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	db.wstmts.Range(func(_, st any) bool { st.(*sql.Stmt).Close(); return true })
 	return errors.Join(db.R.Close(), db.W.Close())
 }
 
-// Tx runs fn in a write transaction (BEGIN IMMEDIATE), committing if fn returns nil.
+// Tx runs fn in a write transaction (BEGIN IMMEDIATE), committing if fn returns nil. It is Write for an fn that
+// keeps using its caller's context: that works, but Write's own context spares each statement a goroutine that
+// watches for cancellation, so hot paths use Write.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.W.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return db.Write(ctx, func(_ context.Context, tx *sql.Tx) error { return fn(tx) })
 }
 
 type migration struct {

@@ -31,8 +31,8 @@ import (
 // by any Queue of this process on the same database file; for messages that become visible by time, or that another
 // process sends, it looks again at least every PollInterval.
 //
-// Cost: a send, a receive and a delete each commit one transaction that writes one b-tree page for small messages
-// (see migrations/0002_queue.sql and BenchmarkQueue). A receive hands out the messages that became visible first.
+// Cost: a send, a receive and a delete are each one DB.Write that changes one b-tree page for small messages (see
+// migrations/0002_queue.sql and BenchmarkQueue); concurrent ones share a transaction (group commit). A receive hands out the messages that became visible first.
 type Queue struct {
 	db      *DB
 	specs   map[string]queue.Spec
@@ -187,6 +187,33 @@ func (q *Queue) spec(name string) (queue.Spec, error) {
 // Send stores the messages, all or none, and wakes the receives waiting on the queue. On a FIFO queue a message
 // whose DedupID was sent in the last 5 minutes is dropped, and the call still succeeds, as on SQS.
 func (q *Queue) Send(ctx context.Context, name string, msgs ...queue.Outgoing) error {
+	if _, err := q.spec(name); err != nil {
+		return err
+	}
+	var err error
+	if len(msgs) == 1 && msgs[0].DedupID == "" {
+		// One insert: it may commit by itself.
+		err = q.db.writeStmt(ctx, func(ctx context.Context, on func(*sql.Stmt) *sql.Stmt) error {
+			return q.sendWith(ctx, on, name, msgs)
+		})
+	} else {
+		err = q.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error { return q.sendIn(ctx, tx, name, msgs) })
+	}
+	if err != nil {
+		return err
+	}
+	q.sent(name)
+	return nil
+}
+
+// sendIn is Send inside a write of the queue's database, for an adapter that commits messages together with its
+// own rows; call sent once the write has committed.
+func (q *Queue) sendIn(ctx context.Context, tx *sql.Tx, name string, msgs []queue.Outgoing) error {
+	return q.sendWith(ctx, func(st *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, st) }, name, msgs)
+}
+
+// sendWith is sendIn with the queue's statements run through on (see DB.writeStmt).
+func (q *Queue) sendWith(ctx context.Context, on func(*sql.Stmt) *sql.Stmt, name string, msgs []queue.Outgoing) error {
 	spec, err := q.spec(name)
 	if err != nil {
 		return err
@@ -195,31 +222,23 @@ func (q *Queue) Send(ctx context.Context, name string, msgs ...queue.Outgoing) e
 		return fmt.Errorf("send to %s: %w", name, err)
 	}
 	now := q.db.Now()
-	if len(msgs) == 1 && (!spec.FIFO || msgs[0].DedupID == "") {
-		err = q.insertMessage(ctx, nil, spec, now, msgs[0])
-	} else {
-		err = q.db.Tx(ctx, func(tx *sql.Tx) error {
-			for _, m := range msgs {
-				if err := q.insertMessage(ctx, tx, spec, now, m); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+	for _, m := range msgs {
+		if err := q.insertMessage(ctx, on, spec, now, m); err != nil {
+			return fmt.Errorf("send to %s: %w", name, err)
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("send to %s: %w", name, err)
-	}
-	q.signals[name].notify()
 	return nil
 }
 
-func (q *Queue) insertMessage(ctx context.Context, tx *sql.Tx, spec queue.Spec, now time.Time, m queue.Outgoing) error {
+// sent wakes the receives waiting on the queue after a send has committed.
+func (q *Queue) sent(name string) { q.signals[name].notify() }
+
+func (q *Queue) insertMessage(ctx context.Context, on func(*sql.Stmt) *sql.Stmt, spec queue.Spec, now time.Time, m queue.Outgoing) error {
 	group := ""
 	if spec.FIFO {
 		group = m.GroupID
 		if m.DedupID != "" {
-			res, err := stmtIn(ctx, tx, q.dedup).ExecContext(ctx, spec.Name, m.DedupID,
+			res, err := on(q.dedup).ExecContext(ctx, spec.Name, m.DedupID,
 				now.Add(queue.DedupWindow).UnixMilli(), now.UnixMilli())
 			if err != nil {
 				return fmt.Errorf("deduplicate: %w", err)
@@ -237,19 +256,12 @@ func (q *Queue) insertMessage(ctx context.Context, tx *sql.Tx, spec queue.Spec, 
 		}
 		attrs = string(b)
 	}
-	_, err := stmtIn(ctx, tx, q.insert).ExecContext(ctx, spec.Name, visibleAt(now, m.Delay), q.seq.next(now),
+	_, err := on(q.insert).ExecContext(ctx, spec.Name, visibleAt(now, m.Delay), q.seq.next(now),
 		now.Add(spec.Retention).UnixMilli(), now.UnixMilli(), group, newMessageID(), attrs, m.Body)
 	if err != nil {
 		return fmt.Errorf("insert: %w", err)
 	}
 	return nil
-}
-
-func stmtIn(ctx context.Context, tx *sql.Tx, s *sql.Stmt) *sql.Stmt {
-	if tx == nil {
-		return s
-	}
-	return tx.StmtContext(ctx, s)
 }
 
 // Receive hands out up to opt.Max visible messages and hides them for the visibility timeout. A message received
@@ -351,32 +363,36 @@ type received struct {
 
 // mark runs one receive statement and returns the messages it marked, in send order.
 func (q *Queue) mark(ctx context.Context, stmt *sql.Stmt, spec queue.Spec, now time.Time, r receipt, n int) ([]received, error) {
-	rows, err := stmt.QueryContext(ctx, r.visibleAt, r.nonce, spec.Name, now.UnixMilli(), n)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	var got []received
-	for rows.Next() {
-		var (
-			m      received
-			attrs  sql.NullString
-			sentAt int64
-		)
-		if err := rows.Scan(&m.seq, &m.ID, &m.GroupID, &m.Body, &attrs, &sentAt, &m.ReceiveCount); err != nil {
-			return nil, err
+	err := q.db.writeStmt(ctx, func(ctx context.Context, on func(*sql.Stmt) *sql.Stmt) error {
+		got = nil
+		rows, err := on(stmt).QueryContext(ctx, r.visibleAt, r.nonce, spec.Name, now.UnixMilli(), n)
+		if err != nil {
+			return err
 		}
-		if attrs.Valid {
-			if err := json.Unmarshal([]byte(attrs.String), &m.Attributes); err != nil {
-				return nil, fmt.Errorf("message %s: decode attributes: %w", m.ID, err)
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				m      received
+				attrs  sql.NullString
+				sentAt int64
+			)
+			if err := rows.Scan(&m.seq, &m.ID, &m.GroupID, &m.Body, &attrs, &sentAt, &m.ReceiveCount); err != nil {
+				return err
 			}
+			if attrs.Valid {
+				if err := json.Unmarshal([]byte(attrs.String), &m.Attributes); err != nil {
+					return fmt.Errorf("message %s: decode attributes: %w", m.ID, err)
+				}
+			}
+			m.SentAt = time.UnixMilli(sentAt).UTC()
+			r.seq = m.seq
+			m.ReceiptHandle = r.String()
+			got = append(got, m)
 		}
-		m.SentAt = time.UnixMilli(sentAt).UTC()
-		r.seq = m.seq
-		m.ReceiptHandle = r.String()
-		got = append(got, m)
-	}
-	if err := rows.Err(); err != nil {
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, err
 	}
 	// RETURNING yields rows in no set order.
@@ -393,7 +409,11 @@ func (q *Queue) deadLetter(ctx context.Context, spec queue.Spec, now time.Time, 
 	if spec.FIFO {
 		from = now
 	}
-	_, err := q.toDLQ.ExecContext(ctx, dlq.Name, now.UnixMilli(), from.Add(dlq.Retention).UnixMilli(), spec.Name, r.visibleAt, m.seq)
+	err := q.db.writeStmt(ctx, func(ctx context.Context, on func(*sql.Stmt) *sql.Stmt) error {
+		_, err := on(q.toDLQ).ExecContext(ctx, dlq.Name, now.UnixMilli(), from.Add(dlq.Retention).UnixMilli(),
+			spec.Name, r.visibleAt, m.seq)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("move message %s to %s: %w", m.ID, dlq.Name, err)
 	}
@@ -437,7 +457,7 @@ func (q *Queue) Delete(ctx context.Context, name string, receiptHandle string) e
 	if !ok {
 		return fmt.Errorf("delete from %s: %w", name, queue.ErrInvalidReceipt)
 	}
-	err = execOne(ctx, q.del, q.delScan, []any{name, r.visibleAt, r.seq, r.nonce}, []any{name, r.receivedAt, r.seq, r.nonce})
+	err = q.execOne(ctx, q.del, q.delScan, []any{name, r.visibleAt, r.seq, r.nonce}, []any{name, r.receivedAt, r.seq, r.nonce})
 	if err != nil {
 		return fmt.Errorf("delete from %s: %w", name, err)
 	}
@@ -462,7 +482,7 @@ func (q *Queue) ChangeVisibility(ctx context.Context, name string, receiptHandle
 		return fmt.Errorf("change visibility in %s: %w", name, queue.ErrInvalidReceipt)
 	}
 	at := visibleAt(q.db.Now(), d)
-	err := execOne(ctx, q.changeVis, q.changeVisScan,
+	err := q.execOne(ctx, q.changeVis, q.changeVisScan,
 		[]any{at, name, r.visibleAt, r.seq, r.nonce}, []any{at, name, r.receivedAt, r.seq, r.nonce})
 	if err != nil {
 		return fmt.Errorf("change visibility in %s: %w", name, err)
@@ -473,21 +493,25 @@ func (q *Queue) ChangeVisibility(ctx context.Context, name string, receiptHandle
 	return nil
 }
 
-// execOne runs the point statement, then, if it found no row, the scan; one of them must change exactly one row.
-func execOne(ctx context.Context, point, scan *sql.Stmt, pointArgs, scanArgs []any) error {
-	for _, s := range []struct {
-		stmt *sql.Stmt
-		args []any
-	}{{point, pointArgs}, {scan, scanArgs}} {
-		res, err := s.stmt.ExecContext(ctx, s.args...)
-		if err != nil {
-			return err
+// execOne runs the point statement, then, if it found no row, the scan, in one write; one of them must change
+// exactly one row.
+func (q *Queue) execOne(ctx context.Context, point, scan *sql.Stmt, pointArgs, scanArgs []any) error {
+	// Alone, the two statements commit one by one, which is safe: the scan runs only if the point one changed nothing.
+	return q.db.writeStmt(ctx, func(ctx context.Context, on func(*sql.Stmt) *sql.Stmt) error {
+		for _, s := range []struct {
+			stmt *sql.Stmt
+			args []any
+		}{{point, pointArgs}, {scan, scanArgs}} {
+			res, err := on(s.stmt).ExecContext(ctx, s.args...)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n > 0 {
+				return err
+			}
 		}
-		if n, err := res.RowsAffected(); err != nil || n > 0 {
-			return err
-		}
-	}
-	return queue.ErrInvalidReceipt
+		return queue.ErrInvalidReceipt
+	})
 }
 
 // visibleAt is the millisecond from which a message hidden for d from now is visible: now itself for d = 0, and

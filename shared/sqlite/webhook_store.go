@@ -206,7 +206,7 @@ func (s *WebhookStore) UpdateWebhook(ctx context.Context, tenantID, id string, f
 		return webhook.Webhook{}, fmt.Errorf("update webhook: %w", err)
 	}
 	var out webhook.Webhook
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		get := tx.StmtContext(ctx, st[0])
 		w, err := oneWebhook(get.QueryRowContext(ctx, tenantID, id))
 		if err != nil {
@@ -282,6 +282,10 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateDeliverySQL = `UPDATE webhook_deliveries SET status = ?, attempts = ?, cycle_start = ?, next_at = ?,
 		last_code = ?, last_error = ?, updated_at = ?, expires_at = ? WHERE tenant_id = ? AND id = ?`
+	// updateDeliveryStatusSQL is updateDeliverySQL for an update that keeps expires_at: SQLite rewrites the entry of
+	// every index on a column the UPDATE sets, so leaving expires_at out spares the expiry index two writes.
+	updateDeliveryStatusSQL = `UPDATE webhook_deliveries SET status = ?, attempts = ?, cycle_start = ?, next_at = ?,
+		last_code = ?, last_error = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`
 	countLiveDeliverySQL = `SELECT COUNT(*) FROM webhook_deliveries WHERE tenant_id = ? AND id = ? AND expires_at > ?`
 	insertAttemptSQL     = `INSERT OR REPLACE INTO webhook_attempts
 		(tenant_id, delivery_id, n, at, status_code, duration_ms, response, error, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
@@ -290,46 +294,53 @@ const (
 // CreateDelivery runs in one write transaction: a live delivery with d.ID is returned as it is; otherwise the
 // endpoint's seq is incremented and d is inserted with it (replacing an expired delivery of the same ID).
 func (s *WebhookStore) CreateDelivery(ctx context.Context, d webhook.Delivery) (webhook.Delivery, bool, error) {
-	st, err := s.db.writeStmts(ctx, getLiveDelivery, nextSeqSQL, insertDeliverySQL)
+	st, err := s.db.writeStmts(ctx, createDeliverySQL...)
 	if err != nil {
 		return webhook.Delivery{}, false, fmt.Errorf("create delivery: %w", err)
 	}
 	var out webhook.Delivery
 	created := false
 	now := s.db.Now()
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		cur, err := liveDelivery(tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, d.TenantID, d.ID, fmtTime(now)))
-		if err == nil {
-			out = cur
-			return nil
-		}
-		if !errors.Is(err, webhook.ErrDeliveryNotFound) {
-			return err
-		}
-		err = tx.StmtContext(ctx, st[1]).QueryRowContext(ctx, d.TenantID, d.WebhookID).Scan(&d.Seq)
-		if errors.Is(err, sql.ErrNoRows) {
-			return webhook.ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("next delivery seq: %w", err)
-		}
-		body := []byte(d.Body)
-		if body == nil {
-			body = []byte{}
-		}
-		if _, err := tx.StmtContext(ctx, st[2]).ExecContext(ctx, d.TenantID, d.ID, d.WebhookID, d.EventID, d.Event, d.SessionID, body, d.Seq, d.Status, d.Attempts, d.CycleStart,
-			fmtTimePtr(d.NextAt), d.LastCode, d.LastError, fmtTime(d.CreatedAt), fmtTime(d.UpdatedAt),
-			fmtTime(d.ExpiresAt)); err != nil {
-			return fmt.Errorf("insert delivery: %w", err)
-		}
-		out, created = d, true
-		return nil
+	err = s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		out, created, err = createDeliveryIn(ctx, tx, st, d, fmtTime(now))
+		return err
 	})
 	if err != nil {
 		return out, created, err
 	}
 	s.sweep(ctx, now)
 	return out, created, nil
+}
+
+// createDeliverySQL are the statements of createDeliveryIn, in its order.
+var createDeliverySQL = []string{getLiveDelivery, nextSeqSQL, insertDeliverySQL}
+
+// createDeliveryIn is CreateDelivery inside tx, with the createDeliverySQL statements as prepared on the writer.
+func createDeliveryIn(ctx context.Context, tx *sql.Tx, st []*sql.Stmt, d webhook.Delivery, now string) (webhook.Delivery, bool, error) {
+	cur, err := liveDelivery(tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, d.TenantID, d.ID, now))
+	if err == nil {
+		return cur, false, nil
+	}
+	if !errors.Is(err, webhook.ErrDeliveryNotFound) {
+		return webhook.Delivery{}, false, err
+	}
+	err = tx.StmtContext(ctx, st[1]).QueryRowContext(ctx, d.TenantID, d.WebhookID).Scan(&d.Seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return webhook.Delivery{}, false, webhook.ErrNotFound
+	}
+	if err != nil {
+		return webhook.Delivery{}, false, fmt.Errorf("next delivery seq: %w", err)
+	}
+	body := []byte(d.Body)
+	if body == nil {
+		body = []byte{}
+	}
+	if _, err := tx.StmtContext(ctx, st[2]).ExecContext(ctx, d.TenantID, d.ID, d.WebhookID, d.EventID, d.Event, d.SessionID, body, d.Seq, d.Status, d.Attempts, d.CycleStart,
+		fmtTimePtr(d.NextAt), d.LastCode, d.LastError, fmtTime(d.CreatedAt), fmtTime(d.UpdatedAt),
+		fmtTime(d.ExpiresAt)); err != nil {
+		return webhook.Delivery{}, false, fmt.Errorf("insert delivery: %w", err)
+	}
+	return d, true, nil
 }
 
 // sweep deletes expired deliveries and attempts of any tenant, a bounded batch per table in a transaction of its
@@ -363,22 +374,25 @@ func (s *WebhookStore) GetDelivery(ctx context.Context, tenantID, id string) (we
 // UpdateDelivery applies fn in a write transaction. Only Status, Attempts, NextAt, LastCode, LastError, UpdatedAt
 // and ExpiresAt change; the identity, event, body, Seq and CreatedAt keep their stored values.
 func (s *WebhookStore) UpdateDelivery(ctx context.Context, tenantID, id string, fn func(*webhook.Delivery) error) (webhook.Delivery, error) {
-	st, err := s.db.writeStmts(ctx, getLiveDelivery, updateDeliverySQL)
+	st, err := s.db.writeStmts(ctx, updateDeliveryStmts...)
 	if err != nil {
 		return webhook.Delivery{}, fmt.Errorf("update delivery: %w", err)
 	}
 	var out webhook.Delivery
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		out, err = updateDeliveryTx(ctx, tx, st[0], st[1], tenantID, id, fmtTime(s.db.Now()), fn)
+	err = s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		out, err = updateDeliveryTx(ctx, tx, st, tenantID, id, fmtTime(s.db.Now()), fn)
 		return err
 	})
 	return out, err
 }
 
-// updateDeliveryTx is UpdateDelivery inside tx, with its two statements as prepared on the writer.
-func updateDeliveryTx(ctx context.Context, tx *sql.Tx, get, update *sql.Stmt, tenantID, id, now string,
+// updateDeliveryStmts are the statements of updateDeliveryTx, in its order.
+var updateDeliveryStmts = []string{getLiveDelivery, updateDeliverySQL, updateDeliveryStatusSQL}
+
+// updateDeliveryTx is UpdateDelivery inside tx, with the updateDeliveryStmts as prepared on the writer.
+func updateDeliveryTx(ctx context.Context, tx *sql.Tx, st []*sql.Stmt, tenantID, id, now string,
 	fn func(*webhook.Delivery) error) (webhook.Delivery, error) {
-	d, err := liveDelivery(tx.StmtContext(ctx, get).QueryRowContext(ctx, tenantID, id, now))
+	d, err := liveDelivery(tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, tenantID, id, now))
 	if err != nil {
 		return webhook.Delivery{}, err
 	}
@@ -387,8 +401,14 @@ func updateDeliveryTx(ctx context.Context, tx *sql.Tx, get, update *sql.Stmt, te
 		return webhook.Delivery{}, err
 	}
 	d = keepDeliveryIdentity(d, orig)
-	if _, err := tx.StmtContext(ctx, update).ExecContext(ctx, d.Status, d.Attempts, d.CycleStart, fmtTimePtr(d.NextAt),
-		d.LastCode, d.LastError, fmtTime(d.UpdatedAt), fmtTime(d.ExpiresAt), tenantID, id); err != nil {
+	if d.ExpiresAt.Equal(orig.ExpiresAt) {
+		_, err = tx.StmtContext(ctx, st[2]).ExecContext(ctx, d.Status, d.Attempts, d.CycleStart, fmtTimePtr(d.NextAt),
+			d.LastCode, d.LastError, fmtTime(d.UpdatedAt), tenantID, id)
+	} else {
+		_, err = tx.StmtContext(ctx, st[1]).ExecContext(ctx, d.Status, d.Attempts, d.CycleStart, fmtTimePtr(d.NextAt),
+			d.LastCode, d.LastError, fmtTime(d.UpdatedAt), fmtTime(d.ExpiresAt), tenantID, id)
+	}
+	if err != nil {
 		return webhook.Delivery{}, fmt.Errorf("update delivery: %w", err)
 	}
 	return d, nil
@@ -397,17 +417,17 @@ func updateDeliveryTx(ctx context.Context, tx *sql.Tx, get, update *sql.Stmt, te
 // RecordAttempt runs UpdateDelivery of a.DeliveryID with fn and the insert of AddAttempt in one write transaction.
 func (s *WebhookStore) RecordAttempt(ctx context.Context, tenantID string, a webhook.Attempt, expires time.Time,
 	fn func(*webhook.Delivery) error) (webhook.Delivery, error) {
-	st, err := s.db.writeStmts(ctx, getLiveDelivery, updateDeliverySQL, insertAttemptSQL)
+	st, err := s.db.writeStmts(ctx, append(updateDeliveryStmts, insertAttemptSQL)...)
 	if err != nil {
 		return webhook.Delivery{}, fmt.Errorf("record attempt: %w", err)
 	}
 	now := s.db.Now()
 	var out webhook.Delivery
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		if out, err = updateDeliveryTx(ctx, tx, st[0], st[1], tenantID, a.DeliveryID, fmtTime(now), fn); err != nil {
+	err = s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if out, err = updateDeliveryTx(ctx, tx, st[:3], tenantID, a.DeliveryID, fmtTime(now), fn); err != nil {
 			return err
 		}
-		return insertAttempt(ctx, tx, st[2], tenantID, a, expires)
+		return insertAttempt(ctx, tx, st[3], tenantID, a, expires)
 	})
 	if err != nil {
 		return webhook.Delivery{}, err
@@ -487,7 +507,7 @@ func (s *WebhookStore) AddAttempt(ctx context.Context, tenantID string, a webhoo
 		return fmt.Errorf("add attempt: %w", err)
 	}
 	now := s.db.Now()
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.db.Write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
 		if err := tx.StmtContext(ctx, st[0]).QueryRowContext(ctx, tenantID, a.DeliveryID, fmtTime(now)).Scan(&n); err != nil {
 			return fmt.Errorf("add attempt: %w", err)

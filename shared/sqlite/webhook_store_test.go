@@ -8,6 +8,7 @@ import (
 
 	"github.com/waqtor/waqtor/shared/id"
 	"github.com/waqtor/waqtor/shared/notification"
+	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/sqlite"
 	"github.com/waqtor/waqtor/shared/storetest"
 	"github.com/waqtor/waqtor/shared/webhook"
@@ -15,6 +16,18 @@ import (
 
 func TestWebhookStoreContract(t *testing.T) {
 	storetest.RunWebhook(t, func(t *testing.T) webhook.Store { return sqlite.NewWebhookStore(MustOpenDB(t)) })
+}
+
+// The job store is the same store with one more method; it must keep the contract.
+func TestWebhookJobStoreContract(t *testing.T) {
+	storetest.RunWebhook(t, func(t *testing.T) webhook.Store {
+		q, err := sqlite.NewQueue(context.Background(), MustOpenDB(t), queue.Catalog...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { q.Close() })
+		return sqlite.NewWebhookJobStore(q)
+	})
 }
 
 func TestNotificationStoreContract(t *testing.T) {

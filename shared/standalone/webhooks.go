@@ -7,25 +7,26 @@ import (
 	"github.com/waqtor/waqtor/shared/app"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/notification"
-	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/sqlite"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
 
-// Consumer concurrency of the webhook pipeline: fan-out is a few quick writes per event; deliveries wait on
-// receivers (up to 30 s each), so many run at once and each endpoint is bounded by its own MaxConcurrency.
+// Consumer concurrency of the webhook pipeline: fan-out is a few quick writes per event, but each write waits for
+// its turn on SQLite's one writer, and writes that wait together commit together (sqlite.DB.Write), so a busy
+// moment needs many fan-outs at once; deliveries wait on receivers (up to 30 s each), so many run at once and each
+// endpoint is bounded by its own MaxConcurrency.
 const (
-	fanoutConcurrency   = 2
+	fanoutConcurrency   = 16
 	deliveryConcurrency = 32
 )
 
-// Webhooks registers the webhook pipeline on rt, over the SQLite stores of db and the queue q: webhook.Fanout
-// consumes the "webhooks" route's queue and enqueues one job per delivery, and a webhook.Deliverer consumes the
-// jobs, sending through the SSRF-guarded client (cfg.WebhookAllow lets chosen private destinations through).
-// It returns the deliverer, whose Sender tests may replace before rt runs.
-func Webhooks(rt *router.Router, db *sqlite.DB, q queue.Queue, cfg config.Config, log *slog.Logger) *webhook.Deliverer {
-	store := sqlite.NewWebhookStore(db)
+// Webhooks registers the webhook pipeline on rt, over the SQLite stores of db and the queue q (on db): webhook.Fanout
+// consumes the "webhooks" route's queue and commits each event's deliveries with their jobs (sqlite.WebhookJobStore),
+// and a webhook.Deliverer consumes the jobs, sending through the SSRF-guarded client (cfg.WebhookAllow lets chosen
+// private destinations through). It returns the deliverer, whose Sender tests may replace before rt runs.
+func Webhooks(rt *router.Router, db *sqlite.DB, q *sqlite.Queue, cfg config.Config, log *slog.Logger) *webhook.Deliverer {
+	store := sqlite.NewWebhookJobStore(q)
 	rt.Handle(webhook.RouterQueue, webhook.Fanout(store, q, time.Now), router.Concurrency(fanoutConcurrency))
 	d := &webhook.Deliverer{
 		Store:    store,

@@ -78,13 +78,19 @@ type node struct {
 	stop  func() error
 }
 
-func startNode(t testing.TB, path string) *node {
+func startNode(t testing.TB, path string) *node { return startNodeLater(t, path, 0) }
+
+// startNodeLater is startNode with the clocks of the database (queue visibility, expiry) and of the deliverer
+// running later by shift: a node restarted after a crash that long ago.
+func startNodeLater(t testing.TB, path string, shift time.Duration) *node {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
+	later := func() time.Time { return time.Now().Add(shift) }
+	db.Now = later
 	q, err := sqlite.NewQueue(ctx, db, queue.Catalog...)
 	if err != nil {
 		t.Fatal(err)
@@ -97,7 +103,8 @@ func startNode(t testing.TB, path string) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	standalone.Webhooks(rt, db, q, config.Config{WebhookAllow: allow}, nil)
+	d := standalone.Webhooks(rt, db, q, config.Config{WebhookAllow: allow}, nil)
+	d.Now = later
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- rt.Run(runCtx) }()

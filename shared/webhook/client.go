@@ -58,7 +58,7 @@ func (c *Client) newHTTP() *http.Client {
 		DialContext:            c.dial,
 		ForceAttemptHTTP2:      true,
 		MaxIdleConns:           100,
-		MaxIdleConnsPerHost:    4,
+		MaxIdleConnsPerHost:    MaxConcurrencyLimit, // an endpoint with that many deliveries at once reuses them all
 		IdleConnTimeout:        90 * time.Second,
 		TLSHandshakeTimeout:    10 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,

@@ -26,6 +26,26 @@ type Job struct {
 	DeliveryID string `json:"deliveryId"`
 }
 
+// DeliveryJobStore is a Store that also holds DeliveriesQueue, so it can commit deliveries together with their
+// jobs (standalone: the store and the queue share one SQLite database). Fanout uses it when its Store has it: one
+// write per event instead of one per delivery plus one for the jobs.
+type DeliveryJobStore interface {
+	Store
+	// CreateDeliveriesWithJobs creates each delivery as CreateDelivery does and sends to DeliveriesQueue the
+	// message that job returns for each delivery it created or found pending with no attempt, all in one atomic
+	// write: on an error nothing is stored and nothing sent.
+	CreateDeliveriesWithJobs(ctx context.Context, ds []Delivery, job func(Delivery) (queue.Outgoing, error)) error
+}
+
+// JobMessage is the DeliveriesQueue message of the delivery.
+func JobMessage(d Delivery) (queue.Outgoing, error) {
+	body, err := json.Marshal(Job{TenantID: d.TenantID, DeliveryID: d.ID})
+	if err != nil {
+		return queue.Outgoing{}, fmt.Errorf("job of %s: %w", d.ID, err)
+	}
+	return queue.Outgoing{Body: body}, nil
+}
+
 // Fanout is the consumer of RouterQueue. For each event it lists the tenant's endpoints and, for every enabled
 // endpoint and every webhook name of the event (NamesOf) that the endpoint Wants, creates a pending Delivery
 // (ID from DeliveryID, body fixed now) and sends its Job to DeliveriesQueue.
@@ -34,7 +54,8 @@ type Job struct {
 // delivery made the first time, so no endpoint gets a second delivery. A Job is sent again only for a delivery
 // that is still pending with no attempt (the first run may have failed before sending it); if the first Job was
 // sent after all, the deliverer works on one of the two and finds nothing to do for the other. On an error the
-// event comes back and the deliveries already made are found again.
+// event comes back and the deliveries already made are found again. With a DeliveryJobStore the event's
+// deliveries and jobs are committed together, all or none, through the store's own queue (q is not used).
 func Fanout(store Store, q queue.Queue, now func() time.Time) event.Handler {
 	if now == nil {
 		now = time.Now
@@ -50,6 +71,31 @@ func Fanout(store Store, q queue.Queue, now func() time.Time) event.Handler {
 			return fmt.Errorf("fan out %s: list webhooks: %w", env.ID, err)
 		}
 		var errs []error
+		if js, ok := store.(DeliveryJobStore); ok {
+			var ds []Delivery
+			for _, w := range hooks {
+				for _, name := range names {
+					if !w.Wants(name, env) {
+						continue
+					}
+					d, err := NewDelivery(w, name, env, now())
+					if err != nil {
+						errs = append(errs, err)
+						continue
+					}
+					ds = append(ds, d)
+				}
+			}
+			if len(ds) > 0 {
+				if err := js.CreateDeliveriesWithJobs(ctx, ds, JobMessage); err != nil {
+					errs = append(errs, fmt.Errorf("create %d deliveries: %w", len(ds), err))
+				}
+			}
+			if err := errors.Join(errs...); err != nil {
+				return fmt.Errorf("fan out %s: %w", env.ID, err)
+			}
+			return nil
+		}
 		var jobs []queue.Outgoing
 		for _, w := range hooks {
 			for _, name := range names {
@@ -69,12 +115,12 @@ func Fanout(store Store, q queue.Queue, now func() time.Time) event.Handler {
 				if !created && (stored.Status != Pending || stored.Attempts > 0) {
 					continue // the deliverer has it already
 				}
-				body, err := json.Marshal(Job{TenantID: stored.TenantID, DeliveryID: stored.ID})
+				job, err := JobMessage(stored)
 				if err != nil {
 					errs = append(errs, err)
 					continue
 				}
-				jobs = append(jobs, queue.Outgoing{Body: body})
+				jobs = append(jobs, job)
 			}
 		}
 		for len(jobs) > 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/sqlite"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
 
@@ -120,12 +121,28 @@ func TestFanoutFilters(t *testing.T) {
 	}
 }
 
+// fanoutStores are the two ways Fanout writes: a plain Store (a write per delivery, then the jobs) and a
+// DeliveryJobStore (deliveries and jobs in one write).
+var fanoutStores = []struct {
+	name  string
+	store func(e *env) webhook.Store
+}{
+	{"Store", func(e *env) webhook.Store { return e.store }},
+	{"DeliveryJobStore", func(e *env) webhook.Store { return sqlite.NewWebhookJobStore(e.q) }},
+}
+
 func TestFanoutTwiceIsIdempotent(t *testing.T) {
+	for _, st := range fanoutStores {
+		t.Run(st.name, func(t *testing.T) { testFanoutTwiceIsIdempotent(t, st.store) })
+	}
+}
+
+func testFanoutTwiceIsIdempotent(t *testing.T, store func(e *env) webhook.Store) {
 	e := newEnv(t)
 	ctx := context.Background()
 	a := e.hook(t, "ten_1", "https://a.example/in", []string{"*"})
 	b := e.hook(t, "ten_1", "https://b.example/in", []string{"message_sent"})
-	fan := webhook.Fanout(e.store, e.q, time.Now)
+	fan := webhook.Fanout(store(e), e.q, time.Now)
 	ev := envelope(t, event.MessageSent, "ten_1", map[string]string{"to": "x", "messageId": "m1"})
 
 	if err := fan(ctx, bus(ev)); err != nil {
@@ -223,6 +240,48 @@ func TestFanoutErrorsComeBack(t *testing.T) {
 	ev2 := envelope(t, event.MessageRead, "ten_1", map[string]string{"messageId": "m2"})
 	if err := webhook.Fanout(e.store, refusingQueue{e.q}, time.Now)(ctx, bus(ev2)); !errors.Is(err, queue.ErrInvalidMessage) {
 		t.Errorf("Fanout with a refusing queue = %v, want its error", err)
+	}
+}
+
+// staleList lists, besides the tenant's endpoints, one that has been deleted since.
+type staleList struct {
+	*sqlite.WebhookJobStore
+	deleted webhook.Webhook
+}
+
+func (s staleList) ListWebhooks(ctx context.Context, tenantID string) ([]webhook.Webhook, error) {
+	ws, err := s.WebhookJobStore.ListWebhooks(ctx, tenantID)
+	return append(ws, s.deleted), err
+}
+
+// With a DeliveryJobStore an event's deliveries and jobs are one write: when one delivery cannot be made, none is
+// stored and no job sent, and the event comes back.
+func TestFanoutWithJobStoreIsAllOrNothing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	kept := e.hook(t, "ten_1", "https://a.example/in", []string{"*"})
+	gone := e.hook(t, "ten_1", "https://b.example/in", []string{"*"})
+	if err := e.store.DeleteWebhook(ctx, "ten_1", gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	ev := envelope(t, event.MessageRead, "ten_1", map[string]string{"messageId": "m1"})
+	js := sqlite.NewWebhookJobStore(e.q)
+	if err := webhook.Fanout(staleList{js, gone}, e.q, time.Now)(ctx, bus(ev)); !errors.Is(err, webhook.ErrNotFound) {
+		t.Errorf("Fanout with a deleted endpoint listed = %v, want %v", err, webhook.ErrNotFound)
+	}
+	if n, jobs := len(e.deliveries(t, "ten_1")), e.jobs(t); n != 0 || len(jobs) != 0 {
+		t.Fatalf("after the failed write: %d deliveries, jobs %v; want none", n, jobs)
+	}
+	if w, err := e.store.GetWebhook(ctx, "ten_1", kept.ID); err != nil || w.Seq != 0 {
+		t.Errorf("endpoint seq %d (%v) after the failed write, want 0", w.Seq, err)
+	}
+	// The event comes back to a fresh list and completes.
+	if err := webhook.Fanout(js, e.q, time.Now)(ctx, bus(ev)); err != nil {
+		t.Fatal(err)
+	}
+	ds, jobs := e.deliveries(t, "ten_1"), e.jobs(t)
+	if len(ds) != 1 || len(jobs) != 1 || jobs[0].DeliveryID != ds[0].ID || ds[0].WebhookID != kept.ID || ds[0].Seq != 1 {
+		t.Errorf("after the retry: deliveries %v, jobs %v; want one delivery to %s with its job", ds, jobs, kept.ID)
 	}
 }
 

@@ -29,8 +29,10 @@ var schedules = map[string][]time.Duration{
 
 // Policy defaults and bounds.
 const (
-	DefaultTimeoutMS         = 10000
-	DefaultMaxConcurrency    = 4
+	DefaultTimeoutMS      = 10000
+	DefaultMaxConcurrency = 4
+	// MaxConcurrencyLimit is the highest MaxConcurrency a policy may set.
+	MaxConcurrencyLimit      = 50
 	DefaultDisableAfterHours = 120
 	// MaxRetryAfter caps the wait a receiver can ask for with Retry-After.
 	MaxRetryAfter = 24 * time.Hour
@@ -106,8 +108,8 @@ func (p Policy) Validate() error {
 	if p.TimeoutMS < 1000 || p.TimeoutMS > 30000 {
 		f.Add("retry.timeoutMs", "must be from 1000 to 30000 (milliseconds), not %d", p.TimeoutMS)
 	}
-	if p.MaxConcurrency < 1 || p.MaxConcurrency > 50 {
-		f.Add("retry.maxConcurrency", "must be from 1 to 50, not %d", p.MaxConcurrency)
+	if p.MaxConcurrency < 1 || p.MaxConcurrency > MaxConcurrencyLimit {
+		f.Add("retry.maxConcurrency", "must be from 1 to %d, not %d", MaxConcurrencyLimit, p.MaxConcurrency)
 	}
 	if p.DisableAfterHours < 0 || p.DisableAfterHours > 720 {
 		f.Add("retry.disableAfterHours", "must be from 0 (never) to 720, not %d", p.DisableAfterHours)
