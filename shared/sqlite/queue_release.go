@@ -16,6 +16,7 @@ func (q *Queue) ReleaseInFlight(ctx context.Context, names ...string) (int64, er
 	var n int64
 	now := time.Now().UnixMilli()
 	err := q.db.Tx(ctx, func(tx *sql.Tx) error {
+		n = 0 // fn may run a second time, alone, if a grouped transaction breaks
 		for _, name := range names {
 			if _, err := q.spec(name); err != nil {
 				return err
