@@ -58,6 +58,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return err
 	}
+	// After the router stopped: its last long polls give back what SQS handed them.
+	defer q.Close()
 	host, err := sessionhost.New(sessionhost.Config{Sessions: rt.Stores.Sessions, Messages: rt.Stores.Messages, Devices: devices,
 		Events: rt.Publisher, Queue: q, Files: rt.Stores.Media, Log: log.With("component", "session-host")})
 	if err != nil {
