@@ -58,6 +58,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return err
 	}
+	// After the router stopped: its last long polls give back what SQS handed them.
+	defer q.Close()
 	host, err := sessionhost.New(sessionhost.Config{Sessions: rt.Stores.Sessions, Messages: rt.Stores.Messages, Devices: devices,
 		Events: rt.Publisher, Queue: q, Files: rt.Stores.Media, Log: log.With("component", "session-host")})
 	if err != nil {
@@ -94,12 +96,17 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	g, gctx := errgroup.WithContext(runCtx)
 	g.Go(func() error { return r.Run(gctx) })
 	g.Go(func() error { return host.Run(gctx) })
-	g.Go(func() error {
+	// The health server runs until the drain is over (answering 503 meanwhile), so it is not in g, whose Wait
+	// is the drain; a failure to serve ends the run like a failure of g.
+	var serveErr error
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("health server: %w", err)
+			serveErr = fmt.Errorf("health server: %w", err)
+			stop()
 		}
-		return nil
-	})
+	}()
 	select {
 	case <-ctx.Done():
 	case <-gctx.Done():
@@ -110,7 +117,9 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	err = g.Wait()
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return errors.Join(err, srv.Shutdown(shutCtx))
+	err = errors.Join(err, srv.Shutdown(shutCtx))
+	<-served
+	return errors.Join(err, serveErr)
 }
 
 // Option tunes Run.

@@ -3,9 +3,16 @@ package awstest
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -47,6 +54,20 @@ const postgresReady = "database system is ready to accept connections"
 // before the package's own lib (libpq there needs its OpenSSL 1.1, which Debian 12 does not have).
 func Postgres(t testing.TB) string {
 	t.Helper()
+	return startCluster(t, false)
+}
+
+// PostgresTLS is Postgres as RDS runs it (rds.force_ssl): the server has a fresh self-signed certificate and
+// accepts TLS connections only (pg_hba has hostssl lines and no host lines), so a client that does not encrypt
+// is refused. The DSN says sslmode=require, which encrypts without verifying the certificate, as the device
+// store's DSN (whatsapp.PostgresDSN) does. Authentication is trust, so any password is accepted.
+func PostgresTLS(t testing.TB) string {
+	t.Helper()
+	return startCluster(t, true)
+}
+
+func startCluster(t testing.TB, tls bool) string {
+	t.Helper()
 	native := filepath.Join(Module(t, PostgresModule), "native")
 	dir, err := os.MkdirTemp("", "waqtor-pg-")
 	if err != nil {
@@ -57,6 +78,15 @@ func Postgres(t testing.TB) string {
 	libs := filepath.Join(dir, "lib")
 	if err := linkLibraries(native, libs); err != nil {
 		t.Fatalf("awstest: postgres libraries: %v", err)
+	}
+	var settings []string
+	sslmode := "disable"
+	if tls {
+		// Written before postgresUser hands dir to the server's user: the key must be the server's, mode 0600.
+		if settings, err = writeTLSFiles(filepath.Join(dir, "tls")); err != nil {
+			t.Fatalf("awstest: postgres TLS: %v", err)
+		}
+		sslmode = "require"
 	}
 	attr, err := postgresUser(dir)
 	if err != nil {
@@ -80,9 +110,9 @@ func Postgres(t testing.TB) string {
 		if err != nil {
 			t.Fatalf("awstest: postgres port: %v", err)
 		}
-		err = startPostgres(t, native, data, port, env, attr)
+		err = startPostgres(t, native, data, port, env, attr, settings)
 		if err == nil {
-			return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port)
+			return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=%s", port, sslmode)
 		}
 		// Another process may have taken the port between freePort and the server's bind.
 		if !errors.Is(err, errPortTaken) || attempt == postgresBindAttempts {
@@ -91,13 +121,63 @@ func Postgres(t testing.TB) string {
 	}
 }
 
+// writeTLSFiles writes into dir a self-signed certificate for 127.0.0.1 and its key, and a pg_hba.conf that
+// admits TLS connections only, and returns the server settings that use them.
+func writeTLSFiles(dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(now.UnixNano()),
+		Subject:      pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	cert, keyFile, hba := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key"), filepath.Join(dir, "pg_hba.conf")
+	files := []struct {
+		path string
+		data []byte
+	}{
+		{cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})},
+		{keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})},
+		{hba, []byte("hostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n")},
+	}
+	for _, f := range files {
+		if err := os.WriteFile(f.path, f.data, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return []string{"ssl=on", "ssl_cert_file=" + cert, "ssl_key_file=" + keyFile, "hba_file=" + hba}, nil
+}
+
 var errPortTaken = errors.New("port taken")
 
-// startPostgres starts the server on port and waits until it is ready; on success t.Cleanup stops it.
-func startPostgres(t testing.TB, native, data string, port int, env []string, attr *syscall.SysProcAttr) error {
-	cmd := exec.Command(filepath.Join(native, "bin", "postgres"), "-D", data, "-p", strconv.Itoa(port),
+// startPostgres starts the server on port with the extra settings ("name=value") and waits until it is ready;
+// on success t.Cleanup stops it.
+func startPostgres(t testing.TB, native, data string, port int, env []string, attr *syscall.SysProcAttr, settings []string) error {
+	args := []string{"-D", data, "-p", strconv.Itoa(port),
 		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off",
-		"-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "logging_collector=off")
+		"-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "logging_collector=off"}
+	for _, s := range settings {
+		args = append(args, "-c", s)
+	}
+	cmd := exec.Command(filepath.Join(native, "bin", "postgres"), args...)
 	cmd.Env, cmd.SysProcAttr, cmd.Dir = env, attr, data
 	logs := &lineWatcher{want: postgresReady, found: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = logs, logs

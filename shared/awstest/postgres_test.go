@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"net"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,5 +62,50 @@ func TestPostgres(t *testing.T) {
 			conn.Close()
 			t.Errorf("%s still accepts connections after its test ended", h)
 		}
+	}
+}
+
+// The TLS server refuses unencrypted connections, as RDS with rds.force_ssl does, and encrypts the ones its DSN
+// makes.
+func TestPostgresTLS(t *testing.T) {
+	dsn := awstest.PostgresTLS(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := u.Query().Get("sslmode"); mode != "require" {
+		t.Fatalf("DSN %s: sslmode %q, want require", dsn, mode)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cases := []struct {
+		sslmode string
+		wantSSL bool // else: refused
+	}{
+		{"require", true},
+		{"disable", false},
+	}
+	for _, c := range cases {
+		t.Run(c.sslmode, func(t *testing.T) {
+			q := u.Query()
+			q.Set("sslmode", c.sslmode)
+			v := *u
+			v.RawQuery = q.Encode()
+			db, err := sql.Open("pgx", v.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var ssl bool
+			err = db.QueryRowContext(ctx, "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").Scan(&ssl)
+			switch {
+			case c.wantSSL && (err != nil || !ssl):
+				t.Fatalf("ssl %v, %v; want an encrypted connection", ssl, err)
+			case !c.wantSSL && err == nil:
+				t.Fatalf("an unencrypted connection was accepted (ssl %v)", ssl)
+			case !c.wantSSL && !strings.Contains(err.Error(), "no pg_hba.conf entry"):
+				t.Fatalf("refused with %v; want no pg_hba.conf entry", err)
+			}
+		})
 	}
 }

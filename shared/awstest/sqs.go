@@ -3,7 +3,12 @@ package awstest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os/exec"
 	"strings"
 	"sync"
@@ -156,4 +161,59 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return fmt.Sprintf("stderr: %q", b.buf.String())
+}
+
+// receiveTarget is the X-Amz-Target of ReceiveMessage in the SQS JSON protocol.
+const receiveTarget = "AmazonSQS.ReceiveMessage"
+
+// SQSPromptEndpoint puts a proxy in front of the SQS emulator at endpoint and returns the proxy's URL (stopped in
+// t.Cleanup). local-aws-sqs waits out the whole WaitTimeSeconds of a receive with MaxNumberOfMessages above 1 even
+// when messages are there (AWS-TESTING.md); SQS answers as soon as it has one. The proxy passes every call on
+// unchanged but such receives, which it sends with MaxNumberOfMessages 1: the emulator answers those as soon as a
+// message is there, and the receiver gets fewer messages than it asked for, which SQS allows too. Long-polling
+// consumers (shared/router) then see messages at once, as on SQS.
+func SQSPromptEndpoint(t testing.TB, endpoint string) string {
+	t.Helper()
+	target, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatalf("awstest: sqs endpoint %q: %v", endpoint, err)
+	}
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(target)
+			if r.In.Header.Get("X-Amz-Target") != receiveTarget {
+				return
+			}
+			body, err := io.ReadAll(r.In.Body)
+			if err != nil {
+				return // the emulator gets the truncated body and answers with an error
+			}
+			body = promptReceive(body)
+			r.Out.Body = io.NopCloser(bytes.NewReader(body))
+			r.Out.ContentLength = int64(len(body))
+		},
+	}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// promptReceive rewrites a ReceiveMessage request body that long-polls for several messages to ask for one.
+func promptReceive(body []byte) []byte {
+	var in map[string]json.RawMessage
+	if json.Unmarshal(body, &in) != nil {
+		return body
+	}
+	var wait, most int
+	json.Unmarshal(in["WaitTimeSeconds"], &wait)
+	json.Unmarshal(in["MaxNumberOfMessages"], &most)
+	if wait <= 0 || most <= 1 {
+		return body
+	}
+	in["MaxNumberOfMessages"] = json.RawMessage("1")
+	out, err := json.Marshal(in)
+	if err != nil {
+		return body
+	}
+	return out
 }

@@ -76,3 +76,41 @@ func TestToolsDirFromModuleRoot(t *testing.T) {
 		t.Errorf("ToolsDir = %q, want .tools beside go.mod", dir)
 	}
 }
+
+// Through the prompt proxy a long poll for several messages answers as soon as one is there, on a standard and a
+// FIFO queue, and other calls pass through unchanged.
+func TestSQSPromptEndpoint(t *testing.T) {
+	endpoint := awstest.SQSEndpoint(t)
+	client := awstest.SQSClient(awstest.SQSPromptEndpoint(t, endpoint))
+	cases := []struct {
+		queue string
+		attrs map[string]string
+		group *string
+	}{
+		{"prompt", nil, nil},
+		{"prompt.fifo", map[string]string{"FifoQueue": "true", "ContentBasedDeduplication": "true"}, aws.String("g1")},
+	}
+	for _, c := range cases {
+		t.Run(c.queue, func(t *testing.T) {
+			q, err := client.CreateQueue(t.Context(), &sqs.CreateQueueInput{QueueName: aws.String(c.queue), Attributes: c.attrs})
+			if err != nil {
+				t.Fatalf("CreateQueue: %v", err)
+			}
+			// The emulator alone would wait out the 5 s although the message is there.
+			if _, err := client.SendMessage(t.Context(), &sqs.SendMessageInput{QueueUrl: q.QueueUrl, MessageBody: aws.String("hello"),
+				MessageGroupId: c.group}); err != nil {
+				t.Fatalf("SendMessage: %v", err)
+			}
+			start := time.Now()
+			out, err := client.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10,
+				WaitTimeSeconds: 5})
+			took := time.Since(start)
+			if err != nil || len(out.Messages) != 1 || aws.ToString(out.Messages[0].Body) != "hello" {
+				t.Fatalf("ReceiveMessage: %+v, %v; want the message", out, err)
+			}
+			if took > 2*time.Second {
+				t.Errorf("the long poll answered after %s, want at once", took)
+			}
+		})
+	}
+}

@@ -25,6 +25,9 @@ func (h *Host) onEvent(ctx context.Context, l *live, e session.Event) error {
 			// records what it meant itself, and a shutdown must leave the status as it was so the next start resumes.
 			return nil
 		}
+		if e.Status == session.Ready && h.holdReady(l) {
+			return nil
+		}
 		c := session.Change{Status: e.Status, Reason: e.Reason}
 		if !e.Until.IsZero() {
 			u := e.Until
@@ -50,6 +53,18 @@ func (h *Host) onEvent(ctx context.Context, l *live, e session.Event) error {
 		return nil
 	}
 	return nil
+}
+
+// holdReady keeps Ready in memory only while the session's login has not reported the account yet; followLogin
+// then records it with the account.
+func (h *Host) holdReady(l *live) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !l.pairing {
+		return false
+	}
+	l.status = session.Ready
+	return true
 }
 
 // stopIfCurrent drops a client that reached a permanent status (its status is already recorded).

@@ -65,8 +65,11 @@ type live struct {
 	client       session.Client
 	cancel       context.CancelFunc // ends the connection (and a login in progress)
 	status       session.Status
-	sent, recv   int64
-	reported     [2]int64 // the counters last published as session.stats
+	// pairing: a login is in progress. Its client reports Ready before the login reports the account (Paired),
+	// so Ready is held until then and recorded with the account: no one sees a ready session without it.
+	pairing    bool
+	sent, recv int64
+	reported   [2]int64 // the counters last published as session.stats
 }
 
 // New checks the wiring and returns a Host.

@@ -42,7 +42,7 @@ func (h *Host) startWith(ctx context.Context, s session.Session, phone string) e
 		return fmt.Errorf("open whatsapp client: %w", err)
 	}
 	lctx, cancel := context.WithCancel(h.hostCtx())
-	l := &live{tenantID: s.TenantID, id: s.ID, client: cli, cancel: cancel, status: session.Connecting}
+	l := &live{tenantID: s.TenantID, id: s.ID, client: cli, cancel: cancel, status: session.Connecting, pairing: !paired}
 	h.mu.Lock()
 	h.live[s.ID] = l
 	h.mu.Unlock()
@@ -94,7 +94,11 @@ func (h *Host) followLogin(l *live, updates <-chan session.LoginUpdate) {
 			h.publish(ctx, l.tenantID, l.id, event.SessionQR, "", event.SessionQRData{QR: u.QR, Timestamp: now.Unix(), ExpiresAt: exp.Unix()})
 		case u.Paired != nil:
 			acct := *u.Paired
-			if _, err := h.cfg.Sessions.UpdateStatus(ctx, l.tenantID, l.id, session.Change{Status: h.statusOf(l), Account: &acct}, h.cfg.Now()); err != nil {
+			h.mu.Lock()
+			l.pairing = false
+			st := l.status // Ready, held since the client reported it, or still Connecting
+			h.mu.Unlock()
+			if _, err := h.setStatus(ctx, l.tenantID, l.id, session.Change{Status: st, Account: &acct}); err != nil {
 				h.log.Error("record pairing", "session_id", l.id, "error", err)
 			}
 			h.log.Info("session paired", "tenant_id", l.tenantID, "session_id", l.id)

@@ -47,7 +47,15 @@ type Queue struct {
 
 	mu   sync.Mutex
 	urls map[string]string
+
+	// abandoned counts the long polls whose caller went away (Receive's context ended) and that still run, to give
+	// back what they get; Close waits for them.
+	abandoned sync.WaitGroup
 }
+
+// giveBackTimeout bounds the calls that make the messages of an abandoned long poll visible again, and the time an
+// abandoned poll may run past its wait.
+const giveBackTimeout = 10 * time.Second
 
 var _ queue.Queue = (*Queue)(nil)
 
@@ -194,6 +202,11 @@ func seconds(d time.Duration) int32 {
 }
 
 // Receive calls ReceiveMessage once. With opt.Wait it long-polls; SQS returns as soon as it has a message.
+//
+// A long poll is not abandoned when ctx ends: SQS may still hand it messages, which would then stay invisible for
+// their visibility timeout (and on a FIFO queue hold back their group) with no one to process them. Receive
+// returns at once with ctx's error, and the poll finishes in the background, bounded by its wait, making whatever
+// it gets visible again. Close waits for those polls.
 func (q *Queue) Receive(ctx context.Context, name string, opt queue.ReceiveOptions) ([]queue.Message, error) {
 	spec, err := q.spec(name)
 	if err != nil {
@@ -206,7 +219,7 @@ func (q *Queue) Receive(ctx context.Context, name string, opt queue.ReceiveOptio
 	if err != nil {
 		return nil, fmt.Errorf("receive from %s: %w", name, err)
 	}
-	out, err := q.api.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{
+	in := &awssqs.ReceiveMessageInput{
 		QueueUrl:            aws.String(u),
 		MaxNumberOfMessages: int32(opt.Max),
 		VisibilityTimeout:   seconds(opt.Visibility),
@@ -216,7 +229,13 @@ func (q *Queue) Receive(ctx context.Context, name string, opt queue.ReceiveOptio
 		AttributeNames:              []types.QueueAttributeName{types.QueueAttributeNameAll},
 		MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll},
 		MessageAttributeNames:       []string{"All"},
-	})
+	}
+	var out *awssqs.ReceiveMessageOutput
+	if opt.Wait == 0 {
+		out, err = q.api.ReceiveMessage(ctx, in)
+	} else {
+		out, err = q.longPoll(ctx, u, in, opt.Wait)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("receive from %s: %w", name, mapError(err))
 	}
@@ -229,6 +248,50 @@ func (q *Queue) Receive(ctx context.Context, name string, opt queue.ReceiveOptio
 		msgs = append(msgs, msg)
 	}
 	return msgs, nil
+}
+
+// longPoll runs the receive on a context of its own, bounded by the wait; if ctx ends first it returns ctx's
+// error and leaves the poll to give back what it gets.
+func (q *Queue) longPoll(ctx context.Context, url string, in *awssqs.ReceiveMessageInput, wait time.Duration) (*awssqs.ReceiveMessageOutput, error) {
+	type result struct {
+		out *awssqs.ReceiveMessageOutput
+		err error
+	}
+	done := make(chan result, 1)
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wait+giveBackTimeout)
+	go func() {
+		defer cancel()
+		out, err := q.api.ReceiveMessage(pctx, in)
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-ctx.Done():
+	}
+	q.abandoned.Add(1)
+	go func() {
+		defer q.abandoned.Done()
+		r := <-done
+		if r.err != nil {
+			return
+		}
+		for _, m := range r.out.Messages {
+			// On failure the message comes back when its visibility timeout ends, as it would without this.
+			gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), giveBackTimeout)
+			_, _ = q.api.ChangeMessageVisibility(gctx, &awssqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url),
+				ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0})
+			cancel()
+		}
+	}()
+	return nil, ctx.Err()
+}
+
+// Close waits until the long polls abandoned by ended receives are over and have made what they got visible again
+// (at most their wait plus a few seconds). Call it after the last receive, before the process exits.
+func (q *Queue) Close() error {
+	q.abandoned.Wait()
+	return nil
 }
 
 func message(m types.Message) (queue.Message, error) {

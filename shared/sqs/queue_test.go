@@ -256,3 +256,69 @@ func TestNewQueueRejectsLongNames(t *testing.T) {
 		t.Errorf("NewQueue = %v, want the 81-character SQS name refused", err)
 	}
 }
+
+// pollingSQS is SQS as a long poll sees it: ReceiveMessage waits for a message the test hands over, and gives it
+// to the request even if the client has gone (its context ended), as SQS may; the message is then in flight.
+type pollingSQS struct {
+	sqs.API
+	started chan struct{}      // a ReceiveMessage is waiting
+	arrive  chan types.Message // hands a message to the waiting poll
+	mu      sync.Mutex
+	visible []string // receipt handles made visible again (ChangeMessageVisibility 0)
+}
+
+func (p *pollingSQS) GetQueueUrl(context.Context, *awssqs.GetQueueUrlInput, ...func(*awssqs.Options)) (*awssqs.GetQueueUrlOutput, error) {
+	return &awssqs.GetQueueUrlOutput{QueueUrl: aws.String("https://sqs.example/123456789012/work")}, nil
+}
+
+func (p *pollingSQS) ReceiveMessage(ctx context.Context, _ *awssqs.ReceiveMessageInput, _ ...func(*awssqs.Options)) (*awssqs.ReceiveMessageOutput, error) {
+	p.started <- struct{}{}
+	select {
+	case m := <-p.arrive:
+		return &awssqs.ReceiveMessageOutput{Messages: []types.Message{m}}, nil
+	case <-ctx.Done():
+		// The client went away, but the poll still takes the next message, which stays in flight until its
+		// visibility timeout ends.
+		go func() { <-p.arrive }()
+		return nil, ctx.Err()
+	}
+}
+
+func (p *pollingSQS) ChangeMessageVisibility(_ context.Context, in *awssqs.ChangeMessageVisibilityInput, _ ...func(*awssqs.Options)) (*awssqs.ChangeMessageVisibilityOutput, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if in.VisibilityTimeout == 0 {
+		p.visible = append(p.visible, aws.ToString(in.ReceiptHandle))
+	}
+	return &awssqs.ChangeMessageVisibilityOutput{}, nil
+}
+
+// TestQueueReceiveCancelled: a long poll whose caller goes away returns at once, and what SQS hands it afterwards
+// is made visible again (not left in flight for the visibility timeout); Close waits for that.
+func TestQueueReceiveCancelled(t *testing.T) {
+	api := &pollingSQS{started: make(chan struct{}), arrive: make(chan types.Message)}
+	q, err := sqs.NewQueue(api, "p-", queue.Spec{Name: "work"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	got := make(chan error, 1)
+	go func() {
+		_, err := q.Receive(ctx, "work", queue.ReceiveOptions{Max: 10, Wait: 10 * time.Second})
+		got <- err
+	}()
+	<-api.started
+	cancel()
+	if err := <-got; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Receive = %v, want context.Canceled at once", err)
+	}
+	api.arrive <- types.Message{MessageId: aws.String("m1"), ReceiptHandle: aws.String("rh-1"), Body: aws.String("x")}
+	if err := q.Close(); err != nil {
+		t.Fatal(err)
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	if len(api.visible) != 1 || api.visible[0] != "rh-1" {
+		t.Errorf("made visible again: %q, want the message the abandoned poll got (rh-1)", api.visible)
+	}
+}
