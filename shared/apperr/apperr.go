@@ -83,6 +83,12 @@ func (f Fields) Err() error {
 	return &Error{Code: Validation, Message: msg, Details: map[string]any{"fields": []FieldError(f)}}
 }
 
+// Field is the validation error of one invalid field, in the same shape as Fields.Err.
+func Field(field, msg string) *Error {
+	return &Error{Code: Validation, Message: field + ": " + msg,
+		Details: map[string]any{"fields": []FieldError{{Field: field, Message: msg}}}}
+}
+
 // CodeOf returns the code of the first *Error in err's chain, or Internal.
 func CodeOf(err error) Code {
 	var e *Error

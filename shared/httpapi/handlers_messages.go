@@ -420,7 +420,7 @@ func (s *Server) handleMarkMessagesRead(w http.ResponseWriter, r *http.Request) 
 func messageView(m message.Message) message.Message {
 	if m.Media != nil && m.Media.Key != "" {
 		mi := *m.Media
-		mi.URL = "/api/messages/" + m.ID + "/media"
+		mi.URL = message.MediaURL(m.ID)
 		m.Media = &mi
 	}
 	return m

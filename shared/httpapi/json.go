@@ -70,10 +70,7 @@ func decode(r *http.Request, dst any) error {
 	return nil
 }
 
-func fieldErr(field, msg string) error {
-	return &apperr.Error{Code: apperr.Validation, Message: field + ": " + msg,
-		Details: map[string]any{"fields": []apperr.FieldError{{Field: field, Message: msg}}}}
-}
+func fieldErr(field, msg string) error { return apperr.Field(field, msg) }
 
 func jsonKind(goKind string) string {
 	switch goKind {

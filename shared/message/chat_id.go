@@ -17,12 +17,6 @@ const (
 	serverGroup  = "g.us"
 )
 
-// Bounds of a phone number in E.164 digits (country code included, no "+").
-const (
-	minPhoneDigits = 7
-	maxPhoneDigits = 15
-)
-
 // ParseChatID reads a chat ID as an API client writes it and returns the address with its canonical chat ID:
 //
 //   - a user's JID, "966501234567@c.us" or "966501234567@s.whatsapp.net" → "966501234567@s.whatsapp.net";
@@ -40,9 +34,9 @@ func ParseChatID(s string) (session.Address, string, error) {
 	}
 	user, server, isJID := strings.Cut(in, "@")
 	if !isJID {
-		phone, err := normalisePhone(in)
+		phone, err := session.NormalizePhone(in)
 		if err != nil {
-			return session.Address{}, "", err
+			return session.Address{}, "", chatIDError("%v", err)
 		}
 		return session.Address{Phone: phone}, phone + "@" + serverUser, nil
 	}
@@ -51,8 +45,8 @@ func ParseChatID(s string) (session.Address, string, error) {
 		if !allDigits(user) {
 			return session.Address{}, "", chatIDError("%q is not a user ID: the part before @ must be the phone number's digits", in)
 		}
-		if err := checkPhone(user); err != nil {
-			return session.Address{}, "", err
+		if err := session.CheckPhone(user); err != nil {
+			return session.Address{}, "", chatIDError("%v", err)
 		}
 		return session.Address{Phone: user}, user + "@" + serverUser, nil
 	case serverLID:
@@ -93,41 +87,6 @@ func withServer(id, server string) string {
 	return id + "@" + server
 }
 
-// normalisePhone strips the usual notation from a phone number: spaces, dashes, dots, parentheses, a leading "+"
-// or international "00" prefix.
-func normalisePhone(in string) (string, error) {
-	var b strings.Builder
-	for i, r := range in {
-		switch {
-		case r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case r == ' ' || r == '-' || r == '.' || r == '(' || r == ')':
-		case r == '+' && i == 0:
-		default:
-			return "", chatIDError("%q is not a phone number: %q is not allowed (digits, spaces, dashes, dots, parentheses and a leading + only)", in, r)
-		}
-	}
-	digits := b.String()
-	if strings.HasPrefix(in, "+") && strings.HasPrefix(digits, "0") {
-		return "", chatIDError("%q is not a phone number: the country code after + cannot start with 0", in)
-	}
-	digits = strings.TrimPrefix(digits, "00")
-	if err := checkPhone(digits); err != nil {
-		return "", err
-	}
-	return digits, nil
-}
-
-func checkPhone(digits string) error {
-	switch {
-	case len(digits) < minPhoneDigits || len(digits) > maxPhoneDigits:
-		return chatIDError("a phone number has %d to %d digits including the country code, not %d", minPhoneDigits, maxPhoneDigits, len(digits))
-	case digits[0] == '0':
-		return chatIDError("phone number %q must start with the country code, not 0", digits)
-	}
-	return nil
-}
-
 func isGroupUser(user string) bool {
 	creator, created, old := strings.Cut(user, "-")
 	if old {
@@ -150,7 +109,5 @@ func allDigits(s string) bool {
 
 // chatIDError is the validation error of an invalid chat ID.
 func chatIDError(format string, args ...any) error {
-	var f apperr.Fields
-	f.Add("chatId", "%s", fmt.Sprintf(format, args...))
-	return f.Err()
+	return apperr.Field("chatId", fmt.Sprintf(format, args...))
 }

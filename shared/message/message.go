@@ -57,6 +57,9 @@ type MediaInfo struct {
 	URL string `json:"url,omitempty"`
 }
 
+// MediaURL is the API path that serves a message's media file to an authenticated client (events carry it too).
+func MediaURL(messageID string) string { return "/api/messages/" + messageID + "/media" }
+
 // Message is one stored message. (TenantID, SessionID, ID) is unique; ID is the WhatsApp message ID, which is
 // also the API's messageId.
 type Message struct {

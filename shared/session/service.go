@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -33,7 +32,7 @@ const MaxNameLen = 100
 func (s *Service) Create(ctx context.Context, tenantID, name string) (Session, error) {
 	name = strings.TrimSpace(name)
 	if len(name) > MaxNameLen {
-		return Session{}, fieldError("name", fmt.Sprintf("is longer than %d characters", MaxNameLen))
+		return Session{}, apperr.Field("name", fmt.Sprintf("is longer than %d characters", MaxNameLen))
 	}
 	if name == "" {
 		name = "WhatsApp"
@@ -99,22 +98,11 @@ func (s *Service) QR(ctx context.Context, tenantID, sessionID string) (Session, 
 	return sess, nil
 }
 
-var phoneDigits = regexp.MustCompile(`^[1-9][0-9]{6,14}$`)
-
 // PairCode asks the host to pair the session by phone code and waits for the code to type on the phone.
 func (s *Service) PairCode(ctx context.Context, tenantID, sessionID, phone string) (string, error) {
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		if strings.ContainsRune("+ -().", r) {
-			return -1
-		}
-		return 'x'
-	}, phone)
-	digits = strings.TrimPrefix(digits, "00")
-	if !phoneDigits.MatchString(digits) {
-		return "", fieldError("phone", "must be an international number: country code and number, 7 to 15 digits")
+	digits, err := NormalizePhone(phone)
+	if err != nil {
+		return "", apperr.Field("phone", err.Error()+"; give the international number: country code and number")
 	}
 	sess, err := s.Get(ctx, tenantID, sessionID)
 	if err != nil {
@@ -213,10 +201,4 @@ func (s *Service) Command(ctx context.Context, c Control) error {
 		return err
 	}
 	return s.Queue.Send(ctx, ControlQueue, queue.Outgoing{Body: body, GroupID: c.SessionID, DedupID: id.New("cmd")})
-}
-
-// fieldError is a validation error naming the request field, in the API's {"fields": [...]} shape.
-func fieldError(field, msg string) error {
-	return &apperr.Error{Code: apperr.Validation, Message: field + ": " + msg,
-		Details: map[string]any{"fields": []apperr.FieldError{{Field: field, Message: msg}}}}
 }

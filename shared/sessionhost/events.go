@@ -149,7 +149,7 @@ func ReceivedData(m message.Message) event.MessageReceivedData {
 	if m.Media != nil {
 		d.Media = &event.Media{Kind: string(m.Media.Kind), Mime: m.Media.Mime, FileName: m.Media.FileName, Size: m.Media.Size}
 		if m.Media.Key != "" {
-			d.Media.URL = MediaURL(m.ID)
+			d.Media.URL = message.MediaURL(m.ID)
 		}
 	}
 	if len(m.Content) > 0 {
@@ -157,9 +157,6 @@ func ReceivedData(m message.Message) event.MessageReceivedData {
 	}
 	return d
 }
-
-// MediaURL is the API path serving a message's media file.
-func MediaURL(messageID string) string { return "/api/messages/" + messageID + "/media" }
 
 // SeedChatID writes a chat in the whatsapp-web.js form the seed's users know: "966501234567@c.us" for a user
 // with a known phone number, the group or LID JID otherwise.
