@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -273,24 +272,17 @@ func TestAWSRuntime(t *testing.T) {
 	}
 }
 
-// buildFunctions builds the named packages (functions/<name>, session-host) for the host, as `make lambdas` does for Lambda, and returns the path of
-// each bootstrap. It runs in its own goroutine, so it reports failures with Errorf and returns nil.
+// buildFunctions returns the binaries of the named packages (functions/<name>, session-host), which TestMain built
+// before any test started. It may run in its own goroutine, so it reports a missing one with Errorf and returns nil.
 func buildFunctions(t *testing.T, names ...string) map[string]string {
-	dir := t.TempDir()
-	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-o", dir + string(filepath.Separator)}
-	for _, n := range names {
-		args = append(args, "./"+n)
-	}
-	cmd := exec.Command("go", args...)
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-		return nil
-	}
 	bins := map[string]string{}
 	for _, n := range names {
-		bins[filepath.Base(n)] = filepath.Join(dir, filepath.Base(n))
+		bin, ok := prebuilt[filepath.Base(n)]
+		if !ok {
+			t.Errorf("%s is not among the packages TestMain builds (functionPackages)", n)
+			return nil
+		}
+		bins[filepath.Base(n)] = bin
 	}
 	return bins
 }
