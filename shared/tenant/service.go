@@ -65,7 +65,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Tenant, User, err
 	if !ok {
 		f.Add("email", "must be a valid email address")
 	}
-	if msg := auth.CheckPasswordPolicy(in.Password); msg != "" {
+	if msg := auth.CheckPasswordPolicy(in.Password, email); msg != "" {
 		f.Add("password", "%s", msg)
 	}
 	if err := f.Err(); err != nil {
@@ -122,7 +122,7 @@ func (s *Service) CreateUser(ctx context.Context, p auth.Principal, in CreateUse
 	if !in.Role.Valid() {
 		f.Add("role", "must be one of owner, admin, member")
 	}
-	if msg := auth.CheckPasswordPolicy(in.Password); msg != "" {
+	if msg := auth.CheckPasswordPolicy(in.Password, email); msg != "" {
 		f.Add("password", "%s", msg)
 	}
 	if err := f.Err(); err != nil {
@@ -173,7 +173,12 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 	}
 	var hash string
 	if in.Password != nil {
-		if msg := auth.CheckPasswordPolicy(*in.Password); msg != "" {
+		// The policy rejects passwords containing the user's email, so it needs the user.
+		target, err := s.Store.GetUser(ctx, p.TenantID, userID)
+		if err != nil {
+			return User{}, err
+		}
+		if msg := auth.CheckPasswordPolicy(*in.Password, target.Email); msg != "" {
 			f.Add("password", "%s", msg)
 		}
 	}
