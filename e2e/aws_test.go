@@ -161,6 +161,21 @@ func TestAWSRuntime(t *testing.T) {
 	other := header("Authorization", "Bearer "+second.Token)
 	gw.call(ctx, "GET", "/api/keys/"+created.ID, other, "").wantError(t, http.StatusNotFound, "not_found")
 
+	// The per-account lockout counts failures in DynamoDB: after 5 wrong passwords even the right one is refused.
+	for i := range 5 {
+		r := gw.call(ctx, "POST", "/api/auth/login", nil, fmt.Sprintf(`{"email":"owner@two.example","password":"wrong-guess-%d"}`, i))
+		if i < 4 {
+			r.wantError(t, http.StatusUnauthorized, "unauthorized")
+		} else {
+			r.wantError(t, http.StatusTooManyRequests, "account_locked")
+		}
+	}
+	locked := gw.call(ctx, "POST", "/api/auth/login", nil, `{"email":"owner@two.example","password":"another long password"}`)
+	locked.wantError(t, http.StatusTooManyRequests, "account_locked")
+	if ra := locked.headers["retry-after"]; ra == "" {
+		t.Errorf("account_locked without Retry-After: %v", locked.headers)
+	}
+
 	// Revoking takes effect at once.
 	var revoked apikey.Key
 	gw.call(ctx, "DELETE", "/api/keys/"+created.ID, owner, "").want(t, http.StatusOK, &revoked)

@@ -75,6 +75,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, er
 			Notifications: dynamo.NewNotificationStore(ddb, cfg.Table),
 			Sessions:      dynamo.NewSessionStore(ddb, cfg.Table),
 			Messages:      dynamo.NewMessageStore(ddb, cfg.Table),
+			LoginAttempts: dynamo.NewLoginAttemptStore(ddb, cfg.Table),
 		},
 		Publisher: pub,
 		Log:       log,

@@ -16,6 +16,8 @@
 //	                                createdAt, expiresAt, ttl
 //	TENANT#<tid> / ACT#<eventId>    activity entry: id, tenantId, type, actorId, time, data, ttl
 //	COUNT#TENANTS / COUNT           number of tenants: n (updated in the CreateTenant transaction)
+//	LOGIN#<hash> / LOGIN            failed sign-ins to one email (hash: tenant.LoginKey): key, failures, locks,
+//	                                lockedUntil, lastFailure, expiresAt, ttl, version
 //	TENANT#<tid> / WEBHOOK#<wid>    webhook endpoint: id, tenantId, url, description, events, sessions, ignoreGroups,
 //	                                ignoreBroadcast, ignoreStatus, headers, enabled, disabledReason,
 //	                                secrets [{value, createdAt, expiresAt?}], policy {schedule, timeoutMs,

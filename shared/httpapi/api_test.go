@@ -22,6 +22,7 @@ import (
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/httpapi"
 	"github.com/waqtor/waqtor/shared/logging"
+	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqlite"
 	"github.com/waqtor/waqtor/shared/tenant"
@@ -95,6 +96,8 @@ func newEnv(t testing.TB, cfg httpapi.Config) *env {
 	log := logging.New(io.Discard, "json", "info")
 	rec := &recorded{store: sqlite.NewActivityStore(db)}
 	tenants := tenant.NewService(sqlite.NewTenantStore(db), rec, log)
+	tenants.Now, tenants.Attempts = clk.Now, sqlite.NewLoginAttemptStore(db)
+	tenants.Notifier = notification.StoreNotifier{Store: sqlite.NewNotificationStore(db), Now: clk.Now}
 	keys := apikey.NewService(sqlite.NewKeyStore(db), rec, log)
 	tokens, err := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, clk.Now)
 	if err != nil {

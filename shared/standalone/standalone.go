@@ -65,7 +65,8 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	stores := app.Stores{Tenants: sqlite.NewTenantStore(db), Keys: sqlite.NewKeyStore(db),
 		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
 		Webhooks: sqlite.NewWebhookStore(db), Notifications: sqlite.NewNotificationStore(db),
-		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files}
+		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files,
+		LoginAttempts: sqlite.NewLoginAttemptStore(db)}
 	rt.Handle("audit", activity.Handler(stores.Activity))
 	deliverer := Webhooks(rt, db, q, cfg, log)
 
