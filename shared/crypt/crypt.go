@@ -7,6 +7,7 @@
 package crypt
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -97,7 +98,7 @@ func (k *Keyring) CurrentID() string {
 
 // Seal encrypts plain with the current key, bound to aad (the value's owner and place: opening it with other aad
 // fails, so a sealed value cannot be moved to another tenant's record).
-func (k *Keyring) Seal(plain, aad string) (string, error) {
+func (k *Keyring) Seal(_ context.Context, plain, aad string) (string, error) {
 	k.mu.RLock()
 	id, aead := k.current, k.aeads[k.current]
 	k.mu.RUnlock()
@@ -111,7 +112,7 @@ func (k *Keyring) Seal(plain, aad string) (string, error) {
 
 // Open decrypts a value Seal made with the same aad. A value without Prefix is returned as it is: it was stored
 // before encryption at rest (webhook.Reseal seals it).
-func (k *Keyring) Open(sealed, aad string) (string, error) {
+func (k *Keyring) Open(_ context.Context, sealed, aad string) (string, error) {
 	if !IsSealed(sealed) {
 		return sealed, nil
 	}

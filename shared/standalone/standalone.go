@@ -26,6 +26,7 @@ import (
 	"github.com/waqtor/waqtor/shared/activity"
 	"github.com/waqtor/waqtor/shared/app"
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/crypt"
 	"github.com/waqtor/waqtor/shared/localdisk"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
@@ -34,6 +35,7 @@ import (
 	"github.com/waqtor/waqtor/shared/sessionhost"
 	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqlite"
+	"github.com/waqtor/waqtor/shared/webhook"
 )
 
 // Run starts standalone WaQtor and blocks until ctx is cancelled, then drains: the HTTP server finishes in-flight
@@ -62,12 +64,23 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return err
 	}
+	// Webhook secrets and header values are encrypted with keys kept in their own file, apart from the database;
+	// what an earlier version stored in plain text, or an older key sealed, is sealed with the current key now.
+	ring, err := crypt.OpenKeyFile(cfg.SecretsKeyFile)
+	if err != nil {
+		return err
+	}
+	if n, err := webhook.Reseal(ctx, sqlite.NewWebhookStore(db), ring); err != nil {
+		return err
+	} else if n > 0 {
+		log.InfoContext(ctx, "sealed webhook secrets with the current key", "webhooks", n, "key", ring.CurrentID())
+	}
 	stores := app.Stores{Tenants: sqlite.NewTenantStore(db), Keys: sqlite.NewKeyStore(db),
 		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
-		Webhooks: sqlite.NewWebhookStore(db), Notifications: sqlite.NewNotificationStore(db),
+		Webhooks: webhook.SealedStore(sqlite.NewWebhookStore(db), ring), Notifications: sqlite.NewNotificationStore(db),
 		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files}
 	rt.Handle("audit", activity.Handler(stores.Activity))
-	deliverer := Webhooks(rt, db, q, cfg, log)
+	deliverer := Webhooks(rt, db, q, ring, cfg, log)
 
 	secret, err := tokenSecret(cfg)
 	if err != nil {

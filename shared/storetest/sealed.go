@@ -27,8 +27,8 @@ func RunSealedWebhook(t *testing.T, newStore func(t *testing.T) (webhook.Store, 
 				t.Fatalf("%q is in the stored record in plain text:\n%s", v, r)
 			}
 		}
-		if n := strings.Count(r, crypt.Prefix+keyID+":"); n != len(plainValues) {
-			t.Fatalf("%d values sealed with key %s in the stored record, want %d:\n%s", n, keyID, len(plainValues), r)
+		if n := strings.Count(r, crypt.Prefix+keyID+":"); n != 4 {
+			t.Fatalf("%d values sealed with key %s in the stored record, want 4 (2 secrets, 2 headers):\n%s", n, keyID, r)
 		}
 	}
 
@@ -45,11 +45,14 @@ func RunSealedWebhook(t *testing.T, newStore func(t *testing.T) (webhook.Store, 
 		}
 		sameWebhook(t, "GetWebhook through the sealed store", got, w)
 		if _, err := sealed.UpdateWebhook(ctx, "ten_a", w.ID, func(x *webhook.Webhook) error {
-			x.Headers["X-Token"] = "abc" // rewritten: sealed anew
+			x.Headers["X-Token"] = "a new token value" // sealed anew
+			x.Headers["X-Env"] = "prod"           // unchanged: its ciphertext is kept
 			return nil
 		}); err != nil {
 			t.Fatal(err)
 		}
+		w.Headers = map[string]string{"X-Token": "a new token value", "X-Env": "prod"}
+		plainValues = append(plainValues, "a new token value")
 		notInRaw(t, raw, w, k1.ID)
 
 		// The adapter alone sees only ciphertext; another keyring cannot open it.

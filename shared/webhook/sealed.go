@@ -3,6 +3,8 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/waqtor/waqtor/shared/queue"
 )
@@ -11,8 +13,8 @@ import (
 // as it is (a record stored before encryption at rest); Current reports whether a stored value is sealed with the
 // key that seals now.
 type Sealer interface {
-	Seal(plain, aad string) (string, error)
-	Open(sealed, aad string) (string, error)
+	Seal(ctx context.Context, plain, aad string) (string, error)
+	Open(ctx context.Context, sealed, aad string) (string, error)
 	Current(stored string) bool
 }
 
@@ -49,14 +51,37 @@ func headerAAD(w Webhook, name string) string {
 	return "webhook/" + w.TenantID + "/" + w.ID + "/header/" + name
 }
 
-// sealWebhook returns w with its secrets and header values sealed (new slices and maps: w is not changed).
-func sealWebhook(k Sealer, w Webhook) (Webhook, error) {
-	return mapSecrets(w, func(v, aad string) (string, error) { return k.Seal(v, aad) })
+// sealWebhook returns w with its secrets and header values sealed (new slices and maps: w is not changed). A value
+// that prev (the stored record, nil for a new one) holds sealed with the current key, and whose plain text in
+// prevPlain is the same, keeps its ciphertext: an update that does not touch the secrets does not seal them again.
+func sealWebhook(ctx context.Context, k Sealer, w Webhook, prev, prevPlain *Webhook) (Webhook, error) {
+	reuse := func(v, aad string) (string, bool) {
+		if prev == nil {
+			return "", false
+		}
+		for i, s := range prevPlain.Secrets {
+			if aad == secretAAD(*prev) && s.Value == v && i < len(prev.Secrets) && k.Current(prev.Secrets[i].Value) {
+				return prev.Secrets[i].Value, true
+			}
+		}
+		for name, pv := range prevPlain.Headers {
+			if aad == headerAAD(*prev, name) && pv == v && k.Current(prev.Headers[name]) {
+				return prev.Headers[name], true
+			}
+		}
+		return "", false
+	}
+	return mapSecrets(w, func(v, aad string) (string, error) {
+		if sv, ok := reuse(v, aad); ok {
+			return sv, nil
+		}
+		return k.Seal(ctx, v, aad)
+	})
 }
 
 // openWebhook returns w with its secrets and header values opened.
-func openWebhook(k Sealer, w Webhook) (Webhook, error) {
-	return mapSecrets(w, func(v, aad string) (string, error) { return k.Open(v, aad) })
+func openWebhook(ctx context.Context, k Sealer, w Webhook) (Webhook, error) {
+	return mapSecrets(w, func(v, aad string) (string, error) { return k.Open(ctx, v, aad) })
 }
 
 func mapSecrets(w Webhook, f func(v, aad string) (string, error)) (Webhook, error) {
@@ -87,7 +112,7 @@ func mapSecrets(w Webhook, f func(v, aad string) (string, error)) (Webhook, erro
 }
 
 func (s sealedStore) CreateWebhook(ctx context.Context, w Webhook) error {
-	sealed, err := sealWebhook(s.k, w)
+	sealed, err := sealWebhook(ctx, s.k, w, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -99,7 +124,7 @@ func (s sealedStore) GetWebhook(ctx context.Context, tenantID, id string) (Webho
 	if err != nil {
 		return Webhook{}, err
 	}
-	return openWebhook(s.k, w)
+	return openWebhook(ctx, s.k, w)
 }
 
 func (s sealedStore) ListWebhooks(ctx context.Context, tenantID string) ([]Webhook, error) {
@@ -108,7 +133,7 @@ func (s sealedStore) ListWebhooks(ctx context.Context, tenantID string) ([]Webho
 		return nil, err
 	}
 	for i := range ws {
-		if ws[i], err = openWebhook(s.k, ws[i]); err != nil {
+		if ws[i], err = openWebhook(ctx, s.k, ws[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -117,16 +142,19 @@ func (s sealedStore) ListWebhooks(ctx context.Context, tenantID string) ([]Webho
 
 func (s sealedStore) UpdateWebhook(ctx context.Context, tenantID, id string, fn func(*Webhook) error) (Webhook, error) {
 	w, err := s.Store.UpdateWebhook(ctx, tenantID, id, func(stored *Webhook) error {
-		plain, err := openWebhook(s.k, *stored)
+		prevPlain, err := openWebhook(ctx, s.k, *stored)
 		if err != nil {
 			return err
 		}
+		plain := prevPlain // fn gets its own copy to change
+		plain.Secrets, plain.Headers = slices.Clone(prevPlain.Secrets), maps.Clone(prevPlain.Headers)
 		if err := fn(&plain); err != nil {
 			return err
 		}
 		// IDs cannot change (the store keeps them): seal for the record's own.
 		plain.TenantID, plain.ID = stored.TenantID, stored.ID
-		sealed, err := sealWebhook(s.k, plain)
+		prev := *stored
+		sealed, err := sealWebhook(ctx, s.k, plain, &prev, &prevPlain)
 		if err != nil {
 			return err
 		}
@@ -136,12 +164,12 @@ func (s sealedStore) UpdateWebhook(ctx context.Context, tenantID, id string, fn 
 	if err != nil {
 		return Webhook{}, err
 	}
-	return openWebhook(s.k, w)
+	return openWebhook(ctx, s.k, w)
 }
 
 func (s sealedStore) EachWebhook(ctx context.Context, fn func(Webhook) error) error {
 	return s.Store.EachWebhook(ctx, func(w Webhook) error {
-		plain, err := openWebhook(s.k, w)
+		plain, err := openWebhook(ctx, s.k, w)
 		if err != nil {
 			return err
 		}
