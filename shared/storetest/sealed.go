@@ -46,7 +46,7 @@ func RunSealedWebhook(t *testing.T, newStore func(t *testing.T) (webhook.Store, 
 		sameWebhook(t, "GetWebhook through the sealed store", got, w)
 		if _, err := sealed.UpdateWebhook(ctx, "ten_a", w.ID, func(x *webhook.Webhook) error {
 			x.Headers["X-Token"] = "a new token value" // sealed anew
-			x.Headers["X-Env"] = "prod"           // unchanged: its ciphertext is kept
+			x.Headers["X-Env"] = "prod"                // unchanged: its ciphertext is kept
 			return nil
 		}); err != nil {
 			t.Fatal(err)
