@@ -38,14 +38,11 @@ type Key struct {
 }
 
 // Keyring seals with its current key and opens with any of its keys. It is safe for concurrent use; Replace swaps
-// the keys (a reload after a rotation elsewhere).
+// the keys.
 type Keyring struct {
 	mu      sync.RWMutex
 	current string
 	aeads   map[string]cipher.AEAD
-	// Reload, when set, is called once when a value sealed with an unknown key comes to Open (another process has
-	// rotated): it returns the new keys (current first), and Open retries.
-	Reload func() ([]Key, error)
 }
 
 // NewKeyring returns a keyring whose current key is keys[0].
@@ -122,20 +119,7 @@ func (k *Keyring) Open(_ context.Context, sealed, aad string) (string, error) {
 	}
 	k.mu.RLock()
 	aead := k.aeads[id]
-	reload := k.Reload
 	k.mu.RUnlock()
-	if aead == nil && reload != nil {
-		keys, err := reload()
-		if err != nil {
-			return "", fmt.Errorf("crypt: reload keyring: %w", err)
-		}
-		if err := k.Replace(keys...); err != nil {
-			return "", err
-		}
-		k.mu.RLock()
-		aead = k.aeads[id]
-		k.mu.RUnlock()
-	}
 	if aead == nil {
 		return "", fmt.Errorf("%w (key %s)", ErrUnknownKey, id)
 	}
