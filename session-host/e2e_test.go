@@ -64,7 +64,8 @@ var runningRE = regexp.MustCompile(`WaQtor is running on (http://\S+)`)
 func start(t *testing.T, dataDir string, env ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(binary)
-	cmd.Env = append(os.Environ(), "WAQTOR_ADDR=127.0.0.1:0", "WAQTOR_DATA_DIR="+dataDir, "WAQTOR_LOG_FORMAT=json")
+	cmd.Env = append(os.Environ(), "WAQTOR_ADDR=127.0.0.1:0", "WAQTOR_DATA_DIR="+dataDir, "WAQTOR_LOG_FORMAT=json",
+		"WAQTOR_METRICS_ADDR=127.0.0.1:0")
 	cmd.Env = append(cmd.Env, env...)
 	p := &proc{cmd: cmd, stdout: &lineBuffer{}, stderr: &lineBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
@@ -24,6 +25,7 @@ type builder struct {
 	mainTable   awsdynamodb.Table
 	eventBus    awsevents.EventBus
 	tokenSecret awssecretsmanager.Secret
+	secretsKey  awskms.Key
 	queues      map[string]awssqs.Queue
 	mediaBucket awss3.Bucket
 	functions   map[string]awslambda.Function

@@ -477,6 +477,9 @@ func TestFunctions(t *testing.T) {
 				"WAQTOR_DASHBOARD_ORIGIN": stack.DefaultDashboardOrigin,
 				"WAQTOR_MEDIA_BUCKET":     ref(bucketID),
 			}
+			if f.name != "audit" { // the functions that seal or open webhook secrets
+				wantEnv["WAQTOR_SECRETS_KMS_KEY"] = getAtt(singleID(t, tmpl, "AWS::KMS::Key"), "Arn")
+			}
 			env, _ := p["Environment"].(map[string]any)
 			if got := env["Variables"]; !reflect.DeepEqual(got, wantEnv) {
 				t.Error(diff("Environment", got, wantEnv))
@@ -727,12 +730,14 @@ func TestLeastPrivilege(t *testing.T) {
 	tableIndexes := map[string]any{"Fn::Join": []any{"", []any{tableArn, "/index/*"}}}
 	bucketID := singleID(t, tmpl, "AWS::S3::Bucket")
 	table := grant{"dynamodb:", tableArn, []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"}, tableIndexes}
+	secretsKey := grant{"kms:", getAtt(singleID(t, tmpl, "AWS::KMS::Key"), "Arn"), []string{"kms:Encrypt", "kms:Decrypt"}, nil}
 	cases := []struct {
 		fn     string
 		grants []grant
 	}{
 		{"api", []grant{
 			table,
+			secretsKey,
 			{"events:", busArn, []string{"events:PutEvents"}, nil},
 			{"secretsmanager:", secret, []string{"secretsmanager:GetSecretValue"}, nil},
 			{"sqs:", getAtt(ids["webhook-deliveries"], "Arn"), []string{"sqs:SendMessage"}, nil},
@@ -747,11 +752,13 @@ func TestLeastPrivilege(t *testing.T) {
 		}},
 		{"webhook-router", []grant{
 			table,
+			secretsKey,
 			consume(ids["webhook-router"]),
 			{"sqs:", getAtt(ids["webhook-deliveries"], "Arn"), []string{"sqs:SendMessage"}, nil},
 		}},
 		{"webhook-deliver", []grant{
 			table,
+			secretsKey,
 			consume(ids["webhook-deliveries"]),
 		}},
 	}

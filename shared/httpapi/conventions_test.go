@@ -321,6 +321,10 @@ func TestOperationalEndpoints(t *testing.T) {
 	if !strings.Contains(string(m.body), `waqtor_http_requests_total{route="GET /readyz",status="200"} 1`) {
 		t.Fatalf("metrics lack the request counter:\n%s", m.body)
 	}
+	want(t, e.call(t, "GET", "/metrics", "wrong", nil), 401, "unauthorized")
+	// No token: not served on the API at all (standalone serves them on its loopback listener).
+	bare := newEnv(t, httpapi.Config{})
+	want(t, bare.call(t, "GET", "/metrics", "", nil), 404, "not_found")
 	spec := e.call(t, "GET", "/api/openapi.yaml", "", nil)
 	if spec.status != 200 || string(spec.body) != string(docs.OpenAPI) {
 		t.Fatal("/api/openapi.yaml does not serve docs/openapi.yaml")
