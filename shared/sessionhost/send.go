@@ -49,6 +49,11 @@ func (h *Host) HandleSend(ctx context.Context, qm queue.Message) error {
 	last := qm.ReceiveCount >= MaxSendReceives
 	l := h.get(cmd.SessionID)
 	if l == nil || h.statusOf(l) != session.Ready {
+		if held, err := h.heldElsewhere(ctx, cmd.TenantID, cmd.SessionID); err != nil {
+			return err
+		} else if held {
+			return queue.RetryAfter{Delay: bounceDelay} // the holder sends it
+		}
 		s, err := h.cfg.Sessions.GetSession(ctx, cmd.TenantID, cmd.SessionID)
 		switch {
 		case isNotFound(err):
@@ -65,6 +70,10 @@ func (h *Host) HandleSend(ctx context.Context, qm queue.Message) error {
 	out, err := h.outgoing(ctx, m)
 	if err != nil {
 		return h.fail(ctx, m, err.Error())
+	}
+	if err := h.fence(ctx, l); err != nil {
+		// Not provably this host's session any more: the holder sends it.
+		return queue.RetryAfter{Delay: bounceDelay, Err: fmt.Errorf("lease check before sending: %w", err)}
 	}
 	sctx, cancel := context.WithTimeout(ctx, h.cfg.SendTimeout)
 	sent, err := l.client.Send(sctx, m.Chat, out)
