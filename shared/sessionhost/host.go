@@ -65,6 +65,8 @@ type Host struct {
 	live map[string]*live
 	// waiting: sessions to run whose leases other hosts hold (Leases only).
 	waiting map[string]waitingFor
+	// begun: Run has tried to start every stored session (until then the host is on Standby).
+	begun bool
 }
 
 // live is one running session.
@@ -143,6 +145,9 @@ func (h *Host) Run(ctx context.Context) error {
 			h.log.WarnContext(ctx, "session did not start", "tenant_id", s.TenantID, "session_id", s.ID, "error", err)
 		}
 	}
+	h.mu.Lock()
+	h.begun = true
+	h.mu.Unlock()
 	tick := time.NewTicker(min(h.cfg.StatsEvery, h.cfg.SweepAfter/2))
 	defer tick.Stop()
 	lastStats := h.cfg.Now()

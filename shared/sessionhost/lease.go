@@ -246,12 +246,13 @@ func (h *Host) fence(ctx context.Context, l *live) error {
 	return nil
 }
 
-// Standby reports whether the host waits for sessions other hosts hold and runs none: it then has nothing to do
-// with the session queues, and Gate keeps it from taking their commands.
+// Standby reports whether the host waits for sessions other hosts hold and runs none, or has not yet tried to
+// start the stored sessions (with Leases only): it then has nothing to do with the session queues, and Gate keeps
+// it from taking their commands.
 func (h *Host) Standby() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.leased() && len(h.live) == 0 && len(h.waiting) > 0
+	return h.leased() && (!h.begun || len(h.live) == 0 && len(h.waiting) > 0)
 }
 
 // Gate wraps the queue the session queues' consumer receives from, so that a host on Standby receives nothing:

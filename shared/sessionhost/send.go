@@ -48,6 +48,9 @@ func (h *Host) HandleSend(ctx context.Context, qm queue.Message) error {
 	}
 	last := qm.ReceiveCount >= MaxSendReceives
 	l := h.get(cmd.SessionID)
+	if l != nil && h.statusOf(l) != session.Ready {
+		h.awaitReady(ctx, l) // a session this host just took over is connecting: its sends go out once it is ready
+	}
 	if l == nil || h.statusOf(l) != session.Ready {
 		if held, err := h.heldElsewhere(ctx, cmd.TenantID, cmd.SessionID); err != nil {
 			return err
@@ -104,6 +107,36 @@ func (h *Host) HandleSend(ctx context.Context, qm queue.Message) error {
 		return h.publishStatus(ctx, m, message.Sent, at)
 	}
 	return nil
+}
+
+// readyWait bounds how long a send waits in the handler for its session to finish connecting on this host.
+const readyWait = 10 * time.Second
+
+// awaitReady waits up to readyWait while the live session is connecting or reconnecting: a host that took a
+// session over (or started) connects it within moments, and sending then is better than backing the command
+// off for a delay that grows with its receive count, which bounces between hosts have raised.
+func (h *Host) awaitReady(ctx context.Context, l *live) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.NewTimer(readyWait)
+	defer deadline.Stop()
+	for {
+		switch h.statusOf(l) {
+		case session.Connecting, session.Reconnecting:
+		default:
+			return
+		}
+		if h.get(l.id) != l {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline.C:
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // notReadyDelay backs off while a session is not ready: 5 s doubling to 5 minutes, so the nine tries span about
