@@ -154,6 +154,9 @@ func TestAWSSessionLease(t *testing.T) {
 	hostB := startHost(t, ctx, cfg, hostLog("B"), wa, awshost.WithLeaseStore(cut.wrap))
 	waitFor(t, "host B waiting for the session's lease", func() (bool, string) {
 		post()
+		if peak := wa.PeakConnected(device); peak > 1 {
+			t.Fatalf("host B connected the session while A held it: %d connections at once", peak)
+		}
 		n := strings.Count(logs["B"].String(), "session held by another host")
 		return n >= 3, fmt.Sprintf("host B found the session held %d times", n)
 	})

@@ -43,6 +43,12 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
+	// One process per data directory: standalone's sessions, queues and database have a single owner.
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "waqtor.db"))
 	if err != nil {
 		return err
