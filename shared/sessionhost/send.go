@@ -74,9 +74,12 @@ func (h *Host) HandleSend(ctx context.Context, qm queue.Message) error {
 	if err != nil {
 		return h.fail(ctx, m, err.Error())
 	}
-	if err := h.fence(ctx, l); err != nil {
-		// Not provably this host's session any more: the holder sends it.
+	if err := h.fence(ctx, l); errors.Is(err, session.ErrLeaseLost) {
+		// Not this host's session any more (it is disconnected now): the holder sends it.
 		return queue.RetryAfter{Delay: bounceDelay, Err: fmt.Errorf("lease check before sending: %w", err)}
+	} else if err != nil {
+		// The lease could not be read: the consumer's backoff, which grows, spares the message's receives.
+		return fmt.Errorf("lease check before sending: %w", err)
 	}
 	sctx, cancel := context.WithTimeout(ctx, h.cfg.SendTimeout)
 	sent, err := l.client.Send(sctx, m.Chat, out)
