@@ -34,6 +34,7 @@ const bounceDelay = time.Second
 // lease is what a live session knows of the lease it holds.
 type lease struct {
 	token     int64
+	acquired  time.Time   // when this host took the lease
 	renewedAt time.Time   // when the last successful acquisition or renewal began
 	watchdog  *time.Timer // disconnects the client at the deadline
 }
@@ -62,7 +63,7 @@ func (h *Host) acquire(ctx context.Context, tenantID, id string) (*lease, error)
 	h.mu.Lock()
 	delete(h.waiting, id)
 	h.mu.Unlock()
-	return &lease{token: got.Token, renewedAt: asked}, nil
+	return &lease{token: got.Token, acquired: asked, renewedAt: asked}, nil
 }
 
 // resume runs a stored session that should run (at start, or when its lease comes free). With Leases the session

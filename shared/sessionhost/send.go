@@ -48,7 +48,7 @@ func (h *Host) HandleSend(ctx context.Context, qm queue.Message) error {
 	}
 	last := qm.ReceiveCount >= MaxSendReceives
 	l := h.get(cmd.SessionID)
-	if l != nil && h.statusOf(l) != session.Ready {
+	if l != nil && l.lease != nil && h.statusOf(l) != session.Ready && h.cfg.Now().Sub(l.lease.acquired) < time.Minute {
 		h.awaitReady(ctx, l) // a session this host just took over is connecting: its sends go out once it is ready
 	}
 	if l == nil || h.statusOf(l) != session.Ready {
@@ -115,9 +115,9 @@ func (h *Host) HandleSend(ctx context.Context, qm queue.Message) error {
 // readyWait bounds how long a send waits in the handler for its session to finish connecting on this host.
 const readyWait = 10 * time.Second
 
-// awaitReady waits up to readyWait while the live session is connecting or reconnecting: a host that took a
-// session over (or started) connects it within moments, and sending then is better than backing the command
-// off for a delay that grows with its receive count, which bounces between hosts have raised.
+// awaitReady waits up to readyWait while a live session this host acquired in the last minute is connecting or
+// reconnecting: a host that took a session over connects it within moments, and sending then is better than
+// backing the command off for a delay that grows with its receive count, which bounces between hosts have raised.
 func (h *Host) awaitReady(ctx context.Context, l *live) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
