@@ -14,10 +14,11 @@ import (
 //
 //   - start acquires the lease before opening the client; a lease another host holds puts the session on the
 //     waiting list, and the lease loop tries again every LeaseTTL/6 until the holder releases it or it expires.
-//   - the lease loop (every LeaseTTL/6) renews each held lease once LeaseTTL/3 passed since its last renewal. Each held lease has a watchdog that disconnects the
-//     client at session.LeaseDeadline (the ttl less a sixth for clock skew) after the last successful renewal
-//     began, so a host cut off from the store stops before the lease can expire for another host; a renewal that
-//     finds the lease lost disconnects at once. Either way the session goes back on the waiting list.
+//   - the lease loop (every LeaseTTL/6) renews each held lease once LeaseTTL/3 passed since its last renewal.
+//     Each held lease has a watchdog that disconnects the client at session.LeaseDeadline (the ttl less a sixth
+//     for clock skew) after the last successful renewal began, so a host cut off from the store stops before the
+//     lease can expire for another host; a renewal that finds the lease lost disconnects at once. Either way the
+//     session goes back on the waiting list.
 //   - every stop of a client (stop, logout, delete, a permanent status, shutdown) disconnects it first and then
 //     releases the lease, so a successor takes over at once.
 //   - sends check the lease (held, with this host's token, unexpired) in the store right before WhatsApp is
