@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -308,6 +309,8 @@ type apiGateway struct {
 	t  *testing.T
 	fn *awstest.LambdaFn
 	n  int
+	// handler, when set instead of fn, is the API served in the test process (awsrun.Runtime.API).
+	handler http.Handler
 }
 
 type apiResponse struct {
@@ -322,6 +325,9 @@ func header(k, v string) map[string]string { return map[string]string{k: v} }
 func (g *apiGateway) call(ctx context.Context, method, target string, headers map[string]string, body string) apiResponse {
 	g.t.Helper()
 	g.n++
+	if g.handler != nil {
+		return g.serve(ctx, method, target, headers, body)
+	}
 	path, query, _ := strings.Cut(target, "?")
 	h := map[string]string{"host": "api.example.com", "user-agent": "waqtor-e2e", "accept": "application/json"}
 	if body != "" {
@@ -370,6 +376,24 @@ func (g *apiGateway) call(ctx context.Context, method, target string, headers ma
 		headersOut[strings.ToLower(k)] = v
 	}
 	return apiResponse{method: method, path: target, status: res.StatusCode, headers: headersOut, body: out}
+}
+
+// serve calls the in-process API.
+func (g *apiGateway) serve(ctx context.Context, method, target string, headers map[string]string, body string) apiResponse {
+	req := httptest.NewRequestWithContext(ctx, method, "http://api.example.com"+target, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	g.handler.ServeHTTP(rec, req)
+	headersOut := map[string]string{}
+	for k := range rec.Header() {
+		headersOut[strings.ToLower(k)] = rec.Header().Get(k)
+	}
+	return apiResponse{method: method, path: target, status: rec.Code, headers: headersOut, body: rec.Body.Bytes()}
 }
 
 // want checks the status and decodes the JSON body into v (if v is not nil).

@@ -77,6 +77,10 @@ type Config struct {
 	// JSON RDS generates: username, password, host, port, dbname), WAQTOR_DEVICE_DB_SECRET. Only the session host
 	// on AWS reads it; the functions never open the device store.
 	DeviceDBSecret string
+	// SessionLeaseTTL is the time to live of a session's single-writer lease on AWS (WAQTOR_SESSION_LEASE_TTL,
+	// default 30s, 3s to 10m): the session host renews it every third of it, and a successor takes over a host
+	// that vanished without releasing after at most this long.
+	SessionLeaseTTL time.Duration
 }
 
 // Demo reports whether sessions connect to the in-process demo WhatsApp.
@@ -206,6 +210,10 @@ func Load(getenv func(string) string) (Config, error) {
 		MaxUploadBytes:    int64(r.number("WAQTOR_MAX_UPLOAD_BYTES", 100<<20)),
 		MediaBucket:       r.str("WAQTOR_MEDIA_BUCKET", ""),
 		DeviceDBSecret:    r.str("WAQTOR_DEVICE_DB_SECRET", ""),
+		SessionLeaseTTL:   r.duration("WAQTOR_SESSION_LEASE_TTL", 30*time.Second),
+	}
+	if c.SessionLeaseTTL < 3*time.Second || c.SessionLeaseTTL > 10*time.Minute {
+		r.errs = append(r.errs, fmt.Errorf("WAQTOR_SESSION_LEASE_TTL=%s: want 3s to 10m", c.SessionLeaseTTL))
 	}
 	if strings.EqualFold(c.MetricsAddr, "off") {
 		c.MetricsAddr = ""

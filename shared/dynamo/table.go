@@ -36,6 +36,8 @@
 //	TENANT#<tid> / SESSIONSET       the tenant's session set: defaultId (absent: no session), version (moved by every
 //	                                session create and delete, in the same transaction)
 //	TENANT#<tid> / REPLY#<rid>      session host reply: body (binary), expiresAt, ttl
+//	TENANT#<tid> / LEASE#<sid>      session lease (LeaseStore): tenantId, sessionId, holder ("" once released), token,
+//	                                expiresAt; conditional writes only, no ttl
 //	TENANT#<tid> / MSG#<id>#<sid>   message: id, tenantId, sessionId, direction, chatId, chat, sender, pushName,
 //	                                isGroup, type, body, media {kind, mime, fileName, size, key, url}, content
 //	                                (binary JSON), replyTo, campaignId, status, error, timeline [{status, at, error}],

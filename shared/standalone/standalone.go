@@ -45,6 +45,12 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	if err := privateDataDir(cfg.DataDir); err != nil {
 		return err
 	}
+	// One process per data directory: standalone's sessions, queues and database have a single owner.
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "waqtor.db"))
 	if err != nil {
 		return err
