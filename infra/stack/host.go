@@ -158,7 +158,7 @@ func (b *builder) addDeviceDB() {
 		suppress(b.deviceDB, "RDS3", "Multi-AZ is opt-in (Props.DeviceDBMultiAZ, context waqtor:deviceDbMultiAz) for cost: "+
 			"the session host is one task in one AZ, and the database has daily snapshots and point-in-time restore")
 	}
-	suppress(b.deviceDB.Secret(), "SMG4", "no automatic rotation: the session host reads the credentials once at start "+
+	suppress(b.deviceDB.Node().FindChild(jsii.String("Secret")), "SMG4", "no automatic rotation: the session host reads the credentials once at start "+
 		"and the database's isolated subnets have no route to Secrets Manager for a rotation Lambda; rotate by hand "+
 		"and restart the host (runbook in docs/deployment.md)")
 }

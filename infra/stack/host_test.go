@@ -268,7 +268,7 @@ func TestDeviceDB(t *testing.T) {
 // .dockerignore: the Go build's inputs, for linux/arm64, and nothing else.
 func TestHostImageAsset(t *testing.T) {
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-	if _, err := stack.New(app, "Image", stack.Props{LambdaAsset: fixtureAsset}); err != nil {
+	if _, err := stack.New(app, "Image", stack.Props{LambdaAsset: fixtureAsset, DashboardOrigins: testOrigins}); err != nil {
 		t.Fatal(err)
 	}
 	dir := *app.Synth(nil).Directory()

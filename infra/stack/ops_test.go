@@ -40,7 +40,7 @@ func TestNagAwsSolutions(t *testing.T) {
 }
 
 // TestTimeoutsFit: the API function outlasts the API's longest wait for the session host (session.DefaultWait)
-// and stops before API Gateway's integration timeout (30 s, the maximum); every queue an SQS event source reads
+// and stops before API Gateway's integration timeout (29 s, set explicitly; the HTTP API limit is 30 s); every queue an SQS event source reads
 // hides a message at least six times the function's timeout.
 func TestTimeoutsFit(t *testing.T) {
 	tmpl := defaultTemplate(t)
@@ -48,8 +48,9 @@ func TestTimeoutsFit(t *testing.T) {
 	_, integration := only(t, tmpl, "AWS::ApiGatewayV2::Integration", "IntegrationType", "AWS_PROXY")
 	apiTimeout := time.Duration(api["Timeout"].(float64)) * time.Second
 	gateway := time.Duration(integration["TimeoutInMillis"].(float64)) * time.Millisecond
-	if gateway != 30*time.Second {
-		t.Errorf("integration timeout %s, want API Gateway's maximum 30s", gateway)
+	// API Gateway's HTTP API limit is 30 s; CDK accepts at most 29 s.
+	if gateway <= 0 || gateway > 30*time.Second {
+		t.Errorf("integration timeout %s, want set, at most API Gateway's 30s", gateway)
 	}
 	if apiTimeout <= session.DefaultWait || apiTimeout >= gateway {
 		t.Errorf("api function timeout %s: want above the API's longest wait %s and below the integration timeout %s",

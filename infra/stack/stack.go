@@ -182,6 +182,9 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 		sp.Description = jsii.String("WaQtor AWS runtime: table, event bus and routes, queues, functions, HTTP API, session host")
 	}
 	s := awscdk.NewStack(scope, jsii.String(id), &sp)
+	// S3 server access logs are delivered under the log bucket's policy, not an ACL: the log bucket keeps ACLs
+	// disabled (BucketOwnerEnforced) like every bucket of the stack.
+	s.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
 
 	b := &builder{stack: s, props: p}
 	b.addAlarmTopic()

@@ -26,8 +26,8 @@ type Service struct {
 }
 
 // DefaultWait is the longest the API waits for the session host's answer (a pairing code, a number lookup) when
-// Service.Wait is unset. The API function's timeout on AWS must exceed it, within API Gateway's 30 s integration
-// limit (infra/stack checks both).
+// Service.Wait is unset. The API function's timeout on AWS must exceed it, within API Gateway's integration timeout
+// (infra/stack checks both).
 const DefaultWait = 20 * time.Second
 
 // MaxNameLen bounds a session's name.
