@@ -41,6 +41,7 @@ func TestMediaBucket(t *testing.T) {
 			"Id": "remove-delete-markers", "Status": "Enabled", "ExpiredObjectDeleteMarker": true,
 		}}},
 		"VersioningConfiguration": map[string]any{"Status": "Enabled"},
+		"LoggingConfiguration":    map[string]any{"DestinationBucketName": ref(accessLogBucketID(t, tmpl, id)), "LogFilePrefix": "media-bucket/"},
 		"WebsiteConfiguration":    nil,
 		"CorsConfiguration":       nil,
 	} {
@@ -130,6 +131,21 @@ func mediaBucketID(t *testing.T, tmpl assertions.Template) string {
 	}
 	if len(ids) != 1 {
 		t.Fatalf("buckets with access logging: %v, want one (the media bucket)", ids)
+	}
+	return ids[0]
+}
+
+// accessLogBucketID is the logical ID of the bucket other than the media bucket: its server access logs.
+func accessLogBucketID(t *testing.T, tmpl assertions.Template, mediaID string) string {
+	t.Helper()
+	var ids []string
+	for id := range resources(t, tmpl, "AWS::S3::Bucket") {
+		if id != mediaID {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("buckets besides the media bucket: %v, want one (its access logs)", ids)
 	}
 	return ids[0]
 }

@@ -936,9 +936,9 @@ func TestCustomCatalog(t *testing.T) {
 		Prefix:           prefix,
 		LambdaAsset:      fixtureAsset,
 		DashboardOrigins: []string{origin},
-		LogRetention:    awslogs.RetentionDays_ONE_WEEK,
-		Routes:          routes,
-		Queues:          queues,
+		LogRetention:     awslogs.RetentionDays_ONE_WEEK,
+		Routes:           routes,
+		Queues:           queues,
 	})
 	checkRules(t, tmpl, prefix, routes, queues)
 
