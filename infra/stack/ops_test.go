@@ -1,11 +1,9 @@
 package stack_test
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -23,20 +21,10 @@ import (
 func TestNagAwsSolutions(t *testing.T) {
 	defaultTemplate(t)
 	a := assertions.Annotations_FromStack(defaultStack)
-	errs := a.FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-")))
-	warns := a.FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-")))
-	var found []string
-	for _, m := range append(*errs, *warns...) {
-		msg := fmt.Sprint(m.Entry.Data)
-		if i := strings.Index(msg, ":"); i > 0 {
-			msg = msg[:i]
-		}
-		found = append(found, *m.Id+" "+msg)
-	}
-	sort.Strings(found)
-	for _, f := range found {
-		t.Errorf("cdk-nag: %s", f)
-	}
+	nag := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-"))
+	// Each assertion panics with every finding (construct path, rule and message); check reports it.
+	check(t, "cdk-nag errors", func() { a.HasNoError(jsii.String("*"), nag) })
+	check(t, "cdk-nag warnings", func() { a.HasNoWarning(jsii.String("*"), nag) })
 }
 
 // TestTimeoutsFit: the API function outlasts the API's longest wait for the session host (session.DefaultWait)
