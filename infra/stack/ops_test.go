@@ -1,14 +1,19 @@
 package stack_test
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/waqtor/waqtor/infra/stack"
@@ -200,5 +205,85 @@ func TestNetworkHardening(t *testing.T) {
 	}
 	if !services["s3"] || !services["dynamodb"] {
 		t.Errorf("gateway endpoints for %v, want s3 and dynamodb", services)
+	}
+}
+
+// TestTableGrantCoversDynamoCalls: every DynamoDB call of the AWS runtime's code (shared/dynamo, shared/awsrun,
+// shared/awshost) is an action the api role holds on the table, so a new call (a Scan, a batch write) fails here
+// instead of with AccessDenied in production. Transactions are authorised per item action (PutItem,
+// UpdateItem, DeleteItem, ConditionCheckItem).
+func TestTableGrantCoversDynamoCalls(t *testing.T) {
+	tmpl := defaultTemplate(t)
+	_, api := only(t, tmpl, "AWS::Lambda::Function", "FunctionName", prefixed("api"))
+	roleID := list(api["Role"].(map[string]any)["Fn::GetAtt"])[0].(string)
+	tableArn := fmtJSON(getAtt(singleID(t, tmpl, "AWS::DynamoDB::Table"), "Arn"))
+	granted := map[string]bool{}
+	for _, r := range resources(t, tmpl, "AWS::IAM::Policy") {
+		p := props(r)
+		if fmtJSON(list(p["Roles"])) != fmtJSON([]any{ref(roleID)}) {
+			continue
+		}
+		doc, _ := p["PolicyDocument"].(map[string]any)
+		for _, st := range list(doc["Statement"]) {
+			st := st.(map[string]any)
+			if res := list(st["Resource"]); len(res) == 1 && fmtJSON(res[0]) == tableArn {
+				for _, a := range list(st["Action"]) {
+					granted[a.(string)] = true
+				}
+			}
+		}
+	}
+	client := reflect.TypeOf(&dynamodb.Client{})
+	perTransaction := map[string][]string{
+		"TransactWriteItems": {"PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"},
+		"TransactGetItems":   {"GetItem"},
+	}
+	calls := 0
+	for _, dir := range []string{"dynamo", "awsrun", "awshost"} {
+		files, _ := filepath.Glob(filepath.Join("..", "..", "shared", dir, "*.go"))
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			file, err := parser.ParseFile(token.NewFileSet(), f, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, decl := range file.Decls {
+				// dynamo.CreateTable creates the table where no stack does (tests, emulators, trials without CDK).
+				if fd, ok := decl.(*ast.FuncDecl); ok && dir == "dynamo" && fd.Name.Name == "CreateTable" {
+					continue
+				}
+				ast.Inspect(decl, func(n ast.Node) bool {
+					call, ok := n.(*ast.CallExpr)
+					if !ok {
+						return true
+					}
+					sel, ok := call.Fun.(*ast.SelectorExpr)
+					if !ok || len(call.Args) < 2 {
+						return true
+					}
+					m, ok := client.MethodByName(sel.Sel.Name)
+					// A client call: (ctx, *XxxInput, ...optFns).
+					if !ok || m.Type.NumIn() < 3 || !strings.HasSuffix(m.Type.In(2).String(), "Input") {
+						return true
+					}
+					calls++
+					actions, tx := perTransaction[sel.Sel.Name]
+					if !tx {
+						actions = []string{sel.Sel.Name}
+					}
+					for _, a := range actions {
+						if !granted["dynamodb:"+a] {
+							t.Errorf("%s calls %s, but the api role may not dynamodb:%s on the table", f, sel.Sel.Name, a)
+						}
+					}
+					return true
+				})
+			}
+		}
+	}
+	if calls == 0 {
+		t.Fatal("found no DynamoDB call; the scan would check nothing")
 	}
 }
