@@ -108,10 +108,6 @@ func (b *builder) addNetwork() {
 			},
 		},
 	})
-	// The custom resource that empties the default security group runs on a CDK-managed Lambda provider.
-	if p := b.stack.Node().TryFindChild(jsii.String("Custom::VpcRestrictDefaultSGCustomResourceProvider")); p != nil {
-		suppress(p, "IAM4", "CDK's own provider for RestrictDefaultSecurityGroup: AWSLambdaBasicExecutionRole only lets it write its logs")
-	}
 	b.hostSecurityGroup = awsec2.NewSecurityGroup(b.stack, jsii.String("HostSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:               b.vpc,
 		Description:       jsii.String("WaQtor session host: outbound only (WhatsApp, AWS APIs, the device database)"),

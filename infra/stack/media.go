@@ -53,7 +53,6 @@ func (b *builder) addMediaBucket() {
 		}},
 		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
-	suppress(accessLogs, "S1", "this is the server access log bucket of the media bucket; logging its own access would loop")
 	b.mediaBucket = awss3.NewBucket(b.stack, jsii.String("Media"), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),

@@ -59,8 +59,6 @@ func (b *builder) addAlarmTopic() {
 		DisplayName: jsii.String("WaQtor " + b.props.Prefix + " alarms"),
 		EnforceSSL:  jsii.Bool(true),
 	})
-	suppress(b.alarmTopic, "SNS2", "alarm notifications carry alarm names and thresholds, no tenant data; CloudWatch can "+
-		"publish to an encrypted topic only through a customer-managed KMS key whose policy admits it")
 	if b.props.AlarmEmail != "" {
 		b.alarmTopic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(b.props.AlarmEmail), nil))
 	}
