@@ -254,6 +254,11 @@ func TestTableGrantCoversDynamoCalls(t *testing.T) {
 				if fd, ok := decl.(*ast.FuncDecl); ok && dir == "dynamo" && fd.Name.Name == "CreateTable" {
 					continue
 				}
+				// WebhookStore.EachWebhook scans the table for `session-host reseal-secrets`, which an operator runs with
+				// their own credentials (docs/deployment.md, rotate secrets); no function or task role calls it.
+				if fd, ok := decl.(*ast.FuncDecl); ok && dir == "dynamo" && fd.Name.Name == "EachWebhook" {
+					continue
+				}
 				ast.Inspect(decl, func(n ast.Node) bool {
 					call, ok := n.(*ast.CallExpr)
 					if !ok {
