@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,15 @@ import (
 func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Logger) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
+	}
+	// Listen first: every SSRF guard built below must know the product's own address (config.Config.Listeners).
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	if ap, err := netip.ParseAddrPort(ln.Addr().String()); err == nil {
+		cfg.Listeners = append(cfg.Listeners, ap)
 	}
 	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "waqtor.db"))
 	if err != nil {
@@ -112,10 +122,6 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	rt.HandleQueue(session.ControlQueue, host.HandleControl, router.Concurrency(2))
 	api := app.NewAPI(stores, svc, cfg, log, reg, ready, world)
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	printBanner(stdout, ln.Addr().String(), first)
