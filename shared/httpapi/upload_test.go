@@ -358,3 +358,19 @@ func TestSendMediaFetchesURLIntoTheStore(t *testing.T) {
 	var m map[string]any
 	json.Unmarshal(r.body, &m)
 }
+
+// A streamed body still takes part in idempotency, through its SHA-256: the same key with the same body replays
+// the first answer; with another body it is 409.
+func TestUploadIdempotency(t *testing.T) {
+	e := newMediaEnv(t, httpapi.Config{}, nil)
+	body := `{"chatId":"966501234567","type":"document","media":"` + base64.StdEncoding.EncodeToString(pdf(5<<20)) + `"}`
+	first := e.call(t, "POST", "/api/messages/send-media", e.ownerKey, body, "Idempotency-Key: k1")
+	want(t, first, 202, "")
+	again := e.call(t, "POST", "/api/messages/send-media", e.ownerKey, body, "Idempotency-Key: k1")
+	want(t, again, 202, "")
+	if again.header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.body, first.body) {
+		t.Fatalf("retry answered %s (replayed %q); want the first answer %s", again.body, again.header.Get("Idempotent-Replayed"), first.body)
+	}
+	other := strings.Replace(body, `"type":"document"`, `"type":"document","caption":"changed"`, 1)
+	want(t, e.call(t, "POST", "/api/messages/send-media", e.ownerKey, other, "Idempotency-Key: k1"), 409, "")
+}

@@ -27,8 +27,40 @@ func NewUploadID() string { return id.New(uploadPrefix) }
 // IsUploadID reports whether s has the form of an upload ID.
 func IsUploadID(s string) bool { return id.Valid(uploadPrefix, s) }
 
+// uploadKeyPrefix starts the media store key of every upload.
+const uploadKeyPrefix = "upload-"
+
 // UploadKey is the media store key of an upload.
-func UploadKey(uploadID string) string { return "upload-" + uploadID }
+func UploadKey(uploadID string) string { return uploadKeyPrefix + uploadID }
+
+// Sweeper is the part of the Store that removes old files.
+type Sweeper interface {
+	DeleteOlder(ctx context.Context, keyPrefix string, before time.Time) (int, error)
+}
+
+// SweepUploads removes the uploads of every tenant that expired before now and returns how many.
+func SweepUploads(ctx context.Context, s Sweeper, now time.Time) (int, error) {
+	return s.DeleteOlder(ctx, uploadKeyPrefix, now.Add(-UploadTTL))
+}
+
+// SweepUploadsEvery runs SweepUploads at once and then every interval until ctx ends, reporting each result to
+// report (removed count or error); the runtimes run it beside their other workers.
+func SweepUploadsEvery(ctx context.Context, s Sweeper, interval time.Duration, report func(removed int, err error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := SweepUploads(ctx, s, time.Now())
+		if ctx.Err() != nil {
+			return
+		}
+		report(n, err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
 
 // UploadExpiry is when an upload stored at modTime expires.
 func UploadExpiry(modTime time.Time) time.Time { return modTime.Add(UploadTTL) }

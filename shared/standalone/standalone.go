@@ -28,6 +28,7 @@ import (
 	"github.com/waqtor/waqtor/shared/app"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/localdisk"
+	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/routing"
@@ -133,6 +134,10 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	g.Go(func() error { return rt.Run(gctx) })
 	g.Go(func() error { return host.Run(gctx) })
 	g.Go(func() error {
+		media.SweepUploadsEvery(gctx, files, time.Hour, sweepReport(gctx, log))
+		return nil
+	})
+	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("http server: %w", err)
 		}
@@ -155,6 +160,17 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// sweepReport logs what a sweep of expired uploads did.
+func sweepReport(ctx context.Context, log *slog.Logger) func(int, error) {
+	return func(n int, err error) {
+		if err != nil {
+			log.WarnContext(ctx, "sweeping expired media uploads failed; the next sweep tries again", "error", err)
+		} else if n > 0 {
+			log.InfoContext(ctx, "removed expired media uploads", "count", n)
+		}
+	}
 }
 
 // tokenSecret is WAQTOR_TOKEN_SECRET, or a secret generated once and kept in the data dir.
