@@ -171,6 +171,13 @@ func (s *Server) handleSendMedia(w http.ResponseWriter, r *http.Request) error {
 		if s.FetchMedia == nil {
 			return fieldErr("media", "URLs are not enabled on this server; send base64, an upload ID or a multipart upload")
 		}
+		if !u.slot { // a download of up to MaxUploadBytes counts as a large upload
+			if err := s.slots.acquire(r.Context(), s.cfg.UploadWait); err != nil {
+				return err
+			}
+			defer s.slots.release()
+			u.slot = true
+		}
 		sp, err := u.newSpool()
 		if err != nil {
 			return err

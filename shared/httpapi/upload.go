@@ -84,6 +84,8 @@ type upload struct {
 	media string
 	// spools are every spool file of the request, closed when it ends.
 	spools []*spool
+	// slot tells whether the request holds an upload slot.
+	slot bool
 }
 
 func (u *upload) newSpool() (*spool, error) {
@@ -145,7 +147,7 @@ func (s *Server) readUpload(r *http.Request) (func(), error) {
 		}
 		done = s.slots.release
 	}
-	u := &upload{}
+	u := &upload{slot: r.ContentLength < 0 || r.ContentLength > s.cfg.LargeUploadBytes}
 	end := func() { u.close(); done() }
 	hash := sha256.New()
 	body := io.TeeReader(r.Body, hash)

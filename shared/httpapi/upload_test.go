@@ -300,8 +300,13 @@ func TestUploadMediaIsTenantScoped(t *testing.T) {
 }
 
 func TestLargeUploadsWaitForASlot(t *testing.T) {
-	e := newMediaEnv(t, httpapi.Config{UploadSlots: 1, LargeUploadBytes: 1 << 10, UploadWait: 300 * time.Millisecond}, nil)
 	doc := pdf(64 << 10)
+	fetch := func(ctx context.Context, url string, max int64, dst io.Writer) (int64, string, error) {
+		n, err := io.Copy(dst, bytes.NewReader(doc))
+		return n, "application/pdf", err
+	}
+	e := newMediaEnv(t, httpapi.Config{UploadSlots: 1, LargeUploadBytes: 1 << 10, UploadWait: 300 * time.Millisecond}, fetch)
+	sendURL := `{"chatId":"966501234567","type":"document","media":"https://files.example/a.pdf"}`
 	// The first upload takes the only slot and holds it while its body trickles in.
 	pr, pw := io.Pipe()
 	t.Cleanup(func() { pw.CloseWithError(io.ErrUnexpectedEOF) }) // before the server's cleanup waits for it
@@ -331,6 +336,8 @@ func TestLargeUploadsWaitForASlot(t *testing.T) {
 	if r.header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After on 503")
 	}
+	// A media URL is a large download: it waits for a slot too.
+	want(t, e.call(t, "POST", "/api/messages/send-media", e.ownerKey, sendURL), 503, "unavailable")
 	// A small upload does not need a slot.
 	want(t, e.call(t, "POST", "/api/media", e.ownerKey, doc[:1000], "Content-Type: application/pdf"), 201, "")
 	pw.Write(doc[1024:])
@@ -339,6 +346,7 @@ func TestLargeUploadsWaitForASlot(t *testing.T) {
 		t.Fatalf("first upload: %v", res)
 	}
 	want(t, e.call(t, "POST", "/api/media", e.ownerKey, doc, "Content-Type: application/pdf"), 201, "")
+	want(t, e.call(t, "POST", "/api/messages/send-media", e.ownerKey, sendURL), 202, "")
 }
 
 func TestSendMediaFetchesURLIntoTheStore(t *testing.T) {
