@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 
@@ -38,7 +39,11 @@ func (c *Client) Fetch(ctx context.Context, url string, max int64, dst io.Writer
 	if res.ContentLength > max {
 		return 0, "", apperr.New(apperr.TooLarge, "the media file is %d bytes; the limit is %d", res.ContentLength, max)
 	}
-	n, err := io.Copy(dst, io.LimitReader(res.Body, max+1))
+	w := &recordingWriter{w: dst}
+	n, err := io.Copy(w, io.LimitReader(res.Body, max+1))
+	if w.err != nil {
+		return n, "", fmt.Errorf("media URL: write the body: %w", w.err) // ours (a full disk), not the URL's
+	}
 	if err != nil {
 		return n, "", apperr.New(apperr.Validation, "media URL: reading the body failed: %v", err)
 	}
@@ -46,4 +51,18 @@ func (c *Client) Fetch(ctx context.Context, url string, max int64, dst io.Writer
 		return n, "", apperr.New(apperr.TooLarge, "the media file is over the limit of %d bytes", max)
 	}
 	return n, res.Header.Get("Content-Type"), nil
+}
+
+// recordingWriter keeps the error of the writer below, so a failed write is told apart from a failed read.
+type recordingWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (r *recordingWriter) Write(p []byte) (int, error) {
+	n, err := r.w.Write(p)
+	if err != nil {
+		r.err = err
+	}
+	return n, err
 }
