@@ -139,6 +139,7 @@ func TestSendMediaStreamsEveryForm(t *testing.T) {
 		{"base64 unpadded", strings.TrimRight(b64, "=")},
 		{"base64 wrapped and escaped", wrapped.String()},
 		{"data URL", "data:application/pdf;base64," + b64},
+		{"base64 with \\u escapes", `\u004a` + b64[1:]}, // the leading "J" (of "%PDF") written as \u004a
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -150,6 +151,21 @@ func TestSendMediaStreamsEveryForm(t *testing.T) {
 			}
 		})
 	}
+	t.Run("other fields around media", func(t *testing.T) {
+		// Nested values, escapes and fields after media pass through to the usual decoding.
+		body := `{"options":{"quotedMessageId":"3EB0AAAA","mentionedIds":["966501234568"]},"media":"` + b64 +
+			`","chatId":"966501234567","caption":"a \"quoted\" \u00e9 \\ [caption] {x}","type":"document"}`
+		r := e.call(t, "POST", "/api/messages/send-media", e.ownerKey, body)
+		want(t, r, 202, "")
+		id := r.json(t)["messageId"].(string)
+		m := e.call(t, "GET", "/api/messages/"+id, e.ownerKey, nil).json(t)["message"].(map[string]any)
+		if m["body"] != `a "quoted" é \ [caption] {x}` || m["replyTo"] != "3EB0AAAA" {
+			t.Fatalf("message %v: want the caption unescaped and the quoted message", m)
+		}
+		if got := e.stored(t, r); !bytes.Equal(got, doc) {
+			t.Fatalf("stored %d bytes, want the %d sent", len(got), len(doc))
+		}
+	})
 	t.Run("multipart", func(t *testing.T) {
 		ct, body := multipartBody(t, map[string]string{"chatId": "966501234567", "type": "document"}, "report.pdf", "application/pdf", doc)
 		r := e.call(t, "POST", "/api/messages/send-media", e.ownerKey, body, "Content-Type: "+ct)
