@@ -19,3 +19,6 @@ run -bench 'BenchmarkWebhookDelivery' -benchtime 3000x ./shared/standalone
 # SendMessage called directly, both on the fake WhatsApp server; and resident memory per paired idle session.
 run -bench 'BenchmarkSendThroughput' -benchtime 1x ./shared/whatsapp
 run -bench 'BenchmarkIdleSessionMemory' -benchtime 1x ./shared/whatsapp
+# Upload memory: the standalone binary's RSS during four concurrent ~93 MB send-media uploads (JSON base64 and
+# multipart) against its idle RSS in the same run, and the ratio of the rise to the 150 MB budget.
+go test -run 'TestUploadMemory' -count 1 -v ./session-host | grep -E 'upload_memory_test|^(ok|FAIL)'

@@ -75,7 +75,7 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 		Tenants: tenants,
 		Keys:    apikey.NewService(st.Keys, events, log),
 		Tokens:  tokens,
-		Webhooks: &webhook.Service{Store: st.Webhooks, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, Queue: out.Queue,
+		Webhooks: &webhook.Service{Store: st.Webhooks, Guard: cfg.WebhookGuard(), Queue: out.Queue,
 			Sender: out.Sender, Version: Version, Now: time.Now},
 		Notifications: &notification.Service{Store: st.Notifications},
 		Sessions:      &session.Service{Store: st.Sessions, Queue: out.Queue, Now: time.Now},
@@ -86,11 +86,12 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 
 // NewAPI builds the REST API handler.
 //
-// Media URLs given to send-media are fetched through the webhook SSRF guard (and WAQTOR_WEBHOOK_ALLOW). demo is
+// Media URLs given to send-media are fetched through the SSRF guard with WAQTOR_MEDIA_FETCH_ALLOW (not the
+// webhooks' list), never reaching cfg.Listeners. demo is
 // the demo-mode WhatsApp (nil outside demo mode).
 func NewAPI(st Stores, svc Services, cfg config.Config, log *slog.Logger, reg *prometheus.Registry,
 	ready func(context.Context) error, world demo.World) *httpapi.Server {
-	fetch := webhook.NewClient(webhook.Guard{Allow: cfg.WebhookAllow}, Version).Fetch
+	fetch := webhook.NewClient(cfg.MediaFetchGuard(), Version).Fetch
 	return httpapi.New(httpapi.Deps{
 		Tenants: svc.Tenants, Keys: svc.Keys, Tokens: svc.Tokens, Idempotency: st.Idempotency, Activity: st.Activity,
 		Webhooks: svc.Webhooks, Notifications: svc.Notifications,

@@ -25,6 +25,7 @@ import (
 	"github.com/waqtor/waqtor/shared/awsrun"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/dynamo"
+	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/session"
@@ -119,6 +120,17 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		}
 		hostDone <- err
 	}()
+	// Expired uploads (POST /api/media) go within the hour; the bucket's lifecycle rule is the backstop.
+	g.Go(func() error {
+		media.SweepUploadsEvery(gctx, rt.Stores.Media, time.Hour, func(n int, err error) {
+			if err != nil {
+				log.WarnContext(gctx, "sweeping expired media uploads failed; the next sweep tries again", "error", err)
+			} else if n > 0 {
+				log.InfoContext(gctx, "removed expired media uploads", "count", n)
+			}
+		})
+		return nil
+	})
 	// The health server runs until the drain is over (answering 503 meanwhile), so it is not in g, whose Wait
 	// is the drain; a failure to serve ends the run like a failure of g.
 	var serveErr error

@@ -155,7 +155,7 @@ func (rt *Runtime) API(ctx context.Context) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := app.Outbound{Queue: q, Sender: webhook.NewClient(webhook.Guard{Allow: rt.Config.WebhookAllow}, app.Version)}
+	out := app.Outbound{Queue: q, Sender: webhook.NewClient(rt.Config.WebhookGuard(), app.Version)}
 	svc, err := app.NewServices(rt.Stores, rt.Publisher, out, secret, rt.Config, rt.Log)
 	if err != nil {
 		return nil, err
@@ -189,7 +189,7 @@ func (rt *Runtime) WebhookRouter(client *sqssdk.Client) (event.Handler, error) {
 func (rt *Runtime) WebhookDeliverer() *webhook.Deliverer {
 	return &webhook.Deliverer{
 		Store:    rt.webhookStore(),
-		Sender:   webhook.NewClient(webhook.Guard{Allow: rt.Config.WebhookAllow}, app.Version),
+		Sender:   webhook.NewClient(rt.Config.WebhookGuard(), app.Version),
 		Notifier: notification.StoreNotifier{Store: dynamo.NewNotificationStore(rt.DynamoDB, rt.Config.Table)},
 		Limiter:  webhook.NewSemaphores(),
 		Version:  app.Version,

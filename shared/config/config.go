@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -58,8 +59,13 @@ type Config struct {
 
 	// WebhookAllow are the destinations webhook deliveries may reach although the SSRF guard refuses them by
 	// default (loopback, private, link-local, …): WAQTOR_WEBHOOK_ALLOW, comma-separated CIDRs, addresses and host
-	// names (webhook.ParseAllow).
+	// names (webhook.ParseAllow). It opens webhooks only, not media fetches.
 	WebhookAllow webhook.Allow
+	// MediaFetchAllow is the same for the media URLs send-media fetches (WAQTOR_MEDIA_FETCH_ALLOW, same syntax).
+	MediaFetchAllow webhook.Allow
+	// Listeners are the addresses this process listens on. Not read from the environment: the runtime fills it in
+	// once it listens, and every SSRF guard refuses them whatever the allow-lists say (webhook.Guard.Self).
+	Listeners []netip.AddrPort
 
 	// WhatsApp selects what sessions connect to (WAQTOR_WHATSAPP): "whatsapp" (the default, the real service) or
 	// "demo" (an in-process fake WhatsApp with fake contacts, for trying WaQtor without a phone).
@@ -86,6 +92,16 @@ type Config struct {
 // Demo reports whether sessions connect to the in-process demo WhatsApp.
 func (c Config) Demo() bool { return c.WhatsApp == "demo" }
 
+// WebhookGuard is the SSRF guard of webhook endpoints and deliveries: WebhookAllow, never the own listeners.
+func (c Config) WebhookGuard() webhook.Guard {
+	return webhook.Guard{Allow: c.WebhookAllow, Self: c.Listeners}
+}
+
+// MediaFetchGuard is the SSRF guard of the media URLs send-media fetches: MediaFetchAllow, never the own listeners.
+func (c Config) MediaFetchGuard() webhook.Guard {
+	return webhook.Guard{Allow: c.MediaFetchAllow, Self: c.Listeners}
+}
+
 // AWS reports whether the process runs on AWS services.
 func (c Config) AWS() bool { return c.Table != "" }
 
@@ -95,7 +111,7 @@ var Vars = []string{"WAQTOR_ADDR", "WAQTOR_DATA_DIR", "WAQTOR_BOOTSTRAP_API_KEY"
 	"WAQTOR_TOKEN_TTL", "WAQTOR_DASHBOARD_ORIGIN", "WAQTOR_SIGNUP", "WAQTOR_RATE_LIMIT", "WAQTOR_RATE_BURST",
 	"WAQTOR_MAX_BODY_BYTES", "WAQTOR_TRUST_PROXY", "WAQTOR_METRICS_TOKEN", "WAQTOR_LOG_FORMAT", "WAQTOR_LOG_LEVEL",
 	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX", "WAQTOR_WEBHOOK_ALLOW",
-	"WAQTOR_WHATSAPP", "WAQTOR_MAX_UPLOAD_BYTES", "WAQTOR_MEDIA_BUCKET", "WAQTOR_DEVICE_DB_SECRET",
+	"WAQTOR_MEDIA_FETCH_ALLOW", "WAQTOR_WHATSAPP", "WAQTOR_MAX_UPLOAD_BYTES", "WAQTOR_MEDIA_BUCKET", "WAQTOR_DEVICE_DB_SECRET",
 	"WAQTOR_METRICS_ADDR", "WAQTOR_SECRETS_KEY_FILE", "WAQTOR_SECRETS_KMS_KEY"}
 
 // secretVars may instead be read from a file named by NAME_FILE.
@@ -239,6 +255,9 @@ func Load(getenv func(string) string) (Config, error) {
 		r.errs = append(r.errs, err)
 	}
 	c.WebhookAllow = allow
+	if c.MediaFetchAllow, err = webhook.ParseAllowEnv(webhook.MediaFetchAllowEnv, r.str(webhook.MediaFetchAllowEnv, "")); err != nil {
+		r.errs = append(r.errs, err)
+	}
 	if c.TokenSecret != "" && len(c.TokenSecret) < 32 {
 		r.errs = append(r.errs, errors.New("WAQTOR_TOKEN_SECRET must be at least 32 characters"))
 	}

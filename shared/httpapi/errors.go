@@ -49,7 +49,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	if ae.Code == apperr.RateLimited || ae.Code == apperr.AccountLocked {
+	if ae.Code == apperr.RateLimited || ae.Code == apperr.AccountLocked || ae.Code == apperr.ServiceUnavailable {
 		if d, ok := ae.Details.(map[string]any); ok {
 			w.Header().Set("Retry-After", fmt.Sprint(d["retryAfterSeconds"]))
 		}

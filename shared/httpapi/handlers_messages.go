@@ -1,7 +1,7 @@
 package httpapi
 
 import (
-	"context"
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -92,7 +92,8 @@ func (s *Server) handleSendText(w http.ResponseWriter, r *http.Request) error {
 	return s.send(w, r, in.sendBase, session.Outgoing{Text: in.Text})
 }
 
-// mediaRequest is send-media as JSON: media is an https URL, a data: URL, or plain base64.
+// mediaRequest is send-media's fields: media is an https URL, an upload ID, a data: URL or plain base64 (the last
+// two are streamed to a spool file as the body is read, see upload.go), or the file is the multipart part "file".
 type mediaRequest struct {
 	sendBase
 	Media    string `json:"media"`
@@ -102,8 +103,26 @@ type mediaRequest struct {
 	Mimetype string `json:"mimetype"`
 }
 
+// mediaFields reads send-media's fields from the parsed upload: a JSON body's (through decode) or a form's.
+func mediaFields(r *http.Request, u *upload) (mediaRequest, error) {
+	var in mediaRequest
+	if u.form != nil {
+		get := func(k string) string { return u.form[k] }
+		in.SessionID, in.ChatID, in.Type, in.Caption = get("sessionId"), get("chatId"), get("type"), get("caption")
+		in.Filename, in.Mimetype = get("filename"), get("mimetype")
+		if q := get("quotedMessageId"); q != "" {
+			in.Options = &sendOptions{QuotedMessageID: q}
+		}
+		return in, nil
+	}
+	fr := r.Clone(r.Context())
+	fr.Body = io.NopCloser(bytes.NewReader(u.fields))
+	return in, decode(fr, &in)
+}
+
 func (s *Server) handleSendMedia(w http.ResponseWriter, r *http.Request) error {
-	in, data, err := s.readMediaRequest(r)
+	u := uploadOf(r)
+	in, err := mediaFields(r, u)
 	if err != nil {
 		return err
 	}
@@ -115,18 +134,97 @@ func (s *Server) handleSendMedia(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return fieldErr("type", fmt.Sprintf("must be image, video, audio, voice, document or sticker, not %q", in.Type))
 	}
-	mt, _, err := media.Sniff(data, in.Mimetype)
-	if err != nil {
+	if strings.TrimSpace(in.ChatID) == "" {
+		return fieldErr("chatId", "is required")
+	}
+	if in.Media != "" { // a field name in another case ("Media") reached decode
+		if u.file != nil || u.media != "" {
+			return fieldErr("media", "is given twice")
+		}
+		if err := u.readMediaString(strings.NewReader(in.Media)); err != nil {
+			return err
+		}
+	}
+	md := &session.Media{Kind: kind, FileName: in.Filename, Caption: in.Caption}
+	switch {
+	case u.file != nil:
+	case u.media == "":
+		if u.form != nil {
+			return fieldErr("file", "is required: the file as the part \"file\", or media with a URL or an upload ID")
+		}
+		return fieldErr("media", "is required: an https URL, an upload ID (med_…), a data: URL or base64")
+	case media.IsUploadID(u.media):
+		if s.Media == nil {
+			return &apperr.Error{Code: apperr.ServiceUnavailable, Message: "media storage is not configured on this server"}
+		}
+		rc, info, err := media.OpenUpload(r.Context(), s.Media, principalOf(r).TenantID, u.media, s.Now())
+		if err != nil {
+			if ae, ok := errors.AsType[*apperr.Error](err); ok && (ae.Code == apperr.NotFound || ae.Code == apperr.Validation) {
+				return &apperr.Error{Code: ae.Code, Message: "media: " + ae.Message, Details: map[string]any{
+					"fields": []apperr.FieldError{{Field: "media", Message: ae.Message}}}}
+			}
+			return err
+		}
+		defer rc.Close()
+		md.Mime, md.Body, md.Size = info.Mime, rc, info.Size
+	default: // a URL
+		if s.FetchMedia == nil {
+			return fieldErr("media", "URLs are not enabled on this server; send base64, an upload ID or a multipart upload")
+		}
+		if !u.slot { // a download of up to MaxUploadBytes counts as a large upload
+			if err := s.slots.acquire(r.Context(), s.cfg.UploadWait); err != nil {
+				return err
+			}
+			defer s.slots.release()
+			u.slot = true
+		}
+		sp, err := u.newSpool()
+		if err != nil {
+			return err
+		}
+		_, mt, err := s.FetchMedia(r.Context(), u.media, s.cfg.MaxUploadBytes, sp)
+		if ae, ok := errors.AsType[*apperr.Error](err); ok && ae.Code == apperr.Validation {
+			return fieldErr("media", fieldMessage(ae)) // the guard names the URL; the request field is media
+		}
+		if err != nil {
+			return err
+		}
+		u.file, u.fileField, u.declared = sp, "media", mt
+	}
+	if u.file != nil {
+		if u.file.size == 0 {
+			return fieldErr(u.fileField, "is empty")
+		}
+		declared := in.Mimetype
+		if declared == "" {
+			declared = u.declared
+		}
+		if in.Filename == "" {
+			md.FileName = u.filename
+		}
+		mt, _, err := media.Sniff(u.file.head(), declared)
+		if err != nil {
+			return err
+		}
+		md.Mime, md.Body, md.Size = mt, u.file.reader(), u.file.size
+	}
+	if err := media.Check(kind, md.Mime, md.Size); err != nil {
 		return err
 	}
-	if err := media.Check(kind, mt, int64(len(data))); err != nil {
-		return err
+	if kind == session.Document && md.FileName == "" {
+		md.FileName = "document" + extFor(md.Mime)
 	}
-	if kind == session.Document && in.Filename == "" {
-		in.Filename = "document" + extFor(mt)
+	return s.send(w, r, in.sendBase, session.Outgoing{Media: md})
+}
+
+// fieldMessage is the message of a one-field validation error without its field name, else the whole message.
+func fieldMessage(ae *apperr.Error) string {
+	if d, ok := ae.Details.(map[string]any); ok {
+		if f, ok := d["fields"].([]apperr.FieldError); ok && len(f) == 1 {
+			return f[0].Message
+		}
 	}
-	return s.send(w, r, in.sendBase, session.Outgoing{Media: &session.Media{Kind: kind, Mime: mt, FileName: in.Filename,
-		Caption: in.Caption, Data: data}})
+	return ae.Message
 }
 
 func extFor(mt string) string {
@@ -134,95 +232,6 @@ func extFor(mt string) string {
 		return exts[0]
 	}
 	return ""
-}
-
-// readMediaRequest reads send-media from JSON or from a multipart form with the file in "file".
-func (s *Server) readMediaRequest(r *http.Request) (mediaRequest, []byte, error) {
-	var in mediaRequest
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "multipart/form-data" {
-		if err := r.ParseMultipartForm(8 << 20); err != nil {
-			return in, nil, apperr.New(apperr.BadRequest, "malformed multipart form: %v", err)
-		}
-		f := r.MultipartForm
-		get := func(k string) string {
-			if v := f.Value[k]; len(v) > 0 {
-				return v[0]
-			}
-			return ""
-		}
-		in.SessionID, in.ChatID, in.Type, in.Caption = get("sessionId"), get("chatId"), get("type"), get("caption")
-		in.Filename, in.Mimetype = get("filename"), get("mimetype")
-		if q := get("quotedMessageId"); q != "" {
-			in.Options = &sendOptions{QuotedMessageID: q}
-		}
-		files := f.File["file"]
-		if len(files) != 1 {
-			return in, nil, fieldErr("file", "exactly one file is required")
-		}
-		fh := files[0]
-		if in.Filename == "" {
-			in.Filename = fh.Filename
-		}
-		if in.Mimetype == "" {
-			in.Mimetype = fh.Header.Get("Content-Type")
-		}
-		file, err := fh.Open()
-		if err != nil {
-			return in, nil, apperr.New(apperr.BadRequest, "read the uploaded file: %v", err)
-		}
-		defer file.Close()
-		data, err := io.ReadAll(file)
-		if err != nil {
-			return in, nil, apperr.New(apperr.BadRequest, "read the uploaded file: %v", err)
-		}
-		return in, data, nil
-	}
-	if err := decode(r, &in); err != nil {
-		return in, nil, err
-	}
-	data, declared, err := s.mediaBytes(r.Context(), in.Media)
-	if err != nil {
-		return in, nil, err
-	}
-	if in.Mimetype == "" {
-		in.Mimetype = declared
-	}
-	return in, data, nil
-}
-
-// mediaBytes resolves the media field: an http(s) URL is fetched through the SSRF guard, a data: URL or plain
-// base64 is decoded.
-func (s *Server) mediaBytes(ctx context.Context, v string) ([]byte, string, error) {
-	v = strings.TrimSpace(v)
-	switch {
-	case v == "":
-		return nil, "", fieldErr("media", "is required: an https URL, a data: URL or base64")
-	case strings.HasPrefix(v, "http://") || strings.HasPrefix(v, "https://"):
-		if s.FetchMedia == nil {
-			return nil, "", fieldErr("media", "URLs are not enabled on this server; send base64 or a multipart upload")
-		}
-		data, mt, err := s.FetchMedia(ctx, v, s.cfg.MaxUploadBytes)
-		if ae, ok := errors.AsType[*apperr.Error](err); ok && ae.Code == apperr.Validation {
-			return nil, "", fieldErr("media", ae.Message) // the guard names the URL; the request field is media
-		}
-		return data, mt, err
-	case strings.HasPrefix(v, "data:"):
-		meta, payload, ok := strings.Cut(strings.TrimPrefix(v, "data:"), ",")
-		if !ok || !strings.HasSuffix(meta, ";base64") {
-			return nil, "", fieldErr("media", "a data: URL must be base64 (data:<mime>;base64,<data>)")
-		}
-		data, err := decodeBase64(payload)
-		if err != nil {
-			return nil, "", fieldErr("media", "the data: URL's base64 is invalid")
-		}
-		return data, strings.TrimSuffix(meta, ";base64"), nil
-	}
-	data, err := decodeBase64(v)
-	if err != nil {
-		return nil, "", fieldErr("media", "must be an https URL, a data: URL or valid base64")
-	}
-	return data, "", nil
 }
 
 func decodeBase64(s string) ([]byte, error) {

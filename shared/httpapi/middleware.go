@@ -24,6 +24,8 @@ const headerRequestID = "X-Request-Id"
 type reqState struct {
 	route string
 	body  []byte
+	// upload is a streamed route's parsed body (upload.go).
+	upload *upload
 }
 
 type stateKey struct{}

@@ -64,6 +64,7 @@ func (s *Server) routeTable() []route {
 
 		{"POST", "/api/messages/send-text", principal, auth.ScopeMessagesSend, "send a text message", s.handleSendText},
 		{"POST", "/api/messages/send-media", principal, auth.ScopeMessagesSend, "send an image, video, audio, voice note, document or sticker", s.handleSendMedia},
+		{"POST", "/api/media", principal, auth.ScopeMessagesSend, "upload a media file to send by its ID (send-media) within 24 hours", s.handleUploadMedia},
 		{"POST", "/api/messages/send-poll", principal, auth.ScopeMessagesSend, "send a poll", s.handleSendPoll},
 		{"POST", "/api/messages/send-location", principal, auth.ScopeMessagesSend, "send a location", s.handleSendLocation},
 		{"POST", "/api/messages/send-contact", principal, auth.ScopeMessagesSend, "send a contact card", s.handleSendContact},

@@ -33,8 +33,13 @@ import (
 type Config struct {
 	// MaxBodyBytes bounds request bodies (default 1 MiB); larger ones get 413.
 	MaxBodyBytes int64
-	// MaxUploadBytes bounds send-media bodies and fetched media URLs (default 100 MiB).
+	// MaxUploadBytes bounds send-media and POST /api/media bodies and fetched media URLs (default 100 MiB).
 	MaxUploadBytes int64
+	// UploadSlots is how many large uploads (bodies over LargeUploadBytes, or of unknown length) are read at once
+	// (default 2); the others wait up to UploadWait (default 30 s), then get 503 with Retry-After.
+	UploadSlots      int
+	LargeUploadBytes int64 // default 4 MiB
+	UploadWait       time.Duration
 	// RatePerSecond and RateBurst size each principal's token bucket (default 20/s, burst 40).
 	RatePerSecond float64
 	RateBurst     int
@@ -61,6 +66,15 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxUploadBytes == 0 {
 		c.MaxUploadBytes = 100 << 20
+	}
+	if c.UploadSlots == 0 {
+		c.UploadSlots = 2
+	}
+	if c.LargeUploadBytes == 0 {
+		c.LargeUploadBytes = 4 << 20
+	}
+	if c.UploadWait == 0 {
+		c.UploadWait = 30 * time.Second
 	}
 	if c.RatePerSecond == 0 {
 		c.RatePerSecond = 20
@@ -94,8 +108,9 @@ type Deps struct {
 	Messages *message.Service
 	// Media serves stored media files (nil: not served).
 	Media MediaFiles
-	// FetchMedia downloads a media URL given to send-media, through the SSRF guard (nil: URLs refused).
-	FetchMedia func(ctx context.Context, url string, max int64) ([]byte, string, error)
+	// FetchMedia downloads a media URL given to send-media into dst, at most max bytes, through the SSRF guard, and
+	// returns the size and Content-Type (nil: URLs refused).
+	FetchMedia func(ctx context.Context, url string, max int64, dst io.Writer) (int64, string, error)
 	// Demo is demo mode's fake WhatsApp (nil outside demo mode: the /api/dev/demo endpoints answer 404).
 	Demo demo.World
 	// Ready reports whether the process can serve (database reachable, not draining).
@@ -106,8 +121,9 @@ type Deps struct {
 	Now      func() time.Time
 }
 
-// MediaFiles is the part of the media store the API reads.
+// MediaFiles is the part of the media store the API uses: it reads message files and stores uploads.
 type MediaFiles interface {
+	Put(ctx context.Context, tenantID, key string, r io.Reader, size int64, mime string) error
 	Open(ctx context.Context, tenantID, key string) (io.ReadCloser, media.Info, error)
 	PresignGet(ctx context.Context, tenantID, key string, ttl time.Duration) (string, error)
 }
@@ -123,6 +139,7 @@ type Server struct {
 	authLim  *limiter
 	metrics  *metrics
 	gatherer prometheus.Gatherer
+	slots    uploadSlots
 }
 
 // New builds the API handler.
@@ -135,6 +152,7 @@ func New(d Deps, cfg Config) *Server {
 		d.Registry = prometheus.NewRegistry()
 	}
 	s := &Server{Deps: d, cfg: cfg, log: d.Log, mux: http.NewServeMux(), gatherer: d.Registry}
+	s.slots = make(uploadSlots, cfg.UploadSlots)
 	s.limiter = newLimiter(cfg.RatePerSecond, cfg.RateBurst, d.Now)
 	s.authLim = newLimiter(cfg.AuthRatePerMinute/60, cfg.AuthBurst, d.Now)
 	s.metrics = newMetrics(d.Registry)
@@ -235,6 +253,13 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt route) er
 		return s.rateLimited(bucket, s.limiter)
 	}
 	r = r.WithContext(auth.WithPrincipal(r.Context(), p))
+	if streamedRoutes[state(r).route] {
+		end, err := s.readUpload(r)
+		if err != nil {
+			return err
+		}
+		defer end()
+	}
 	if r.Method == http.MethodPost && r.Header.Get("Idempotency-Key") != "" {
 		return s.idempotent(w, r, p, rt.Handle)
 	}
@@ -248,12 +273,18 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	limit := s.cfg.MaxBodyBytes
-	if state(r).route == "POST /api/messages/send-media" {
+	streamed := streamedRoutes[state(r).route]
+	if streamed {
 		limit = s.cfg.MaxUploadBytes
 	}
 	if r.ContentLength > limit {
 		return apperr.New(apperr.TooLarge, "request body is %d bytes; the limit is %d", r.ContentLength, limit).
 			WithDetails(map[string]any{"limit": limit})
+	}
+	if streamed {
+		// Read after authentication, as a stream (readUpload), never whole into memory.
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		return nil
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	var mbe *http.MaxBytesError

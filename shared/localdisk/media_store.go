@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/waqtor/waqtor/shared/media"
@@ -199,4 +200,43 @@ func (s *MediaStore) PresignGet(_ context.Context, tenantID, key string, ttl tim
 		return "", fmt.Errorf("localdisk: presign %s/%s: %w", tenantID, key, err)
 	}
 	return "", fmt.Errorf("localdisk: presign %s/%s: %w", tenantID, key, media.ErrNoPresign)
+}
+
+// DeleteOlder implements media.Store: it walks every tenant's directory.
+func (s *MediaStore) DeleteOlder(ctx context.Context, keyPrefix string, before time.Time) (int, error) {
+	if err := media.ValidateKey(keyPrefix); err != nil {
+		return 0, fmt.Errorf("localdisk: delete older: %w", err)
+	}
+	tenants, err := os.ReadDir(s.root)
+	if err != nil {
+		return 0, fmt.Errorf("localdisk: delete older: %w", err)
+	}
+	n := 0
+	for _, t := range tenants {
+		if !t.IsDir() || media.ValidateKey(t.Name()) != nil {
+			continue
+		}
+		dir := filepath.Join(s.root, t.Name())
+		files, err := os.ReadDir(dir)
+		if err != nil {
+			return n, fmt.Errorf("localdisk: delete older: %w", err)
+		}
+		for _, f := range files {
+			if err := ctx.Err(); err != nil {
+				return n, fmt.Errorf("localdisk: delete older: %w", err)
+			}
+			if !f.Type().IsRegular() || !strings.HasPrefix(f.Name(), keyPrefix) || media.ValidateKey(f.Name()) != nil {
+				continue
+			}
+			info, err := f.Info()
+			if err != nil || !info.ModTime().Before(before) {
+				continue // gone meanwhile, or not old enough
+			}
+			if err := os.Remove(filepath.Join(dir, f.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return n, fmt.Errorf("localdisk: delete older %s/%s: %w", t.Name(), f.Name(), err)
+			}
+			n++
+		}
+	}
+	return n, nil
 }

@@ -43,6 +43,10 @@ type Store interface {
 	// It does not check that the file exists. A store that cannot presign returns ErrNoPresign: the API then
 	// streams the file from Open itself.
 	PresignGet(ctx context.Context, tenantID, key string, ttl time.Duration) (url string, err error)
+	// DeleteOlder removes, in every tenant, the files whose key starts with keyPrefix and whose ModTime is before
+	// before, and returns how many it removed. It is for housekeeping (expired uploads), not for requests: it may
+	// list the whole store. keyPrefix must be a valid key (ValidateKey).
+	DeleteOlder(ctx context.Context, keyPrefix string, before time.Time) (int, error)
 }
 
 // Limits of the port.

@@ -1,7 +1,6 @@
 package message
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -102,11 +101,12 @@ func (s *Service) Send(ctx context.Context, tenantID string, r Request) (Message
 	}
 	if out.Media != nil {
 		key := "out-" + sess.ID + "-" + m.ID
-		if err := s.Files.Put(ctx, tenantID, key, bytes.NewReader(out.Media.Data), int64(len(out.Media.Data)), out.Media.Mime); err != nil {
+		body, size := out.Media.Reader()
+		if err := s.Files.Put(ctx, tenantID, key, body, size, out.Media.Mime); err != nil {
 			return Message{}, fmt.Errorf("store media: %w", err)
 		}
 		m.Media = &MediaInfo{Kind: out.Media.Kind, Mime: out.Media.Mime, FileName: out.Media.FileName,
-			Size: int64(len(out.Media.Data)), Key: key}
+			Size: size, Key: key}
 	}
 	m.Content, err = json.Marshal(out)
 	if err != nil {

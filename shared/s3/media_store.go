@@ -156,3 +156,32 @@ func (s *MediaStore) PresignGet(ctx context.Context, tenantID, key string, ttl t
 	}
 	return req.URL, nil
 }
+
+// DeleteOlder implements media.Store: it lists every media object (KeyPrefix<tenantID>/<key>) and deletes the
+// matching ones one by one. The caller needs s3:ListBucket on the bucket.
+func (s *MediaStore) DeleteOlder(ctx context.Context, keyPrefix string, before time.Time) (int, error) {
+	if err := media.ValidateKey(keyPrefix); err != nil {
+		return 0, fmt.Errorf("s3: delete older: %w", err)
+	}
+	n := 0
+	pages := awss3.NewListObjectsV2Paginator(s.api, &awss3.ListObjectsV2Input{Bucket: aws.String(s.bucket),
+		Prefix: aws.String(KeyPrefix)})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return n, fmt.Errorf("s3: delete older: list: %w", err)
+		}
+		for _, o := range page.Contents {
+			tenantID, key, ok := strings.Cut(strings.TrimPrefix(aws.ToString(o.Key), KeyPrefix), "/")
+			if !ok || !strings.HasPrefix(key, keyPrefix) || media.ValidateScope(tenantID, key) != nil ||
+				!aws.ToTime(o.LastModified).Before(before) {
+				continue
+			}
+			if _, err := s.api.DeleteObject(ctx, &awss3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: o.Key}); err != nil {
+				return n, fmt.Errorf("s3: delete older %s: %w", aws.ToString(o.Key), err)
+			}
+			n++
+		}
+	}
+	return n, nil
+}

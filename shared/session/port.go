@@ -1,7 +1,9 @@
 package session
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"time"
 )
 
@@ -58,13 +60,24 @@ type Quoted struct {
 	Text   string  `json:"text,omitempty"`
 }
 
-// Media is a media attachment; Data is the whole file.
+// Media is a media attachment: the file is Data, or, when Body is set, Size bytes read from Body once (so a large
+// file streams from disk instead of being held in memory).
 type Media struct {
 	Kind     MediaKind `json:"kind"`
 	Mime     string    `json:"mime"`
 	FileName string    `json:"fileName,omitempty"`
 	Caption  string    `json:"caption,omitempty"`
 	Data     []byte    `json:"-"`
+	Body     io.Reader `json:"-"`
+	Size     int64     `json:"-"`
+}
+
+// Reader returns the file to read and its length: Body and Size when Body is set, else Data.
+func (m *Media) Reader() (io.Reader, int64) {
+	if m.Body != nil {
+		return m.Body, m.Size
+	}
+	return bytes.NewReader(m.Data), int64(len(m.Data))
 }
 
 // Poll asks a question with 2–12 options; Selectable is how many may be picked (0 or 1: one).

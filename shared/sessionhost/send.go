@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/waqtor/waqtor/shared/message"
@@ -70,7 +69,7 @@ func (h *Host) HandleSend(ctx context.Context, qm queue.Message) error {
 		}
 		return queue.RetryAfter{Delay: notReadyDelay(qm.ReceiveCount)}
 	}
-	out, err := h.outgoing(ctx, m)
+	out, closeMedia, err := h.outgoing(ctx, m)
 	if err != nil {
 		return h.fail(ctx, m, err.Error())
 	}
@@ -84,6 +83,7 @@ func (h *Host) HandleSend(ctx context.Context, qm queue.Message) error {
 	sctx, cancel := context.WithTimeout(ctx, h.cfg.SendTimeout)
 	sent, err := l.client.Send(sctx, m.Chat, out)
 	cancel()
+	closeMedia()
 	switch {
 	case err == nil:
 	case errors.Is(err, session.ErrNotOnWhatsApp):
@@ -152,29 +152,26 @@ func notReadyDelay(receives int) time.Duration {
 	return min(d, 5*time.Minute)
 }
 
-// outgoing rebuilds what to send from the stored message (its media from the media store).
-func (h *Host) outgoing(ctx context.Context, m message.Message) (session.Outgoing, error) {
-	var out session.Outgoing
+// outgoing rebuilds what to send from the stored message. Its media file streams from the media store (never held
+// in memory whole); the caller calls done once the send is over.
+func (h *Host) outgoing(ctx context.Context, m message.Message) (out session.Outgoing, done func(), err error) {
+	done = func() {}
 	if err := json.Unmarshal(m.Content, &out); err != nil {
-		return out, fmt.Errorf("stored message content: %w", err)
+		return out, done, fmt.Errorf("stored message content: %w", err)
 	}
 	out.ID = m.ID
 	if out.Media != nil {
 		if m.Media == nil || m.Media.Key == "" {
-			return out, errors.New("the message's media file is missing")
+			return out, done, errors.New("the message's media file is missing")
 		}
-		rc, _, err := h.cfg.Files.Open(ctx, m.TenantID, m.Media.Key)
+		rc, info, err := h.cfg.Files.Open(ctx, m.TenantID, m.Media.Key)
 		if err != nil {
-			return out, fmt.Errorf("read media: %w", err)
+			return out, done, fmt.Errorf("read media: %w", err)
 		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			return out, fmt.Errorf("read media: %w", err)
-		}
-		out.Media.Data = data
+		out.Media.Body, out.Media.Size = rc, info.Size
+		done = func() { rc.Close() }
 	}
-	return out, nil
+	return out, done, nil
 }
 
 // fail marks a message failed and publishes message.failed.

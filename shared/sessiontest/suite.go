@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -466,6 +467,16 @@ func testSend(t *testing.T, h Harness) {
 			})
 		})
 	}
+	// A file streamed from a reader (Body and Size, as the session host sends stored files) arrives the same; the
+	// reader hides any other interface, so the port cannot fall back on a byte slice.
+	t.Run("document streamed", func(t *testing.T) {
+		data := bytes.Repeat([]byte("streamed pdf "), 40000) // 520 KB: more than one read buffer
+		md := session.Media{Kind: session.Document, Mime: "application/pdf", FileName: "big.pdf",
+			Body: struct{ io.Reader }{bytes.NewReader(data)}, Size: int64(len(data))}
+		send(session.Outgoing{Media: &md}, func(r Received) bool {
+			return r.Type == "document" && r.Media != nil && r.Media.FileName == "big.pdf" && bytes.Equal(r.Media.Data, data)
+		})
+	})
 	poll := session.Poll{Question: "lunch?", Options: []string{"yes", "no", "later"}, Selectable: 1}
 	send(session.Outgoing{Poll: &poll}, func(r Received) bool {
 		return r.Type == "poll" && r.Poll != nil && r.Poll.Question == poll.Question && slices.Equal(r.Poll.Options, poll.Options) &&

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,7 @@ import (
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/crypt"
 	"github.com/waqtor/waqtor/shared/localdisk"
+	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/routing"
@@ -51,6 +53,27 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 		return err
 	}
 	defer unlock()
+	// Listen first: every SSRF guard built below must know the product's own address (config.Config.Listeners).
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	defer ln.Close()
+	var metricsLn net.Listener
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return fmt.Errorf("listen on %s (WAQTOR_METRICS_ADDR; off to disable): %w", cfg.MetricsAddr, err)
+		}
+		defer metricsLn.Close()
+	}
+	for _, l := range []net.Listener{ln, metricsLn} {
+		if l == nil {
+			continue
+		}
+		if ap, err := netip.ParseAddrPort(l.Addr().String()); err == nil {
+			cfg.Listeners = append(cfg.Listeners, ap)
+		}
+	}
 	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "waqtor.db"))
 	if err != nil {
 		return err
@@ -132,21 +155,12 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	rt.HandleQueue(session.ControlQueue, host.HandleControl, router.Concurrency(2))
 	api := app.NewAPI(stores, svc, cfg, log, reg, ready, world)
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	// Metrics on their own listener (loopback by default), not on the API's (there only to WAQTOR_METRICS_TOKEN).
 	// Its address, like ln's, is one of this process's own.
-	var metricsLn net.Listener
 	metricsSrv := &http.Server{ReadHeaderTimeout: 10 * time.Second, ErrorLog: srv.ErrorLog}
-	if cfg.MetricsAddr != "" {
-		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
-			ln.Close()
-			return fmt.Errorf("listen on %s (WAQTOR_METRICS_ADDR; off to disable): %w", cfg.MetricsAddr, err)
-		}
+	if metricsLn != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", api.MetricsHandler())
 		metricsSrv.Handler = mux
@@ -163,6 +177,10 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	g, gctx := errgroup.WithContext(runCtx)
 	g.Go(func() error { return rt.Run(gctx) })
 	g.Go(func() error { return host.Run(gctx) })
+	g.Go(func() error {
+		media.SweepUploadsEvery(gctx, files, time.Hour, sweepReport(gctx, log))
+		return nil
+	})
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("http server: %w", err)
@@ -207,6 +225,17 @@ func privateDataDir(dir string) error {
 		return fmt.Errorf("data dir: %w", err)
 	}
 	return nil
+}
+
+// sweepReport logs what a sweep of expired uploads did.
+func sweepReport(ctx context.Context, log *slog.Logger) func(int, error) {
+	return func(n int, err error) {
+		if err != nil {
+			log.WarnContext(ctx, "sweeping expired media uploads failed; the next sweep tries again", "error", err)
+		} else if n > 0 {
+			log.InfoContext(ctx, "removed expired media uploads", "count", n)
+		}
+	}
 }
 
 // tokenSecret is WAQTOR_TOKEN_SECRET, or a secret generated once and kept in the data dir.

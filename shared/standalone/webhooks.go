@@ -31,7 +31,7 @@ func Webhooks(rt *router.Router, db *sqlite.DB, q *sqlite.Queue, secrets webhook
 	rt.Handle(webhook.RouterQueue, webhook.Fanout(store, q, time.Now), router.Concurrency(fanoutConcurrency))
 	d := &webhook.Deliverer{
 		Store:    store,
-		Sender:   webhook.NewClient(webhook.Guard{Allow: cfg.WebhookAllow}, app.Version),
+		Sender:   webhook.NewClient(cfg.WebhookGuard(), app.Version),
 		Notifier: notification.StoreNotifier{Store: sqlite.NewNotificationStore(db)},
 		Limiter:  webhook.NewSemaphores(),
 		Version:  app.Version,

@@ -47,6 +47,7 @@ func RunMedia(t *testing.T, newStore func(t *testing.T) media.Store, f MediaFeat
 		{"Large", testMediaLarge},
 		{"ConcurrentPuts", testMediaConcurrentPuts},
 		{"Presign", testMediaPresign},
+		{"DeleteOlder", testMediaDeleteOlder},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, newStore(t), f) })
@@ -413,5 +414,34 @@ func testMediaPresign(t *testing.T, s media.Store, f MediaFeatures) {
 	}
 	if status, body := mediaFetch(t, f, u2); status == http.StatusOK {
 		t.Fatalf("GET presigned URL of a missing file = 200 %q", body)
+	}
+}
+
+// testMediaDeleteOlder: files of every tenant whose key has the prefix and which are older than the cut-off go;
+// newer ones, other keys and other prefixes stay.
+func testMediaDeleteOlder(t *testing.T, s media.Store, _ MediaFeatures) {
+	ctx := context.Background()
+	for _, tk := range [][2]string{{"tenant-a", "upload-1"}, {"tenant-a", "upload-2"}, {"tenant-b", "upload-3"},
+		{"tenant-a", "out-1"}, {"tenant-b", "uploadx"}, {"tenant-b", "in-upload-4"}} {
+		mediaPut(t, s, tk[0], tk[1], []byte("data of "+tk[1]), "text/plain")
+	}
+	// ModTime has second precision on S3: a cut-off an hour back keeps everything, one two seconds ahead does not.
+	n, err := s.DeleteOlder(ctx, "upload-", time.Now().Add(-time.Hour))
+	if err != nil || n != 0 {
+		t.Fatalf("DeleteOlder(an hour ago) = %d, %v; want 0, nil", n, err)
+	}
+	wantMediaFile(t, s, "tenant-a", "upload-1", []byte("data of upload-1"), "text/plain")
+	n, err = s.DeleteOlder(ctx, "upload-", time.Now().Add(2*time.Second))
+	if err != nil || n != 3 {
+		t.Fatalf("DeleteOlder(soon) = %d, %v; want 3, nil", n, err)
+	}
+	for _, tk := range [][2]string{{"tenant-a", "upload-1"}, {"tenant-a", "upload-2"}, {"tenant-b", "upload-3"}} {
+		wantMediaNotFound(t, s, tk[0], tk[1])
+	}
+	for _, tk := range [][2]string{{"tenant-a", "out-1"}, {"tenant-b", "uploadx"}, {"tenant-b", "in-upload-4"}} {
+		wantMediaFile(t, s, tk[0], tk[1], []byte("data of "+tk[1]), "text/plain")
+	}
+	if _, err := s.DeleteOlder(ctx, "../", time.Now()); !errors.Is(err, media.ErrInvalidKey) {
+		t.Fatalf("DeleteOlder with an invalid prefix: %v; want ErrInvalidKey", err)
 	}
 }

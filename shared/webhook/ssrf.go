@@ -13,8 +13,13 @@ import (
 	"github.com/waqtor/waqtor/shared/apperr"
 )
 
-// AllowEnv names the operator's allow-list of webhook destinations the SSRF guard would otherwise refuse.
+// AllowEnv names the operator's allow-list of webhook destinations the SSRF guard would otherwise refuse. It opens
+// webhook deliveries only; media fetches have their own list, MediaFetchAllowEnv.
 const AllowEnv = "WAQTOR_WEBHOOK_ALLOW"
+
+// MediaFetchAllowEnv names the operator's allow-list of media URLs (send-media's media field) the SSRF guard would
+// otherwise refuse, in AllowEnv's syntax.
+const MediaFetchAllowEnv = "WAQTOR_MEDIA_FETCH_ALLOW"
 
 // maxURL bounds an endpoint URL.
 const maxURL = 2048
@@ -37,8 +42,12 @@ type Allow struct {
 }
 
 // ParseAllow parses a comma-separated list of CIDRs ("10.1.0.0/16"), addresses ("127.0.0.1", "fd00::1") and host
-// names ("receiver.internal", "*.corp.example"). Blank entries are ignored; any bad entry is an error naming it.
-func ParseAllow(s string) (Allow, error) {
+// names ("receiver.internal", "*.corp.example"). Blank entries are ignored; any bad entry is an error naming it
+// (and AllowEnv, the list's usual source; ParseAllowEnv names another).
+func ParseAllow(s string) (Allow, error) { return ParseAllowEnv(AllowEnv, s) }
+
+// ParseAllowEnv is ParseAllow for the list read from the environment variable env, which its errors name.
+func ParseAllowEnv(env, s string) (Allow, error) {
 	var a Allow
 	for _, e := range strings.Split(s, ",") {
 		e = strings.TrimSpace(e)
@@ -48,7 +57,7 @@ func ParseAllow(s string) (Allow, error) {
 		case strings.Contains(e, "/"):
 			p, err := netip.ParsePrefix(e)
 			if err != nil {
-				return Allow{}, fmt.Errorf("%s: %q is not a CIDR: %w", AllowEnv, e, err)
+				return Allow{}, fmt.Errorf("%s: %q is not a CIDR: %w", env, e, err)
 			}
 			a.Prefixes = append(a.Prefixes, p.Masked())
 		default:
@@ -58,7 +67,7 @@ func ParseAllow(s string) (Allow, error) {
 			}
 			name := strings.TrimSuffix(strings.ToLower(e), ".")
 			if !validHostName(strings.TrimPrefix(name, "*.")) || looksNumeric(name) {
-				return Allow{}, fmt.Errorf("%s: %q is not a CIDR, an IP address or a host name", AllowEnv, e)
+				return Allow{}, fmt.Errorf("%s: %q is not a CIDR, an IP address or a host name", env, e)
 			}
 			a.Hosts = append(a.Hosts, name)
 		}
@@ -87,15 +96,69 @@ func (a Allow) permitsAddr(ip netip.Addr) bool {
 	return false
 }
 
-// Guard keeps webhooks from reaching the platform's own network: loopback, private, link-local, CGNAT, cloud
-// metadata, multicast, reserved and documentation addresses, in any IPv4-in-IPv6 disguise, unless the operator's
-// Allow permits them. CheckURL runs when an endpoint is created or changed; the Client runs the same checks on the
-// addresses it is about to dial, so a host whose DNS answer changes later (DNS rebinding) is still refused.
+// Guard keeps webhooks and media fetches from reaching the platform's own network: loopback, private, link-local,
+// CGNAT, cloud metadata, multicast, reserved and documentation addresses, in any IPv4-in-IPv6 disguise, unless the
+// operator's Allow permits them; and, whatever Allow says, from the product's own listeners (Self). CheckURL runs
+// when an endpoint is created or changed and before a media fetch; the Client runs the same checks on the address
+// and port it is about to dial, so a host whose DNS answer changes later (DNS rebinding) is still refused.
 // The zero Guard allows nothing extra and uses the system resolver.
 type Guard struct {
 	Allow Allow
+	// Self are the addresses the product itself listens on (the API listener, a metrics listener). A request to
+	// one of their ports on a loopback address, the unspecified address, any address of a local network interface
+	// or the listener's own address is refused even when Allow permits the address: with 127.0.0.1 allowed, a
+	// tenant must still not make WaQtor fetch its own /metrics.
+	Self []netip.AddrPort
 	// Resolver looks host names up; nil means net.DefaultResolver.
 	Resolver Resolver
+}
+
+// self reports whether ip:port is one of the product's own listeners (see Guard.Self).
+func (g Guard) self(ip netip.Addr, port uint16) bool {
+	ip = ip.WithZone("").Unmap()
+	local := false
+	checked := false
+	for _, s := range g.Self {
+		if s.Port() != port {
+			continue
+		}
+		if ip.IsLoopback() || ip.IsUnspecified() || ip == s.Addr().WithZone("").Unmap() {
+			return true
+		}
+		if !checked {
+			local, checked = isLocalAddr(ip), true
+		}
+		if local {
+			return true
+		}
+	}
+	return false
+}
+
+// isLocalAddr reports whether ip is an address of one of this machine's network interfaces. An error listing the
+// interfaces counts as local: the guard fails closed.
+func isLocalAddr(ip netip.Addr) bool {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return true
+	}
+	for _, a := range addrs {
+		if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().WithZone("").Unmap() == ip {
+			return true
+		}
+	}
+	return false
+}
+
+// urlPort is the port a URL reaches: its explicit port, else the scheme's.
+func urlPort(u *url.URL) uint16 {
+	if p, err := strconv.Atoi(u.Port()); err == nil {
+		return uint16(p)
+	}
+	if u.Scheme == "https" {
+		return 443
+	}
+	return 80
 }
 
 // CheckURL validates an endpoint URL: http or https, a host, no user info, a valid port, a host name that is not a
@@ -108,7 +171,7 @@ func (g Guard) CheckURL(ctx context.Context, raw string) error {
 	if err != nil {
 		return err
 	}
-	_, err = g.addrs(ctx, strings.ToLower(u.Hostname()), false)
+	_, err = g.addrs(ctx, strings.ToLower(u.Hostname()), urlPort(u), false)
 	return err
 }
 
@@ -137,10 +200,14 @@ func parseEndpoint(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// addrs returns the addresses host may be dialed at, or a refusal. A host name on the allow-list is resolved only
-// when dialing (not at create time) and its addresses are not checked.
-func (g Guard) addrs(ctx context.Context, host string, dialing bool) ([]netip.Addr, error) {
+// addrs returns the addresses host may be dialed at on port, or a refusal. A host name on the allow-list is
+// resolved only when dialing (not at create time) and its addresses are checked only against the product's own
+// listeners.
+func (g Guard) addrs(ctx context.Context, host string, port uint16, dialing bool) ([]netip.Addr, error) {
 	if ip, err := netip.ParseAddr(host); err == nil {
+		if g.self(ip, port) {
+			return nil, refusedSelf(host, port)
+		}
 		if reason := g.refuse(ip); reason != "" {
 			return nil, refused("address %s is %s", host, reason)
 		}
@@ -148,7 +215,7 @@ func (g Guard) addrs(ctx context.Context, host string, dialing bool) ([]netip.Ad
 	}
 	name := strings.TrimSuffix(host, ".")
 	if ip, err := netip.ParseAddr(name); err == nil && ip.Is4() {
-		return g.addrs(ctx, name, dialing)
+		return g.addrs(ctx, name, port, dialing)
 	}
 	switch {
 	case name == "":
@@ -175,6 +242,11 @@ func (g Guard) addrs(ctx context.Context, host string, dialing bool) ([]netip.Ad
 	ips, err := r.LookupNetIP(ctx, "ip", name)
 	if err != nil || len(ips) == 0 {
 		return nil, refused("host %s does not resolve", host)
+	}
+	for _, ip := range ips {
+		if g.self(ip, port) {
+			return nil, refused("host %s resolves to %s, and port %d there is one of WaQtor's own listening addresses", host, ip, port)
+		}
 	}
 	if !allowed {
 		for _, ip := range ips {
@@ -307,6 +379,11 @@ func validHostName(name string) bool {
 		}
 	}
 	return true
+}
+
+// refusedSelf refuses one of the product's own listeners.
+func refusedSelf(host string, port uint16) error {
+	return refused("address %s port %d is one of WaQtor's own listening addresses", host, port)
 }
 
 // refused is the validation error of an endpoint URL.

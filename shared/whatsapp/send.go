@@ -146,14 +146,26 @@ func contextInfo(wa *whatsmeow.Client, m session.Outgoing) (*waE2E.ContextInfo, 
 
 // buildMedia uploads the file and builds the media message of its kind.
 func (c *Client) buildMedia(ctx context.Context, wa *whatsmeow.Client, md *session.Media, ci *waE2E.ContextInfo) (*waE2E.Message, error) {
-	if len(md.Data) == 0 {
+	body, size := md.Reader()
+	if size <= 0 {
 		return nil, fmt.Errorf("%w: empty media", ErrBadMessage)
 	}
 	mediaType, ok := mediaTypes[md.Kind]
 	if !ok {
 		return nil, fmt.Errorf("%w: media kind %q", ErrBadMessage, md.Kind)
 	}
-	up, err := wa.Upload(ctx, md.Data, mediaType)
+	var up whatsmeow.UploadResponse
+	var err error
+	if md.Body != nil {
+		// Streamed: whatsmeow encrypts into a temporary file and uploads from it, so a 100 MB document costs
+		// buffers, not 100 MB (twice) of memory.
+		up, err = wa.UploadReader(ctx, body, nil, mediaType)
+		if err == nil && up.FileLength != uint64(size) {
+			err = fmt.Errorf("%w: read %d bytes of media, want %d", ErrBadMessage, up.FileLength, size)
+		}
+	} else {
+		up, err = wa.Upload(ctx, md.Data, mediaType)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("upload %s: %w", md.Kind, err)
 	}
