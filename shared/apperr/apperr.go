@@ -12,18 +12,20 @@ import (
 type Code string
 
 const (
-	BadRequest         Code = "bad_request"            // malformed syntax (JSON that does not parse)
-	Validation         Code = "validation_failed"      // well-formed but invalid input
-	Unauthorized       Code = "unauthorized"           // missing, bad or expired credentials
-	Forbidden          Code = "forbidden"              // authenticated but not allowed
-	NotFound           Code = "not_found"              // no such resource (also for another tenant's IDs)
-	MethodNotAllowed   Code = "method_not_allowed"     // route exists, method does not
-	Conflict           Code = "conflict"               // state conflict (duplicate, idempotency key reuse)
-	TooLarge           Code = "payload_too_large"      // body over the limit
-	UnsupportedMedia   Code = "unsupported_media_type" // body is not JSON where JSON is required
-	RateLimited        Code = "rate_limited"           // token bucket empty
-	Internal           Code = "internal"               // anything else
-	ServiceUnavailable Code = "unavailable"            // not ready, shutting down
+	BadRequest       Code = "bad_request"        // malformed syntax (JSON that does not parse)
+	Validation       Code = "validation_failed"  // well-formed but invalid input
+	Unauthorized     Code = "unauthorized"       // missing, bad or expired credentials
+	Forbidden        Code = "forbidden"          // authenticated but not allowed
+	NotFound         Code = "not_found"          // no such resource (also for another tenant's IDs)
+	MethodNotAllowed Code = "method_not_allowed" // route exists, method does not
+	Conflict         Code = "conflict"           // state conflict (duplicate, idempotent request in progress)
+	// IdempotencyKeyReused: an Idempotency-Key the caller already used with another method, path or body.
+	IdempotencyKeyReused Code = "idempotency_key_reused"
+	TooLarge             Code = "payload_too_large"      // body over the limit
+	UnsupportedMedia     Code = "unsupported_media_type" // body is not JSON where JSON is required
+	RateLimited          Code = "rate_limited"           // token bucket empty
+	Internal             Code = "internal"               // anything else
+	ServiceUnavailable   Code = "unavailable"            // not ready, shutting down
 )
 
 // Error is an error a client can act on.
