@@ -73,6 +73,22 @@ func (f *Fields) Add(field, format string, args ...any) {
 	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// AddErr adds the invalid fields of a validation error made by Field or Fields.Err and reports true; any other
+// error adds nothing and reports false.
+func (f *Fields) AddErr(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != Validation {
+		return false
+	}
+	d, _ := e.Details.(map[string]any)
+	fields, ok := d["fields"].([]FieldError)
+	if !ok {
+		return false
+	}
+	*f = append(*f, fields...)
+	return true
+}
+
 // Err is nil when no field was added, else a Validation error listing every field.
 func (f Fields) Err() error {
 	if len(f) == 0 {
