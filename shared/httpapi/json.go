@@ -9,6 +9,8 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -73,12 +75,15 @@ func decodeJSON(body []byte, dst any) error {
 		}
 		return fieldErr(field, fmt.Sprintf("must be %s, got %s", jsonKind(typ.Type.Kind().String()), typ.Value))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		field := unknownPath(body, reflect.TypeOf(dst))
-		if field == "" || !strings.HasSuffix(field, name) {
-			field = name
+		name, uerr := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		if uerr != nil {
+			return apperr.New(apperr.BadRequest, "invalid JSON: %s", err.Error())
 		}
-		return fieldErr(field, "is not a known field")
+		path := unknownPath(body, reflect.TypeOf(dst))
+		if len(path) == 0 || path[len(path)-1] != name {
+			path = jsonPath{name}
+		}
+		return fieldErr(path.String(), "is not a known field")
 	default:
 		var ae *apperr.Error
 		if errors.As(err, &ae) {
@@ -110,6 +115,9 @@ func invalidUTF8(b []byte) int {
 // jsonPath is the path of a value inside a JSON document: object keys and array indexes.
 type jsonPath []any
 
+// String writes the path as API clients write it: "options.mentionedIds[2]"; a key that is not a plain name
+// (empty, or holding anything but letters, digits, '_' and '-') is quoted in brackets, `headers["a.b"]`, so every
+// path reads one way only.
 func (p jsonPath) String() string {
 	var sb strings.Builder
 	for _, e := range p {
@@ -117,6 +125,11 @@ func (p jsonPath) String() string {
 		case int:
 			fmt.Fprintf(&sb, "[%d]", e)
 		case string:
+			if !plainKey(e) {
+				b, _ := json.Marshal(e)
+				fmt.Fprintf(&sb, "[%s]", b)
+				continue
+			}
 			if sb.Len() > 0 {
 				sb.WriteByte('.')
 			}
@@ -124,6 +137,18 @@ func (p jsonPath) String() string {
 		}
 	}
 	return sb.String()
+}
+
+func plainKey(k string) bool {
+	if k == "" || k[0] == '-' || k[0] >= '0' && k[0] <= '9' {
+		return false
+	}
+	for _, c := range k {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // walkJSON calls visit for every value and every object key of the document in order, with its path (for a key:
@@ -179,6 +204,7 @@ func walkJSON(body []byte, visit func(path jsonPath, key *string, end int64) boo
 // pathAt is the JSON path of the value that ends at offset (an UnmarshalTypeError's Offset: the error comes after
 // reading that many bytes), "" for the top-level value.
 func pathAt(body []byte, offset int64) string {
+	// The top-level value has the empty path, which String writes as "".
 	found := ""
 	walkJSON(body, func(path jsonPath, key *string, end int64) bool {
 		if key != nil {
@@ -194,9 +220,9 @@ func pathAt(body []byte, offset int64) string {
 }
 
 // unknownPath is the JSON path of the first object key in body that dst's type (as encoding/json reads it) has no
-// field for, "" if there is none.
-func unknownPath(body []byte, dst reflect.Type) string {
-	found := ""
+// field for, nil if there is none.
+func unknownPath(body []byte, dst reflect.Type) jsonPath {
+	var found jsonPath
 	walkJSON(body, func(path jsonPath, key *string, _ int64) bool {
 		if key == nil {
 			return true
@@ -216,7 +242,7 @@ func unknownPath(body []byte, dst reflect.Type) string {
 				}
 				f, ok := jsonField(t, e)
 				if !ok {
-					found = path[:i+1].String()
+					found = slices.Clone(path[:i+1])
 					return false
 				}
 				t = f

@@ -67,6 +67,12 @@ func TestDecodeNamesJSONPaths(t *testing.T) {
 		{`{"rows":[{"title":"a"},{"titel":"b"}]}`, "rows[1].titel"},
 		{`{"extra":{"anything":[1,{"goes":2}]},"admin":true}`, "admin"},
 		{`{"TEXT":"case-insensitive, as encoding/json","chatid":"x","nope":1}`, "nope"},
+		// keys that are not plain names are quoted, so a path reads one way only (found by FuzzDecode: `{"":""}`
+		// was reported as the field "")
+		{`{"":""}`, `[""]`},
+		{`{"headers":{"a.b":1}}`, `headers["a.b"]`},
+		{`{"a\"b":1}`, `["a\"b"]`},
+		{`{"rows":[{"title":"x","0":1}]}`, `rows[0]["0"]`},
 	} {
 		var dst testBody
 		err := decodeJSON([]byte(tt.body), &dst)

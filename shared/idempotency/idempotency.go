@@ -77,13 +77,17 @@ func NewFingerprint(method, path, query string, body []byte) Fingerprint {
 	return Fingerprint{Method: method, Path: path, BodyHash: hex.EncodeToString(sum[:])}
 }
 
+// canonicalLimit is the largest body CanonicalBody re-encodes; a larger one (a media upload) is compared byte for
+// byte rather than decoded a second time.
+const canonicalLimit = 1 << 20
+
 // CanonicalBody is body with the differences that do not change its meaning removed: a JSON body is compacted
 // with its object keys sorted and its strings unescaped the same way, so a client that re-serialises a retry
-// (another key order, other whitespace) still matches. Any other body (not valid UTF-8 JSON, multipart, …) is
-// compared byte for byte.
+// (another key order, other whitespace) still matches. Any other body (not valid UTF-8 JSON, multipart, over
+// 1 MiB, …) is compared byte for byte.
 func CanonicalBody(body []byte) []byte {
 	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 || !utf8.Valid(trimmed) || !json.Valid(trimmed) {
+	if len(trimmed) == 0 || len(trimmed) > canonicalLimit || !utf8.Valid(trimmed) || !json.Valid(trimmed) {
 		return body
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
