@@ -100,3 +100,17 @@ func TestInvalidUTF8IsRefused(t *testing.T) {
 		t.Fatalf("%d keys after the refused request, want only the bootstrap key", len(keys))
 	}
 }
+
+// Query parameters too: every invalid one at once.
+func TestListMessagesReportsEveryBadParameter(t *testing.T) {
+	e := newEnv(t, httpapi.Config{})
+	r := e.call(t, "GET", "/api/messages?chatId=abc&direction=sideways&status=lost&type=telegram&from=yesterday&limit=0", e.ownerKey, nil)
+	want(t, r, 422, "validation_failed")
+	var got []string
+	for _, f := range r.json(t)["error"].(map[string]any)["details"].(map[string]any)["fields"].([]any) {
+		got = append(got, f.(map[string]any)["field"].(string))
+	}
+	if want := []string{"chatId", "direction", "status", "type", "from", "limit"}; !slices.Equal(got, want) {
+		t.Fatalf("fields %q, want %q", got, want)
+	}
+}

@@ -485,21 +485,36 @@ func (s *Server) handleListMessages(w http.ResponseWriter, r *http.Request) erro
 	q := r.URL.Query()
 	f := message.Filter{SessionID: q.Get("sessionId"), Direction: q.Get("direction"), Status: message.Status(q.Get("status")),
 		Type: q.Get("type"), Cursor: q.Get("cursor")}
+	// Every invalid parameter is reported at once.
+	var fe apperr.Fields
 	if c := q.Get("chatId"); c != "" {
 		_, canon, err := message.ParseChatID(c)
-		if err != nil {
+		if err != nil && !fe.AddErr(err) {
 			return err
 		}
 		f.ChatID = canon
 	}
 	if f.Direction != "" && f.Direction != message.Inbound && f.Direction != message.Outbound {
-		return fieldErr("direction", "must be in or out")
+		fe.Add("direction", "must be in or out")
 	}
 	if f.Status != "" && !slices.Contains(message.Statuses, f.Status) {
-		return fieldErr("status", "must be one of pending, sent, delivered, read, played, failed, received")
+		fe.Add("status", "must be one of pending, sent, delivered, read, played, failed, received")
 	}
 	if f.Type != "" && !slices.Contains(message.Types, f.Type) {
-		return fieldErr("type", "must be one of "+strings.Join(message.Types, ", "))
+		fe.Add("type", "must be one of %s", strings.Join(message.Types, ", "))
+	}
+	var err error
+	if f.From, err = queryTime(r, "from"); err != nil && !fe.AddErr(err) {
+		return err
+	}
+	if f.To, err = queryTime(r, "to"); err != nil && !fe.AddErr(err) {
+		return err
+	}
+	if f.Limit, err = queryLimit(r, 50, 200); err != nil && !fe.AddErr(err) {
+		return err
+	}
+	if err := fe.Err(); err != nil {
+		return err
 	}
 	if f.SessionID == "default" {
 		sess, err := s.Sessions.Get(r.Context(), principalOf(r).TenantID, "")
@@ -507,16 +522,6 @@ func (s *Server) handleListMessages(w http.ResponseWriter, r *http.Request) erro
 			return err
 		}
 		f.SessionID = sess.ID
-	}
-	var err error
-	if f.From, err = queryTime(r, "from"); err != nil {
-		return err
-	}
-	if f.To, err = queryTime(r, "to"); err != nil {
-		return err
-	}
-	if f.Limit, err = queryLimit(r, 50, 200); err != nil {
-		return err
 	}
 	page, err := s.Messages.Messages.List(r.Context(), principalOf(r).TenantID, f)
 	if err != nil {
