@@ -79,11 +79,16 @@ func decodeJSON(body []byte, dst any) error {
 		if uerr != nil {
 			return apperr.New(apperr.BadRequest, "invalid JSON: %s", err.Error())
 		}
-		path := unknownPath(body, reflect.TypeOf(dst))
-		if len(path) == 0 || path[len(path)-1] != name {
-			path = jsonPath{name}
+		// encoding/json names only the first unknown key, and not where it is: name every one by its path.
+		var fe apperr.Fields
+		paths := unknownPaths(body, reflect.TypeOf(dst))
+		if len(paths) == 0 || paths[0][len(paths[0])-1] != name {
+			paths = []jsonPath{{name}}
 		}
-		return fieldErr(path.String(), "is not a known field")
+		for _, p := range paths {
+			fe.Add(p.String(), "is not a known field")
+		}
+		return fe.Err()
 	default:
 		var ae *apperr.Error
 		if errors.As(err, &ae) {
@@ -219,10 +224,10 @@ func pathAt(body []byte, offset int64) string {
 	return found
 }
 
-// unknownPath is the JSON path of the first object key in body that dst's type (as encoding/json reads it) has no
-// field for, nil if there is none.
-func unknownPath(body []byte, dst reflect.Type) jsonPath {
-	var found jsonPath
+// unknownPaths are the JSON paths of the object keys in body that dst's type (as encoding/json reads it) has no
+// field for, in document order (nothing below an unknown key is visited).
+func unknownPaths(body []byte, dst reflect.Type) []jsonPath {
+	var found []jsonPath
 	walkJSON(body, func(path jsonPath, key *string, _ int64) bool {
 		if key == nil {
 			return true
@@ -242,8 +247,10 @@ func unknownPath(body []byte, dst reflect.Type) jsonPath {
 				}
 				f, ok := jsonField(t, e)
 				if !ok {
-					found = slices.Clone(path[:i+1])
-					return false
+					if i == len(path)-1 && !slices.ContainsFunc(found, func(p jsonPath) bool { return slices.Equal(p, path) }) {
+						found = append(found, slices.Clone(path))
+					}
+					return true // a key under an unknown key was counted with it
 				}
 				t = f
 			}

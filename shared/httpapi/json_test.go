@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -83,6 +84,16 @@ func TestDecodeNamesJSONPaths(t *testing.T) {
 		if got := fieldsOf(t, err); len(got) != 1 || got[0] != tt.want {
 			t.Errorf("%s: fields %q, want [%q]", tt.body, got, tt.want)
 		}
+	}
+}
+
+// encoding/json names only the first unknown key; decode names every one, once, by its path.
+func TestDecodeNamesEveryUnknownField(t *testing.T) {
+	var dst testBody
+	err := decodeJSON([]byte(`{"text":"x","a":1,"options":{"b":2,"c":{"d":1},"b":3},"rows":[{"title":"t"},{"e":1}],"a":{"z":1}}`), &dst)
+	want := []string{"a", "options.b", "options.c", "rows[1].e"}
+	if got := fieldsOf(t, err); !slices.Equal(got, want) {
+		t.Fatalf("fields %q, want %q", got, want)
 	}
 }
 
