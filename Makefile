@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 LAMBDAS := $(notdir $(wildcard functions/*))
 
-.PHONY: run demo build test tools lambdas synth bench vet clean
+.PHONY: run demo build test tools lambdas synth bench fuzz vet clean
 
 STATICCHECK_VERSION := v0.8.2
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
@@ -71,6 +71,20 @@ test: tools lambdas
 	$(GO) test -count=1 -timeout 20m ./...
 	@echo "benchmarks compile and run (one iteration each; figures: make bench)"
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
+
+## fuzz: every fuzz test for $(FUZZTIME) each, one at a time (`make fuzz FUZZTIME=10m`; add FUZZFLAGS=-parallel=1 on
+## a shared machine). `make test` already runs their seed corpora (f.Add and testdata/fuzz) as unit tests; a failure
+## found here is written to the package's testdata/fuzz/<Name>/ and fails `make test` until it is fixed.
+FUZZTIME  ?= 30s
+FUZZFLAGS ?=
+FUZZ_TARGETS := ./shared/httpapi:FuzzDecode ./shared/message:FuzzParseChatID ./shared/session:FuzzNormalizePhone \
+	./shared/eventpattern:FuzzPattern ./shared/webhook:FuzzCheckURL ./shared/webhook:FuzzCanonical
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) $$pkg || exit 1; \
+	done
 
 ## bench: the benchmarks, with ratios against baselines measured in the same run.
 bench: tools

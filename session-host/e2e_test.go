@@ -263,7 +263,7 @@ func TestStandaloneEndToEnd(t *testing.T) {
 	if !bytes.Equal(first.body, second.body) {
 		t.Fatal("idempotent retry created another key")
 	}
-	expect(t, p.do(t, "POST", "/api/keys", tok, `{"name":"other","scopes":["messages:send"]}`, "Idempotency-Key: e2e-1"), 409, "conflict")
+	expect(t, p.do(t, "POST", "/api/keys", tok, `{"name":"other","scopes":["messages:send"]}`, "Idempotency-Key: e2e-1"), 422, "idempotency_key_reused")
 
 	// The event path (publisher -> router -> audit queue -> consumer -> store) fills the activity log.
 	waitFor(t, 10*time.Second, "activity entries", func() bool {

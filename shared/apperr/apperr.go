@@ -12,19 +12,21 @@ import (
 type Code string
 
 const (
-	BadRequest         Code = "bad_request"            // malformed syntax (JSON that does not parse)
-	Validation         Code = "validation_failed"      // well-formed but invalid input
-	Unauthorized       Code = "unauthorized"           // missing, bad or expired credentials
-	Forbidden          Code = "forbidden"              // authenticated but not allowed
-	NotFound           Code = "not_found"              // no such resource (also for another tenant's IDs)
-	MethodNotAllowed   Code = "method_not_allowed"     // route exists, method does not
-	Conflict           Code = "conflict"               // state conflict (duplicate, idempotency key reuse)
-	TooLarge           Code = "payload_too_large"      // body over the limit
-	UnsupportedMedia   Code = "unsupported_media_type" // body is not JSON where JSON is required
-	RateLimited        Code = "rate_limited"           // token bucket empty
-	AccountLocked      Code = "account_locked"         // sign-in paused after repeated failures (429, Retry-After)
-	Internal           Code = "internal"               // anything else
-	ServiceUnavailable Code = "unavailable"            // not ready, shutting down
+	BadRequest       Code = "bad_request"        // malformed syntax (JSON that does not parse)
+	Validation       Code = "validation_failed"  // well-formed but invalid input
+	Unauthorized     Code = "unauthorized"       // missing, bad or expired credentials
+	Forbidden        Code = "forbidden"          // authenticated but not allowed
+	NotFound         Code = "not_found"          // no such resource (also for another tenant's IDs)
+	MethodNotAllowed Code = "method_not_allowed" // route exists, method does not
+	Conflict         Code = "conflict"           // state conflict (duplicate, idempotent request in progress)
+	// IdempotencyKeyReused: an Idempotency-Key the caller already used with another method, path or body.
+	IdempotencyKeyReused Code = "idempotency_key_reused"
+	TooLarge             Code = "payload_too_large"      // body over the limit
+	UnsupportedMedia     Code = "unsupported_media_type" // body is not JSON where JSON is required
+	RateLimited          Code = "rate_limited"           // token bucket empty
+	AccountLocked        Code = "account_locked"         // sign-in paused after repeated failures (429, Retry-After)
+	Internal             Code = "internal"               // anything else
+	ServiceUnavailable   Code = "unavailable"            // not ready, shutting down
 )
 
 // Error is an error a client can act on.
@@ -70,6 +72,22 @@ type Fields []FieldError
 // Add records a problem with a field.
 func (f *Fields) Add(field, format string, args ...any) {
 	*f = append(*f, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// AddErr adds the invalid fields of a validation error made by Field or Fields.Err and reports true; any other
+// error adds nothing and reports false.
+func (f *Fields) AddErr(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Code != Validation {
+		return false
+	}
+	d, _ := e.Details.(map[string]any)
+	fields, ok := d["fields"].([]FieldError)
+	if !ok {
+		return false
+	}
+	*f = append(*f, fields...)
+	return true
 }
 
 // Err is nil when no field was added, else a Validation error listing every field.

@@ -13,7 +13,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/waqtor/waqtor/shared/apikey"
+	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/tenant"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
 
@@ -169,6 +173,20 @@ func (r *reader) number(name string, def float64) float64 {
 	return f
 }
 
+// whole reads a positive whole number (sizes, counts): "1.5" is refused rather than cut to 1.
+func (r *reader) whole(name string, def int64) int64 {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		r.errs = append(r.errs, fmt.Errorf("%s=%q: want a positive whole number", name, v))
+		return def
+	}
+	return n
+}
+
 func (r *reader) boolean(name string) bool {
 	switch v := strings.ToLower(r.str(name, "")); v {
 	case "", "0", "false", "no", "off":
@@ -209,8 +227,8 @@ func Load(getenv func(string) string) (Config, error) {
 		TokenTTL:          r.duration("WAQTOR_TOKEN_TTL", time.Hour),
 		SignupOpen:        r.oneOf("WAQTOR_SIGNUP", "closed", "open", "closed") == "open",
 		RatePerSecond:     r.number("WAQTOR_RATE_LIMIT", 20),
-		RateBurst:         int(r.number("WAQTOR_RATE_BURST", 40)),
-		MaxBodyBytes:      int64(r.number("WAQTOR_MAX_BODY_BYTES", 1<<20)),
+		RateBurst:         int(r.whole("WAQTOR_RATE_BURST", 40)),
+		MaxBodyBytes:      r.whole("WAQTOR_MAX_BODY_BYTES", 1<<20),
 		TrustProxy:        r.boolean("WAQTOR_TRUST_PROXY"),
 		MetricsToken:      r.str("WAQTOR_METRICS_TOKEN", ""),
 		MetricsAddr:       r.str("WAQTOR_METRICS_ADDR", "127.0.0.1:9464"),
@@ -223,7 +241,7 @@ func Load(getenv func(string) string) (Config, error) {
 		EventBus:          r.str("WAQTOR_EVENT_BUS", ""),
 		QueuePrefix:       r.str("WAQTOR_QUEUE_PREFIX", "waqtor-"),
 		WhatsApp:          r.oneOf("WAQTOR_WHATSAPP", "whatsapp", "whatsapp", "demo"),
-		MaxUploadBytes:    int64(r.number("WAQTOR_MAX_UPLOAD_BYTES", 100<<20)),
+		MaxUploadBytes:    r.whole("WAQTOR_MAX_UPLOAD_BYTES", 100<<20),
 		MediaBucket:       r.str("WAQTOR_MEDIA_BUCKET", ""),
 		DeviceDBSecret:    r.str("WAQTOR_DEVICE_DB_SECRET", ""),
 		SessionLeaseTTL:   r.duration("WAQTOR_SESSION_LEASE_TTL", 30*time.Second),
@@ -258,6 +276,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.MediaFetchAllow, err = webhook.ParseAllowEnv(webhook.MediaFetchAllowEnv, r.str(webhook.MediaFetchAllowEnv, "")); err != nil {
 		r.errs = append(r.errs, err)
 	}
+	r.errs = append(r.errs, checkStandalone(c)...)
 	if c.TokenSecret != "" && len(c.TokenSecret) < 32 {
 		r.errs = append(r.errs, errors.New("WAQTOR_TOKEN_SECRET must be at least 32 characters"))
 	}
@@ -272,7 +291,48 @@ func Load(getenv func(string) string) (Config, error) {
 		r.errs = append(r.errs, errors.New("WAQTOR_DEVICE_DB_SECRET is for the AWS runtime: set WAQTOR_TABLE too (standalone keeps devices in SQLite)"))
 	}
 	if err := errors.Join(r.errs...); err != nil {
+		// Every problem names its variable first, and none holds a secret's value.
 		return Config{}, fmt.Errorf("configuration:\n%w", err)
 	}
 	return c, nil
+}
+
+// checkStandalone checks the variables that used to be checked only while starting, after the data directory had
+// been created: the listen address, the data directory and the bootstrap settings. Each error names its variable
+// and never repeats a secret.
+func checkStandalone(c Config) []error {
+	var errs []error
+	if host, port, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("WAQTOR_ADDR=%q: want host:port or :port, like :8080", c.Addr))
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		errs = append(errs, fmt.Errorf("WAQTOR_ADDR=%q: the port must be a number from 0 to 65535", c.Addr))
+	} else if strings.ContainsAny(host, " /") {
+		errs = append(errs, fmt.Errorf("WAQTOR_ADDR=%q: the host must be a host name or an IP address", c.Addr))
+	}
+	if !c.AWS() {
+		if fi, err := os.Stat(c.DataDir); err == nil && !fi.IsDir() {
+			errs = append(errs, fmt.Errorf("WAQTOR_DATA_DIR=%q: is a file, not a directory", c.DataDir))
+		}
+	}
+	if c.BootstrapAPIKey != "" && !apikey.LooksLikeKey(c.BootstrapAPIKey) {
+		errs = append(errs, errors.New("WAQTOR_BOOTSTRAP_API_KEY: must start with wq_ and have 32 to 128 characters of [A-Za-z0-9_-]"))
+	}
+	if c.BootstrapEmail != "" {
+		if _, ok := tenant.NormalizeEmail(c.BootstrapEmail); !ok {
+			errs = append(errs, fmt.Errorf("WAQTOR_BOOTSTRAP_EMAIL=%q: must be a valid email address", c.BootstrapEmail))
+		}
+	}
+	if c.BootstrapPassword != "" {
+		email := c.BootstrapEmail
+		if email == "" {
+			email = "admin@waqtor.local" // setup's default owner email
+		}
+		if msg := auth.CheckPasswordPolicy(c.BootstrapPassword, email); msg != "" {
+			errs = append(errs, fmt.Errorf("WAQTOR_BOOTSTRAP_PASSWORD: %s", msg))
+		}
+	}
+	if utf8.RuneCountInString(c.BootstrapTenant) > 100 {
+		errs = append(errs, errors.New("WAQTOR_BOOTSTRAP_TENANT: must be at most 100 characters"))
+	}
+	return errs
 }

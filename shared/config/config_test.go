@@ -143,3 +143,54 @@ func TestSessionLeaseTTL(t *testing.T) {
 		}
 	}
 }
+
+// TestStartupSettingsCheckedAtLoad is issue 8 item 15: the settings that used to fail only while starting (after the
+// data directory was created, one per start, some without naming the variable) are checked by Load, all at once,
+// each error line naming its variable first and none repeating a secret.
+func TestStartupSettingsCheckedAtLoad(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	os.WriteFile(file, []byte("x"), 0o600)
+	bad := map[string]string{
+		"WAQTOR_ADDR":               "localhost:99999",
+		"WAQTOR_DATA_DIR":           file,
+		"WAQTOR_BOOTSTRAP_API_KEY":  "sk_live_secret_value",
+		"WAQTOR_BOOTSTRAP_EMAIL":    "not-an-email",
+		"WAQTOR_BOOTSTRAP_PASSWORD": "hunter2",
+		"WAQTOR_BOOTSTRAP_TENANT":   strings.Repeat("t", 101),
+		"WAQTOR_RATE_BURST":         "1.5",
+		"WAQTOR_MAX_BODY_BYTES":     "1e3",
+		"WAQTOR_MAX_UPLOAD_BYTES":   "-5",
+	}
+	_, err := config.Load(env(bad))
+	if err == nil {
+		t.Fatal("bad configuration accepted")
+	}
+	for name := range bad {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+	for _, secret := range []string{"sk_live_secret_value", "hunter2"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error holds the secret %q:\n%v", secret, err)
+		}
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if lines[0] != "configuration:" {
+		t.Fatalf("first line %q", lines[0])
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(l, "WAQTOR_") {
+			t.Errorf("error line %q does not start with the variable's name", l)
+		}
+	}
+	if len(lines)-1 != len(bad) {
+		t.Errorf("%d error lines, want one per bad variable (%d):\n%v", len(lines)-1, len(bad), err)
+	}
+	// Good values of the same variables pass.
+	if _, err := config.Load(env(map[string]string{"WAQTOR_ADDR": "127.0.0.1:0", "WAQTOR_DATA_DIR": t.TempDir(),
+		"WAQTOR_BOOTSTRAP_API_KEY": "wq_live_0123456789abcdefghijklmnopqrstuv", "WAQTOR_BOOTSTRAP_EMAIL": "Owner@Example.com",
+		"WAQTOR_BOOTSTRAP_PASSWORD": "a long enough passphrase", "WAQTOR_RATE_BURST": "7"})); err != nil {
+		t.Fatalf("good configuration refused: %v", err)
+	}
+}

@@ -14,7 +14,8 @@ import (
 	"github.com/waqtor/waqtor/shared/idempotency"
 )
 
-// IdempotencyStore is idempotency.Store on DynamoDB. Records carry ttl = ExpiresAt, so DynamoDB deletes them
+// IdempotencyStore is idempotency.Store on DynamoDB. A record is the item (TENANT#<tenant>, IDEM#<caller>#<key>):
+// caller IDs hold no '#', so the sort key is unambiguous. Records carry ttl = ExpiresAt, so DynamoDB deletes them
 // eventually; until it does, an expired record is treated as absent by comparing expiresAt with Now.
 type IdempotencyStore struct {
 	c     Client
@@ -35,8 +36,11 @@ type idemItem struct {
 	SK          string `dynamodbav:"sk"`
 	Entity      string `dynamodbav:"entity"`
 	TenantID    string `dynamodbav:"tenantId"`
+	Caller      string `dynamodbav:"caller"`
 	Key         string `dynamodbav:"key"`
-	RequestHash string `dynamodbav:"requestHash"`
+	Method      string `dynamodbav:"method"`
+	Path        string `dynamodbav:"path"`
+	BodyHash    string `dynamodbav:"bodyHash"`
 	Done        bool   `dynamodbav:"done"`
 	Status      int    `dynamodbav:"status"`
 	ContentType string `dynamodbav:"contentType"`
@@ -59,9 +63,13 @@ func decodeIdem(av map[string]types.AttributeValue) (idempotency.Record, error) 
 	if err != nil {
 		return idempotency.Record{}, fmt.Errorf("idempotency record: %w", err)
 	}
-	return idempotency.Record{TenantID: it.TenantID, Key: it.Key, RequestHash: it.RequestHash, Done: it.Done,
+	return idempotency.Record{Scope: idempotency.Scope{TenantID: it.TenantID, Caller: it.Caller, Key: it.Key},
+		Fingerprint: idempotency.Fingerprint{Method: it.Method, Path: it.Path, BodyHash: it.BodyHash}, Done: it.Done,
 		Status: it.Status, ContentType: it.ContentType, Body: it.Body, CreatedAt: created, ExpiresAt: expires}, nil
 }
+
+// idemSK is the sort key of a scope's record.
+func idemSK(sc idempotency.Scope) string { return idemPrefix + sc.Caller + "#" + sc.Key }
 
 // Begin puts the record on the condition that no record exists or the existing one has expired (expiresAt <= Now,
 // as in the SQLite store). When the condition fails it returns the live record: from the failure itself
@@ -69,8 +77,9 @@ func decodeIdem(av map[string]types.AttributeValue) (idempotency.Record, error) 
 // consistent read.
 func (s *IdempotencyStore) Begin(ctx context.Context, rec idempotency.Record) (idempotency.Record, bool, error) {
 	rec.Done, rec.Status, rec.ContentType, rec.Body = false, 0, "", nil
-	av, err := attributevalue.MarshalMap(idemItem{PK: tenantPK(rec.TenantID), SK: idemPrefix + rec.Key, Entity: "idempotency",
-		TenantID: rec.TenantID, Key: rec.Key, RequestHash: rec.RequestHash, CreatedAt: fmtTime(rec.CreatedAt),
+	av, err := attributevalue.MarshalMap(idemItem{PK: tenantPK(rec.TenantID), SK: idemSK(rec.Scope), Entity: "idempotency",
+		TenantID: rec.TenantID, Caller: rec.Caller, Key: rec.Key, Method: rec.Method, Path: rec.Path, BodyHash: rec.BodyHash,
+		CreatedAt: fmtTime(rec.CreatedAt),
 		ExpiresAt: fmtTime(rec.ExpiresAt), TTL: rec.ExpiresAt.Unix()})
 	if err != nil {
 		return idempotency.Record{}, false, fmt.Errorf("encode idempotency record: %w", err)
@@ -88,7 +97,7 @@ func (s *IdempotencyStore) Begin(ctx context.Context, rec idempotency.Record) (i
 		if !isConditionFailed(err) {
 			return idempotency.Record{}, false, fmt.Errorf("begin idempotency record: %w", err)
 		}
-		cur, err := s.current(ctx, err, rec.TenantID, rec.Key)
+		cur, err := s.current(ctx, err, rec.Scope)
 		if err != nil {
 			return idempotency.Record{}, false, err
 		}
@@ -101,14 +110,14 @@ func (s *IdempotencyStore) Begin(ctx context.Context, rec idempotency.Record) (i
 }
 
 // current returns the record that failed Begin's condition, nil if it no longer exists.
-func (s *IdempotencyStore) current(ctx context.Context, condErr error, tenantID, idemKey string) (*idempotency.Record, error) {
+func (s *IdempotencyStore) current(ctx context.Context, condErr error, sc idempotency.Scope) (*idempotency.Record, error) {
 	var failed *types.ConditionalCheckFailedException
 	av := map[string]types.AttributeValue(nil)
 	if errors.As(condErr, &failed) && len(failed.Item) > 0 {
 		av = failed.Item
 	} else {
 		var err error
-		if av, err = getItem(ctx, s.c, s.table, tenantPK(tenantID), idemPrefix+idemKey); err != nil {
+		if av, err = getItem(ctx, s.c, s.table, tenantPK(sc.TenantID), idemSK(sc)); err != nil {
 			return nil, fmt.Errorf("read idempotency record: %w", err)
 		}
 		if av == nil {
@@ -123,13 +132,13 @@ func (s *IdempotencyStore) current(ctx context.Context, condErr error, tenantID,
 }
 
 // Complete stores the response on the begun record; it is an error if there is none.
-func (s *IdempotencyStore) Complete(ctx context.Context, tenantID, idemKey string, status int, contentType string, body []byte) error {
+func (s *IdempotencyStore) Complete(ctx context.Context, sc idempotency.Scope, status int, contentType string, body []byte) error {
 	if body == nil {
 		body = []byte{}
 	}
 	_, err := s.c.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                aws.String(s.table),
-		Key:                      key(tenantPK(tenantID), idemPrefix+idemKey),
+		Key:                      key(tenantPK(sc.TenantID), idemSK(sc)),
 		UpdateExpression:         aws.String("SET #done = :true, #status = :status, #ct = :ct, #body = :body"),
 		ConditionExpression:      aws.String("attribute_exists(pk)"),
 		ExpressionAttributeNames: map[string]string{"#done": "done", "#status": "status", "#ct": "contentType", "#body": "body"},
@@ -146,10 +155,10 @@ func (s *IdempotencyStore) Complete(ctx context.Context, tenantID, idemKey strin
 }
 
 // Release deletes the record unless it is done; a missing or completed record is left alone without error.
-func (s *IdempotencyStore) Release(ctx context.Context, tenantID, idemKey string) error {
+func (s *IdempotencyStore) Release(ctx context.Context, sc idempotency.Scope) error {
 	_, err := s.c.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 aws.String(s.table),
-		Key:                       key(tenantPK(tenantID), idemPrefix+idemKey),
+		Key:                       key(tenantPK(sc.TenantID), idemSK(sc)),
 		ConditionExpression:       aws.String("#done = :false"),
 		ExpressionAttributeNames:  map[string]string{"#done": "done"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":false": &types.AttributeValueMemberBOOL{Value: false}},

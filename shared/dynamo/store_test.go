@@ -138,7 +138,7 @@ func TestItemLayout(t *testing.T) {
 	k := f.newKey(t)
 	idem := dynamo.NewIdempotencyStore(f.client, f.table)
 	expires := now.Add(idempotency.TTL)
-	if _, _, err := idem.Begin(ctx, idempotency.Record{TenantID: f.ten.ID, Key: "req-1", RequestHash: "h", CreatedAt: now, ExpiresAt: expires}); err != nil {
+	if _, _, err := idem.Begin(ctx, idempotency.Record{Scope: idempotency.Scope{TenantID: f.ten.ID, Caller: k.ID, Key: "req-1"}, CreatedAt: now, ExpiresAt: expires}); err != nil {
 		t.Fatal(err)
 	}
 	acts := dynamo.NewActivityStore(f.client, f.table)
@@ -153,7 +153,7 @@ func TestItemLayout(t *testing.T) {
 		"EMAIL#owner@a.example|EMAIL":    "email",
 		tp + "|APIKEY#" + k.ID:           "apikey",
 		"KEYHASH#" + k.Hash + "|KEYHASH": "keyhash",
-		tp + "|IDEM#req-1":               "idempotency",
+		tp + "|IDEM#" + k.ID + "#req-1":  "idempotency",
 		tp + "|ACT#" + evt:               "activity",
 		"COUNT#TENANTS|COUNT":            "count",
 	}
@@ -172,7 +172,7 @@ func TestItemLayout(t *testing.T) {
 		}
 	}
 	// The TTL attribute holds epoch seconds, so DynamoDB expires these items.
-	for _, pksk := range []string{tp + "|IDEM#req-1", tp + "|ACT#" + evt} {
+	for _, pksk := range []string{tp + "|IDEM#" + k.ID + "#req-1", tp + "|ACT#" + evt} {
 		if got := n(t, items[pksk]["ttl"]); got != expires.Unix() {
 			t.Errorf("%s: ttl %d, want %d", pksk, got, expires.Unix())
 		}
@@ -442,17 +442,17 @@ func TestExpiredButNotDeleted(t *testing.T) {
 
 	idem := dynamo.NewIdempotencyStore(client, table)
 	idem.Now = func() time.Time { return clock }
-	rec := idempotency.Record{TenantID: "ten_a", Key: "k", RequestHash: "first", CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
+	rec := idempotency.Record{Scope: idemScope, Fingerprint: idempotency.Fingerprint{BodyHash: "first"}, CreatedAt: now, ExpiresAt: now.Add(time.Minute)}
 	if _, created, err := idem.Begin(ctx, rec); err != nil || !created {
 		t.Fatalf("Begin = %v, %v", created, err)
 	}
-	rec.RequestHash = "second"
-	if got, created, err := idem.Begin(ctx, rec); err != nil || created || got.RequestHash != "first" {
+	rec.BodyHash = "second"
+	if got, created, err := idem.Begin(ctx, rec); err != nil || created || got.BodyHash != "first" {
 		t.Fatalf("Begin(live) = %+v, %v, %v; want the first record", got, created, err)
 	}
 	clock = now.Add(time.Minute) // expiresAt == now: expired, as in the SQLite store
 	rec.ExpiresAt = clock.Add(time.Minute)
-	if got, created, err := idem.Begin(ctx, rec); err != nil || !created || got.RequestHash != "second" {
+	if got, created, err := idem.Begin(ctx, rec); err != nil || !created || got.BodyHash != "second" {
 		t.Fatalf("Begin(expired, not deleted) = %+v, %v, %v; want created", got, created, err)
 	}
 }
@@ -504,13 +504,13 @@ func TestBeginRaces(t *testing.T) {
 		{"the failure carries the item", true, nil, false, "first", 0},
 		{"the item is read back", false, nil, false, "first", 1},
 		{"released before the read", false, func(s *dynamo.IdempotencyStore) error {
-			return s.Release(ctx, "ten_a", "k")
+			return s.Release(ctx, idemScope)
 		}, true, "second", 1},
 		{"released and begun with an expired record before the read", false, func(s *dynamo.IdempotencyStore) error {
-			if err := s.Release(ctx, "ten_a", "k"); err != nil {
+			if err := s.Release(ctx, idemScope); err != nil {
 				return err
 			}
-			_, _, err := s.Begin(ctx, idempotency.Record{TenantID: "ten_a", Key: "k", RequestHash: "stale", CreatedAt: now, ExpiresAt: now.Add(-time.Hour)})
+			_, _, err := s.Begin(ctx, idempotency.Record{Scope: idemScope, Fingerprint: idempotency.Fingerprint{BodyHash: "stale"}, CreatedAt: now, ExpiresAt: now.Add(-time.Hour)})
 			return err
 		}, true, "second", 1},
 	}
@@ -520,7 +520,7 @@ func TestBeginRaces(t *testing.T) {
 			table := newTable(t, client)
 			plain := dynamo.NewIdempotencyStore(client, table)
 			plain.Now = func() time.Time { return now }
-			if _, _, err := plain.Begin(ctx, idempotency.Record{TenantID: "ten_a", Key: "k", RequestHash: "first", CreatedAt: now, ExpiresAt: live}); err != nil {
+			if _, _, err := plain.Begin(ctx, idempotency.Record{Scope: idemScope, Fingerprint: idempotency.Fingerprint{BodyHash: "first"}, CreatedAt: now, ExpiresAt: live}); err != nil {
 				t.Fatal(err)
 			}
 			hooked := &hookedClient{Client: client, returnOld: tt.returnOld}
@@ -533,8 +533,8 @@ func TestBeginRaces(t *testing.T) {
 			}
 			s := dynamo.NewIdempotencyStore(hooked, table)
 			s.Now = plain.Now
-			got, created, err := s.Begin(ctx, idempotency.Record{TenantID: "ten_a", Key: "k", RequestHash: "second", CreatedAt: now, ExpiresAt: live})
-			if err != nil || created != tt.wantCreated || got.RequestHash != tt.wantHash || !got.ExpiresAt.Equal(live) {
+			got, created, err := s.Begin(ctx, idempotency.Record{Scope: idemScope, Fingerprint: idempotency.Fingerprint{BodyHash: "second"}, CreatedAt: now, ExpiresAt: live})
+			if err != nil || created != tt.wantCreated || got.BodyHash != tt.wantHash || !got.ExpiresAt.Equal(live) {
 				t.Fatalf("Begin = %+v, %v, %v; want created=%v hash %q", got, created, err, tt.wantCreated, tt.wantHash)
 			}
 			if hooked.gets != tt.wantGets {
@@ -602,3 +602,6 @@ func TestCreateTable(t *testing.T) {
 		t.Fatalf("table has %d global secondary indexes, want %d", len(desc.Table.GlobalSecondaryIndexes), len(dynamo.GlobalIndexes))
 	}
 }
+
+// idemScope is the record scope of the idempotency store tests.
+var idemScope = idempotency.Scope{TenantID: "ten_a", Caller: "key_1", Key: "k"}

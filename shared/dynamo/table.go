@@ -12,8 +12,8 @@
 //	TENANT#<tid> / APIKEY#<kid>     API key: id, tenantId, name, hint, hash, scopes, createdBy, role, createdAt,
 //	                                expiresAt?, lastUsed?, revokedAt?, version
 //	KEYHASH#<hash> / KEYHASH        key hash lookup and uniqueness: tenantId, keyId
-//	TENANT#<tid> / IDEM#<key>       idempotency record: tenantId, key, requestHash, done, status, contentType, body,
-//	                                createdAt, expiresAt, ttl
+//	TENANT#<tid> / IDEM#<caller>#<key> idempotency record of one caller (API key or user ID): tenantId, caller, key,
+//	                                method, path, bodyHash, done, status, contentType, body, createdAt, expiresAt, ttl
 //	TENANT#<tid> / ACT#<eventId>    activity entry: id, tenantId, type, actorId, time, data, ttl
 //	COUNT#TENANTS / COUNT           number of tenants: n (updated in the CreateTenant transaction)
 //	LOGIN#<hash> / LOGIN            failed sign-ins to one email (hash: tenant.LoginKey): key, failures, locks,

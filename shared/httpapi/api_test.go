@@ -26,6 +26,7 @@ import (
 	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqlite"
 	"github.com/waqtor/waqtor/shared/tenant"
+	"github.com/waqtor/waqtor/shared/webhook"
 )
 
 func TestMain(m *testing.M) {
@@ -108,7 +109,8 @@ func newEnv(t testing.TB, cfg httpapi.Config) *env {
 		t.Fatal(err)
 	}
 	srv := httpapi.New(httpapi.Deps{Tenants: tenants, Keys: keys, Tokens: tokens, Idempotency: sqlite.NewIdempotencyStore(db),
-		Activity: sqlite.NewActivityStore(db), Log: log, Now: clk.Now}, cfg)
+		Activity: sqlite.NewActivityStore(db), Log: log, Now: clk.Now,
+		Webhooks: &webhook.Service{Store: sqlite.NewWebhookStore(db), Guard: webhook.Guard{Resolver: noDNS{}}, Now: clk.Now}}, cfg)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	return &env{url: hs.URL, srv: srv, ownerKey: first.APIKey, email: first.Email, password: first.Password, clock: clk, events: rec}

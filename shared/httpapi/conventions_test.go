@@ -124,8 +124,17 @@ func TestIdempotencyKey(t *testing.T) {
 	if string(again.body) != string(first.body) || again.header.Get("Idempotent-Replayed") != "true" {
 		t.Fatalf("replay = %s (replayed=%q), want the first response %s", again.body, again.header.Get("Idempotent-Replayed"), first.body)
 	}
+	// The same request re-serialised (other key order, other whitespace) is the same request.
+	reordered := e.call(t, "POST", "/api/keys", e.ownerKey, "{ \"scopes\": [\"messages:send\"],\n \"name\": \"ci\" }", "Idempotency-Key: abc-1")
+	want(t, reordered, 201, "")
+	if string(reordered.body) != string(first.body) {
+		t.Fatalf("reordered replay = %s, want the first response %s", reordered.body, first.body)
+	}
 	other := e.call(t, "POST", "/api/keys", e.ownerKey, `{"name":"other","scopes":["messages:send"]}`, "Idempotency-Key: abc-1")
-	want(t, other, 409, "conflict")
+	want(t, other, 422, "idempotency_key_reused")
+	if d := other.json(t)["error"].(map[string]any)["details"].(map[string]any); fmt.Sprint(d["differs"]) != "[body]" {
+		t.Fatalf("details = %v, want differs [body]", d)
+	}
 	keys := e.call(t, "GET", "/api/keys", e.ownerKey, nil).json(t)["data"].([]any)
 	if len(keys) != 2 {
 		t.Fatalf("%d keys, want 2 (bootstrap + one idempotent create)", len(keys))
@@ -137,8 +146,47 @@ func TestIdempotencyKey(t *testing.T) {
 	if string(badAgain.body) != string(bad.body) {
 		t.Fatalf("replayed error differs: %s vs %s", badAgain.body, bad.body)
 	}
-	// Keys are per tenant: the same key in another request path is a conflict, not a replay.
-	want(t, e.call(t, "POST", "/api/users", e.ownerKey, body, "Idempotency-Key: abc-1"), 409, "conflict")
+	// The same key on another path is a reuse too, naming the path (and the body, which differs as well).
+	users := e.call(t, "POST", "/api/users", e.ownerKey, body, "Idempotency-Key: abc-1")
+	want(t, users, 422, "idempotency_key_reused")
+	if d := users.json(t)["error"].(map[string]any)["details"].(map[string]any); fmt.Sprint(d["differs"]) != "[path]" {
+		t.Fatalf("details = %v, want differs [path]", d)
+	}
+}
+
+// TestIdempotencyKeyPerCaller is issue 8 item 2: a key with only keys:write replayed the owner's POST /api/keys
+// with the same Idempotency-Key and received the owner's new "*" key in plain text. Records are per caller: the
+// replay is the limited key's own request.
+func TestIdempotencyKeyPerCaller(t *testing.T) {
+	e := newEnv(t, httpapi.Config{})
+	made := e.call(t, "POST", "/api/keys", e.ownerKey, `{"name":"limited","scopes":["keys:write"]}`)
+	want(t, made, 201, "")
+	limited := made.json(t)["key"].(string)
+
+	body := `{"name":"root","scopes":["*"]}`
+	owners := e.call(t, "POST", "/api/keys", e.ownerKey, body, "Idempotency-Key: shared-key")
+	want(t, owners, 201, "")
+	secret := owners.json(t)["key"].(string)
+
+	stolen := e.call(t, "POST", "/api/keys", limited, body, "Idempotency-Key: shared-key")
+	if strings.Contains(string(stolen.body), secret) || stolen.header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("the keys:write key got the owner's response: %d %s (replayed=%q)", stolen.status, stolen.body,
+			stolen.header.Get("Idempotent-Replayed"))
+	}
+	// Its own request: a key cannot grant scopes it lacks.
+	want(t, stolen, 403, "forbidden")
+	// The owner's dashboard login is another caller too (the owner key's user, but not the key).
+	token := e.login(t, e.email, e.password)
+	mine := e.call(t, "POST", "/api/keys", token, `{"name":"mine","scopes":["messages:send"]}`, "Idempotency-Key: shared-key")
+	want(t, mine, 201, "")
+	if strings.Contains(string(mine.body), secret) || mine.header.Get("Idempotent-Replayed") != "" {
+		t.Fatalf("the owner's login got the owner key's response: %s", mine.body)
+	}
+	// The owner key's retry still replays its own response.
+	again := e.call(t, "POST", "/api/keys", e.ownerKey, body, "Idempotency-Key: shared-key")
+	if again.status != 201 || string(again.body) != string(owners.body) || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("owner's retry = %d %s, want the replay of %s", again.status, again.body, owners.body)
+	}
 }
 
 func TestRateLimitPerKey(t *testing.T) {

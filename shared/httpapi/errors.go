@@ -11,19 +11,20 @@ import (
 
 // statusOf is THE table from application error codes to HTTP statuses.
 var statusOf = map[apperr.Code]int{
-	apperr.BadRequest:         http.StatusBadRequest,
-	apperr.Validation:         http.StatusUnprocessableEntity,
-	apperr.Unauthorized:       http.StatusUnauthorized,
-	apperr.Forbidden:          http.StatusForbidden,
-	apperr.NotFound:           http.StatusNotFound,
-	apperr.MethodNotAllowed:   http.StatusMethodNotAllowed,
-	apperr.Conflict:           http.StatusConflict,
-	apperr.TooLarge:           http.StatusRequestEntityTooLarge,
-	apperr.UnsupportedMedia:   http.StatusUnsupportedMediaType,
-	apperr.RateLimited:        http.StatusTooManyRequests,
-	apperr.AccountLocked:      http.StatusTooManyRequests,
-	apperr.Internal:           http.StatusInternalServerError,
-	apperr.ServiceUnavailable: http.StatusServiceUnavailable,
+	apperr.BadRequest:           http.StatusBadRequest,
+	apperr.Validation:           http.StatusUnprocessableEntity,
+	apperr.Unauthorized:         http.StatusUnauthorized,
+	apperr.Forbidden:            http.StatusForbidden,
+	apperr.NotFound:             http.StatusNotFound,
+	apperr.MethodNotAllowed:     http.StatusMethodNotAllowed,
+	apperr.Conflict:             http.StatusConflict,
+	apperr.IdempotencyKeyReused: http.StatusUnprocessableEntity,
+	apperr.TooLarge:             http.StatusRequestEntityTooLarge,
+	apperr.UnsupportedMedia:     http.StatusUnsupportedMediaType,
+	apperr.RateLimited:          http.StatusTooManyRequests,
+	apperr.AccountLocked:        http.StatusTooManyRequests,
+	apperr.Internal:             http.StatusInternalServerError,
+	apperr.ServiceUnavailable:   http.StatusServiceUnavailable,
 }
 
 type errorBody struct {

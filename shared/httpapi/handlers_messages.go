@@ -40,13 +40,31 @@ func accepted(w http.ResponseWriter, m message.Message) {
 		"chatId": m.ChatID, "sessionId": m.SessionID, "phone": m.Chat.Phone})
 }
 
+// check adds the problems of the fields every send has to fe.
+func (b sendBase) check(fe *apperr.Fields) {
+	if strings.TrimSpace(b.ChatID) == "" {
+		fe.Add("chatId", "is required")
+	} else if _, _, err := message.ParseChatID(b.ChatID); err != nil && !fe.AddErr(err) {
+		fe.Add("chatId", "%s", err.Error())
+	}
+	if b.Options == nil {
+		return
+	}
+	for i, id := range b.Options.MentionedIDs {
+		if addr, _, err := message.ParseChatID(id); err != nil || addr.Group != "" {
+			fe.Add(fmt.Sprintf("options.mentionedIds[%d]", i), "must be a user's phone number or chat ID")
+		}
+	}
+}
+
+// send sends out to the base's chat; the handler has checked its own fields (and may have checked base's).
 func (s *Server) send(w http.ResponseWriter, r *http.Request, base sendBase, out session.Outgoing) error {
-	if err := applyOptions(&out, base.Options); err != nil {
+	var fe apperr.Fields
+	base.check(&fe)
+	if err := fe.Err(); err != nil {
 		return err
 	}
-	if strings.TrimSpace(base.ChatID) == "" {
-		return fieldErr("chatId", "is required")
-	}
+	applyOptions(&out, base.Options)
 	m, err := s.Messages.Send(r.Context(), principalOf(r).TenantID, message.Request{SessionID: base.SessionID, ChatID: base.ChatID, Out: out})
 	if err != nil {
 		return err
@@ -55,21 +73,18 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, base sendBase, out
 	return nil
 }
 
-func applyOptions(out *session.Outgoing, o *sendOptions) error {
+// applyOptions puts the (checked) options into out.
+func applyOptions(out *session.Outgoing, o *sendOptions) {
 	if o == nil {
-		return nil
+		return
 	}
 	if o.QuotedMessageID != "" {
 		out.ReplyTo = &session.Quoted{ID: o.QuotedMessageID}
 	}
-	for i, id := range o.MentionedIDs {
-		addr, _, err := message.ParseChatID(id)
-		if err != nil || addr.Group != "" {
-			return fieldErr(fmt.Sprintf("options.mentionedIds[%d]", i), "must be a user's phone number or chat ID")
-		}
+	for _, id := range o.MentionedIDs {
+		addr, _, _ := message.ParseChatID(id)
 		out.Mentions = append(out.Mentions, addr)
 	}
-	return nil
 }
 
 // MaxTextLen is WhatsApp's limit on a text message.
@@ -83,11 +98,15 @@ func (s *Server) handleSendText(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
+	var fe apperr.Fields
+	in.check(&fe)
 	if strings.TrimSpace(in.Text) == "" {
-		return fieldErr("text", "is required")
+		fe.Add("text", "is required")
+	} else if len(in.Text) > MaxTextLen {
+		fe.Add("text", "is longer than %d bytes", MaxTextLen)
 	}
-	if len(in.Text) > MaxTextLen {
-		return fieldErr("text", fmt.Sprintf("is longer than %d bytes", MaxTextLen))
+	if err := fe.Err(); err != nil {
+		return err
 	}
 	return s.send(w, r, in.sendBase, session.Outgoing{Text: in.Text})
 }
@@ -262,20 +281,26 @@ func (s *Server) handleSendPoll(w http.ResponseWriter, r *http.Request) error {
 	if q == "" {
 		q = in.Name
 	}
-	switch {
-	case strings.TrimSpace(q) == "":
-		return fieldErr("question", "is required")
-	case len(in.Options) < 2 || len(in.Options) > 12:
-		return fieldErr("options", "must have 2 to 12 options")
-	case in.SelectableCount < 0 || in.SelectableCount > len(in.Options):
-		return fieldErr("selectableCount", "must be between 0 (one) and the number of options")
+	var fe apperr.Fields
+	in.check(&fe)
+	if strings.TrimSpace(q) == "" {
+		fe.Add("question", "is required")
+	}
+	if len(in.Options) < 2 || len(in.Options) > 12 {
+		fe.Add("options", "must have 2 to 12 options")
+	}
+	if in.SelectableCount < 0 || in.SelectableCount > len(in.Options) {
+		fe.Add("selectableCount", "must be between 0 (one) and the number of options")
 	}
 	seen := map[string]bool{}
 	for i, o := range in.Options {
 		if strings.TrimSpace(o) == "" || seen[o] {
-			return fieldErr(fmt.Sprintf("options[%d]", i), "must be a non-empty, distinct option")
+			fe.Add(fmt.Sprintf("options[%d]", i), "must be a non-empty, distinct option")
 		}
 		seen[o] = true
+	}
+	if err := fe.Err(); err != nil {
+		return err
 	}
 	return s.send(w, r, in.sendBase, session.Outgoing{Poll: &session.Poll{Question: q, Options: in.Options, Selectable: in.SelectableCount}})
 }
@@ -291,11 +316,16 @@ func (s *Server) handleSendLocation(w http.ResponseWriter, r *http.Request) erro
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	switch {
-	case in.Latitude == nil || *in.Latitude < -90 || *in.Latitude > 90:
-		return fieldErr("latitude", "is required, between -90 and 90")
-	case in.Longitude == nil || *in.Longitude < -180 || *in.Longitude > 180:
-		return fieldErr("longitude", "is required, between -180 and 180")
+	var fe apperr.Fields
+	in.check(&fe)
+	if in.Latitude == nil || *in.Latitude < -90 || *in.Latitude > 90 {
+		fe.Add("latitude", "is required, between -90 and 90")
+	}
+	if in.Longitude == nil || *in.Longitude < -180 || *in.Longitude > 180 {
+		fe.Add("longitude", "is required, between -180 and 180")
+	}
+	if err := fe.Err(); err != nil {
+		return err
 	}
 	return s.send(w, r, in.sendBase, session.Outgoing{Location: &session.Location{Latitude: *in.Latitude, Longitude: *in.Longitude,
 		Name: in.Name, Address: in.Address}})
@@ -309,12 +339,21 @@ func (s *Server) handleSendContact(w http.ResponseWriter, r *http.Request) error
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if in.Contact == nil || strings.TrimSpace(in.Contact.Name) == "" {
-		return fieldErr("contact.name", "is required")
+	var fe apperr.Fields
+	in.check(&fe)
+	var card session.ContactCard
+	if in.Contact != nil {
+		card = *in.Contact
 	}
-	addr, _, err := message.ParseChatID(in.Contact.Phone)
+	if strings.TrimSpace(card.Name) == "" {
+		fe.Add("contact.name", "is required")
+	}
+	addr, _, err := message.ParseChatID(card.Phone)
 	if err != nil || addr.Phone == "" {
-		return fieldErr("contact.phone", "must be an international phone number")
+		fe.Add("contact.phone", "must be an international phone number")
+	}
+	if err := fe.Err(); err != nil {
+		return err
 	}
 	return s.send(w, r, in.sendBase, session.Outgoing{Contact: &session.ContactCard{Name: in.Contact.Name, Phone: addr.Phone}})
 }
@@ -328,11 +367,16 @@ func (s *Server) handleSendReaction(w http.ResponseWriter, r *http.Request) erro
 	if err := decode(r, &in); err != nil {
 		return err
 	}
+	var fe apperr.Fields
+	in.check(&fe)
 	if in.MessageID == "" {
-		return fieldErr("messageId", "is required")
+		fe.Add("messageId", "is required")
 	}
 	if len([]rune(in.Reaction)) > 10 {
-		return fieldErr("reaction", "must be one emoji (or empty to remove the reaction)")
+		fe.Add("reaction", "must be one emoji (or empty to remove the reaction)")
+	}
+	if err := fe.Err(); err != nil {
+		return err
 	}
 	return s.send(w, r, in.sendBase, session.Outgoing{Reaction: &session.Reaction{MessageID: in.MessageID, Emoji: in.Reaction}})
 }
@@ -347,19 +391,24 @@ func (s *Server) handleSendButtons(w http.ResponseWriter, r *http.Request) error
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	switch {
-	case strings.TrimSpace(in.Text) == "":
-		return fieldErr("text", "is required")
-	case len(in.Buttons) < 1 || len(in.Buttons) > 3:
-		return fieldErr("buttons", "must have 1 to 3 buttons")
+	var fe apperr.Fields
+	in.check(&fe)
+	if strings.TrimSpace(in.Text) == "" {
+		fe.Add("text", "is required")
+	}
+	if len(in.Buttons) < 1 || len(in.Buttons) > 3 {
+		fe.Add("buttons", "must have 1 to 3 buttons")
 	}
 	for i, b := range in.Buttons {
 		if strings.TrimSpace(b.Text) == "" {
-			return fieldErr(fmt.Sprintf("buttons[%d].text", i), "is required")
+			fe.Add(fmt.Sprintf("buttons[%d].text", i), "is required")
 		}
 		if b.ID == "" {
 			in.Buttons[i].ID = fmt.Sprintf("btn-%d", i+1)
 		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
 	}
 	return s.send(w, r, in.sendBase, session.Outgoing{Buttons: &session.Buttons{Text: in.Text, Footer: in.Footer, Buttons: in.Buttons}})
 }
@@ -375,22 +424,25 @@ func (s *Server) handleSendList(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	switch {
-	case strings.TrimSpace(in.Text) == "":
-		return fieldErr("text", "is required")
-	case strings.TrimSpace(in.ButtonText) == "":
-		return fieldErr("buttonText", "is required")
-	case len(in.Sections) < 1 || len(in.Sections) > 10:
-		return fieldErr("sections", "must have 1 to 10 sections")
+	var fe apperr.Fields
+	in.check(&fe)
+	if strings.TrimSpace(in.Text) == "" {
+		fe.Add("text", "is required")
+	}
+	if strings.TrimSpace(in.ButtonText) == "" {
+		fe.Add("buttonText", "is required")
+	}
+	if len(in.Sections) < 1 || len(in.Sections) > 10 {
+		fe.Add("sections", "must have 1 to 10 sections")
 	}
 	rows := 0
 	for i, sec := range in.Sections {
 		if len(sec.Rows) == 0 {
-			return fieldErr(fmt.Sprintf("sections[%d].rows", i), "must have at least one row")
+			fe.Add(fmt.Sprintf("sections[%d].rows", i), "must have at least one row")
 		}
 		for j, row := range sec.Rows {
 			if strings.TrimSpace(row.Title) == "" {
-				return fieldErr(fmt.Sprintf("sections[%d].rows[%d].title", i, j), "is required")
+				fe.Add(fmt.Sprintf("sections[%d].rows[%d].title", i, j), "is required")
 			}
 			if row.ID == "" {
 				in.Sections[i].Rows[j].ID = fmt.Sprintf("row-%d-%d", i+1, j+1)
@@ -399,7 +451,10 @@ func (s *Server) handleSendList(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if rows > 10 {
-		return fieldErr("sections", "may hold at most 10 rows in all")
+		fe.Add("sections", "may hold at most 10 rows in all")
+	}
+	if err := fe.Err(); err != nil {
+		return err
 	}
 	return s.send(w, r, in.sendBase, session.Outgoing{List: &session.List{Text: in.Text, Footer: in.Footer, ButtonText: in.ButtonText,
 		Sections: in.Sections}})
@@ -439,21 +494,36 @@ func (s *Server) handleListMessages(w http.ResponseWriter, r *http.Request) erro
 	q := r.URL.Query()
 	f := message.Filter{SessionID: q.Get("sessionId"), Direction: q.Get("direction"), Status: message.Status(q.Get("status")),
 		Type: q.Get("type"), Cursor: q.Get("cursor")}
+	// Every invalid parameter is reported at once.
+	var fe apperr.Fields
 	if c := q.Get("chatId"); c != "" {
 		_, canon, err := message.ParseChatID(c)
-		if err != nil {
+		if err != nil && !fe.AddErr(err) {
 			return err
 		}
 		f.ChatID = canon
 	}
 	if f.Direction != "" && f.Direction != message.Inbound && f.Direction != message.Outbound {
-		return fieldErr("direction", "must be in or out")
+		fe.Add("direction", "must be in or out")
 	}
 	if f.Status != "" && !slices.Contains(message.Statuses, f.Status) {
-		return fieldErr("status", "must be one of pending, sent, delivered, read, played, failed, received")
+		fe.Add("status", "must be one of pending, sent, delivered, read, played, failed, received")
 	}
 	if f.Type != "" && !slices.Contains(message.Types, f.Type) {
-		return fieldErr("type", "must be one of "+strings.Join(message.Types, ", "))
+		fe.Add("type", "must be one of %s", strings.Join(message.Types, ", "))
+	}
+	var err error
+	if f.From, err = queryTime(r, "from"); err != nil && !fe.AddErr(err) {
+		return err
+	}
+	if f.To, err = queryTime(r, "to"); err != nil && !fe.AddErr(err) {
+		return err
+	}
+	if f.Limit, err = queryLimit(r, 50, 200); err != nil && !fe.AddErr(err) {
+		return err
+	}
+	if err := fe.Err(); err != nil {
+		return err
 	}
 	if f.SessionID == "default" {
 		sess, err := s.Sessions.Get(r.Context(), principalOf(r).TenantID, "")
@@ -461,16 +531,6 @@ func (s *Server) handleListMessages(w http.ResponseWriter, r *http.Request) erro
 			return err
 		}
 		f.SessionID = sess.ID
-	}
-	var err error
-	if f.From, err = queryTime(r, "from"); err != nil {
-		return err
-	}
-	if f.To, err = queryTime(r, "to"); err != nil {
-		return err
-	}
-	if f.Limit, err = queryLimit(r, 50, 200); err != nil {
-		return err
 	}
 	page, err := s.Messages.Messages.List(r.Context(), principalOf(r).TenantID, f)
 	if err != nil {
@@ -546,13 +606,17 @@ func (s *Server) handleCheckContacts(w http.ResponseWriter, r *http.Request) err
 	if len(in.Phones) == 0 || len(in.Phones) > 50 {
 		return fieldErr("phones", "must list 1 to 50 phone numbers")
 	}
+	var fe apperr.Fields
 	norm := make([]string, len(in.Phones))
 	for i, p := range in.Phones {
 		addr, _, err := message.ParseChatID(p)
 		if err != nil || addr.Phone == "" {
-			return fieldErr(fmt.Sprintf("phones[%d]", i), "must be an international phone number")
+			fe.Add(fmt.Sprintf("phones[%d]", i), "must be an international phone number")
 		}
 		norm[i] = "+" + addr.Phone
+	}
+	if err := fe.Err(); err != nil {
+		return err
 	}
 	res, err := s.Sessions.Lookup(r.Context(), principalOf(r).TenantID, in.SessionID, norm)
 	if err != nil {

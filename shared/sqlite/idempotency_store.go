@@ -23,9 +23,10 @@ func (s *IdempotencyStore) Begin(ctx context.Context, rec idempotency.Record) (i
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		var cur idempotency.Record
 		var createdAt, expires string
-		err := tx.QueryRowContext(ctx, `SELECT tenant_id, key, request_hash, done, status, content_type, body, created_at, expires_at
-			FROM idempotency WHERE tenant_id = ? AND key = ?`, rec.TenantID, rec.Key).
-			Scan(&cur.TenantID, &cur.Key, &cur.RequestHash, &cur.Done, &cur.Status, &cur.ContentType, &cur.Body, &createdAt, &expires)
+		err := tx.QueryRowContext(ctx, `SELECT tenant_id, caller, key, method, path, body_hash, done, status, content_type, body,
+			created_at, expires_at FROM idempotency WHERE tenant_id = ? AND caller = ? AND key = ?`, rec.TenantID, rec.Caller, rec.Key).
+			Scan(&cur.TenantID, &cur.Caller, &cur.Key, &cur.Method, &cur.Path, &cur.BodyHash, &cur.Done, &cur.Status,
+				&cur.ContentType, &cur.Body, &createdAt, &expires)
 		switch {
 		case err == nil:
 			cur.CreatedAt, cur.ExpiresAt = parseTime(createdAt), parseTime(expires)
@@ -37,8 +38,9 @@ func (s *IdempotencyStore) Begin(ctx context.Context, rec idempotency.Record) (i
 			return fmt.Errorf("read idempotency record: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO idempotency
-			(tenant_id, key, request_hash, done, status, content_type, body, created_at, expires_at) VALUES (?, ?, ?, 0, 0, '', NULL, ?, ?)`,
-			rec.TenantID, rec.Key, rec.RequestHash, fmtTime(rec.CreatedAt), fmtTime(rec.ExpiresAt)); err != nil {
+			(tenant_id, caller, key, method, path, body_hash, done, status, content_type, body, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, 0, 0, '', NULL, ?, ?)`,
+			rec.TenantID, rec.Caller, rec.Key, rec.Method, rec.Path, rec.BodyHash, fmtTime(rec.CreatedAt), fmtTime(rec.ExpiresAt)); err != nil {
 			return fmt.Errorf("insert idempotency record: %w", err)
 		}
 		// Expired records of any tenant go while we hold the write lock anyway; bounded so a request stays quick.
@@ -46,18 +48,19 @@ func (s *IdempotencyStore) Begin(ctx context.Context, rec idempotency.Record) (i
 			(SELECT rowid FROM idempotency WHERE expires_at < ? LIMIT 100)`, fmtTime(s.db.Now())); err != nil {
 			return fmt.Errorf("expire idempotency records: %w", err)
 		}
+		rec.Done, rec.Status, rec.ContentType, rec.Body = false, 0, "", nil
 		out, created = rec, true
 		return nil
 	})
 	return out, created, err
 }
 
-func (s *IdempotencyStore) Complete(ctx context.Context, tenantID, key string, status int, contentType string, body []byte) error {
+func (s *IdempotencyStore) Complete(ctx context.Context, sc idempotency.Scope, status int, contentType string, body []byte) error {
 	if body == nil {
 		body = []byte{}
 	}
 	res, err := s.db.W.ExecContext(ctx, `UPDATE idempotency SET done = 1, status = ?, content_type = ?, body = ?
-		WHERE tenant_id = ? AND key = ?`, status, contentType, body, tenantID, key)
+		WHERE tenant_id = ? AND caller = ? AND key = ?`, status, contentType, body, sc.TenantID, sc.Caller, sc.Key)
 	if err != nil {
 		return fmt.Errorf("complete idempotency record: %w", err)
 	}
@@ -67,8 +70,9 @@ func (s *IdempotencyStore) Complete(ctx context.Context, tenantID, key string, s
 	return nil
 }
 
-func (s *IdempotencyStore) Release(ctx context.Context, tenantID, key string) error {
-	if _, err := s.db.W.ExecContext(ctx, `DELETE FROM idempotency WHERE tenant_id = ? AND key = ? AND done = 0`, tenantID, key); err != nil {
+func (s *IdempotencyStore) Release(ctx context.Context, sc idempotency.Scope) error {
+	if _, err := s.db.W.ExecContext(ctx, `DELETE FROM idempotency WHERE tenant_id = ? AND caller = ? AND key = ? AND done = 0`,
+		sc.TenantID, sc.Caller, sc.Key); err != nil {
 		return fmt.Errorf("release idempotency record: %w", err)
 	}
 	return nil

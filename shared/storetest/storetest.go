@@ -291,52 +291,78 @@ func testKeys(t *testing.T, s Stores) {
 }
 
 func testIdempotency(t *testing.T, s Stores) {
-	rec := func(tenantID, key, hash string, expires time.Time) idempotency.Record {
-		return idempotency.Record{TenantID: tenantID, Key: key, RequestHash: hash, CreatedAt: time.Now().UTC(), ExpiresAt: expires}
+	sc := func(tenantID, caller, key string) idempotency.Scope {
+		return idempotency.Scope{TenantID: tenantID, Caller: caller, Key: key}
+	}
+	fp := func(body string) idempotency.Fingerprint {
+		return idempotency.NewFingerprint("POST", "/api/keys", "", []byte(body))
+	}
+	rec := func(scope idempotency.Scope, f idempotency.Fingerprint, expires time.Time) idempotency.Record {
+		return idempotency.Record{Scope: scope, Fingerprint: f, CreatedAt: time.Now().UTC(), ExpiresAt: expires}
 	}
 	live := time.Now().Add(time.Hour)
-	r1 := rec("ten_a", "k1", "h1", live)
-	got, created, err := s.Idempotency.Begin(ctx, r1)
-	if err != nil || !created || got.RequestHash != "h1" || got.Done {
+	owner := sc("ten_a", "key_owner", "k1")
+	got, created, err := s.Idempotency.Begin(ctx, rec(owner, fp("1"), live))
+	if err != nil || !created || got.Fingerprint != fp("1") || got.Scope != owner || got.Done {
 		t.Fatalf("Begin(new) = %+v, %v, %v; want created", got, created, err)
 	}
-	got, created, err = s.Idempotency.Begin(ctx, rec("ten_a", "k1", "h2", live))
-	if err != nil || created || got.RequestHash != "h1" || got.Done {
+	got, created, err = s.Idempotency.Begin(ctx, rec(owner, fp("2"), live))
+	if err != nil || created || got.Fingerprint != fp("1") || got.Done {
 		t.Fatalf("Begin(again, in progress) = %+v, %v, %v; want the first record, not done", got, created, err)
 	}
-	// Another tenant's identical key is independent.
-	if _, created, err := s.Idempotency.Begin(ctx, rec("ten_b", "k1", "h9", live)); err != nil || !created {
-		t.Fatalf("Begin(other tenant) = %v, %v; want created", created, err)
+	// Another tenant's identical key is independent, and so is another caller's of the same tenant (issue 8 item 2:
+	// a key with keys:write replayed the owner's POST /api/keys and received the owner's new key).
+	for _, other := range []idempotency.Scope{sc("ten_b", "key_owner", "k1"), sc("ten_a", "key_limited", "k1"),
+		sc("ten_a", "usr_owner", "k1")} {
+		if got, created, err := s.Idempotency.Begin(ctx, rec(other, fp("1"), live)); err != nil || !created || got.Scope != other {
+			t.Fatalf("Begin(%+v) = %+v, %v, %v; want a new record of its own", other, got, created, err)
+		}
 	}
 	body := []byte(`{"id":"key_1","secret":"<not escaped>"}`)
-	if err := s.Idempotency.Complete(ctx, "ten_a", "k1", 201, "application/json", body); err != nil {
+	if err := s.Idempotency.Complete(ctx, owner, 201, "application/json", body); err != nil {
 		t.Fatalf("Complete: %v", err)
 	}
-	got, created, err = s.Idempotency.Begin(ctx, rec("ten_a", "k1", "h1", live))
-	if err != nil || created || !got.Done || got.Status != 201 || got.ContentType != "application/json" || string(got.Body) != string(body) {
+	got, created, err = s.Idempotency.Begin(ctx, rec(owner, fp("1"), live))
+	if err != nil || created || !got.Done || got.Status != 201 || got.ContentType != "application/json" || string(got.Body) != string(body) ||
+		got.Fingerprint != fp("1") {
 		t.Fatalf("Begin(after complete) = %+v, %v, %v; want the stored response", got, created, err)
 	}
-	// Release forgets an unfinished record only.
-	if _, _, err := s.Idempotency.Begin(ctx, rec("ten_a", "k2", "h", live)); err != nil {
+	// The other callers' records of the same key did not receive the owner's response.
+	if got, created, err := s.Idempotency.Begin(ctx, rec(sc("ten_a", "key_limited", "k1"), fp("1"), live)); err != nil || created || got.Done || len(got.Body) != 0 {
+		t.Fatalf("Begin(other caller, after the owner completed) = %+v, %v, %v; want its own unfinished record", got, created, err)
+	}
+	if err := s.Idempotency.Complete(ctx, sc("ten_a", "key_nobody", "k1"), 201, "application/json", body); err == nil {
+		t.Fatal("Complete of a scope that was never begun succeeded")
+	}
+	// Release forgets an unfinished record only, and only the caller's.
+	k2 := sc("ten_a", "key_owner", "k2")
+	if _, _, err := s.Idempotency.Begin(ctx, rec(k2, fp("h"), live)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Idempotency.Release(ctx, "ten_a", "k2"); err != nil {
+	if err := s.Idempotency.Release(ctx, sc("ten_a", "key_limited", "k2")); err != nil {
+		t.Fatalf("Release(other caller): %v", err)
+	}
+	if _, created, err := s.Idempotency.Begin(ctx, rec(k2, fp("h3"), live)); err != nil || created {
+		t.Fatalf("Begin(after another caller's release) = %v, %v; want the record still there", created, err)
+	}
+	if err := s.Idempotency.Release(ctx, k2); err != nil {
 		t.Fatalf("Release: %v", err)
 	}
-	if _, created, err := s.Idempotency.Begin(ctx, rec("ten_a", "k2", "h3", live)); err != nil || !created {
-		t.Fatalf("Begin(after release) = %v, %v; want created", created, err)
+	if got, created, err := s.Idempotency.Begin(ctx, rec(k2, fp("h3"), live)); err != nil || !created || got.Fingerprint != fp("h3") {
+		t.Fatalf("Begin(after release) = %+v, %v, %v; want created", got, created, err)
 	}
-	if err := s.Idempotency.Release(ctx, "ten_a", "k1"); err != nil {
+	if err := s.Idempotency.Release(ctx, owner); err != nil {
 		t.Fatalf("Release(done): %v", err)
 	}
-	if _, created, _ := s.Idempotency.Begin(ctx, rec("ten_a", "k1", "h1", live)); created {
+	if _, created, _ := s.Idempotency.Begin(ctx, rec(owner, fp("1"), live)); created {
 		t.Fatal("Release removed a completed record")
 	}
 	// An expired record counts as absent.
-	if _, _, err := s.Idempotency.Begin(ctx, rec("ten_a", "old", "h", time.Now().Add(-time.Second))); err != nil {
+	old := sc("ten_a", "key_owner", "old")
+	if _, _, err := s.Idempotency.Begin(ctx, rec(old, fp("h"), time.Now().Add(-time.Second))); err != nil {
 		t.Fatal(err)
 	}
-	if got, created, err := s.Idempotency.Begin(ctx, rec("ten_a", "old", "new", live)); err != nil || !created || got.RequestHash != "new" {
+	if got, created, err := s.Idempotency.Begin(ctx, rec(old, fp("new"), live)); err != nil || !created || got.Fingerprint != fp("new") {
 		t.Fatalf("Begin(over expired) = %+v, %v, %v; want created", got, created, err)
 	}
 }

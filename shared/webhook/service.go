@@ -66,7 +66,8 @@ type UpdateInput struct {
 func (s *Service) check(ctx context.Context, f *apperr.Fields, w *Webhook, secret string) {
 	if utf8.RuneCountInString(w.URL) > 2048 || w.URL == "" {
 		f.Add("url", "is required and at most 2048 characters")
-	} else if err := s.Guard.CheckURL(ctx, w.URL); err != nil {
+	} else if err := s.Guard.CheckURL(ctx, w.URL); err != nil && !f.AddErr(err) {
+		// The guard's validation errors name the field "url" already; repeating it read "url: url: …".
 		f.Add("url", "%s", apperrMessage(err))
 	}
 	if len(w.Events) == 0 {

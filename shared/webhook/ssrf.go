@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -42,13 +43,14 @@ type Allow struct {
 }
 
 // ParseAllow parses a comma-separated list of CIDRs ("10.1.0.0/16"), addresses ("127.0.0.1", "fd00::1") and host
-// names ("receiver.internal", "*.corp.example"). Blank entries are ignored; any bad entry is an error naming it
+// names ("receiver.internal", "*.corp.example"). Blank entries are ignored; every bad entry is an error naming it (one line each, all at once)
 // (and AllowEnv, the list's usual source; ParseAllowEnv names another).
 func ParseAllow(s string) (Allow, error) { return ParseAllowEnv(AllowEnv, s) }
 
 // ParseAllowEnv is ParseAllow for the list read from the environment variable env, which its errors name.
 func ParseAllowEnv(env, s string) (Allow, error) {
 	var a Allow
+	var errs []error
 	for _, e := range strings.Split(s, ",") {
 		e = strings.TrimSpace(e)
 		switch {
@@ -57,7 +59,8 @@ func ParseAllowEnv(env, s string) (Allow, error) {
 		case strings.Contains(e, "/"):
 			p, err := netip.ParsePrefix(e)
 			if err != nil {
-				return Allow{}, fmt.Errorf("%s: %q is not a CIDR: %w", env, e, err)
+				errs = append(errs, fmt.Errorf("%s: %q is not a CIDR: %w", env, e, err))
+				continue
 			}
 			a.Prefixes = append(a.Prefixes, p.Masked())
 		default:
@@ -67,10 +70,14 @@ func ParseAllowEnv(env, s string) (Allow, error) {
 			}
 			name := strings.TrimSuffix(strings.ToLower(e), ".")
 			if !validHostName(strings.TrimPrefix(name, "*.")) || looksNumeric(name) {
-				return Allow{}, fmt.Errorf("%s: %q is not a CIDR, an IP address or a host name", env, e)
+				errs = append(errs, fmt.Errorf("%s: %q is not a CIDR, an IP address or a host name", env, e))
+				continue
 			}
 			a.Hosts = append(a.Hosts, name)
 		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Allow{}, err
 	}
 	return a, nil
 }

@@ -246,6 +246,9 @@ func TestParseAllow(t *testing.T) {
 		{in: "exa mple.com", err: "is not a CIDR, an IP address or a host name"},
 		{in: "0x7f.1", err: "is not a CIDR, an IP address or a host name"},
 		{in: "*", err: "is not a CIDR, an IP address or a host name"},
+		// every bad entry at once (issue 8 item 15), each line naming the variable
+		{in: "10.0.0.0/33,ok.example,bad host", err: `"10.0.0.0/33" is not a CIDR`},
+		{in: "10.0.0.0/33,ok.example,bad host", err: "\nWAQTOR_WEBHOOK_ALLOW: \"bad host\" is not a CIDR, an IP address or a host name"},
 	} {
 		a, err := webhook.ParseAllow(tc.in)
 		switch {
