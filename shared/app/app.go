@@ -68,7 +68,7 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 	}
 	return Services{
 		Tenants: tenant.NewService(st.Tenants, events, log),
-		Keys:    apikey.NewService(st.Keys, events, log),
+		Keys:    apikey.NewService(st.Keys, st.Tenants, events, log),
 		Tokens:  tokens,
 		Webhooks: &webhook.Service{Store: st.Webhooks, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, Queue: out.Queue,
 			Sender: out.Sender, Version: Version, Now: time.Now},

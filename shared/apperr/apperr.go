@@ -21,6 +21,7 @@ const (
 	Conflict           Code = "conflict"               // state conflict (duplicate, idempotency key reuse)
 	TooLarge           Code = "payload_too_large"      // body over the limit
 	UnsupportedMedia   Code = "unsupported_media_type" // body is not JSON where JSON is required
+	KeyOwnerInactive   Code = "key_owner_inactive"     // an API key whose creator is disabled or deleted
 	RateLimited        Code = "rate_limited"           // token bucket empty
 	Internal           Code = "internal"               // anything else
 	ServiceUnavailable Code = "unavailable"            // not ready, shutting down

@@ -15,17 +15,17 @@ func TestTokenRoundTripAndTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, exp, err := tokens.Issue("usr_1", "ten_1", auth.Admin)
+	tok, exp, err := tokens.Issue("usr_1", "ten_1", auth.Admin, 3)
 	if err != nil || !exp.Equal(now.Add(time.Hour)) {
 		t.Fatalf("Issue = %v, %v", exp, err)
 	}
 	c, err := tokens.Verify(tok)
-	if err != nil || c.Subject != "usr_1" || c.TenantID != "ten_1" || c.Role != auth.Admin {
+	if err != nil || c.Subject != "usr_1" || c.TenantID != "ten_1" || c.Role != auth.Admin || c.Version != 3 {
 		t.Fatalf("Verify = %+v, %v", c, err)
 	}
 	parts := strings.Split(tok, ".")
 	other, _ := auth.NewTokens([]byte("another-secret-another-secret-xx"), time.Hour, clock)
-	forged, _, _ := other.Issue("usr_1", "ten_2", auth.Owner)
+	forged, _, _ := other.Issue("usr_1", "ten_2", auth.Owner, 3)
 	for name, bad := range map[string]string{
 		"empty":           "",
 		"two parts":       parts[0] + "." + parts[1],

@@ -69,6 +69,7 @@ func sameUser(t *testing.T, got, want tenant.User) {
 	t.Helper()
 	if got.ID != want.ID || got.TenantID != want.TenantID || got.Email != want.Email || got.Name != want.Name ||
 		got.Role != want.Role || got.PasswordHash != want.PasswordHash || got.Disabled != want.Disabled ||
+		got.TokenVersion != want.TokenVersion ||
 		!got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) {
 		t.Fatalf("user:\n got %+v\nwant %+v", got, want)
 	}
@@ -115,7 +116,7 @@ func testUsers(t *testing.T, s Stores) {
 	b, ownerB := newTenant(t, s, "owner@b.example")
 
 	member := newUser(a.ID, "member@a.example", auth.Member)
-	member.CreatedAt = now.Add(time.Second)
+	member.CreatedAt, member.TokenVersion = now.Add(time.Second), 5
 	if err := s.Tenants.CreateUser(ctx, member); err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
@@ -161,6 +162,7 @@ func testUsers(t *testing.T, s Stores) {
 	later := now.Add(time.Hour)
 	updated, err := s.Tenants.UpdateUser(ctx, a.ID, member.ID, func(u *tenant.User) error {
 		u.Name, u.Role, u.Disabled, u.PasswordHash, u.UpdatedAt = "Renamed", auth.Admin, true, "new-hash", later
+		u.TokenVersion += 2
 		u.Email, u.TenantID, u.ID = "hijack@a.example", b.ID, "usr_other"
 		return nil
 	})
@@ -169,6 +171,7 @@ func testUsers(t *testing.T, s Stores) {
 	}
 	want := member
 	want.Name, want.Role, want.Disabled, want.PasswordHash, want.UpdatedAt = "Renamed", auth.Admin, true, "new-hash", later
+	want.TokenVersion = member.TokenVersion + 2
 	sameUser(t, updated, want)
 	got, err := s.Tenants.GetUser(ctx, a.ID, member.ID)
 	if err != nil {
