@@ -22,6 +22,7 @@ import (
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/httpapi"
 	"github.com/waqtor/waqtor/shared/logging"
+	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqlite"
 	"github.com/waqtor/waqtor/shared/tenant"
@@ -49,6 +50,7 @@ type env struct {
 	password string
 	clock    *clock
 	events   *recorded
+	notes    notification.Store
 }
 
 // recorded is a publisher for these unit tests: it keeps the events and feeds the activity log synchronously.
@@ -104,11 +106,13 @@ func newEnv(t testing.TB, cfg httpapi.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	notes := sqlite.NewNotificationStore(db)
 	srv := httpapi.New(httpapi.Deps{Tenants: tenants, Keys: keys, Tokens: tokens, Idempotency: sqlite.NewIdempotencyStore(db),
-		Activity: sqlite.NewActivityStore(db), Log: log, Now: clk.Now}, cfg)
+		Activity: sqlite.NewActivityStore(db), Notifications: &notification.Service{Store: notes}, Log: log, Now: clk.Now}, cfg)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &env{url: hs.URL, srv: srv, ownerKey: first.APIKey, email: first.Email, password: first.Password, clock: clk, events: rec}
+	return &env{url: hs.URL, srv: srv, ownerKey: first.APIKey, email: first.Email, password: first.Password, clock: clk,
+		events: rec, notes: notes}
 }
 
 type resp struct {
