@@ -27,7 +27,7 @@ type Key struct {
 	Hash      string       `json:"-"`
 	Scopes    []auth.Scope `json:"scopes"`
 	CreatedBy string       `json:"createdBy"`
-	Role      auth.Role    `json:"-"` // the creator's role when the key was made
+	Role      auth.Role    `json:"-"` // the creator's role when the key was made (a record only: keys act with the creator's current role)
 	CreatedAt time.Time    `json:"createdAt"`
 	ExpiresAt *time.Time   `json:"expiresAt"`
 	LastUsed  *time.Time   `json:"lastUsedAt"`

@@ -154,7 +154,8 @@ type UpdateUserInput struct {
 }
 
 // UpdateUser changes a user. Anyone may change their own name and password; everything else needs users:write,
-// and only an owner may touch an owner or grant the owner role. The tenant always keeps an enabled owner.
+// and only an owner may touch an owner or grant the owner role. The tenant always keeps an enabled owner. A new
+// password, a different role and disabling end the user's tokens (TokenVersion).
 func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID string, in UpdateUserInput) (User, error) {
 	self := p.UserID == userID && p.KeyID == ""
 	privileged := in.Role != nil || in.Disabled != nil
