@@ -221,8 +221,9 @@ func TestRoleChangeAndDisablingEndTokens(t *testing.T) {
 
 	// A refused change (the last owner's demotion) ends nothing.
 	otok := e.login(t, e.email, e.password)
-	want(t, e.call(t, "PATCH", "/api/users/"+e.ownerID(t), otok, `{"role":"member"}`), 409, "conflict")
+	want(t, e.call(t, "PATCH", "/api/users/"+e.ownerID(t), otok, `{"role":"member","password":"another password"}`), 409, "conflict")
 	want(t, e.call(t, "GET", "/api/me", otok, nil), 200, "")
+	want(t, e.call(t, "POST", "/api/auth/login", "", map[string]string{"email": e.email, "password": e.password}), 200, "")
 }
 
 func TestLogoutEverywhere(t *testing.T) {

@@ -188,7 +188,7 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 		}
 	}
 	demotesOwner := false
-	var prevVersion int64
+	var before User
 	u, err := s.Store.UpdateUser(ctx, p.TenantID, userID, func(u *User) error {
 		if u.Role == auth.Owner && p.Role != auth.Owner && !self {
 			return apperr.New(apperr.Forbidden, "only an owner can change an owner")
@@ -197,7 +197,7 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 			return apperr.New(apperr.Forbidden, "only an owner can grant the owner role")
 		}
 		wasOwner := u.Role == auth.Owner && !u.Disabled
-		prevVersion = u.TokenVersion
+		before = *u
 		if endsTokens(*u, in, hash) {
 			u.TokenVersion++
 		}
@@ -222,9 +222,9 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 	}
 	if demotesOwner {
 		if err := s.ensureOwner(ctx, p.TenantID); err != nil {
-			// Undo: put the owner back.
+			// Undo: put the owner back as they were (password and tokens included: a refused change changes nothing).
 			if _, uerr := s.Store.UpdateUser(ctx, p.TenantID, userID, func(u *User) error {
-				u.Role, u.Disabled, u.TokenVersion = auth.Owner, false, prevVersion
+				*u = before
 				return nil
 			}); uerr != nil {
 				return User{}, uerr
