@@ -2,7 +2,6 @@ package apikey
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -17,8 +16,7 @@ import (
 	"github.com/waqtor/waqtor/shared/tenant"
 )
 
-// Users is the part of the user store the key service reads: a key acts for its creator as the creator is now.
-// tenant.Store satisfies it.
+// Users is the part of the user store the key service reads for Impact. tenant.Store satisfies it.
 type Users interface {
 	GetUser(ctx context.Context, tenantID, userID string) (tenant.User, error)
 }
@@ -201,13 +199,13 @@ func (s *Service) Revoke(ctx context.Context, p auth.Principal, keyID string) (K
 
 // Authenticate turns a plaintext key into the principal it stands for, and records its use. The principal is the
 // key's creator as they are now: its scopes are the key's narrowed to the creator's current role (auth.KeyScopes),
-// and a key whose creator is deleted (ErrOwnerDeleted) or disabled (ErrOwnerDisabled) is refused. A creator that
-// cannot be read refuses the key too (the store's error).
+// and a key whose creator is deleted (ErrOwnerDeleted) or disabled (ErrOwnerDisabled) is refused. The store reads
+// the creator with the key; a store error refuses the key too.
 func (s *Service) Authenticate(ctx context.Context, plaintext string) (auth.Principal, Key, error) {
 	if !LooksLikeKey(plaintext) {
 		return auth.Principal{}, Key{}, ErrInvalidKey
 	}
-	k, err := s.Store.FindKeyByHash(ctx, Hash(plaintext))
+	k, creator, err := s.Store.FindKeyByHash(ctx, Hash(plaintext))
 	if apperr.Is(err, apperr.NotFound) {
 		return auth.Principal{}, Key{}, ErrInvalidKey
 	}
@@ -218,12 +216,9 @@ func (s *Service) Authenticate(ctx context.Context, plaintext string) (auth.Prin
 	if !k.Active(now) {
 		return auth.Principal{}, Key{}, ErrInvalidKey
 	}
-	creator, err := s.Users.GetUser(ctx, k.TenantID, k.CreatedBy)
 	switch {
-	case apperr.Is(err, apperr.NotFound):
+	case !creator.Found:
 		return auth.Principal{}, Key{}, ErrOwnerDeleted
-	case err != nil:
-		return auth.Principal{}, Key{}, fmt.Errorf("read the creator of key %s: %w", k.ID, err)
 	case creator.Disabled:
 		return auth.Principal{}, Key{}, ErrOwnerDisabled
 	}

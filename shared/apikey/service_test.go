@@ -15,8 +15,11 @@ import (
 	"github.com/waqtor/waqtor/shared/tenant"
 )
 
-// keys is an in-memory apikey.Store for these unit tests.
-type keys struct{ byID map[string]apikey.Key }
+// keys is an in-memory apikey.Store for these unit tests; it reads creators from users.
+type keys struct {
+	byID  map[string]apikey.Key
+	users *users
+}
 
 func (s *keys) CreateKey(_ context.Context, k apikey.Key) error { s.byID[k.ID] = k; return nil }
 func (s *keys) GetKey(_ context.Context, tenantID, keyID string) (apikey.Key, error) {
@@ -25,13 +28,20 @@ func (s *keys) GetKey(_ context.Context, tenantID, keyID string) (apikey.Key, er
 	}
 	return apikey.Key{}, apikey.ErrNotFound
 }
-func (s *keys) FindKeyByHash(_ context.Context, hash string) (apikey.Key, error) {
+func (s *keys) FindKeyByHash(ctx context.Context, hash string) (apikey.Key, apikey.Creator, error) {
 	for _, k := range s.byID {
 		if k.Hash == hash {
-			return k, nil
+			u, err := s.users.GetUser(ctx, k.TenantID, k.CreatedBy)
+			switch {
+			case errors.Is(err, tenant.ErrUserNotFound):
+				return k, apikey.Creator{}, nil
+			case err != nil:
+				return apikey.Key{}, apikey.Creator{}, err
+			}
+			return k, apikey.Creator{Found: true, Role: u.Role, Disabled: u.Disabled}, nil
 		}
 	}
-	return apikey.Key{}, apikey.ErrNotFound
+	return apikey.Key{}, apikey.Creator{}, apikey.ErrNotFound
 }
 func (s *keys) ListKeys(_ context.Context, tenantID string) ([]apikey.Key, error) {
 	var out []apikey.Key
@@ -73,7 +83,7 @@ func (u *users) GetUser(_ context.Context, tenantID, userID string) (tenant.User
 func TestAuthenticateActsAsTheCreatorIsNow(t *testing.T) {
 	ctx := context.Background()
 	creator := &users{user: tenant.User{ID: "usr_a", TenantID: "ten_a", Role: auth.Admin}}
-	svc := apikey.NewService(&keys{byID: map[string]apikey.Key{}}, creator, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc := apikey.NewService(&keys{byID: map[string]apikey.Key{}, users: creator}, creator, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	p := auth.Principal{TenantID: "ten_a", UserID: "usr_a", Role: auth.Admin, Scopes: auth.RoleScopes(auth.Admin)}
 	k, err := svc.Create(ctx, p, apikey.CreateInput{Name: "all", Scopes: []auth.Scope{auth.ScopeAll}})
 	if err != nil {
@@ -97,7 +107,7 @@ func TestAuthenticateActsAsTheCreatorIsNow(t *testing.T) {
 	if _, _, err := svc.Authenticate(ctx, k.Plaintext); !errors.Is(err, apikey.ErrOwnerDeleted) {
 		t.Fatalf("deleted creator's key: %v, want ErrOwnerDeleted", err)
 	}
-	// A creator that cannot be read fails closed: an internal error, no principal.
+	// A store that cannot read the creator fails closed: an internal error, no principal.
 	creator.err = errors.New("store unreachable")
 	got, _, err = svc.Authenticate(ctx, k.Plaintext)
 	if err == nil || apperr.CodeOf(err) != apperr.Internal || got.TenantID != "" || len(got.Scopes) != 0 {
