@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"os"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -162,6 +162,21 @@ func TestAWSRuntime(t *testing.T) {
 	other := header("Authorization", "Bearer "+second.Token)
 	gw.call(ctx, "GET", "/api/keys/"+created.ID, other, "").wantError(t, http.StatusNotFound, "not_found")
 
+	// The per-account lockout counts failures in DynamoDB: after 5 wrong passwords even the right one is refused.
+	for i := range 5 {
+		r := gw.call(ctx, "POST", "/api/auth/login", nil, fmt.Sprintf(`{"email":"owner@two.example","password":"wrong-guess-%d"}`, i))
+		if i < 4 {
+			r.wantError(t, http.StatusUnauthorized, "unauthorized")
+		} else {
+			r.wantError(t, http.StatusTooManyRequests, "account_locked")
+		}
+	}
+	locked := gw.call(ctx, "POST", "/api/auth/login", nil, `{"email":"owner@two.example","password":"another long password"}`)
+	locked.wantError(t, http.StatusTooManyRequests, "account_locked")
+	if ra := locked.headers["retry-after"]; ra == "" {
+		t.Errorf("account_locked without Retry-After: %v", locked.headers)
+	}
+
 	// Revoking takes effect at once.
 	var revoked apikey.Key
 	gw.call(ctx, "DELETE", "/api/keys/"+created.ID, owner, "").want(t, http.StatusOK, &revoked)
@@ -273,24 +288,17 @@ func TestAWSRuntime(t *testing.T) {
 	}
 }
 
-// buildFunctions builds the named packages (functions/<name>, session-host) for the host, as `make lambdas` does for Lambda, and returns the path of
-// each bootstrap. It runs in its own goroutine, so it reports failures with Errorf and returns nil.
+// buildFunctions returns the binaries of the named packages (functions/<name>, session-host), which TestMain built
+// before any test started. It may run in its own goroutine, so it reports a missing one with Errorf and returns nil.
 func buildFunctions(t *testing.T, names ...string) map[string]string {
-	dir := t.TempDir()
-	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-o", dir + string(filepath.Separator)}
-	for _, n := range names {
-		args = append(args, "./"+n)
-	}
-	cmd := exec.Command("go", args...)
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-		return nil
-	}
 	bins := map[string]string{}
 	for _, n := range names {
-		bins[filepath.Base(n)] = filepath.Join(dir, filepath.Base(n))
+		bin, ok := prebuilt[filepath.Base(n)]
+		if !ok {
+			t.Errorf("%s is not among the packages TestMain builds (functionPackages)", n)
+			return nil
+		}
+		bins[filepath.Base(n)] = bin
 	}
 	return bins
 }
@@ -301,6 +309,8 @@ type apiGateway struct {
 	t  *testing.T
 	fn *awstest.LambdaFn
 	n  int
+	// handler, when set instead of fn, is the API served in the test process (awsrun.Runtime.API).
+	handler http.Handler
 }
 
 type apiResponse struct {
@@ -315,6 +325,9 @@ func header(k, v string) map[string]string { return map[string]string{k: v} }
 func (g *apiGateway) call(ctx context.Context, method, target string, headers map[string]string, body string) apiResponse {
 	g.t.Helper()
 	g.n++
+	if g.handler != nil {
+		return g.serve(ctx, method, target, headers, body)
+	}
 	path, query, _ := strings.Cut(target, "?")
 	h := map[string]string{"host": "api.example.com", "user-agent": "waqtor-e2e", "accept": "application/json"}
 	if body != "" {
@@ -363,6 +376,24 @@ func (g *apiGateway) call(ctx context.Context, method, target string, headers ma
 		headersOut[strings.ToLower(k)] = v
 	}
 	return apiResponse{method: method, path: target, status: res.StatusCode, headers: headersOut, body: out}
+}
+
+// serve calls the in-process API.
+func (g *apiGateway) serve(ctx context.Context, method, target string, headers map[string]string, body string) apiResponse {
+	req := httptest.NewRequestWithContext(ctx, method, "http://api.example.com"+target, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	rec := httptest.NewRecorder()
+	g.handler.ServeHTTP(rec, req)
+	headersOut := map[string]string{}
+	for k := range rec.Header() {
+		headersOut[strings.ToLower(k)] = rec.Header().Get(k)
+	}
+	return apiResponse{method: method, path: target, status: rec.Code, headers: headersOut, body: rec.Body.Bytes()}
 }
 
 // want checks the status and decodes the JSON body into v (if v is not nil).

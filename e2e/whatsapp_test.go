@@ -286,11 +286,12 @@ type runningHost struct {
 
 // startHost runs the session host as the ECS task does, pointed at the fake WhatsApp; it is stopped at the
 // latest in t.Cleanup.
-func startHost(t *testing.T, ctx context.Context, cfg config.Config, log *slog.Logger, wa *wasim.Server) *runningHost {
+func startHost(t *testing.T, ctx context.Context, cfg config.Config, log *slog.Logger, wa *wasim.Server, opts ...awshost.Option) *runningHost {
 	t.Helper()
 	hctx, cancel := context.WithCancel(ctx)
 	h := &runningHost{cancel: cancel, done: make(chan error, 1)}
-	go func() { h.done <- awshost.Run(hctx, cfg, log, awshost.WithWhatsApp(wa.HTTPClient())) }()
+	opts = append([]awshost.Option{awshost.WithWhatsApp(wa.HTTPClient())}, opts...)
+	go func() { h.done <- awshost.Run(hctx, cfg, log, opts...) }()
 	t.Cleanup(func() { h.stop(t) })
 	return h
 }

@@ -1,13 +1,16 @@
 // Command infra is the CDK app of WaQtor's AWS runtime. `cdk synth` and `cdk deploy` run it from the repository
 // root (see cdk.json); `make synth` builds the functions first. docs/deployment.md describes the settings:
-// context waqtor:stackName, waqtor:prefix, waqtor:dashboardOrigin and waqtor:deviceDbDeletionProtection, and env
-// WAQTOR_LAMBDA_ASSETS, a directory of <function>/bootstrap that replaces build/lambda.
+// context waqtor:stackName, waqtor:prefix, waqtor:dashboardOrigin (required, comma-separated), waqtor:alarmEmail,
+// waqtor:deviceDbMultiAz and waqtor:deviceDbDeletionProtection, and env WAQTOR_LAMBDA_ASSETS, a directory of
+// <function>/bootstrap that replaces build/lambda. cdk-nag's AwsSolutions rules run on every synthesis: a finding
+// fails it.
 package main
 
 import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -18,15 +21,19 @@ import (
 func main() {
 	app := awscdk.NewApp(nil)
 	props := stack.Props{
-		Prefix:          contextString(app, "waqtor:prefix"),
-		DashboardOrigin: contextString(app, "waqtor:dashboardOrigin"),
+		Prefix:     contextString(app, "waqtor:prefix"),
+		AlarmEmail: contextString(app, "waqtor:alarmEmail"),
 	}
-	switch v := app.Node().TryGetContext(jsii.String("waqtor:deviceDbDeletionProtection")); v {
-	case nil, true, "true":
-	case false, "false":
-		props.DeviceDBDeletable = true
-	default:
-		fmt.Fprintf(os.Stderr, "infra: waqtor:deviceDbDeletionProtection %v: want true or false\n", v)
+	for _, o := range strings.Split(contextString(app, "waqtor:dashboardOrigin"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			props.DashboardOrigins = append(props.DashboardOrigins, o)
+		}
+	}
+	protected, ok := contextBool(app, "waqtor:deviceDbDeletionProtection", true)
+	props.DeviceDBDeletable = !protected
+	multiAZ, ok2 := contextBool(app, "waqtor:deviceDbMultiAz", false)
+	props.DeviceDBMultiAZ = multiAZ
+	if !ok || !ok2 {
 		os.Exit(1)
 	}
 	if dir := os.Getenv("WAQTOR_LAMBDA_ASSETS"); dir != "" {
@@ -36,6 +43,7 @@ func main() {
 	if name == "" {
 		name = "Waqtor"
 	}
+	stack.AddChecks(app)
 	if _, err := stack.New(app, name, props); err != nil {
 		jsii.Close()
 		fmt.Fprintln(os.Stderr, "infra:", err)
@@ -43,6 +51,21 @@ func main() {
 	}
 	app.Synth(nil)
 	jsii.Close()
+}
+
+// contextBool is the boolean context value key, def when unset; false (after a message) when it is neither.
+func contextBool(app awscdk.App, key string, def bool) (value, ok bool) {
+	switch v := app.Node().TryGetContext(jsii.String(key)); v {
+	case nil:
+		return def, true
+	case true, "true":
+		return true, true
+	case false, "false":
+		return false, true
+	default:
+		fmt.Fprintf(os.Stderr, "infra: %s %v: want true or false\n", key, v)
+		return def, false
+	}
 }
 
 // contextString is the string context value key (cdk.json or -c key=value), "" when unset.

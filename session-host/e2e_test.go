@@ -64,7 +64,8 @@ var runningRE = regexp.MustCompile(`WaQtor is running on (http://\S+)`)
 func start(t *testing.T, dataDir string, env ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(binary)
-	cmd.Env = append(os.Environ(), "WAQTOR_ADDR=127.0.0.1:0", "WAQTOR_DATA_DIR="+dataDir, "WAQTOR_LOG_FORMAT=json")
+	cmd.Env = append(os.Environ(), "WAQTOR_ADDR=127.0.0.1:0", "WAQTOR_DATA_DIR="+dataDir, "WAQTOR_LOG_FORMAT=json",
+		"WAQTOR_METRICS_ADDR=127.0.0.1:0")
 	cmd.Env = append(cmd.Env, env...)
 	p := &proc{cmd: cmd, stdout: &lineBuffer{}, stderr: &lineBuffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
@@ -230,14 +231,14 @@ func TestStandaloneEndToEnd(t *testing.T) {
 	key, keyID := created["key"].(string), created["id"].(string)
 	expect(t, p.do(t, "GET", "/api/me", key, ""), 200, "")
 	expect(t, p.do(t, "GET", "/api/keys", key, ""), 200, "")
-	expect(t, p.do(t, "POST", "/api/users", key, `{"email":"x@y.example","password":"0123456789","role":"member"}`), 403, "forbidden")
+	expect(t, p.do(t, "POST", "/api/users", key, `{"email":"x@y.example","password":"sturdy-lantern-42","role":"member"}`), 403, "forbidden")
 	expect(t, p.do(t, "DELETE", "/api/keys/"+keyID, tok, ""), 200, "")
 	expect(t, p.do(t, "GET", "/api/me", key, ""), 401, "unauthorized")
 
 	// The other 4xx answers.
 	expect(t, p.do(t, "POST", "/api/keys", tok, `{"name":`), 400, "bad_request")
 	expect(t, p.do(t, "GET", "/api/keys/key_01JD5V6Q6ZQ8X4C1Y9H2K3M4N5", tok, ""), 404, "not_found")
-	expect(t, p.do(t, "POST", "/api/users", tok, fmt.Sprintf(`{"email":%q,"password":"0123456789","role":"member"}`, email)), 409, "conflict")
+	expect(t, p.do(t, "POST", "/api/users", tok, fmt.Sprintf(`{"email":%q,"password":"sturdy-lantern-42","role":"member"}`, email)), 409, "conflict")
 	expect(t, p.do(t, "POST", "/api/keys", tok, `{"name":"`+strings.Repeat("a", 5000)+`"}`), 413, "payload_too_large")
 	r := expect(t, p.do(t, "POST", "/api/keys", tok, `{"name":"a","scopes":["*"],"colour":"red"}`), 422, "validation_failed")
 	if !strings.Contains(string(r.body), "colour") {

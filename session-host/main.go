@@ -13,6 +13,7 @@ import (
 	"github.com/waqtor/waqtor/shared/awshost"
 	"github.com/waqtor/waqtor/shared/awsrun"
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/crypt"
 	"github.com/waqtor/waqtor/shared/logging"
 	"github.com/waqtor/waqtor/shared/standalone"
 )
@@ -26,8 +27,10 @@ func main() {
 	}
 }
 
-// run starts WaQtor; `bootstrap` instead creates the first tenant of an AWS deployment and exits, and
-// `healthcheck` probes the WaQtor running on WAQTOR_ADDR (the container health check).
+// run starts WaQtor; `bootstrap` instead creates the first tenant of an AWS deployment and exits,
+// `healthcheck` probes the WaQtor running on WAQTOR_ADDR (the container health check), `rotate-secrets-key` puts a
+// new current key in standalone's secrets key file, and `reseal-secrets` seals every webhook secret of an AWS
+// deployment with its KMS key (after an upgrade from plain text, or a change of key).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -41,8 +44,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return awsrun.Bootstrap(ctx, cfg, log, stdout)
 	case len(args) == 1 && args[0] == "bootstrap":
 		return fmt.Errorf("bootstrap is for the AWS runtime (set WAQTOR_TABLE); standalone WaQtor bootstraps on its first start")
+	case len(args) == 1 && args[0] == "rotate-secrets-key" && !cfg.AWS():
+		id, err := crypt.RotateKeyFile(cfg.SecretsKeyFile)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "new secrets key %s is now current in %s; the next start seals every webhook secret with it, after which the older lines may be deleted\n", id, cfg.SecretsKeyFile)
+		return nil
+	case len(args) == 1 && args[0] == "reseal-secrets" && cfg.AWS():
+		rt, err := awsrun.New(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		n, err := rt.ResealSecrets(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sealed the secrets of %d webhooks with %s\n", n, cfg.SecretsKMSKey)
+		return nil
 	case len(args) > 0:
-		return fmt.Errorf("unknown arguments %q; usage: session-host [bootstrap|healthcheck]", args)
+		return fmt.Errorf("unknown arguments %q; usage: session-host [bootstrap|healthcheck|rotate-secrets-key (standalone)|reseal-secrets (AWS)]", args)
 	}
 	if cfg.AWS() {
 		return awshost.Run(ctx, cfg, log)

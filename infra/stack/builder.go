@@ -5,13 +5,18 @@ import (
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsrds"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -24,13 +29,22 @@ type builder struct {
 	mainTable   awsdynamodb.Table
 	eventBus    awsevents.EventBus
 	tokenSecret awssecretsmanager.Secret
+	secretsKey  awskms.Key
 	queues      map[string]awssqs.Queue
 	mediaBucket awss3.Bucket
 	functions   map[string]awslambda.Function
 
+	functionLogs map[string]awslogs.LogGroup
+	httpAPI      awsapigatewayv2.HttpApi
+
 	vpc               awsec2.Vpc
 	hostSecurityGroup awsec2.SecurityGroup
 	deviceDB          awsrds.DatabaseInstance
+	cluster           awsecs.Cluster
+	hostService       awsecs.FargateService
+	hostLogs          awslogs.LogGroup
+
+	alarmTopic awssns.Topic
 }
 
 // constructID turns a catalog name ("audit-dlq", "send.fifo") into a construct ID ("AuditDlq", "SendFifo"), so

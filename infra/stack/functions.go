@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/session"
 )
 
 // function declares one Lambda function: functions/<Name>/main.go, built by `make lambdas` into
@@ -24,8 +26,10 @@ type function struct {
 	Description string
 	Timeout     time.Duration
 	MemoryMB    int
-	// TableReadWrite grants item reads and writes on the Main table.
+	// TableReadWrite grants item reads and writes on the Main table (tableItemActions) and queries on its indexes.
 	TableReadWrite bool
+	// DescribeTable grants dynamodb:DescribeTable on the Main table (the API's readiness check).
+	DescribeTable bool
 	// PutEvents grants events:PutEvents on the bus.
 	PutEvents bool
 	// ReadTokenSecret grants reading the dashboard token signing secret.
@@ -33,7 +37,7 @@ type function struct {
 	// MediaReadWrite grants reading, writing and deleting media files in the media bucket.
 	MediaReadWrite bool
 	// Consumes names the queue whose messages invoke the function (an SQS event source mapping with partial
-	// batch failures). Its visibility timeout must be at least Timeout.
+	// batch failures). Its visibility timeout must be at least visibilityPerTimeout times Timeout.
 	Consumes string
 	// MaxConcurrency caps the concurrent invocations the event source mapping makes (0: no cap; else 2 to 1000).
 	MaxConcurrency int
@@ -44,11 +48,14 @@ type function struct {
 // functions is every Lambda function of the stack. A new function is one entry here plus its functions/<name>.
 var functions = []function{
 	{
-		Name:            apiFunction,
-		Description:     "the REST API behind the HTTP API",
-		Timeout:         10 * time.Second,
+		Name:        apiFunction,
+		Description: "the REST API behind the HTTP API",
+		// The API waits up to session.DefaultWait for the session host's answer (pairing codes, number lookups),
+		// and API Gateway gives up after apiGatewayTimeout: validateFunctions keeps the timeout between the two.
+		Timeout:         session.DefaultWait + apiTimeoutMargin,
 		MemoryMB:        256,
 		TableReadWrite:  true,
+		DescribeTable:   true,
 		PutEvents:       true,
 		ReadTokenSecret: true,
 		MediaReadWrite:  true,
@@ -57,17 +64,20 @@ var functions = []function{
 		Sends: []string{"webhook-deliveries", "session-sends.fifo", "session-control.fifo"},
 	},
 	{
-		Name:           "audit",
-		Description:    "writes account changes from the audit queue to the tenant's activity log",
-		Timeout:        30 * time.Second,
+		Name:        "audit",
+		Description: "writes account changes from the audit queue to the tenant's activity log",
+		// One item write per record, at most consumerBatchSize records: well within 5 s, and 6 x 5 s fits the
+		// audit queue's 30 s visibility timeout.
+		Timeout:        5 * time.Second,
 		MemoryMB:       128,
 		TableReadWrite: true,
 		Consumes:       "audit",
 	},
 	{
-		Name:           "webhook-router",
-		Description:    "creates one webhook delivery per subscribed endpoint for every event of the webhooks route",
-		Timeout:        30 * time.Second,
+		Name:        "webhook-router",
+		Description: "creates one webhook delivery per subscribed endpoint for every event of the webhooks route",
+		// One query and one transactional write per event; 6 x 10 s fits the router queue's 60 s visibility.
+		Timeout:        10 * time.Second,
 		MemoryMB:       128,
 		TableReadWrite: true,
 		Consumes:       "webhook-router",
@@ -85,6 +95,21 @@ var functions = []function{
 		MaxConcurrency: 10,
 	},
 }
+
+// Timeouts that must fit each other; validateFunctions enforces them and TestTimeoutsFit reads them back from
+// the template.
+const (
+	// apiGatewayTimeout is the HTTP API's integration timeout, set explicitly to the most CDK accepts (29 s; API
+	// Gateway's own limit for HTTP APIs is 30 s): after it the client gets a 503 whatever the function does.
+	apiGatewayTimeout = 29 * time.Second
+	// apiTimeoutMargin is what the API function needs on top of its longest wait (session.DefaultWait) to read
+	// the answer and respond.
+	apiTimeoutMargin = 5 * time.Second
+	// visibilityPerTimeout is AWS's guidance for a queue an SQS event source reads: a visibility timeout of at
+	// least six times the function's timeout, so retries of throttled or failed batches do not redeliver
+	// messages still being processed.
+	visibilityPerTimeout = 6
+)
 
 // Event source mapping of every queue consumer.
 const (
@@ -114,10 +139,14 @@ func validateFunctions(prefix string, fns []function, specs map[string]queue.Spe
 			switch {
 			case !ok:
 				errs = append(errs, fmt.Errorf("%w: function %q consumes undeclared queue %q", ErrCatalog, f.Name, f.Consumes))
-			case q.VisibilityTimeout < f.Timeout:
-				errs = append(errs, fmt.Errorf("%w: function %q: timeout %s exceeds the visibility timeout %s of queue %q",
-					ErrCatalog, f.Name, f.Timeout, q.VisibilityTimeout, f.Consumes))
+			case q.VisibilityTimeout < visibilityPerTimeout*f.Timeout:
+				errs = append(errs, fmt.Errorf("%w: function %q: the visibility timeout %s of queue %q is less than %d times the timeout %s",
+					ErrCatalog, f.Name, q.VisibilityTimeout, f.Consumes, visibilityPerTimeout, f.Timeout))
 			}
+		}
+		if f.Name == apiFunction && (f.Timeout <= session.DefaultWait || f.Timeout >= apiGatewayTimeout) {
+			errs = append(errs, fmt.Errorf("%w: function %q: timeout %s must exceed the API's longest wait %s and stay below API Gateway's %s",
+				ErrCatalog, f.Name, f.Timeout, session.DefaultWait, apiGatewayTimeout))
 		}
 		if f.MaxConcurrency != 0 && (f.Consumes == "" || f.MaxConcurrency < 2 || f.MaxConcurrency > 1000) {
 			errs = append(errs, fmt.Errorf("%w: function %q: MaxConcurrency %d needs a consumed queue and 2 to 1000",
@@ -137,14 +166,14 @@ func validateFunctions(prefix string, fns []function, specs map[string]queue.Spe
 }
 
 // runtimeEnv is the environment of every function and of the session host: where the table, the bus, the queues
-// and the token secret are, and the dashboard origin. Each call returns a new map.
+// and the media bucket are, and the dashboard origins. Each call returns a new map. The functions add
+// WAQTOR_TOKEN_SECRET_ARN (they read the secret with their role); the host does not sign tokens and gets none.
 func (b *builder) runtimeEnv() map[string]*string {
 	return map[string]*string{
 		envTable:           b.mainTable.TableName(),
 		envEventBus:        b.eventBus.EventBusName(),
 		envQueuePrefix:     jsii.String(b.props.Prefix),
-		envTokenSecretARN:  b.tokenSecret.SecretArn(),
-		envDashboardOrigin: jsii.String(b.props.DashboardOrigin),
+		envDashboardOrigin: jsii.String(strings.Join(b.props.DashboardOrigins, ",")),
 		envMediaBucket:     b.mediaBucket.BucketName(),
 	}
 }
@@ -152,7 +181,9 @@ func (b *builder) runtimeEnv() map[string]*string {
 // addFunctions adds every function of the list with its own role, log group and event source.
 func (b *builder) addFunctions() {
 	b.functions = make(map[string]awslambda.Function, len(functions))
+	b.functionLogs = make(map[string]awslogs.LogGroup, len(functions))
 	env := b.runtimeEnv()
+	env[envTokenSecretARN] = b.tokenSecret.SecretArn()
 	for _, f := range functions {
 		physical := b.props.Prefix + f.Name
 		logs := awslogs.NewLogGroup(b.stack, constructID("Logs", f.Name), &awslogs.LogGroupProps{
@@ -180,7 +211,7 @@ func (b *builder) addFunctions() {
 			Environment:   &env,
 		})
 		if f.TableReadWrite {
-			b.mainTable.GrantReadWriteData(fn)
+			b.grantTable(role, f.DescribeTable)
 		}
 		if f.PutEvents {
 			b.eventBus.GrantPutEventsTo(fn, nil)
@@ -189,7 +220,7 @@ func (b *builder) addFunctions() {
 			b.tokenSecret.GrantRead(fn, nil)
 		}
 		if f.MediaReadWrite {
-			b.grantMedia(func(s awsiam.PolicyStatement) { fn.AddToRolePolicy(s) })
+			b.grantMedia(role)
 		}
 		if f.Consumes != "" {
 			esm := &awslambdaeventsources.SqsEventSourceProps{
@@ -206,5 +237,6 @@ func (b *builder) addFunctions() {
 			b.queues[name].GrantSendMessages(fn)
 		}
 		b.functions[f.Name] = fn
+		b.functionLogs[f.Name] = logs
 	}
 }

@@ -33,9 +33,9 @@ const (
 
 	deviceDBName     = "waqtor"
 	deviceDBUser     = "waqtor"
-	deviceDBPort     = 5432
-	deviceDBStorage  = 20  // GiB, the gp3 minimum
-	deviceDBMaxStore = 100 // GiB, storage autoscaling ceiling
+	deviceDBPort     = 5433 // not Postgres's default 5432 (AwsSolutions-RDS11); the host reads it from the secret
+	deviceDBStorage  = 20   // GiB, the gp3 minimum
+	deviceDBMaxStore = 100  // GiB, storage autoscaling ceiling
 	deviceDBBackups  = 7 * 24 * time.Hour
 )
 
@@ -78,8 +78,16 @@ func validateHost(p Props) error {
 
 // addNetwork adds the VPC: two AZs, a public subnet each for the host (which only dials out, through the
 // internet gateway with a public IP: no NAT gateway to pay for) and an isolated subnet each for the database
-// (no route out at all).
+// (no route out at all). Gateway endpoints (free) carry the host's S3 and DynamoDB traffic inside AWS's network;
+// the default security group has no rules (a CDK custom resource removes them); flow logs record every
+// connection in a log group.
 func (b *builder) addNetwork() {
+	flowLogs := awslogs.NewLogGroup(b.stack, jsii.String("LogsFlow"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String("/vpc/" + b.props.Prefix + "network"),
+		Retention:     b.props.LogRetention,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	hostSubnets := &[]*awsec2.SubnetSelection{{SubnetType: awsec2.SubnetType_PUBLIC}}
 	b.vpc = awsec2.NewVpc(b.stack, jsii.String("Network"), &awsec2.VpcProps{
 		VpcName:     jsii.String(b.props.Prefix + "network"),
 		MaxAzs:      jsii.Number(2),
@@ -88,8 +96,17 @@ func (b *builder) addNetwork() {
 			{Name: jsii.String("host"), SubnetType: awsec2.SubnetType_PUBLIC, CidrMask: jsii.Number(24)},
 			{Name: jsii.String("db"), SubnetType: awsec2.SubnetType_PRIVATE_ISOLATED, CidrMask: jsii.Number(24)},
 		},
-		// Nothing uses the default security group; restricting it takes a custom-resource Lambda.
-		RestrictDefaultSecurityGroup: jsii.Bool(false),
+		RestrictDefaultSecurityGroup: jsii.Bool(true),
+		GatewayEndpoints: &map[string]*awsec2.GatewayVpcEndpointOptions{
+			"S3":       {Service: awsec2.GatewayVpcEndpointAwsService_S3(), Subnets: hostSubnets},
+			"DynamoDB": {Service: awsec2.GatewayVpcEndpointAwsService_DYNAMODB(), Subnets: hostSubnets},
+		},
+		FlowLogs: &map[string]*awsec2.FlowLogOptions{
+			"All": {
+				Destination: awsec2.FlowLogDestination_ToCloudWatchLogs(flowLogs, nil),
+				TrafficType: awsec2.FlowLogTrafficType_ALL,
+			},
+		},
 	})
 	b.hostSecurityGroup = awsec2.NewSecurityGroup(b.stack, jsii.String("HostSecurityGroup"), &awsec2.SecurityGroupProps{
 		Vpc:               b.vpc,
@@ -126,13 +143,20 @@ func (b *builder) addDeviceDB() {
 		MaxAllocatedStorage:     jsii.Number(deviceDBMaxStore),
 		StorageType:             awsrds.StorageType_GP3,
 		StorageEncrypted:        jsii.Bool(true),
-		MultiAz:                 jsii.Bool(false),
+		MultiAz:                 jsii.Bool(b.props.DeviceDBMultiAZ),
 		PubliclyAccessible:      jsii.Bool(false),
 		BackupRetention:         seconds(deviceDBBackups),
 		AutoMinorVersionUpgrade: jsii.Bool(true),
 		DeletionProtection:      jsii.Bool(!b.props.DeviceDBDeletable),
 		RemovalPolicy:           awscdk.RemovalPolicy_SNAPSHOT,
 	})
+	if !b.props.DeviceDBMultiAZ {
+		suppress(b.deviceDB, "RDS3", "Multi-AZ is opt-in (Props.DeviceDBMultiAZ, context waqtor:deviceDbMultiAz) for cost: "+
+			"the session host is one task in one AZ, and the database has daily snapshots and point-in-time restore")
+	}
+	suppress(b.deviceDB.Node().FindChild(jsii.String("Secret")), "SMG4", "no automatic rotation: the session host reads the credentials once at start "+
+		"and the database's isolated subnets have no route to Secrets Manager for a rotation Lambda; rotate by hand "+
+		"and restart the host (runbook in docs/deployment.md)")
 }
 
 // addSessionHost adds the ECS cluster and the session host service: one ARM64 Fargate task, never two at once
@@ -142,13 +166,15 @@ func (b *builder) addSessionHost() {
 	cluster := awsecs.NewCluster(b.stack, jsii.String("Cluster"), &awsecs.ClusterProps{
 		ClusterName:         jsii.String(b.props.Prefix + "cluster"),
 		Vpc:                 b.vpc,
-		ContainerInsightsV2: awsecs.ContainerInsights_DISABLED,
+		ContainerInsightsV2: awsecs.ContainerInsights_ENABLED,
 	})
+	b.cluster = cluster
 	logs := awslogs.NewLogGroup(b.stack, jsii.String("LogsSessionHost"), &awslogs.LogGroupProps{
 		LogGroupName:  jsii.String("/ecs/" + physical),
 		Retention:     b.props.LogRetention,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
+	b.hostLogs = logs
 	role := awsiam.NewRole(b.stack, jsii.String("RoleSessionHost"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("ecs-tasks.amazonaws.com"), nil),
 		Description: jsii.String("runs the " + physical + " task"),
@@ -191,7 +217,12 @@ func (b *builder) addSessionHost() {
 		StopTimeout: seconds(hostStopTimeout),
 	})
 
-	b.mainTable.GrantReadWriteData(role)
+	suppress(task, "ECS2", "the environment holds only names and ARNs (table, bus, queue prefix, bucket, origins, "+
+		"the device database secret's ARN), no secret value: the host reads the database credentials from Secrets "+
+		"Manager itself (GetSecretValue on that one secret), and it does not get the token signing secret at all")
+	suppress(task, "IAM5", "ecr:GetAuthorizationToken has no resource to name; ECS needs it to pull the host image", "Resource::*")
+
+	b.grantTable(role, false)
 	b.eventBus.GrantPutEventsTo(role, nil)
 	for _, name := range hostConsumes {
 		b.queues[name].GrantConsumeMessages(role)
@@ -199,10 +230,10 @@ func (b *builder) addSessionHost() {
 	// The sweep re-enqueues sends the API stored but could not enqueue.
 	b.queues["session-sends.fifo"].GrantSendMessages(role)
 	// Incoming media are stored by the host; outgoing media are read by it.
-	b.grantMedia(func(s awsiam.PolicyStatement) { role.AddToPolicy(s) })
+	b.grantMedia(role)
 	b.deviceDB.Secret().GrantRead(role, nil)
 
-	awsecs.NewFargateService(b.stack, jsii.String("SessionHost"), &awsecs.FargateServiceProps{
+	b.hostService = awsecs.NewFargateService(b.stack, jsii.String("SessionHost"), &awsecs.FargateServiceProps{
 		ServiceName:    jsii.String(physical),
 		Cluster:        cluster,
 		TaskDefinition: task,

@@ -53,7 +53,7 @@ func TestNetwork(t *testing.T) {
 	tmpl := defaultTemplate(t)
 	check(t, "one VPC", func() { tmpl.ResourceCountIs(jsii.String("AWS::EC2::VPC"), jsii.Number(1)) })
 	check(t, "no NAT gateway", func() { tmpl.ResourceCountIs(jsii.String("AWS::EC2::NatGateway"), jsii.Number(0)) })
-	check(t, "no VPC endpoint", func() { tmpl.ResourceCountIs(jsii.String("AWS::EC2::VPCEndpoint"), jsii.Number(0)) })
+	check(t, "two gateway endpoints", func() { tmpl.ResourceCountIs(jsii.String("AWS::EC2::VPCEndpoint"), jsii.Number(2)) })
 	public, isolated := subnetIDs(t, tmpl, true), subnetIDs(t, tmpl, false)
 	if len(public) != 2 || len(isolated) != 2 {
 		t.Fatalf("subnets: %d public, %d isolated; want 2 and 2 (two AZs)", len(public), len(isolated))
@@ -130,13 +130,12 @@ func TestSessionHost(t *testing.T) {
 		"WAQTOR_TABLE":            ref(singleID(t, tmpl, "AWS::DynamoDB::Table")),
 		"WAQTOR_EVENT_BUS":        ref(singleID(t, tmpl, "AWS::Events::EventBus")),
 		"WAQTOR_QUEUE_PREFIX":     stack.DefaultPrefix,
-		"WAQTOR_TOKEN_SECRET_ARN": ref(tokenSecretID(t, tmpl)),
-		"WAQTOR_DASHBOARD_ORIGIN": stack.DefaultDashboardOrigin,
+		"WAQTOR_DASHBOARD_ORIGIN": strings.Join(testOrigins, ","),
 		"WAQTOR_DEVICE_DB_SECRET": ref(singleID(t, tmpl, "AWS::SecretsManager::SecretTargetAttachment")),
 		"WAQTOR_ADDR":             ":8080",
 		"WAQTOR_SHUTDOWN_TIMEOUT": "1m40s",
 		"WAQTOR_LOG_FORMAT":       "json",
-		"WAQTOR_MEDIA_BUCKET":     ref(singleID(t, tmpl, "AWS::S3::Bucket")),
+		"WAQTOR_MEDIA_BUCKET":     ref(mediaBucketID(t, tmpl)),
 	}
 	if !reflect.DeepEqual(env, wantEnv) {
 		t.Error(diff("host environment", env, wantEnv))
@@ -233,7 +232,7 @@ func TestDeviceDB(t *testing.T) {
 	if !reflect.DeepEqual(attach["SecretId"], ref(secretID)) || !reflect.DeepEqual(attach["TargetId"], ref(dbID)) {
 		t.Errorf("secret attachment %v: want secret %s on instance %s", attach, secretID, dbID)
 	}
-	// In the isolated subnets, reachable on 5432 from the host's security group and from nothing else.
+	// In the isolated subnets, reachable on 5433 from the host's security group and from nothing else.
 	groupID := singleID(t, tmpl, "AWS::RDS::DBSubnetGroup")
 	group := props(resources(t, tmpl, "AWS::RDS::DBSubnetGroup")[groupID])
 	if got, want := sortedRefs(group["SubnetIds"]), subnetIDs(t, tmpl, false); !reflect.DeepEqual(got, want) {
@@ -253,9 +252,9 @@ func TestDeviceDB(t *testing.T) {
 	for _, in := range list(sg["SecurityGroupIngress"]) {
 		ingress = append(ingress, in.(map[string]any))
 	}
-	if len(ingress) != 1 || ingress[0]["IpProtocol"] != "tcp" || ingress[0]["FromPort"] != 5432.0 || ingress[0]["ToPort"] != 5432.0 ||
+	if len(ingress) != 1 || ingress[0]["IpProtocol"] != "tcp" || ingress[0]["FromPort"] != 5433.0 || ingress[0]["ToPort"] != 5433.0 ||
 		!reflect.DeepEqual(ingress[0]["SourceSecurityGroupId"], hostSG) || ingress[0]["CidrIp"] != nil {
-		t.Errorf("database ingress %v: want only tcp 5432 from the host's security group", ingress)
+		t.Errorf("database ingress %v: want only tcp 5433 from the host's security group", ingress)
 	}
 	// The database dials nowhere (CDK's placeholder rule that matches no traffic).
 	for _, e := range list(sg["SecurityGroupEgress"]) {
@@ -269,7 +268,7 @@ func TestDeviceDB(t *testing.T) {
 // .dockerignore: the Go build's inputs, for linux/arm64, and nothing else.
 func TestHostImageAsset(t *testing.T) {
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-	if _, err := stack.New(app, "Image", stack.Props{LambdaAsset: fixtureAsset}); err != nil {
+	if _, err := stack.New(app, "Image", stack.Props{LambdaAsset: fixtureAsset, DashboardOrigins: testOrigins}); err != nil {
 		t.Fatal(err)
 	}
 	dir := *app.Synth(nil).Directory()

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -14,7 +15,7 @@ func mediaObjectsArn(bucketID string) any {
 
 func TestMediaBucket(t *testing.T) {
 	tmpl := defaultTemplate(t)
-	id := singleID(t, tmpl, "AWS::S3::Bucket")
+	id := mediaBucketID(t, tmpl)
 	r := resources(t, tmpl, "AWS::S3::Bucket")[id]
 	if r["DeletionPolicy"] != "Retain" || r["UpdateReplacePolicy"] != "Retain" {
 		t.Errorf("bucket removal: %v / %v, want Retain (it holds the tenants' files)", r["DeletionPolicy"], r["UpdateReplacePolicy"])
@@ -30,11 +31,17 @@ func TestMediaBucket(t *testing.T) {
 		"PublicAccessBlockConfiguration": map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true,
 			"IgnorePublicAcls": true, "RestrictPublicBuckets": true},
 		"OwnershipControls": map[string]any{"Rules": []any{map[string]any{"ObjectOwnership": "BucketOwnerEnforced"}}},
+		// Files expire 90 days after they were written, their old versions (deleted, overwritten, expired) 7 days
+		// after that: nothing outlives 97 days.
 		"LifecycleConfiguration": map[string]any{"Rules": []any{map[string]any{
 			"Id": "expire-media", "Status": "Enabled", "ExpirationInDays": 90.0,
+			"NoncurrentVersionExpiration":    map[string]any{"NoncurrentDays": 7.0},
 			"AbortIncompleteMultipartUpload": map[string]any{"DaysAfterInitiation": 1.0},
+		}, map[string]any{
+			"Id": "remove-delete-markers", "Status": "Enabled", "ExpiredObjectDeleteMarker": true,
 		}}},
-		"VersioningConfiguration": nil,
+		"VersioningConfiguration": map[string]any{"Status": "Enabled"},
+		"LoggingConfiguration":    map[string]any{"DestinationBucketName": ref(accessLogBucketID(t, tmpl, id)), "LogFilePrefix": "media-bucket/"},
 		"WebsiteConfiguration":    nil,
 		"CorsConfiguration":       nil,
 	} {
@@ -45,6 +52,11 @@ func TestMediaBucket(t *testing.T) {
 
 	// The bucket policy only denies: requests without TLS, and with TLS older than 1.2.
 	policies := resources(t, tmpl, "AWS::S3::BucketPolicy")
+	for pid, pol := range policies {
+		if !reflect.DeepEqual(props(pol)["Bucket"], ref(id)) {
+			delete(policies, pid) // the access log bucket's
+		}
+	}
 	if len(policies) != 1 {
 		t.Fatalf("bucket policies: got %d, want 1", len(policies))
 	}
@@ -106,4 +118,34 @@ func TestMediaAccessOnlyForAPIAndHost(t *testing.T) {
 			}
 		}
 	}
+}
+
+// mediaBucketID is the logical ID of the media bucket: the bucket that logs its access to the other one.
+func mediaBucketID(t *testing.T, tmpl assertions.Template) string {
+	t.Helper()
+	var ids []string
+	for id, r := range resources(t, tmpl, "AWS::S3::Bucket") {
+		if props(r)["LoggingConfiguration"] != nil {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("buckets with access logging: %v, want one (the media bucket)", ids)
+	}
+	return ids[0]
+}
+
+// accessLogBucketID is the logical ID of the bucket other than the media bucket: its server access logs.
+func accessLogBucketID(t *testing.T, tmpl assertions.Template, mediaID string) string {
+	t.Helper()
+	var ids []string
+	for id := range resources(t, tmpl, "AWS::S3::Bucket") {
+		if id != mediaID {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("buckets besides the media bucket: %v, want one (its access logs)", ids)
+	}
+	return ids[0]
 }

@@ -79,8 +79,9 @@ func validateQueues(prefix string, specs []queue.Spec) (map[string]queue.Spec, e
 	return byName, errors.Join(errs...)
 }
 
-// addQueues adds one SQS queue per spec (SSE with SQS-managed keys, redrive to the spec's dead-letter queue) and an
-// alarm on every dead-letter queue as soon as it holds a message.
+// addQueues adds one SQS queue per spec (SSE with SQS-managed keys, TLS required by the queue policy, redrive to
+// the spec's dead-letter queue) and an alarm on every dead-letter queue as soon as it holds a message, notifying
+// the alarm topic.
 func (b *builder) addQueues() {
 	specs, _ := validateQueues(b.props.Prefix, b.props.Queues) // validated in New
 	b.queues = make(map[string]awssqs.Queue, len(specs))
@@ -94,7 +95,7 @@ func (b *builder) addQueues() {
 		}
 		dlqs[s.DeadLetter] = true
 		dlq := b.queues[s.DeadLetter]
-		awscloudwatch.NewAlarm(b.stack, constructID("DeadLetterAlarm", s.DeadLetter), &awscloudwatch.AlarmProps{
+		b.alarm(constructID("DeadLetterAlarm", s.DeadLetter), &awscloudwatch.AlarmProps{
 			AlarmName:        jsii.String(b.props.Prefix + s.DeadLetter + "-not-empty"),
 			AlarmDescription: jsii.String("dead-letter queue " + b.props.Prefix + s.DeadLetter + " holds messages: inspect and redrive them"),
 			Metric: dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{
@@ -119,6 +120,7 @@ func (b *builder) queue(specs map[string]queue.Spec, name string) awssqs.Queue {
 		VisibilityTimeout: seconds(s.VisibilityTimeout),
 		RetentionPeriod:   seconds(s.Retention),
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
 	}
 	if s.FIFO {
 		props.Fifo = jsii.Bool(true)

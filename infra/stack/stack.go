@@ -1,8 +1,10 @@
 // Package stack is the AWS runtime of WaQtor as one CDK stack: the DynamoDB table, the EventBridge bus with one
 // rule per route of routing.Table, one SQS queue per spec of queue.Catalog, the Lambda functions, the token
-// signing secret, the media bucket, the HTTP API, and the session host (one ECS Fargate task in a VPC, with its
-// device store on RDS Postgres). New validates everything before it creates a single construct, so a stack is
-// either complete or not created at all.
+// signing secret, the media bucket, the HTTP API, the session host (one ECS Fargate task in a VPC, with its
+// device store on RDS Postgres), and the operations side: an SNS topic every alarm notifies and a CloudWatch
+// dashboard. New validates everything before it creates a single construct, so a stack is either complete or not
+// created at all. AddChecks applies cdk-nag's AwsSolutions rules; every finding the stack does not fix is
+// suppressed in code next to the construct, with its reason (docs/deployment.md lists them).
 package stack
 
 import (
@@ -24,16 +26,16 @@ import (
 
 // Defaults of Props.
 const (
-	DefaultPrefix          = "waqtor-"
-	DefaultDashboardOrigin = "http://localhost:5173"
-	DefaultLogRetention    = awslogs.RetentionDays_ONE_MONTH
+	DefaultPrefix       = "waqtor-"
+	DefaultLogRetention = awslogs.RetentionDays_ONE_MONTH
 	// DefaultHostCPU and DefaultHostMemoryMiB size the session host task: a quarter vCPU and 512 MiB, which
 	// hold a few dozen WhatsApp sessions.
 	DefaultHostCPU       = 256
 	DefaultHostMemoryMiB = 512
 )
 
-// Props configures the stack. The zero value is valid once the function bootstraps are built (`make lambdas`).
+// Props configures the stack. DashboardOrigins is required; every other field has a default once the function
+// bootstraps are built (`make lambdas`).
 type Props struct {
 	awscdk.StackProps
 	// Prefix starts every physical name (table, bus, rules, queues, functions, alarms, log groups), so several
@@ -42,9 +44,16 @@ type Props struct {
 	// LambdaAsset returns the directory holding the bootstrap of the named function.
 	// Default RepoLambdaAsset: build/lambda/<name> under the repository root, where `make lambdas` writes it.
 	LambdaAsset func(name string) string
-	// DashboardOrigin is the only origin CORS allows on the HTTP API (scheme://host[:port]), also passed to every
-	// function as WAQTOR_DASHBOARD_ORIGIN. Default "http://localhost:5173" (the dashboard's dev server).
-	DashboardOrigin string
+	// DashboardOrigins are the origins CORS allows on the HTTP API (scheme://host[:port] each), also passed to every
+	// function and the host as WAQTOR_DASHBOARD_ORIGIN (comma-separated). Required: there is no default, so a
+	// production stack never allows a development origin by accident.
+	DashboardOrigins []string
+	// AlarmEmail, when set, subscribes this address to the alarm topic (SNS asks it to confirm). Without it the
+	// topic has no subscriber until one is added (see the ops runbook in docs/deployment.md).
+	AlarmEmail string
+	// DeviceDBMultiAZ runs the device database as a Multi-AZ instance (a standby in the second AZ, about twice the
+	// cost). Default off: the session host itself is one task in one AZ.
+	DeviceDBMultiAZ bool
 	// LogRetention applies to every log group of the stack. Default one month.
 	LogRetention awslogs.RetentionDays
 	// HostImageDir is the build context of the session host image (it holds go.mod, shared/, docs/ and
@@ -64,7 +73,10 @@ type Props struct {
 	Queues []queue.Spec
 }
 
-var prefixPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,32}$`)
+var (
+	prefixPattern = regexp.MustCompile(`^[A-Za-z0-9-]{1,32}$`)
+	emailPattern  = regexp.MustCompile(`^[^@\s,]+@[^@\s,]+\.[^@\s,]+$`)
+)
 
 func (p Props) withDefaults() Props {
 	if p.Prefix == "" {
@@ -72,9 +84,6 @@ func (p Props) withDefaults() Props {
 	}
 	if p.LambdaAsset == nil {
 		p.LambdaAsset = RepoLambdaAsset
-	}
-	if p.DashboardOrigin == "" {
-		p.DashboardOrigin = DefaultDashboardOrigin
 	}
 	if p.LogRetention == "" {
 		p.LogRetention = DefaultLogRetention
@@ -103,8 +112,16 @@ func (p Props) validate() error {
 	if !prefixPattern.MatchString(p.Prefix) {
 		errs = append(errs, fmt.Errorf("%w: prefix %q: want 1 to 32 letters, digits or -", ErrInvalidProps, p.Prefix))
 	}
-	if err := validateOrigin(p.DashboardOrigin); err != nil {
-		errs = append(errs, err)
+	if len(p.DashboardOrigins) == 0 {
+		errs = append(errs, fmt.Errorf("%w: dashboard origins: at least one is required (no default)", ErrInvalidProps))
+	}
+	for _, o := range p.DashboardOrigins {
+		if err := validateOrigin(o); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if p.AlarmEmail != "" && !emailPattern.MatchString(p.AlarmEmail) {
+		errs = append(errs, fmt.Errorf("%w: alarm email %q: want one address", ErrInvalidProps, p.AlarmEmail))
 	}
 	specs, err := validateQueues(p.Prefix, p.Queues)
 	errs = append(errs, err)
@@ -165,19 +182,27 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 		sp.Description = jsii.String("WaQtor AWS runtime: table, event bus and routes, queues, functions, HTTP API, session host")
 	}
 	s := awscdk.NewStack(scope, jsii.String(id), &sp)
+	// S3 server access logs are delivered under the log bucket's policy, not an ACL: the log bucket keeps ACLs
+	// disabled (BucketOwnerEnforced) like every bucket of the stack.
+	s.Node().SetContext(jsii.String("@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"), true)
 
 	b := &builder{stack: s, props: p}
+	b.addAlarmTopic()
 	b.addTable()
 	b.addBus()
 	b.addSecret()
+	b.addSecretsKey()
 	b.addMediaBucket()
 	b.addQueues()
 	b.addRules()
 	b.addFunctions()
+	b.grantSecretsKey()
 	b.addHTTPAPI()
 	b.addNetwork()
 	b.addDeviceDB()
 	b.addSessionHost()
+	b.addAlarms()
+	b.addDashboard()
 	awscdk.NewCfnOutput(s, jsii.String("TableName"), &awscdk.CfnOutputProps{Value: b.mainTable.TableName()})
 	awscdk.NewCfnOutput(s, jsii.String("EventBusName"), &awscdk.CfnOutputProps{Value: b.eventBus.EventBusName()})
 	return s, nil

@@ -40,6 +40,8 @@ type Stores struct {
 	Sessions      session.Store
 	Messages      message.Store
 	Media         media.Store
+	// LoginAttempts keeps failed sign-ins for the per-account lockout.
+	LoginAttempts tenant.AttemptStore
 }
 
 // Services are the domain services over a runtime's adapters.
@@ -66,8 +68,11 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 	if err != nil {
 		return Services{}, err
 	}
+	tenants := tenant.NewService(st.Tenants, events, log)
+	tenants.Attempts = st.LoginAttempts
+	tenants.Notifier = notification.StoreNotifier{Store: st.Notifications}
 	return Services{
-		Tenants: tenant.NewService(st.Tenants, events, log),
+		Tenants: tenants,
 		Keys:    apikey.NewService(st.Keys, st.Tenants, events, log),
 		Tokens:  tokens,
 		Webhooks: &webhook.Service{Store: st.Webhooks, Guard: webhook.Guard{Allow: cfg.WebhookAllow}, Queue: out.Queue,

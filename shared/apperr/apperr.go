@@ -23,6 +23,7 @@ const (
 	UnsupportedMedia   Code = "unsupported_media_type" // body is not JSON where JSON is required
 	KeyOwnerInactive   Code = "key_owner_inactive"     // an API key whose creator is disabled or deleted
 	RateLimited        Code = "rate_limited"           // token bucket empty
+	AccountLocked      Code = "account_locked"         // sign-in paused after repeated failures (429, Retry-After)
 	Internal           Code = "internal"               // anything else
 	ServiceUnavailable Code = "unavailable"            // not ready, shutting down
 )

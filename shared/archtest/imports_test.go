@@ -51,18 +51,18 @@ func listPackages(t *testing.T) []pkg {
 }
 
 // Packages allowed to import the AWS SDK (and aws-lambda-go): adapters, wiring, infra and test helpers.
-var awsAllowed = []string{"shared/dynamo", "shared/sqs", "shared/s3", "shared/eventbridge", "shared/awslambda",
+var awsAllowed = []string{"shared/dynamo", "shared/sqs", "shared/s3", "shared/eventbridge", "shared/awslambda", "shared/kms",
 	"shared/awsrun", "shared/awshost", "shared/awstest", "infra", "functions/"}
 
 // Domain packages: rules only, no adapters, no SDKs.
 var domain = []string{"shared/activity", "shared/apikey", "shared/apperr", "shared/auth", "shared/event",
 	"shared/id", "shared/idempotency", "shared/queue", "shared/routing", "shared/tenant", "shared/setup",
 	"shared/webhook", "shared/notification", "shared/media", "shared/session", "shared/message", "shared/demo",
-	"shared/sessionhost"}
+	"shared/sessionhost", "shared/crypt"}
 
 var adapters = []string{"shared/sqlite", "shared/dynamo", "shared/sqs", "shared/s3", "shared/localdisk",
 	"shared/eventbridge", "shared/router", "shared/awslambda", "shared/whatsapp", "shared/wasim", "shared/httpapi",
-	"shared/standalone", "shared/awsrun", "shared/awshost"}
+	"shared/standalone", "shared/awsrun", "shared/awshost", "shared/kms"}
 
 func rel(path string) string { return strings.TrimPrefix(path, module) }
 

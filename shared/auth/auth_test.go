@@ -83,7 +83,7 @@ func TestPasswords(t *testing.T) {
 	if auth.CheckPassword(h, "correct horse battery") != nil || auth.CheckPassword(h, "wrong") == nil || auth.CheckPassword("", "x") == nil {
 		t.Fatal("CheckPassword")
 	}
-	if auth.CheckPasswordPolicy("short") == "" || auth.CheckPasswordPolicy(strings.Repeat("x", 73)) == "" || auth.CheckPasswordPolicy("long enough pw") != "" {
+	if auth.CheckPasswordPolicy("short", "") == "" || auth.CheckPasswordPolicy(strings.Repeat("x", 129), "") == "" || auth.CheckPasswordPolicy("long enough pw", "") != "" {
 		t.Fatal("CheckPasswordPolicy")
 	}
 }

@@ -5,11 +5,14 @@ package awshost
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path"
 	"path/filepath"
 	"sync/atomic"
 	"time"
@@ -21,6 +24,7 @@ import (
 	"github.com/waqtor/waqtor/shared/app"
 	"github.com/waqtor/waqtor/shared/awsrun"
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/session"
@@ -60,12 +64,19 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	// After the router stopped: its last long polls give back what SQS handed them.
 	defer q.Close()
+	var leases session.LeaseStore = dynamo.NewLeaseStore(rt.DynamoDB, cfg.Table)
+	if o.leases != nil {
+		leases = o.leases(leases)
+	}
+	hostID := HostID()
 	host, err := sessionhost.New(sessionhost.Config{Sessions: rt.Stores.Sessions, Messages: rt.Stores.Messages, Devices: devices,
-		Events: rt.Publisher, Queue: q, Files: rt.Stores.Media, Log: log.With("component", "session-host")})
+		Events: rt.Publisher, Queue: q, Files: rt.Stores.Media, Log: log.With("component", "session-host"),
+		Leases: leases, HostID: hostID, LeaseTTL: cfg.SessionLeaseTTL})
 	if err != nil {
 		return err
 	}
-	r, err := router.New(q, nil, router.Options{Logger: log, ShutdownGrace: cfg.ShutdownTimeout})
+	// The session queues' consumer receives nothing while this host only waits for sessions another host holds.
+	r, err := router.New(host.Gate(q), nil, router.Options{Logger: log, ShutdownGrace: cfg.ShutdownTimeout})
 	if err != nil {
 		return err
 	}
@@ -89,13 +100,25 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	log.InfoContext(ctx, "waqtor session host (AWS) started", "addr", ln.Addr().String(), "version", app.Version)
+	log.InfoContext(ctx, "waqtor session host (AWS) started", "addr", ln.Addr().String(), "version", app.Version,
+		"host_id", hostID)
 
 	runCtx, stop := context.WithCancel(context.Background())
 	defer stop()
 	g, gctx := errgroup.WithContext(runCtx)
 	g.Go(func() error { return r.Run(gctx) })
-	g.Go(func() error { return host.Run(gctx) })
+	// The host outlives the router: running commands finish on connected sessions, and only then does every
+	// session disconnect and release its lease for the successor.
+	hostCtx, stopHost := context.WithCancel(context.Background())
+	defer stopHost()
+	hostDone := make(chan error, 1)
+	go func() {
+		err := host.Run(hostCtx)
+		if err != nil {
+			stop()
+		}
+		hostDone <- err
+	}()
 	// The health server runs until the drain is over (answering 503 meanwhile), so it is not in g, whose Wait
 	// is the drain; a failure to serve ends the run like a failure of g.
 	var serveErr error
@@ -115,6 +138,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	stop()
 	err = g.Wait()
+	stopHost()
+	err = errors.Join(err, <-hostDone)
 	shutCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err = errors.Join(err, srv.Shutdown(shutCtx))
@@ -127,6 +152,26 @@ type Option func(*options)
 
 type options struct {
 	whatsapp *http.Client
+	leases   func(session.LeaseStore) session.LeaseStore
+}
+
+// WithLeaseStore wraps the sessions' lease store: tests cut a host off from it to play a partition.
+func WithLeaseStore(wrap func(session.LeaseStore) session.LeaseStore) Option {
+	return func(o *options) { o.leases = wrap }
+}
+
+// HostID is this process's identity as a holder of session leases: the ECS task's container ID (from the task
+// metadata endpoint's URL, no request made) or the host name, and a random suffix, so that every process, a
+// restart in the same place included, is a new holder.
+func HostID() string {
+	where := path.Base(os.Getenv("ECS_CONTAINER_METADATA_URI_V4"))
+	if where == "." || where == "/" {
+		where, _ = os.Hostname()
+	}
+	if where == "" {
+		where = "host"
+	}
+	return where + "/" + rand.Text()[:10]
 }
 
 // WithWhatsApp points every WhatsApp connection (and media transfer) at another server through hc: tests pass a

@@ -17,6 +17,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ebsdk "github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	kmssdk "github.com/aws/aws-sdk-go-v2/service/kms"
 	s3sdk "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	sqssdk "github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -29,6 +30,7 @@ import (
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbridge"
+	"github.com/waqtor/waqtor/shared/kms"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
 	s3store "github.com/waqtor/waqtor/shared/s3"
@@ -46,6 +48,8 @@ type Runtime struct {
 	Stores    app.Stores
 	Publisher event.Publisher
 	Log       *slog.Logger
+	// Secrets seals webhook secrets and header values at rest with KMS (WAQTOR_SECRETS_KMS_KEY); nil without it.
+	Secrets webhook.Sealer
 }
 
 // New loads the AWS SDK configuration (region, credentials, AWS_ENDPOINT_URL_* overrides) and builds the adapters.
@@ -71,14 +75,22 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, er
 			Keys:          dynamo.NewKeyStore(ddb, cfg.Table),
 			Idempotency:   dynamo.NewIdempotencyStore(ddb, cfg.Table),
 			Activity:      dynamo.NewActivityStore(ddb, cfg.Table),
-			Webhooks:      dynamo.NewWebhookStore(ddb, cfg.Table),
 			Notifications: dynamo.NewNotificationStore(ddb, cfg.Table),
 			Sessions:      dynamo.NewSessionStore(ddb, cfg.Table),
 			Messages:      dynamo.NewMessageStore(ddb, cfg.Table),
+			LoginAttempts: dynamo.NewLoginAttemptStore(ddb, cfg.Table),
 		},
 		Publisher: pub,
 		Log:       log,
 	}
+	if cfg.SecretsKMSKey != "" {
+		if rt.Secrets, err = kms.NewSealer(kmssdk.NewFromConfig(ac), cfg.SecretsKMSKey); err != nil {
+			return nil, err
+		}
+	} else {
+		log.WarnContext(ctx, "WAQTOR_SECRETS_KMS_KEY is not set: webhook secrets and header values are stored unencrypted")
+	}
+	rt.Stores.Webhooks = rt.webhookStore()
 	if cfg.MediaBucket != "" {
 		ms, err := s3store.NewMediaStore(s3sdk.NewFromConfig(ac, func(o *s3sdk.Options) { o.UsePathStyle = usePathStyle() }), cfg.MediaBucket)
 		if err != nil {
@@ -87,6 +99,24 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, er
 		rt.Stores.Media = ms
 	}
 	return rt, nil
+}
+
+// webhookStore is the table's webhook store, sealing secrets with rt.Secrets when there is a KMS key.
+func (rt *Runtime) webhookStore() webhook.Store {
+	s := dynamo.NewWebhookStore(rt.DynamoDB, rt.Config.Table)
+	if rt.Secrets == nil {
+		return s
+	}
+	return webhook.SealedStore(s, rt.Secrets)
+}
+
+// ResealSecrets seals with the current KMS key every webhook secret and header value stored in plain text or under
+// another key (webhook.Reseal) and says how many endpoints it rewrote.
+func (rt *Runtime) ResealSecrets(ctx context.Context) (int, error) {
+	if rt.Secrets == nil {
+		return 0, errors.New("WAQTOR_SECRETS_KMS_KEY is not set: nothing to seal with")
+	}
+	return webhook.Reseal(ctx, dynamo.NewWebhookStore(rt.DynamoDB, rt.Config.Table), rt.Secrets)
 }
 
 // usePathStyle addresses S3 by path (http://host/bucket/key) when an endpoint override points at an emulator,
@@ -150,7 +180,7 @@ func (rt *Runtime) WebhookRouter(client *sqssdk.Client) (event.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return webhook.Fanout(dynamo.NewWebhookStore(rt.DynamoDB, rt.Config.Table), q, time.Now), nil
+	return webhook.Fanout(rt.webhookStore(), q, time.Now), nil
 }
 
 // WebhookDeliverer is the consumer of the webhook-deliveries queue: a webhook.Deliverer over the table, sending
@@ -158,7 +188,7 @@ func (rt *Runtime) WebhookRouter(client *sqssdk.Client) (event.Handler, error) {
 // per Lambda instance (see webhook.Semaphores).
 func (rt *Runtime) WebhookDeliverer() *webhook.Deliverer {
 	return &webhook.Deliverer{
-		Store:    dynamo.NewWebhookStore(rt.DynamoDB, rt.Config.Table),
+		Store:    rt.webhookStore(),
 		Sender:   webhook.NewClient(webhook.Guard{Allow: rt.Config.WebhookAllow}, app.Version),
 		Notifier: notification.StoreNotifier{Store: dynamo.NewNotificationStore(rt.DynamoDB, rt.Config.Table)},
 		Limiter:  webhook.NewSemaphores(),

@@ -5,7 +5,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -38,7 +40,17 @@ type Config struct {
 	RateBurst        int      // WAQTOR_RATE_BURST, default 40
 	MaxBodyBytes     int64    // WAQTOR_MAX_BODY_BYTES, default 1 MiB
 	TrustProxy       bool     // WAQTOR_TRUST_PROXY
-	MetricsToken     string   // WAQTOR_METRICS_TOKEN
+	MetricsToken     string   // WAQTOR_METRICS_TOKEN: also serve /metrics on the API, to this bearer token
+	// MetricsAddr is the separate listener that serves /metrics to anyone who can reach it (WAQTOR_METRICS_ADDR,
+	// default "127.0.0.1:9464", loopback only; "off" for none). Standalone only.
+	MetricsAddr string
+
+	// SecretsKeyFile holds the keys that encrypt webhook secrets and header values at rest in standalone
+	// (WAQTOR_SECRETS_KEY_FILE, default DataDir/keys/secrets.key, created on the first start).
+	SecretsKeyFile string
+	// SecretsKMSKey is the KMS key (ID, ARN or alias) that wraps the data key encrypting webhook secrets on AWS
+	// (WAQTOR_SECRETS_KMS_KEY; the CDK stack creates it and sets this).
+	SecretsKMSKey string
 
 	LogFormat       string        // WAQTOR_LOG_FORMAT: json|text (default: text on a terminal, else json)
 	LogLevel        string        // WAQTOR_LOG_LEVEL: debug|info|warn|error
@@ -65,6 +77,10 @@ type Config struct {
 	// JSON RDS generates: username, password, host, port, dbname), WAQTOR_DEVICE_DB_SECRET. Only the session host
 	// on AWS reads it; the functions never open the device store.
 	DeviceDBSecret string
+	// SessionLeaseTTL is the time to live of a session's single-writer lease on AWS (WAQTOR_SESSION_LEASE_TTL,
+	// default 30s, 3s to 10m): the session host renews it every third of it, and a successor takes over a host
+	// that vanished without releasing after at most this long.
+	SessionLeaseTTL time.Duration
 }
 
 // Demo reports whether sessions connect to the in-process demo WhatsApp.
@@ -79,7 +95,8 @@ var Vars = []string{"WAQTOR_ADDR", "WAQTOR_DATA_DIR", "WAQTOR_BOOTSTRAP_API_KEY"
 	"WAQTOR_TOKEN_TTL", "WAQTOR_DASHBOARD_ORIGIN", "WAQTOR_SIGNUP", "WAQTOR_RATE_LIMIT", "WAQTOR_RATE_BURST",
 	"WAQTOR_MAX_BODY_BYTES", "WAQTOR_TRUST_PROXY", "WAQTOR_METRICS_TOKEN", "WAQTOR_LOG_FORMAT", "WAQTOR_LOG_LEVEL",
 	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX", "WAQTOR_WEBHOOK_ALLOW",
-	"WAQTOR_WHATSAPP", "WAQTOR_MAX_UPLOAD_BYTES", "WAQTOR_MEDIA_BUCKET", "WAQTOR_DEVICE_DB_SECRET"}
+	"WAQTOR_WHATSAPP", "WAQTOR_MAX_UPLOAD_BYTES", "WAQTOR_MEDIA_BUCKET", "WAQTOR_DEVICE_DB_SECRET",
+	"WAQTOR_METRICS_ADDR", "WAQTOR_SECRETS_KEY_FILE", "WAQTOR_SECRETS_KMS_KEY"}
 
 // secretVars may instead be read from a file named by NAME_FILE.
 var secretVars = map[string]bool{"WAQTOR_BOOTSTRAP_API_KEY": true, "WAQTOR_BOOTSTRAP_PASSWORD": true,
@@ -180,6 +197,9 @@ func Load(getenv func(string) string) (Config, error) {
 		MaxBodyBytes:      int64(r.number("WAQTOR_MAX_BODY_BYTES", 1<<20)),
 		TrustProxy:        r.boolean("WAQTOR_TRUST_PROXY"),
 		MetricsToken:      r.str("WAQTOR_METRICS_TOKEN", ""),
+		MetricsAddr:       r.str("WAQTOR_METRICS_ADDR", "127.0.0.1:9464"),
+		SecretsKeyFile:    r.str("WAQTOR_SECRETS_KEY_FILE", ""),
+		SecretsKMSKey:     r.str("WAQTOR_SECRETS_KMS_KEY", ""),
 		LogFormat:         r.oneOf("WAQTOR_LOG_FORMAT", "auto", "auto", "json", "text"),
 		LogLevel:          r.oneOf("WAQTOR_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		ShutdownTimeout:   r.duration("WAQTOR_SHUTDOWN_TIMEOUT", 20*time.Second),
@@ -190,6 +210,18 @@ func Load(getenv func(string) string) (Config, error) {
 		MaxUploadBytes:    int64(r.number("WAQTOR_MAX_UPLOAD_BYTES", 100<<20)),
 		MediaBucket:       r.str("WAQTOR_MEDIA_BUCKET", ""),
 		DeviceDBSecret:    r.str("WAQTOR_DEVICE_DB_SECRET", ""),
+		SessionLeaseTTL:   r.duration("WAQTOR_SESSION_LEASE_TTL", 30*time.Second),
+	}
+	if c.SessionLeaseTTL < 3*time.Second || c.SessionLeaseTTL > 10*time.Minute {
+		r.errs = append(r.errs, fmt.Errorf("WAQTOR_SESSION_LEASE_TTL=%s: want 3s to 10m", c.SessionLeaseTTL))
+	}
+	if strings.EqualFold(c.MetricsAddr, "off") {
+		c.MetricsAddr = ""
+	} else if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		r.errs = append(r.errs, fmt.Errorf("WAQTOR_METRICS_ADDR=%q: want host:port or off", c.MetricsAddr))
+	}
+	if c.SecretsKeyFile == "" {
+		c.SecretsKeyFile = filepath.Join(c.DataDir, "keys", "secrets.key")
 	}
 	if c.LogFormat == "auto" {
 		c.LogFormat = ""

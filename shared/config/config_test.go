@@ -126,3 +126,20 @@ func TestDeviceDBSecret(t *testing.T) {
 		})
 	}
 }
+
+func TestSessionLeaseTTL(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"WAQTOR_TABLE": "t", "WAQTOR_EVENT_BUS": "b"}))
+	if err != nil || c.SessionLeaseTTL != 30*time.Second {
+		t.Fatalf("default session lease TTL = %s, %v; want 30s", c.SessionLeaseTTL, err)
+	}
+	c, err = config.Load(env(map[string]string{"WAQTOR_SESSION_LEASE_TTL": "45s"}))
+	if err != nil || c.SessionLeaseTTL != 45*time.Second {
+		t.Fatalf("WAQTOR_SESSION_LEASE_TTL=45s gives %s, %v", c.SessionLeaseTTL, err)
+	}
+	for _, bad := range []string{"2s", "11m", "soon"} {
+		_, err := config.Load(env(map[string]string{"WAQTOR_SESSION_LEASE_TTL": bad}))
+		if err == nil || !strings.Contains(err.Error(), "WAQTOR_SESSION_LEASE_TTL") {
+			t.Errorf("WAQTOR_SESSION_LEASE_TTL=%s: error %v, want one naming the variable", bad, err)
+		}
+	}
+}

@@ -166,3 +166,8 @@ func TestApplyRetriesLostRace(t *testing.T) {
 		}
 	}
 }
+
+func TestLeaseStoreContract(t *testing.T) {
+	client := awstest.DynamoDB(t)
+	storetest.RunLease(t, func(t *testing.T) session.LeaseStore { return dynamo.NewLeaseStore(client, newTable(t, client)) })
+}

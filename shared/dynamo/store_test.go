@@ -48,6 +48,15 @@ func TestStoreContract(t *testing.T) {
 	})
 }
 
+func TestLoginAttemptStoreContract(t *testing.T) {
+	client := awstest.DynamoDB(t)
+	storetest.RunLoginAttempts(t, func(t *testing.T) storetest.LoginStores {
+		table := newTable(t, client)
+		return storetest.LoginStores{Tenants: dynamo.NewTenantStore(client, table),
+			Attempts: dynamo.NewLoginAttemptStore(client, table), Notifications: dynamo.NewNotificationStore(client, table)}
+	})
+}
+
 // fixture is one fresh table with a tenant and its owner.
 type fixture struct {
 	client  *dynamodb.Client

@@ -16,6 +16,8 @@
 //	                                createdAt, expiresAt, ttl
 //	TENANT#<tid> / ACT#<eventId>    activity entry: id, tenantId, type, actorId, time, data, ttl
 //	COUNT#TENANTS / COUNT           number of tenants: n (updated in the CreateTenant transaction)
+//	LOGIN#<hash> / LOGIN            failed sign-ins to one email (hash: tenant.LoginKey): key, failures, locks,
+//	                                lockedUntil, lastFailure, expiresAt, ttl, version
 //	TENANT#<tid> / WEBHOOK#<wid>    webhook endpoint: id, tenantId, url, description, events, sessions, ignoreGroups,
 //	                                ignoreBroadcast, ignoreStatus, headers, enabled, disabledReason,
 //	                                secrets [{value, createdAt, expiresAt?}], policy {schedule, timeoutMs,
@@ -34,6 +36,8 @@
 //	TENANT#<tid> / SESSIONSET       the tenant's session set: defaultId (absent: no session), version (moved by every
 //	                                session create and delete, in the same transaction)
 //	TENANT#<tid> / REPLY#<rid>      session host reply: body (binary), expiresAt, ttl
+//	TENANT#<tid> / LEASE#<sid>      session lease (LeaseStore): tenantId, sessionId, holder ("" once released), token,
+//	                                expiresAt; conditional writes only, no ttl
 //	TENANT#<tid> / MSG#<id>#<sid>   message: id, tenantId, sessionId, direction, chatId, chat, sender, pushName,
 //	                                isGroup, type, body, media {kind, mime, fileName, size, key, url}, content
 //	                                (binary JSON), replyTo, campaignId, status, error, timeline [{status, at, error}],
@@ -72,6 +76,8 @@ type Client interface {
 	DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(ctx context.Context, in *dynamodb.QueryInput, optFns ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	// Scan is for maintenance only (WebhookStore.EachWebhook), never a request path.
+	Scan(ctx context.Context, in *dynamodb.ScanInput, optFns ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 }
 
 var _ Client = (*dynamodb.Client)(nil)

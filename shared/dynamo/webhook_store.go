@@ -230,6 +230,31 @@ func (s *WebhookStore) ListWebhooks(ctx context.Context, tenantID string) ([]web
 	return out, nil
 }
 
+// EachWebhook scans the table for endpoint items (entity "webhook"), a page at a time, and calls fn with each.
+func (s *WebhookStore) EachWebhook(ctx context.Context, fn func(webhook.Webhook) error) error {
+	in := &dynamodb.ScanInput{TableName: aws.String(s.table), FilterExpression: aws.String("entity = :e"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":e": &types.AttributeValueMemberS{Value: "webhook"}}}
+	for {
+		out, err := s.c.Scan(ctx, in)
+		if err != nil {
+			return fmt.Errorf("scan webhooks: %w", err)
+		}
+		for _, av := range out.Items {
+			w, _, err := decodeWebhook(av)
+			if err != nil {
+				return fmt.Errorf("scan webhooks: %w", err)
+			}
+			if err := fn(w); err != nil {
+				return err
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
 // webhookFixed are the attributes UpdateWebhook never writes: the key, the identity and seq (CreateDelivery's).
 var webhookFixed = []string{AttrPK, AttrSK, "entity", "id", "tenantId", "createdAt", "seq", "version"}
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/waqtor/waqtor/shared/awstest"
+	"github.com/waqtor/waqtor/shared/crypt"
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/id"
 	"github.com/waqtor/waqtor/shared/notification"
@@ -25,6 +26,34 @@ import (
 func TestWebhookStoreContract(t *testing.T) {
 	client := awstest.DynamoDB(t)
 	storetest.RunWebhook(t, func(t *testing.T) webhook.Store { return dynamo.NewWebhookStore(client, newTable(t, client)) })
+}
+
+// Through webhook.SealedStore the store keeps the contract, and its items hold no secret in plain text.
+func TestWebhookStoreSealed(t *testing.T) {
+	client := awstest.DynamoDB(t)
+	ring, err := crypt.NewKeyring(crypt.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunWebhook(t, func(t *testing.T) webhook.Store {
+		return webhook.SealedStore(dynamo.NewWebhookStore(client, newTable(t, client)), ring)
+	})
+	storetest.RunSealedWebhook(t, func(t *testing.T) (webhook.Store, storetest.RawWebhook) {
+		table := newTable(t, client)
+		return dynamo.NewWebhookStore(client, table), func(t *testing.T, tenantID, id string) string {
+			// The whole item, straight from DynamoDB, as JSON.
+			out, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: "TENANT#" + tenantID}, "sk": &types.AttributeValueMemberS{Value: "WEBHOOK#" + id}}})
+			if err != nil || out.Item == nil {
+				t.Fatalf("GetItem: %v, %v", out, err)
+			}
+			b, err := json.Marshal(out.Item)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	})
 }
 
 func TestNotificationStoreContract(t *testing.T) {

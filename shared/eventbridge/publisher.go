@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,6 +23,10 @@ import (
 )
 
 const (
+	// PublishedLog is the message of the Info line Publish logs per event type it published, with attributes
+	// "type" (the detail type) and "count". infra/stack turns these lines into the CloudWatch metric
+	// EventsPublished (messages sent and received, session status changes) with a log metric filter.
+	PublishedLog = "eventbridge: published"
 	// MaxEntries is the most entries one PutEvents call takes.
 	MaxEntries = 10
 	// MaxSize is the PutEvents limit on one entry and on the entries of one call, computed as EventBridge does.
@@ -42,7 +47,8 @@ type Config struct {
 	// RetryBase and RetryMax shape the backoff between those calls: base, doubling, at most max (defaults 100 ms
 	// and 2 s).
 	RetryBase, RetryMax time.Duration
-	// Logger receives retry warnings (default: discarded). Logs carry event IDs, never event data.
+	// Logger receives retry warnings and one PublishedLog line per event type published (default: discarded).
+	// Logs carry event IDs, types and counts, never event data.
 	Logger *slog.Logger
 }
 
@@ -141,6 +147,8 @@ func (p *Publisher) Publish(ctx context.Context, events ...event.Envelope) error
 	}
 
 	var failed []FailedEntry
+	var sent []entry
+	defer func() { p.logPublished(ctx, sent) }()
 	for len(entries) > 0 {
 		n, size := 0, 0
 		for n < len(entries) && n < MaxEntries && size+entries[n].size <= MaxSize {
@@ -152,12 +160,34 @@ func (p *Publisher) Publish(ctx context.Context, events ...event.Envelope) error
 			return fmt.Errorf("eventbridge: publish: %w", err)
 		}
 		failed = append(failed, f...)
+		for _, en := range entries[:n] {
+			if !slices.ContainsFunc(f, func(fe FailedEntry) bool { return fe.ID == en.id }) {
+				sent = append(sent, en)
+			}
+		}
 		entries = entries[n:]
 	}
 	if len(failed) > 0 {
 		return fmt.Errorf("eventbridge: publish: %w", &FailedError{Failed: failed, Total: len(events)})
 	}
 	return nil
+}
+
+// logPublished logs one PublishedLog line per event type of sent (the entries EventBridge accepted). It runs once
+// Publish has sent what it could, also when a later batch failed: the earlier batches are on the bus.
+func (p *Publisher) logPublished(ctx context.Context, sent []entry) {
+	var types []string
+	counts := map[string]int{}
+	for _, en := range sent {
+		t := aws.ToString(en.req.DetailType)
+		if counts[t] == 0 {
+			types = append(types, t)
+		}
+		counts[t]++
+	}
+	for _, t := range types {
+		p.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, PublishedLog, slog.String("type", t), slog.Int("count", counts[t]))
+	}
 }
 
 // put sends one batch, retrying the entries EventBridge reports as failed with a retryable code. It returns the

@@ -1,9 +1,12 @@
 package eventbridge_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -290,5 +293,41 @@ func TestConfigValidation(t *testing.T) {
 	}
 	if _, err := eventbridge.New(nil, eventbridge.Config{BusName: "b"}); !errors.Is(err, eventbridge.ErrInvalidConfig) {
 		t.Errorf("New without API = %v, want ErrInvalidConfig", err)
+	}
+}
+
+// TestPublishedLog: one JSON line per event type with the count EventBridge accepted (the failed entry is not
+// counted); infra/stack's metric filter reads "msg", "type" and "count" of these lines.
+func TestPublishedLog(t *testing.T) {
+	bad := envelope(t, event.MessageSent, "bad")
+	var buf bytes.Buffer
+	p, _, _ := newPublisher(t, nil, eventbridge.Config{MaxAttempts: 1, Logger: slog.New(slog.NewJSONHandler(&buf, nil))},
+		awstest.EventBridgeFail(func(e awstest.EventBridgeEntry) (string, string) {
+			if strings.Contains(e.Detail, bad.ID) {
+				return "MalformedDetail", "Detail is malformed."
+			}
+			return "", ""
+		}))
+	err := p.Publish(context.Background(), envelope(t, event.MessageSent, 1), bad, envelope(t, event.MessageReceived, 2),
+		envelope(t, event.MessageSent, 3))
+	if !errors.Is(err, eventbridge.ErrEntriesFailed) {
+		t.Fatalf("Publish = %v, want ErrEntriesFailed for one entry", err)
+	}
+	got := map[string]float64{}
+	for line := range strings.Lines(buf.String()) {
+		var l struct {
+			Msg   string  `json:"msg"`
+			Type  string  `json:"type"`
+			Count float64 `json:"count"`
+		}
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if l.Msg == eventbridge.PublishedLog {
+			got[l.Type] += l.Count
+		}
+	}
+	if want := map[string]float64{event.MessageSent: 2, event.MessageReceived: 1}; !maps.Equal(got, want) {
+		t.Errorf("published lines count %v, want %v", got, want)
 	}
 }

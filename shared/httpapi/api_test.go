@@ -97,6 +97,8 @@ func newEnv(t testing.TB, cfg httpapi.Config) *env {
 	log := logging.New(io.Discard, "json", "info")
 	rec := &recorded{store: sqlite.NewActivityStore(db)}
 	tenants := tenant.NewService(sqlite.NewTenantStore(db), rec, log)
+	tenants.Now, tenants.Attempts = clk.Now, sqlite.NewLoginAttemptStore(db)
+	tenants.Notifier = notification.StoreNotifier{Store: sqlite.NewNotificationStore(db), Now: clk.Now}
 	keys := apikey.NewService(sqlite.NewKeyStore(db), sqlite.NewTenantStore(db), rec, log)
 	tokens, err := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, clk.Now)
 	if err != nil {

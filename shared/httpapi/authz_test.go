@@ -12,10 +12,13 @@ import (
 	"github.com/waqtor/waqtor/shared/notification"
 )
 
+// userPassword is the password of every user addUser creates (it passes the password policy).
+const userPassword = "violet harbor lantern 42"
+
 // addUser creates a user with cred and returns its ID.
 func (e *env) addUser(t *testing.T, cred, email, role string) string {
 	t.Helper()
-	r := e.call(t, "POST", "/api/users", cred, map[string]string{"email": email, "password": "password-" + email, "role": role})
+	r := e.call(t, "POST", "/api/users", cred, map[string]string{"email": email, "password": userPassword, "role": role})
 	want(t, r, 201, "")
 	return r.json(t)["id"].(string)
 }
@@ -67,19 +70,19 @@ func (e *env) impact(t *testing.T, cred, userID, query string) map[string]map[st
 func TestKeyOfDemotedThenDeletedAdminIsRefused(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
 	adminID := e.addUser(t, e.ownerKey, "admin@a.example", "admin")
-	atok := e.login(t, "admin@a.example", "password-admin@a.example")
+	atok := e.login(t, "admin@a.example", userPassword)
 	key, _ := e.addKey(t, atok, "admin-all", "*")
 	// While the admin is an admin, the key works fully.
-	want(t, e.call(t, "POST", "/api/users", key, map[string]string{"email": "a1@a.example", "password": "xxxxxxxxxxxx", "role": "admin"}), 201, "")
+	want(t, e.call(t, "POST", "/api/users", key, map[string]string{"email": "a1@a.example", "password": userPassword, "role": "admin"}), 201, "")
 
 	want(t, e.call(t, "PATCH", "/api/users/"+adminID, e.ownerKey, `{"role":"member"}`), 200, "")
-	want(t, e.call(t, "POST", "/api/users", key, map[string]string{"email": "a2@a.example", "password": "xxxxxxxxxxxx", "role": "admin"}), 403, "forbidden")
+	want(t, e.call(t, "POST", "/api/users", key, map[string]string{"email": "a2@a.example", "password": userPassword, "role": "admin"}), 403, "forbidden")
 	if got := scopesOf(t, e.call(t, "GET", "/api/me", key, nil)); slices.Contains(got, "*") || slices.Contains(got, "users:write") {
 		t.Fatalf("a demoted admin's * key still holds %v", got)
 	}
 
 	want(t, e.call(t, "DELETE", "/api/users/"+adminID, e.ownerKey, nil), 204, "")
-	r := e.call(t, "POST", "/api/users", key, map[string]string{"email": "a3@a.example", "password": "xxxxxxxxxxxx", "role": "admin"})
+	r := e.call(t, "POST", "/api/users", key, map[string]string{"email": "a3@a.example", "password": userPassword, "role": "admin"})
 	want(t, r, 401, "key_owner_inactive")
 	if !strings.Contains(string(r.body), "deleted") {
 		t.Fatalf("the refusal does not say why: %s", r.body)
@@ -95,7 +98,7 @@ func TestKeyOfDemotedThenDeletedAdminIsRefused(t *testing.T) {
 func TestKeyNarrowsWithItsCreatorsRole(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
 	adminID := e.addUser(t, e.ownerKey, "admin@a.example", "admin")
-	atok := e.login(t, "admin@a.example", "password-admin@a.example")
+	atok := e.login(t, "admin@a.example", userPassword)
 	mixed, mixedID := e.addKey(t, atok, "mixed", "users:write", "messages:send", "keys:read")
 	all, allID := e.addKey(t, atok, "all", "*")
 	_, sendID := e.addKey(t, atok, "send", "messages:send")
@@ -125,20 +128,20 @@ func TestKeyNarrowsWithItsCreatorsRole(t *testing.T) {
 	if got := me.json(t)["auth"].(map[string]any)["role"]; got != "member" {
 		t.Fatalf("role of the key after demotion = %v, want the creator's current role", got)
 	}
-	want(t, e.call(t, "POST", "/api/users", mixed, map[string]string{"email": "x@a.example", "password": "xxxxxxxxxxxx", "role": "member"}), 403, "forbidden")
+	want(t, e.call(t, "POST", "/api/users", mixed, map[string]string{"email": "x@a.example", "password": userPassword, "role": "member"}), 403, "forbidden")
 	want(t, e.call(t, "GET", "/api/keys", mixed, nil), 200, "")
 	want(t, e.call(t, "GET", "/api/activity", all, nil), 403, "forbidden")
 	want(t, e.call(t, "POST", "/api/keys", all, `{"name":"child","scopes":["messages:send"]}`), 403, "forbidden")
 
 	// The rule holds at every request: promoting the creator again gives the key its scopes back.
 	want(t, e.call(t, "PATCH", "/api/users/"+adminID, e.ownerKey, `{"role":"admin"}`), 200, "")
-	want(t, e.call(t, "POST", "/api/users", mixed, map[string]string{"email": "x@a.example", "password": "xxxxxxxxxxxx", "role": "member"}), 201, "")
+	want(t, e.call(t, "POST", "/api/users", mixed, map[string]string{"email": "x@a.example", "password": userPassword, "role": "member"}), 201, "")
 }
 
 func TestKeyStopsWhileItsCreatorIsDisabled(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
 	adminID := e.addUser(t, e.ownerKey, "admin@a.example", "admin")
-	atok := e.login(t, "admin@a.example", "password-admin@a.example")
+	atok := e.login(t, "admin@a.example", userPassword)
 	key, keyID := e.addKey(t, atok, "sender", "messages:send", "keys:read")
 	_, revokedID := e.addKey(t, atok, "old", "keys:read")
 	want(t, e.call(t, "DELETE", "/api/keys/"+revokedID, e.ownerKey, nil), 200, "")
@@ -185,9 +188,9 @@ func tokenRevoked(t *testing.T, r resp) {
 func TestPasswordChangeEndsTokensButKeepsTheChangingDevice(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
 	mid := e.addUser(t, e.ownerKey, "m@a.example", "member")
-	laptop := e.login(t, "m@a.example", "password-m@a.example")
-	phone := e.login(t, "m@a.example", "password-m@a.example")
-	r := e.call(t, "PATCH", "/api/users/"+mid, laptop, `{"password":"a brand new password"}`)
+	laptop := e.login(t, "m@a.example", userPassword)
+	phone := e.login(t, "m@a.example", userPassword)
+	r := e.call(t, "PATCH", "/api/users/"+mid, laptop, `{"password":"quiet meadow compass 17"}`)
 	want(t, r, 200, "")
 	sess, ok := r.json(t)["session"].(map[string]any)
 	if !ok || sess["token"] == "" || r.header.Get("Cache-Control") != "no-store" {
@@ -197,7 +200,7 @@ func TestPasswordChangeEndsTokensButKeepsTheChangingDevice(t *testing.T) {
 	tokenRevoked(t, e.call(t, "GET", "/api/me", phone, nil))
 	tokenRevoked(t, e.call(t, "POST", "/api/auth/refresh", phone, nil))
 	want(t, e.call(t, "GET", "/api/me", sess["token"].(string), nil), 200, "")
-	want(t, e.call(t, "GET", "/api/me", e.login(t, "m@a.example", "a brand new password"), nil), 200, "")
+	want(t, e.call(t, "GET", "/api/me", e.login(t, "m@a.example", "quiet meadow compass 17"), nil), 200, "")
 	// A rename ends nothing and answers no token.
 	r = e.call(t, "PATCH", "/api/users/"+mid, sess["token"].(string), `{"name":"M"}`)
 	want(t, r, 200, "")
@@ -210,18 +213,18 @@ func TestPasswordChangeEndsTokensButKeepsTheChangingDevice(t *testing.T) {
 func TestRoleChangeAndDisablingEndTokens(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
 	mid := e.addUser(t, e.ownerKey, "m@a.example", "member")
-	tok := e.login(t, "m@a.example", "password-m@a.example")
+	tok := e.login(t, "m@a.example", userPassword)
 	want(t, e.call(t, "PATCH", "/api/users/"+mid, e.ownerKey, `{"role":"admin"}`), 200, "")
 	tokenRevoked(t, e.call(t, "GET", "/api/me", tok, nil))
 
-	tok = e.login(t, "m@a.example", "password-m@a.example")
+	tok = e.login(t, "m@a.example", userPassword)
 	want(t, e.call(t, "PATCH", "/api/users/"+mid, e.ownerKey, `{"disabled":true}`), 200, "")
 	want(t, e.call(t, "PATCH", "/api/users/"+mid, e.ownerKey, `{"disabled":false}`), 200, "")
 	tokenRevoked(t, e.call(t, "GET", "/api/me", tok, nil))
 
 	// A refused change (the last owner's demotion) ends nothing.
 	otok := e.login(t, e.email, e.password)
-	want(t, e.call(t, "PATCH", "/api/users/"+e.ownerID(t), otok, `{"role":"member","password":"another password"}`), 409, "conflict")
+	want(t, e.call(t, "PATCH", "/api/users/"+e.ownerID(t), otok, `{"role":"member","password":"amber canyon whistle 9"}`), 409, "conflict")
 	want(t, e.call(t, "GET", "/api/me", otok, nil), 200, "")
 	want(t, e.call(t, "POST", "/api/auth/login", "", map[string]string{"email": e.email, "password": e.password}), 200, "")
 }
@@ -229,12 +232,12 @@ func TestRoleChangeAndDisablingEndTokens(t *testing.T) {
 func TestLogoutEverywhere(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
 	mid := e.addUser(t, e.ownerKey, "m@a.example", "member")
-	a, b := e.login(t, "m@a.example", "password-m@a.example"), e.login(t, "m@a.example", "password-m@a.example")
+	a, b := e.login(t, "m@a.example", userPassword), e.login(t, "m@a.example", userPassword)
 	want(t, e.call(t, "POST", "/api/auth/logout-all", e.ownerKey, nil), 403, "forbidden")
 	want(t, e.call(t, "POST", "/api/auth/logout-all", a, nil), 200, "")
 	tokenRevoked(t, e.call(t, "GET", "/api/me", a, nil))
 	tokenRevoked(t, e.call(t, "GET", "/api/me", b, nil))
-	c := e.login(t, "m@a.example", "password-m@a.example")
+	c := e.login(t, "m@a.example", userPassword)
 	want(t, e.call(t, "GET", "/api/me", c, nil), 200, "")
 
 	// For another user: users:write (an owner's key here); a member may not; the owner's key keeps working.
@@ -300,7 +303,7 @@ func TestNarrowKeyReachesOnlyItsScopes(t *testing.T) {
 
 	// A dashboard user reads and changes their own record without users:read / users:write, not others'.
 	mid := e.addUser(t, e.ownerKey, "m@a.example", "member")
-	mtok := e.login(t, "m@a.example", "password-m@a.example")
+	mtok := e.login(t, "m@a.example", userPassword)
 	want(t, e.call(t, "GET", "/api/users/"+mid, mtok, nil), 200, "")
 	want(t, e.call(t, "PATCH", "/api/users/"+mid, mtok, `{"name":"Mia"}`), 200, "")
 	want(t, e.call(t, "PATCH", "/api/users/"+ownerID, mtok, `{"name":"x"}`), 403, "forbidden")

@@ -160,8 +160,9 @@ func TestRateLimitPerKey(t *testing.T) {
 
 func TestLoginIsRateLimitedPerAddress(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
-	for range 10 {
-		want(t, e.call(t, "POST", "/api/auth/login", "", `{"email":"owner@a.example","password":"wrong-password"}`), 401, "unauthorized")
+	for i := range 10 {
+		// A different address each time, so the per-account lockout (TestLoginLockout) stays out of the way.
+		want(t, e.call(t, "POST", "/api/auth/login", "", map[string]string{"email": fmt.Sprintf("nobody%d@a.example", i), "password": "wrong-password"}), 401, "unauthorized")
 	}
 	r := e.call(t, "POST", "/api/auth/login", "", map[string]string{"email": e.email, "password": e.password})
 	want(t, r, 429, "rate_limited")
@@ -197,26 +198,26 @@ func TestTokens(t *testing.T) {
 func TestUserManagementAndRoles(t *testing.T) {
 	e := newEnv(t, httpapi.Config{})
 	owner := e.ownerKey
-	created := e.call(t, "POST", "/api/users", owner, map[string]string{"email": "Member@A.example", "password": "member-password", "role": "member", "name": "Mia"})
+	created := e.call(t, "POST", "/api/users", owner, map[string]string{"email": "Member@A.example", "password": "velvet-otter-42", "role": "member", "name": "Mia"})
 	want(t, created, 201, "")
 	member := created.json(t)
 	if member["email"] != "member@a.example" {
 		t.Fatalf("email not normalised: %v", member["email"])
 	}
-	want(t, e.call(t, "POST", "/api/users", owner, map[string]string{"email": "member@a.example", "password": "member-password", "role": "member"}), 409, "conflict")
+	want(t, e.call(t, "POST", "/api/users", owner, map[string]string{"email": "member@a.example", "password": "velvet-otter-42", "role": "member"}), 409, "conflict")
 
-	mtok := e.login(t, "member@a.example", "member-password")
+	mtok := e.login(t, "member@a.example", "velvet-otter-42")
 	// Members cannot manage keys or users, but can rename themselves.
 	want(t, e.call(t, "POST", "/api/keys", mtok, `{"name":"m","scopes":["messages:send"]}`), 403, "forbidden")
-	want(t, e.call(t, "POST", "/api/users", mtok, map[string]string{"email": "x@a.example", "password": "xxxxxxxxxxxx", "role": "owner"}), 403, "forbidden")
+	want(t, e.call(t, "POST", "/api/users", mtok, map[string]string{"email": "x@a.example", "password": "sturdy-lantern-42", "role": "owner"}), 403, "forbidden")
 	mid := member["id"].(string)
 	want(t, e.call(t, "PATCH", "/api/users/"+mid, mtok, `{"name":"Mia B."}`), 200, "")
 	want(t, e.call(t, "PATCH", "/api/users/"+mid, mtok, `{"role":"admin"}`), 403, "forbidden")
 
 	// An admin cannot create or touch owners.
 	want(t, e.call(t, "PATCH", "/api/users/"+mid, owner, `{"role":"admin"}`), 200, "")
-	atok := e.login(t, "member@a.example", "member-password")
-	want(t, e.call(t, "POST", "/api/users", atok, map[string]string{"email": "o2@a.example", "password": "xxxxxxxxxxxx", "role": "owner"}), 403, "forbidden")
+	atok := e.login(t, "member@a.example", "velvet-otter-42")
+	want(t, e.call(t, "POST", "/api/users", atok, map[string]string{"email": "o2@a.example", "password": "sturdy-lantern-42", "role": "owner"}), 403, "forbidden")
 	me := e.call(t, "GET", "/api/me", owner, nil).json(t)
 	users := e.call(t, "GET", "/api/users", atok, nil).json(t)["data"].([]any)
 	ownerID := users[0].(map[string]any)["id"].(string)
@@ -235,7 +236,7 @@ func TestUserManagementAndRoles(t *testing.T) {
 	// Disabling and deleting a user cuts their token at once.
 	want(t, e.call(t, "PATCH", "/api/users/"+mid, owner, `{"disabled":true}`), 200, "")
 	want(t, e.call(t, "GET", "/api/me", atok, nil), 401, "unauthorized")
-	want(t, e.call(t, "POST", "/api/auth/login", "", map[string]string{"email": "member@a.example", "password": "member-password"}), 401, "unauthorized")
+	want(t, e.call(t, "POST", "/api/auth/login", "", map[string]string{"email": "member@a.example", "password": "velvet-otter-42"}), 401, "unauthorized")
 	want(t, e.call(t, "DELETE", "/api/users/"+mid, owner, nil), 204, "")
 	want(t, e.call(t, "GET", "/api/users/"+mid, owner, nil), 404, "not_found")
 }
@@ -320,6 +321,10 @@ func TestOperationalEndpoints(t *testing.T) {
 	if !strings.Contains(string(m.body), `waqtor_http_requests_total{route="GET /readyz",status="200"} 1`) {
 		t.Fatalf("metrics lack the request counter:\n%s", m.body)
 	}
+	want(t, e.call(t, "GET", "/metrics", "wrong", nil), 401, "unauthorized")
+	// No token: not served on the API at all (standalone serves them on its loopback listener).
+	bare := newEnv(t, httpapi.Config{})
+	want(t, bare.call(t, "GET", "/metrics", "", nil), 404, "not_found")
 	spec := e.call(t, "GET", "/api/openapi.yaml", "", nil)
 	if spec.status != 200 || string(spec.body) != string(docs.OpenAPI) {
 		t.Fatal("/api/openapi.yaml does not serve docs/openapi.yaml")

@@ -22,6 +22,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.TooLarge:           http.StatusRequestEntityTooLarge,
 	apperr.UnsupportedMedia:   http.StatusUnsupportedMediaType,
 	apperr.RateLimited:        http.StatusTooManyRequests,
+	apperr.AccountLocked:      http.StatusTooManyRequests,
 	apperr.Internal:           http.StatusInternalServerError,
 	apperr.ServiceUnavailable: http.StatusServiceUnavailable,
 }
@@ -49,7 +50,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	if ae.Code == apperr.RateLimited {
+	if ae.Code == apperr.RateLimited || ae.Code == apperr.AccountLocked {
 		if d, ok := ae.Details.(map[string]any); ok {
 			w.Header().Set("Retry-After", fmt.Sprint(d["retryAfterSeconds"]))
 		}

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"crypto/subtle"
 	"net/http"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -25,12 +27,24 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// handleMetrics serves the metrics on the API's own listener only to the metrics token (Config.MetricsToken); with
+// no token they are not there (404): standalone serves them on its separate loopback listener (MetricsHandler).
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
-	if s.cfg.MetricsToken != "" && r.Header.Get("Authorization") != "Bearer "+s.cfg.MetricsToken {
+	if s.cfg.MetricsToken == "" {
+		return apperr.New(apperr.NotFound, "metrics are not served on this listener: read them on WAQTOR_METRICS_ADDR, or set WAQTOR_METRICS_TOKEN")
+	}
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.cfg.MetricsToken)) != 1 {
 		return apperr.New(apperr.Unauthorized, "metrics need the metrics token")
 	}
-	promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	s.MetricsHandler().ServeHTTP(w, r)
 	return nil
+}
+
+// MetricsHandler serves the Prometheus metrics of the API (and whatever else is in its registry) to anyone: mount
+// it only on a listener that only trusted callers reach.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.gatherer, promhttp.HandlerOpts{})
 }
 
 func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {

@@ -113,7 +113,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
-// withObserve logs one line per request and records metrics. It never logs query strings or bodies.
+// withObserve logs one line per request and records metrics. It never logs query strings, bodies or raw paths.
 func (s *Server) withObserve(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.Now()
@@ -123,13 +123,17 @@ func (s *Server) withObserve(next http.Handler) http.Handler {
 			sw.status = http.StatusOK
 		}
 		d := s.Now().Sub(start)
-		route := state(r).route
+		// The route's pattern, never the raw path: path segments carry phone numbers and IDs
+		// (/api/dev/demo/contacts/{phone}/messages). An unmatched path is logged masked (logging.Redact).
+		route, path := state(r).route, ""
 		if route == "" {
-			route = "unmatched"
+			route, path = "unmatched", logging.Redact(r.URL.Path)
+		} else if _, p, ok := strings.Cut(route, " "); ok {
+			path = p
 		}
 		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		s.metrics.duration.WithLabelValues(route).Observe(d.Seconds())
-		s.log.Log(r.Context(), logLevel(sw.status), "http request", "method", r.Method, "path", r.URL.Path,
+		s.log.Log(r.Context(), logLevel(sw.status), "http request", "method", r.Method, "path", path,
 			"route", route, "status", sw.status, "bytes", sw.bytes, "duration_ms", float64(d.Microseconds())/1000)
 	})
 }

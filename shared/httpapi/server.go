@@ -49,7 +49,8 @@ type Config struct {
 	SignupOpen bool
 	// TrustProxy takes the client address from X-Forwarded-For (behind a trusted load balancer only).
 	TrustProxy bool
-	// MetricsToken, when set, is required as a bearer token on GET /metrics.
+	// MetricsToken, when set, is required as a bearer token on GET /metrics; when empty, GET /metrics is 404
+	// (metrics are then served only where MetricsHandler is mounted).
 	MetricsToken string
 	// Version is reported by /healthz.
 	Version string

@@ -1,5 +1,6 @@
 // Package logging builds WaQtor's slog loggers: JSON in production, text on a terminal, and attributes carried in
-// the context (the request ID) added to every line logged with a …Context call.
+// the context (the request ID) added to every line logged with a …Context call, and phone numbers masked in every
+// line (Redact, NewRedactHandler).
 package logging
 
 import (
@@ -38,7 +39,7 @@ func (h contextHandler) WithGroup(name string) slog.Handler {
 }
 
 // New returns a logger writing to w: format "json" or "text" ("" picks text on a terminal, JSON otherwise),
-// level "debug", "info", "warn" or "error".
+// level "debug", "info", "warn" or "error". Phone numbers are masked in every line, at every level (Redact).
 func New(w io.Writer, format, level string) *slog.Logger {
 	var lv slog.Level
 	switch strings.ToLower(level) {
@@ -62,7 +63,7 @@ func New(w io.Writer, format, level string) *slog.Logger {
 	if format == "text" {
 		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(contextHandler{h})
+	return slog.New(contextHandler{redactHandler{h}})
 }
 
 // Discard is a logger that writes nothing, for tests.

@@ -19,11 +19,16 @@ type Service struct {
 	Store Store
 	Queue queue.Queue
 	Now   func() time.Time
-	// Wait bounds how long the API waits for the session host's answer (default 20 s).
+	// Wait bounds how long the API waits for the session host's answer (default DefaultWait).
 	Wait time.Duration
 	// Poll is how often the store is checked while waiting (default 100 ms).
 	Poll time.Duration
 }
+
+// DefaultWait is the longest the API waits for the session host's answer (a pairing code, a number lookup) when
+// Service.Wait is unset. The API function's timeout on AWS must exceed it, within API Gateway's integration timeout
+// (infra/stack checks both).
+const DefaultWait = 20 * time.Second
 
 // MaxNameLen bounds a session's name.
 const MaxNameLen = 100
@@ -172,7 +177,7 @@ var ErrHostTimeout = &apperr.Error{Code: apperr.ServiceUnavailable, Message: "th
 func (s *Service) wait(ctx context.Context, done func() (bool, error)) error {
 	wait, poll := s.Wait, s.Poll
 	if wait <= 0 {
-		wait = 20 * time.Second
+		wait = DefaultWait
 	}
 	if poll <= 0 {
 		poll = 100 * time.Millisecond

@@ -23,6 +23,11 @@ func (h *Host) HandleControl(ctx context.Context, qm queue.Message) error {
 		return nil
 	}
 	log := h.log.With("tenant_id", c.TenantID, "session_id", c.SessionID, "command", c.Kind)
+	if held, err := h.heldElsewhere(ctx, c.TenantID, c.SessionID); err != nil {
+		return err
+	} else if held {
+		return queue.RetryAfter{Delay: bounceDelay} // left for the host that holds the session
+	}
 	if c.Kind == session.CmdDelete {
 		return h.delete(ctx, c)
 	}
@@ -50,8 +55,9 @@ func (h *Host) HandleControl(ctx context.Context, qm queue.Message) error {
 		h.stop(s.ID)
 		return h.start(ctx, s)
 	case session.CmdStop:
-		h.stop(s.ID)
+		// Recorded before the stop releases the lease, so a host waiting for it sees the session stopped.
 		_, err := h.setStatus(ctx, s.TenantID, s.ID, session.Change{Status: session.Stopped, Reason: "stopped through the API"})
+		h.stop(s.ID)
 		return err
 	case session.CmdLogout:
 		return h.logout(ctx, s)

@@ -76,8 +76,7 @@ func (h *Host) stopIfCurrent(l *live) {
 	}
 	h.mu.Unlock()
 	if cur {
-		l.cancel()
-		l.client.Disconnect()
+		h.end(l)
 	}
 }
 

@@ -46,6 +46,12 @@ type Config struct {
 	// SweepAfter re-enqueues outgoing messages still pending after this long (default 2 min), in case the API
 	// crashed between storing a message and enqueueing its send.
 	SweepAfter time.Duration
+	// Leases, when set, makes the host run a session only while it holds the session's lease (see lease.go):
+	// the AWS runtime, where two hosts may run at once. HostID is this host's identity as a lease holder, unique
+	// per process; LeaseTTL the lease's time to live (default DefaultLeaseTTL).
+	Leases   session.LeaseStore
+	HostID   string
+	LeaseTTL time.Duration
 }
 
 // Host runs sessions. Create it with New, then Run it; the queue handlers HandleSend and HandleControl are
@@ -57,6 +63,10 @@ type Host struct {
 	mu   sync.Mutex
 	ctx  context.Context // the host's lifetime: every client's connection context derives from it
 	live map[string]*live
+	// waiting: sessions to run whose leases other hosts hold (Leases only).
+	waiting map[string]waitingFor
+	// begun: Run has tried to start every stored session (until then the host is on Standby).
+	begun bool
 }
 
 // live is one running session.
@@ -65,6 +75,7 @@ type live struct {
 	client       session.Client
 	cancel       context.CancelFunc // ends the connection (and a login in progress)
 	status       session.Status
+	lease        *lease // nil without Config.Leases
 	// pairing: a login is in progress. Its client reports Ready before the login reports the account (Paired),
 	// so Ready is held until then and recorded with the account: no one sees a ready session without it.
 	pairing    bool
@@ -93,15 +104,31 @@ func New(cfg Config) (*Host, error) {
 	if cfg.SweepAfter <= 0 {
 		cfg.SweepAfter = 2 * time.Minute
 	}
-	return &Host{cfg: cfg, log: cfg.Log, live: map[string]*live{}}, nil
+	if cfg.Leases != nil && cfg.HostID == "" {
+		return nil, errors.New("sessionhost: a HostID is required with Leases")
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = DefaultLeaseTTL
+	}
+	return &Host{cfg: cfg, log: cfg.Log, live: map[string]*live{}, waiting: map[string]waitingFor{}}, nil
 }
 
 // Run starts every stored session that should run, then publishes stats and sweeps stuck sends until ctx ends;
-// then it disconnects every client (their sessions keep their status, so the next start resumes them).
+// then it disconnects every client (their sessions keep their status, so the next start resumes them) and, with
+// Leases, releases their leases. With Leases it also renews the leases it holds and waits for the others.
 func (h *Host) Run(ctx context.Context) error {
 	h.mu.Lock()
 	h.ctx = ctx
 	h.mu.Unlock()
+	leaseDone := make(chan struct{})
+	if h.leased() {
+		go func() {
+			defer close(leaseDone)
+			h.leaseLoop(ctx)
+		}()
+	} else {
+		close(leaseDone)
+	}
 	all, err := h.cfg.Sessions.ListAll(ctx)
 	if err != nil {
 		return fmt.Errorf("list sessions: %w", err)
@@ -110,16 +137,24 @@ func (h *Host) Run(ctx context.Context) error {
 		if !resumes(s) {
 			continue
 		}
-		if err := h.start(ctx, s); err != nil {
+		start := func() error { return h.start(ctx, s) }
+		if h.leased() {
+			start = func() error { return h.resume(ctx, s.TenantID, s.ID) }
+		}
+		if err := start(); err != nil && !errors.Is(err, session.ErrLeaseHeld) {
 			h.log.WarnContext(ctx, "session did not start", "tenant_id", s.TenantID, "session_id", s.ID, "error", err)
 		}
 	}
+	h.mu.Lock()
+	h.begun = true
+	h.mu.Unlock()
 	tick := time.NewTicker(min(h.cfg.StatsEvery, h.cfg.SweepAfter/2))
 	defer tick.Stop()
 	lastStats := h.cfg.Now()
 	for {
 		select {
 		case <-ctx.Done():
+			<-leaseDone // it starts waiting sessions: not any more once stopAll runs
 			h.stopAll()
 			return nil
 		case <-tick.C:
@@ -177,21 +212,21 @@ func (h *Host) stopAll() {
 	}
 	h.live = map[string]*live{}
 	h.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, l := range all {
-		l.cancel()
-		l.client.Disconnect()
+		wg.Go(func() { h.end(l) })
 	}
+	wg.Wait()
 }
 
-// stop ends a running session's client (no status change is recorded here).
+// stop ends a running session's client and releases its lease (no status change is recorded here).
 func (h *Host) stop(id string) *live {
 	h.mu.Lock()
 	l := h.live[id]
 	delete(h.live, id)
 	h.mu.Unlock()
 	if l != nil {
-		l.cancel()
-		l.client.Disconnect()
+		h.end(l)
 	}
 	return l
 }

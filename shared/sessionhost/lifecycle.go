@@ -23,10 +23,23 @@ func (h *Host) startWith(ctx context.Context, s session.Session, phone string) e
 		}
 		h.stop(s.ID) // pairing by code replaces a QR login in progress
 	}
-	var (
-		cli session.Client
-		err error
-	)
+	ls, err := h.acquire(ctx, s.TenantID, s.ID)
+	if err != nil {
+		return err
+	}
+	return h.run(ctx, s, phone, ls)
+}
+
+// run opens and connects (or pairs) the client of a session whose lease the host holds (ls, nil without Leases).
+func (h *Host) run(ctx context.Context, s session.Session, phone string, ls *lease) error {
+	var err error
+	registered := false
+	defer func() {
+		if ls != nil && !registered {
+			h.release(s.TenantID, s.ID, ls.token)
+		}
+	}()
+	var cli session.Client
 	paired := s.Account != nil && s.Account.DeviceJID != ""
 	if paired {
 		cli, err = h.cfg.Devices.Open(ctx, s.Account.DeviceJID)
@@ -42,10 +55,20 @@ func (h *Host) startWith(ctx context.Context, s session.Session, phone string) e
 		return fmt.Errorf("open whatsapp client: %w", err)
 	}
 	lctx, cancel := context.WithCancel(h.hostCtx())
-	l := &live{tenantID: s.TenantID, id: s.ID, client: cli, cancel: cancel, status: session.Connecting, pairing: !paired}
+	l := &live{tenantID: s.TenantID, id: s.ID, client: cli, cancel: cancel, status: session.Connecting, pairing: !paired, lease: ls}
 	h.mu.Lock()
+	if h.live[s.ID] != nil {
+		// Started meanwhile (a start command and the lease loop at once): that start holds the same lease.
+		h.mu.Unlock()
+		registered = true
+		cancel()
+		cli.Disconnect()
+		return nil
+	}
 	h.live[s.ID] = l
+	h.guard(l)
 	h.mu.Unlock()
+	registered = true
 	cli.SetHandler(func(ctx context.Context, e session.Event) error { return h.onEvent(ctx, l, e) })
 
 	if _, err := h.setStatus(ctx, s.TenantID, s.ID, session.Change{Status: session.Connecting}); err != nil {
@@ -106,14 +129,15 @@ func (h *Host) followLogin(l *live, updates <-chan session.LoginUpdate) {
 			if h.get(l.id) != l {
 				return // stopped or replaced on purpose
 			}
-			h.stop(l.id)
 			reason := u.Err.Error()
 			if errors.Is(u.Err, session.ErrLoginTimeout) {
 				reason = "no phone scanned the QR code in time; restart the session for a new one"
 			}
+			// Recorded before the stop releases the lease, so a host waiting for it sees the session stopped.
 			if _, err := h.setStatus(ctx, l.tenantID, l.id, session.Change{Status: session.Stopped, Reason: reason}); err != nil {
 				h.log.Warn("record login end", "session_id", l.id, "error", err)
 			}
+			h.stop(l.id)
 		}
 	}
 }

@@ -48,7 +48,15 @@ func (h *Host) HandleSend(ctx context.Context, qm queue.Message) error {
 	}
 	last := qm.ReceiveCount >= MaxSendReceives
 	l := h.get(cmd.SessionID)
+	if l != nil && l.lease != nil && h.statusOf(l) != session.Ready && h.cfg.Now().Sub(l.lease.acquired) < time.Minute {
+		h.awaitReady(ctx, l) // a session this host just took over is connecting: its sends go out once it is ready
+	}
 	if l == nil || h.statusOf(l) != session.Ready {
+		if held, err := h.heldElsewhere(ctx, cmd.TenantID, cmd.SessionID); err != nil {
+			return err
+		} else if held {
+			return queue.RetryAfter{Delay: bounceDelay} // the holder sends it
+		}
 		s, err := h.cfg.Sessions.GetSession(ctx, cmd.TenantID, cmd.SessionID)
 		switch {
 		case isNotFound(err):
@@ -65,6 +73,13 @@ func (h *Host) HandleSend(ctx context.Context, qm queue.Message) error {
 	out, err := h.outgoing(ctx, m)
 	if err != nil {
 		return h.fail(ctx, m, err.Error())
+	}
+	if err := h.fence(ctx, l); errors.Is(err, session.ErrLeaseLost) {
+		// Not this host's session any more (it is disconnected now): the holder sends it.
+		return queue.RetryAfter{Delay: bounceDelay, Err: fmt.Errorf("lease check before sending: %w", err)}
+	} else if err != nil {
+		// The lease could not be read: the consumer's backoff, which grows, spares the message's receives.
+		return fmt.Errorf("lease check before sending: %w", err)
 	}
 	sctx, cancel := context.WithTimeout(ctx, h.cfg.SendTimeout)
 	sent, err := l.client.Send(sctx, m.Chat, out)
@@ -95,6 +110,36 @@ func (h *Host) HandleSend(ctx context.Context, qm queue.Message) error {
 		return h.publishStatus(ctx, m, message.Sent, at)
 	}
 	return nil
+}
+
+// readyWait bounds how long a send waits in the handler for its session to finish connecting on this host.
+const readyWait = 10 * time.Second
+
+// awaitReady waits up to readyWait while a live session this host acquired in the last minute is connecting or
+// reconnecting: a host that took a session over connects it within moments, and sending then is better than
+// backing the command off for a delay that grows with its receive count, which bounces between hosts have raised.
+func (h *Host) awaitReady(ctx context.Context, l *live) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.NewTimer(readyWait)
+	defer deadline.Stop()
+	for {
+		switch h.statusOf(l) {
+		case session.Connecting, session.Reconnecting:
+		default:
+			return
+		}
+		if h.get(l.id) != l {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline.C:
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // notReadyDelay backs off while a session is not ready: 5 s doubling to 5 minutes, so the nine tries span about

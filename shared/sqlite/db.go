@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -34,9 +35,15 @@ type DB struct {
 	wr     *writer  // group commit of Write and Tx
 }
 
-// Open opens (creating if needed) the database file at path and applies every pending migration.
+// Open opens (creating if needed) the database file at path and applies every pending migration. The file is
+// private to its owner (PrivateFile).
 // Use ":memory:" only for a throw-away database in unit tests (shared cache, one name per call).
 func Open(ctx context.Context, path string) (*DB, error) {
+	if !strings.HasPrefix(path, ":memory:") {
+		if err := PrivateFile(path); err != nil {
+			return nil, err
+		}
+	}
 	dsn := "file:" + filepath.ToSlash(path) + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	w, err := sql.Open("sqlite", dsn)
@@ -61,6 +68,32 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// PrivateFile makes the SQLite database at path readable and writable by its owner only (0600): it creates the file
+// empty if it does not exist, so that SQLite, which gives its -wal and -shm files the database file's mode, creates
+// them 0600 too, and tightens the file and its -wal and -shm if they exist with a wider mode.
+func PrivateFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm() != 0o600 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // readRow runs a one-row read on the reader pool through a statement prepared once per query text (parsing SQL is

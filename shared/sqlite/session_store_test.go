@@ -43,3 +43,7 @@ func TestExpiredMessagesAreDeleted(t *testing.T) {
 		}
 	}
 }
+
+func TestLeaseStoreContract(t *testing.T) {
+	storetest.RunLease(t, func(t *testing.T) session.LeaseStore { return sqlite.NewLeaseStore(MustOpenDB(t)) })
+}

@@ -38,3 +38,11 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 		db.Close()
 	}
 }
+
+func TestLoginAttemptStoreContract(t *testing.T) {
+	storetest.RunLoginAttempts(t, func(t *testing.T) storetest.LoginStores {
+		db := MustOpenDB(t)
+		return storetest.LoginStores{Tenants: sqlite.NewTenantStore(db), Attempts: sqlite.NewLoginAttemptStore(db),
+			Notifications: sqlite.NewNotificationStore(db)}
+	})
+}

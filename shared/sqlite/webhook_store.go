@@ -176,6 +176,34 @@ const (
 		WHERE tenant_id = ? AND id = ?`
 )
 
+// EachWebhook reads every endpoint of every tenant, then calls fn with each (no read is held open while fn
+// writes).
+func (s *WebhookStore) EachWebhook(ctx context.Context, fn func(webhook.Webhook) error) error {
+	rows, err := s.db.R.QueryContext(ctx, `SELECT `+webhookCols+` FROM webhooks ORDER BY tenant_id, id`)
+	if err != nil {
+		return fmt.Errorf("scan webhooks: %w", err)
+	}
+	var all []webhook.Webhook
+	for rows.Next() {
+		w, err := scanWebhook(rows)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("scan webhooks: %w", err)
+		}
+		all = append(all, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("scan webhooks: %w", err)
+	}
+	for _, w := range all {
+		if err := fn(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *WebhookStore) GetWebhook(ctx context.Context, tenantID, id string) (webhook.Webhook, error) {
 	return oneWebhook(s.db.readRow(ctx, getWebhookSQL, tenantID, id))
 }

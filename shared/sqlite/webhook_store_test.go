@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/waqtor/waqtor/shared/crypt"
 	"github.com/waqtor/waqtor/shared/id"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
@@ -16,6 +17,29 @@ import (
 
 func TestWebhookStoreContract(t *testing.T) {
 	storetest.RunWebhook(t, func(t *testing.T) webhook.Store { return sqlite.NewWebhookStore(MustOpenDB(t)) })
+}
+
+// Through webhook.SealedStore the store keeps the contract, and its rows hold no secret in plain text.
+func TestWebhookStoreSealed(t *testing.T) {
+	ring, err := crypt.NewKeyring(crypt.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.RunWebhook(t, func(t *testing.T) webhook.Store {
+		return webhook.SealedStore(sqlite.NewWebhookStore(MustOpenDB(t)), ring)
+	})
+	storetest.RunSealedWebhook(t, func(t *testing.T) (webhook.Store, storetest.RawWebhook) {
+		db := MustOpenDB(t)
+		return sqlite.NewWebhookStore(db), func(t *testing.T, tenantID, id string) string {
+			// The whole row, every column as text, straight from SQLite.
+			var row string
+			if err := db.R.QueryRow(`SELECT url || ' ' || headers || ' ' || secrets || ' ' || events || ' ' || description
+				FROM webhooks WHERE tenant_id = ? AND id = ?`, tenantID, id).Scan(&row); err != nil {
+				t.Fatal(err)
+			}
+			return row
+		}
+	})
 }
 
 // The job store is the same store with one more method; it must keep the contract.

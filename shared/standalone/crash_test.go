@@ -64,7 +64,7 @@ func crashNode(path, hookID string, n int) int {
 	if err != nil {
 		return fail(err)
 	}
-	standalone.Webhooks(rt, db, q, config.Config{WebhookAllow: allow}, nil)
+	standalone.Webhooks(rt, db, q, testKeyring, config.Config{WebhookAllow: allow}, nil)
 	go rt.Run(ctx)
 	var next atomic.Int64
 	var out sync.Mutex

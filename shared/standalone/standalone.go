@@ -26,6 +26,7 @@ import (
 	"github.com/waqtor/waqtor/shared/activity"
 	"github.com/waqtor/waqtor/shared/app"
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/crypt"
 	"github.com/waqtor/waqtor/shared/localdisk"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
@@ -34,15 +35,22 @@ import (
 	"github.com/waqtor/waqtor/shared/sessionhost"
 	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqlite"
+	"github.com/waqtor/waqtor/shared/webhook"
 )
 
 // Run starts standalone WaQtor and blocks until ctx is cancelled, then drains: the HTTP server finishes in-flight
 // requests, the router finishes running handlers and returns unstarted messages, and the database closes.
 // The first-start banner (owner login and API key, shown once) goes to stdout; logs go to log.
 func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Logger) error {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return fmt.Errorf("data dir: %w", err)
+	if err := privateDataDir(cfg.DataDir); err != nil {
+		return err
 	}
+	// One process per data directory: standalone's sessions, queues and database have a single owner.
+	unlock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "waqtor.db"))
 	if err != nil {
 		return err
@@ -62,12 +70,24 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return err
 	}
+	// Webhook secrets and header values are encrypted with keys kept in their own file, apart from the database;
+	// what an earlier version stored in plain text, or an older key sealed, is sealed with the current key now.
+	ring, err := crypt.OpenKeyFile(cfg.SecretsKeyFile)
+	if err != nil {
+		return err
+	}
+	if n, err := webhook.Reseal(ctx, sqlite.NewWebhookStore(db), ring); err != nil {
+		return err
+	} else if n > 0 {
+		log.InfoContext(ctx, "sealed webhook secrets with the current key", "webhooks", n, "key", ring.CurrentID())
+	}
 	stores := app.Stores{Tenants: sqlite.NewTenantStore(db), Keys: sqlite.NewKeyStore(db),
 		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
-		Webhooks: sqlite.NewWebhookStore(db), Notifications: sqlite.NewNotificationStore(db),
-		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files}
+		Webhooks: webhook.SealedStore(sqlite.NewWebhookStore(db), ring), Notifications: sqlite.NewNotificationStore(db),
+		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files,
+		LoginAttempts: sqlite.NewLoginAttemptStore(db)}
 	rt.Handle("audit", activity.Handler(stores.Activity))
-	deliverer := Webhooks(rt, db, q, cfg, log)
+	deliverer := Webhooks(rt, db, q, ring, cfg, log)
 
 	secret, err := tokenSecret(cfg)
 	if err != nil {
@@ -118,8 +138,25 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	}
 	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// Metrics on their own listener (loopback by default), not on the API's (there only to WAQTOR_METRICS_TOKEN).
+	// Its address, like ln's, is one of this process's own.
+	var metricsLn net.Listener
+	metricsSrv := &http.Server{ReadHeaderTimeout: 10 * time.Second, ErrorLog: srv.ErrorLog}
+	if cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (WAQTOR_METRICS_ADDR; off to disable): %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", api.MetricsHandler())
+		metricsSrv.Handler = mux
+	}
 	printBanner(stdout, ln.Addr().String(), first)
-	log.InfoContext(ctx, "waqtor standalone started", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "version", app.Version)
+	started := []any{"addr", ln.Addr().String(), "data_dir", cfg.DataDir, "version", app.Version}
+	if metricsLn != nil {
+		started = append(started, "metrics_addr", metricsLn.Addr().String())
+	}
+	log.InfoContext(ctx, "waqtor standalone started", started...)
 
 	runCtx, stopWorkers := context.WithCancel(context.Background())
 	defer stopWorkers()
@@ -133,6 +170,15 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 		return nil
 	})
 
+	if metricsLn != nil {
+		g.Go(func() error {
+			if err := metricsSrv.Serve(metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("metrics server: %w", err)
+			}
+			return nil
+		})
+	}
+
 	select {
 	case <-ctx.Done():
 	case <-gctx.Done():
@@ -141,13 +187,25 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	shutErr := srv.Shutdown(shutCtx)
+	shutErr := errors.Join(srv.Shutdown(shutCtx), metricsSrv.Shutdown(shutCtx))
 	stopWorkers()
 	err = g.Wait()
 	if err := errors.Join(err, shutErr); err != nil {
 		return err
 	}
 	log.Info("stopped")
+	return nil
+}
+
+// privateDataDir creates the data dir, or tightens an existing one, so that only its owner can list or enter it
+// (0700). The files in it are made 0600 by whoever writes them (sqlite.PrivateFile for the databases).
+func privateDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
 	return nil
 }
 
@@ -158,6 +216,9 @@ func tokenSecret(cfg config.Config) ([]byte, error) {
 	}
 	path := filepath.Join(cfg.DataDir, "token-secret")
 	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		if err := os.Chmod(path, 0o600); err != nil {
+			return nil, fmt.Errorf("token secret: %w", err)
+		}
 		return []byte(strings.TrimSpace(string(b))), nil
 	}
 	raw := make([]byte, 48)

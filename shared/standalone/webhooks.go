@@ -24,9 +24,10 @@ const (
 // Webhooks registers the webhook pipeline on rt, over the SQLite stores of db and the queue q (on db): webhook.Fanout
 // consumes the "webhooks" route's queue and commits each event's deliveries with their jobs (sqlite.WebhookJobStore),
 // and a webhook.Deliverer consumes the jobs, sending through the SSRF-guarded client (cfg.WebhookAllow lets chosen
-// private destinations through). It returns the deliverer, whose Sender tests may replace before rt runs.
-func Webhooks(rt *router.Router, db *sqlite.DB, q *sqlite.Queue, cfg config.Config, log *slog.Logger) *webhook.Deliverer {
-	store := sqlite.NewWebhookJobStore(q)
+// private destinations through). Endpoint secrets and header values are sealed with secrets (webhook.SealedStore).
+// It returns the deliverer, whose Sender tests may replace before rt runs.
+func Webhooks(rt *router.Router, db *sqlite.DB, q *sqlite.Queue, secrets webhook.Sealer, cfg config.Config, log *slog.Logger) *webhook.Deliverer {
+	store := webhook.SealedStore(sqlite.NewWebhookJobStore(q), secrets)
 	rt.Handle(webhook.RouterQueue, webhook.Fanout(store, q, time.Now), router.Concurrency(fanoutConcurrency))
 	d := &webhook.Deliverer{
 		Store:    store,

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/crypt"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/id"
 	"github.com/waqtor/waqtor/shared/queue"
@@ -78,6 +79,9 @@ type node struct {
 	stop  func() error
 }
 
+// testKeyring seals the webhook secrets of the nodes (standalone.Webhooks).
+var testKeyring, _ = crypt.NewKeyring(crypt.NewKey())
+
 func startNode(t testing.TB, path string) *node { return startNodeLater(t, path, 0) }
 
 // startNodeLater is startNode with the clocks of the database (queue visibility, expiry) and of the deliverer
@@ -103,7 +107,7 @@ func startNodeLater(t testing.TB, path string, shift time.Duration) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := standalone.Webhooks(rt, db, q, config.Config{WebhookAllow: allow}, nil)
+	d := standalone.Webhooks(rt, db, q, testKeyring, config.Config{WebhookAllow: allow}, nil)
 	d.Now = later
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)

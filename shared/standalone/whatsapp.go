@@ -10,11 +10,12 @@ import (
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/demo"
 	"github.com/waqtor/waqtor/shared/session"
+	"github.com/waqtor/waqtor/shared/sqlite"
 	"github.com/waqtor/waqtor/shared/wasim"
 	"github.com/waqtor/waqtor/shared/whatsapp"
 )
 
-// openWhatsApp opens the device store of standalone's sessions (data/whatsapp.db) and, in demo mode, starts the
+// openWhatsApp opens the device store of standalone's sessions (data/whatsapp.db, 0600) and, in demo mode, starts the
 // demo WhatsApp (its state in data/demo) that the sessions then connect to. close ends both.
 func openWhatsApp(ctx context.Context, cfg config.Config, log *slog.Logger) (devs session.Devices, world demo.World, close func(), err error) {
 	var hc *http.Client
@@ -28,7 +29,14 @@ func openWhatsApp(ctx context.Context, cfg config.Config, log *slog.Logger) (dev
 		world = d
 		log.InfoContext(ctx, "demo mode: sessions connect to the built-in fake WhatsApp", "contacts", len(d.Contacts()))
 	}
-	dv, err := whatsapp.Open(ctx, whatsapp.Options{Dialect: "sqlite", DSN: filepath.Join(cfg.DataDir, "whatsapp.db"),
+	dsn := filepath.Join(cfg.DataDir, "whatsapp.db")
+	if err := sqlite.PrivateFile(dsn); err != nil {
+		if d != nil {
+			d.Close()
+		}
+		return nil, nil, nil, err
+	}
+	dv, err := whatsapp.Open(ctx, whatsapp.Options{Dialect: "sqlite", DSN: dsn,
 		HTTPClient: hc, Logger: log.With("component", "whatsapp")})
 	if err != nil {
 		if d != nil {

@@ -29,6 +29,7 @@ import (
 func RunWebhook(t *testing.T, newStore func(t *testing.T) webhook.Store) {
 	t.Run("webhooks", func(t *testing.T) { testWebhooks(t, newStore(t)) })
 	t.Run("webhook tenant isolation", func(t *testing.T) { testWebhookIsolation(t, newStore(t)) })
+	t.Run("each webhook", func(t *testing.T) { testEachWebhook(t, newStore(t)) })
 	t.Run("delivery sequence", func(t *testing.T) { testDeliverySequence(t, newStore(t)) })
 	t.Run("concurrent deliveries", func(t *testing.T) { testConcurrentDeliveries(t, newStore(t)) })
 	t.Run("deliveries", func(t *testing.T) { testDeliveries(t, newStore(t)) })
@@ -228,6 +229,39 @@ func wantSeq(t *testing.T, s webhook.Store, tenantID, webhookID string, want int
 	w, err := s.GetWebhook(ctx, tenantID, webhookID)
 	if err != nil || w.Seq != want {
 		t.Fatalf("webhook %s: Seq = %d, %v; want %d", webhookID, w.Seq, err, want)
+	}
+}
+
+// EachWebhook visits every endpoint of every tenant once, whole, and stops at fn's first error.
+func testEachWebhook(t *testing.T, s webhook.Store) {
+	want := map[string]webhook.Webhook{}
+	for _, tenant := range []string{"ten_a", "ten_a", "ten_b", "ten_c"} {
+		w := mustCreateWebhook(t, s, newWebhook(tenant, now))
+		want[w.ID] = w
+	}
+	seen := map[string]int{}
+	if err := s.EachWebhook(ctx, func(w webhook.Webhook) error {
+		seen[w.ID]++
+		if exp, ok := want[w.ID]; ok {
+			sameWebhook(t, "EachWebhook", w, exp)
+		}
+		return nil
+	}); err != nil {
+		t.Fatalf("EachWebhook: %v", err)
+	}
+	if len(seen) != len(want) {
+		t.Fatalf("EachWebhook saw %v, want each of the %d endpoints", seen, len(want))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("EachWebhook saw %s %d times", id, n)
+		}
+	}
+	stop := errors.New("stop")
+	calls := 0
+	err := s.EachWebhook(ctx, func(webhook.Webhook) error { calls++; return stop })
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("EachWebhook with a failing fn: %v after %d calls, want fn's error after 1", err, calls)
 	}
 }
 

@@ -2,6 +2,7 @@ package tenant
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/mail"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/id"
+	"github.com/waqtor/waqtor/shared/notification"
 )
 
 // Service applies the rules for tenants and users.
@@ -22,11 +24,19 @@ type Service struct {
 	Now         func() time.Time
 	EventSrc    string // event source, "waqtor.api"
 	DefaultPlan string
+	// Attempts keeps failed sign-ins for the per-account lockout (Lockout). Both runtimes set it (app.NewServices);
+	// nil turns the lockout off.
+	Attempts AttemptStore
+	// Lockout is the per-account lockout rule (DefaultLockout).
+	Lockout LockoutPolicy
+	// Notifier tells a user that sign-in to their account was paused (nil: nobody is told).
+	Notifier notification.Notifier
 }
 
 // NewService returns a Service with defaults filled in.
 func NewService(store Store, events event.Publisher, log *slog.Logger) *Service {
-	return &Service{Store: store, Events: events, Log: log, Now: time.Now, EventSrc: "waqtor.api", DefaultPlan: "free"}
+	return &Service{Store: store, Events: events, Log: log, Now: time.Now, EventSrc: "waqtor.api", DefaultPlan: "free",
+		Lockout: DefaultLockout}
 }
 
 // SignupInput creates a tenant and its owner.
@@ -65,7 +75,7 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Tenant, User, err
 	if !ok {
 		f.Add("email", "must be a valid email address")
 	}
-	if msg := auth.CheckPasswordPolicy(in.Password); msg != "" {
+	if msg := auth.CheckPasswordPolicy(in.Password, email); msg != "" {
 		f.Add("password", "%s", msg)
 	}
 	if err := f.Err(); err != nil {
@@ -86,15 +96,39 @@ func (s *Service) Signup(ctx context.Context, in SignupInput) (Tenant, User, err
 	return t, u, nil
 }
 
-// Login checks email and password. Every failure is ErrInvalidCredentials and takes about as long.
+// Login checks email and password. A wrong password, an unknown email and a disabled user are all
+// ErrInvalidCredentials and take about as long. Failures are counted per email address (Attempts, Lockout), known
+// or not: while the address is locked every attempt, even with the right password, is refused with account_locked
+// and a Retry-After, without checking the password; the failure that imposes a lock answers the same, and tells
+// the account's user once through the notification center. A success forgets the failures.
 func (s *Service) Login(ctx context.Context, email, password string) (User, error) {
 	email, _ = NormalizeEmail(email)
+	now := s.Now()
+	key := LoginKey(email)
+	failedBefore := false
+	if s.Attempts != nil {
+		a, err := s.Attempts.GetLoginAttempts(ctx, key)
+		switch {
+		case err == nil:
+			failedBefore = true
+			if now.Before(a.LockedUntil) {
+				return User{}, lockedError(a.LockedUntil, now)
+			}
+		case !errors.Is(err, ErrNoLoginAttempts):
+			return User{}, err
+		}
+	}
 	u, err := s.Store.FindUserByEmail(ctx, email)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return User{}, err
 	}
 	if err := auth.CheckPassword(u.PasswordHash, password); err != nil || u.Disabled {
-		return User{}, ErrInvalidCredentials
+		return User{}, s.loginFailed(ctx, key, u, now)
+	}
+	if failedBefore {
+		if err := s.Attempts.DeleteLoginAttempts(ctx, key); err != nil {
+			return User{}, err
+		}
 	}
 	s.publish(ctx, event.UserLoggedIn, u.TenantID, u.ID, userEvent(u, u.ID))
 	return u, nil
@@ -122,7 +156,7 @@ func (s *Service) CreateUser(ctx context.Context, p auth.Principal, in CreateUse
 	if !in.Role.Valid() {
 		f.Add("role", "must be one of owner, admin, member")
 	}
-	if msg := auth.CheckPasswordPolicy(in.Password); msg != "" {
+	if msg := auth.CheckPasswordPolicy(in.Password, email); msg != "" {
 		f.Add("password", "%s", msg)
 	}
 	if err := f.Err(); err != nil {
@@ -174,7 +208,12 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 	}
 	var hash string
 	if in.Password != nil {
-		if msg := auth.CheckPasswordPolicy(*in.Password); msg != "" {
+		// The policy rejects passwords containing the user's email, so it needs the user.
+		target, err := s.Store.GetUser(ctx, p.TenantID, userID)
+		if err != nil {
+			return User{}, err
+		}
+		if msg := auth.CheckPasswordPolicy(*in.Password, target.Email); msg != "" {
 			f.Add("password", "%s", msg)
 		}
 	}

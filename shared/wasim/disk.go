@@ -55,12 +55,29 @@ type disk struct{ db *sql.DB }
 
 // openDisk opens (creating if needed) the state under dir.
 func openDisk(dir string) (*disk, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// Private to the owner: the state holds the fake accounts' keys and messages. The file exists before SQLite
+	// opens it so that its -wal and -shm (SQLite gives them the file's mode) are 0600 too.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create state dir: %w", err)
+	}
+	path := filepath.Join(dir, stateFile)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create state: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{dir, path, path + "-wal", path + "-shm"} {
+		mode := os.FileMode(0o600)
+		if p == dir {
+			mode = 0o700
+		}
+		if err := os.Chmod(p, mode); err != nil && !os.IsNotExist(err) {
+			return nil, fmt.Errorf("make state private: %w", err)
+		}
 	}
 	// synchronous NORMAL in WAL mode: a committed transaction survives the process being killed; only a power
 	// loss can take back the last few.
-	dsn := "file:" + filepath.ToSlash(filepath.Join(dir, stateFile)) + "?_pragma=journal_mode(WAL)" +
+	dsn := "file:" + filepath.ToSlash(path) + "?_pragma=journal_mode(WAL)" +
 		"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {

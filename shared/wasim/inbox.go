@@ -37,6 +37,14 @@ func (p *Phone) Inbox() []Received {
 	return out
 }
 
+// Copies reports how many copies of the message ID reached the phone since the server started, duplicates
+// included: the Inbox keeps one, so a test that must show a message was sent once asks here.
+func (p *Phone) Copies(id string) int {
+	p.srv.mu.Lock()
+	defer p.srv.mu.Unlock()
+	return p.copies[id]
+}
+
 // AutoReply makes the phone answer every new message a client sends it with the text reply returns for it ("" for
 // no answer), sent to the sending account's companions shortly after the phone acked and receipted the message,
 // as a demo contact would. reply runs on a server goroutine, one message at a time per phone in the order the
@@ -65,6 +73,10 @@ func (s *Server) arriveLocked(account string, got []arrival) []bool {
 		a := &got[i]
 		a.account = account
 		key := account + "/" + a.msg.ID
+		if a.phone.copies == nil {
+			a.phone.copies = map[string]int{}
+		}
+		a.phone.copies[a.msg.ID]++
 		if _, dup := a.phone.seen[key]; dup {
 			continue
 		}

@@ -47,6 +47,7 @@ type Phone struct {
 	name       string
 	history    []inboxEntry   // every message received, in order (Inbox)
 	seen       map[string]int // index into history by sender account "/" message ID
+	copies     map[string]int // copies that arrived (duplicates included) by message ID, since the server started
 	autoReply  func(Received) string
 	autoRead   bool
 	behaving   chan struct{} // closed when the behaviours for the latest message are done

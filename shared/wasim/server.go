@@ -102,6 +102,7 @@ type Server struct {
 	nextLID    uint64
 	seq        int64 // last position used in the offline queues and inboxes
 	ext        extension
+	stats      connStats
 }
 
 // companion is a device linked to a Phone, with the keys it registered and uploaded.
@@ -291,6 +292,7 @@ func (s *Server) welcome(c *conn) error {
 	}
 	s.mu.Lock()
 	c.device = comp
+	s.loggedInLocked(c)
 	s.mu.Unlock()
 	if err := c.send(waBinary.Node{Tag: "success", Attrs: waBinary.Attrs{
 		"t": time.Now().Unix(), "lid": comp.lid, "props": "1", "location": "wasim",

@@ -131,6 +131,21 @@ func validHeaderName(s string) bool {
 	return true
 }
 
+// HeaderMask stands for every custom header value the API answers: the values are write-only (they often hold
+// credentials of the receiver). In PATCH, a header whose value is HeaderMask keeps its stored value, so what GET
+// answered can be sent back with only the changed headers filled in.
+const HeaderMask = "********"
+
+// masked returns w with its header values replaced by HeaderMask (a new map: w is not changed).
+func masked(w Webhook) Webhook {
+	hs := make(map[string]string, len(w.Headers))
+	for name := range w.Headers {
+		hs[name] = HeaderMask
+	}
+	w.Headers = hs
+	return w
+}
+
 // Created is a new endpoint with its secret, shown this once.
 type Created struct {
 	Webhook
@@ -170,7 +185,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) 
 	if err := s.Store.CreateWebhook(ctx, w); err != nil {
 		return Created{}, err
 	}
-	return Created{Webhook: w, Secret: secret}, nil
+	return Created{Webhook: masked(w), Secret: secret}, nil
 }
 
 func dedupe(xs []string) []string {
@@ -188,7 +203,11 @@ func (s *Service) List(ctx context.Context, p auth.Principal) ([]Webhook, error)
 	if !p.Can(auth.ScopeWebhooksRead) {
 		return nil, apperr.New(apperr.Forbidden, "listing webhooks needs the webhooks:read scope")
 	}
-	return s.Store.ListWebhooks(ctx, p.TenantID)
+	ws, err := s.Store.ListWebhooks(ctx, p.TenantID)
+	for i := range ws {
+		ws[i] = masked(ws[i])
+	}
+	return ws, err
 }
 
 // Get returns one endpoint (webhooks:read).
@@ -196,7 +215,8 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, webhookID string) (
 	if !p.Can(auth.ScopeWebhooksRead) {
 		return Webhook{}, apperr.New(apperr.Forbidden, "reading webhooks needs the webhooks:read scope")
 	}
-	return s.Store.GetWebhook(ctx, p.TenantID, webhookID)
+	w, err := s.Store.GetWebhook(ctx, p.TenantID, webhookID)
+	return masked(w), err
 }
 
 // Update changes an endpoint (webhooks:write). Enabling an endpoint clears its failure run.
@@ -231,7 +251,14 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, webhookID string
 			w.IgnoreStatus = *in.IgnoreStatus
 		}
 		if in.Headers != nil {
-			w.Headers = *in.Headers
+			hs := make(map[string]string, len(*in.Headers))
+			for name, v := range *in.Headers {
+				if v == HeaderMask {
+					v = w.Headers[name]
+				}
+				hs[name] = v
+			}
+			w.Headers = hs
 		}
 		if in.Retry != nil {
 			w.Policy = in.Retry.WithDefaults()
@@ -249,15 +276,23 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, webhookID string
 	probe := cur
 	apply(&probe)
 	var f apperr.Fields
+	if in.Headers != nil {
+		for name, v := range *in.Headers {
+			if _, stored := cur.Headers[name]; v == HeaderMask && !stored {
+				f.Add("headers", "%q has no stored value for %q to keep; send its value", name, HeaderMask)
+			}
+		}
+	}
 	s.check(ctx, &f, &probe, "")
 	if err := f.Err(); err != nil {
 		return Webhook{}, err
 	}
-	return s.Store.UpdateWebhook(ctx, p.TenantID, webhookID, func(w *Webhook) error {
+	w, err := s.Store.UpdateWebhook(ctx, p.TenantID, webhookID, func(w *Webhook) error {
 		apply(w)
 		w.UpdatedAt = s.Now().UTC()
 		return nil
 	})
+	return masked(w), err
 }
 
 // Delete removes an endpoint (webhooks:write). Its pending deliveries are dropped when they come up.
@@ -321,7 +356,7 @@ func (s *Service) RotateSecret(ctx context.Context, p auth.Principal, webhookID 
 	if err != nil {
 		return Created{}, err
 	}
-	return Created{Webhook: w, Secret: secret}, nil
+	return Created{Webhook: masked(w), Secret: secret}, nil
 }
 
 // TestResult is what POST /api/webhooks/:id/test answers.

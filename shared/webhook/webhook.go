@@ -140,6 +140,9 @@ type Store interface {
 	// UpdateWebhook applies fn atomically; IDs and CreatedAt cannot change.
 	UpdateWebhook(ctx context.Context, tenantID, id string, fn func(*Webhook) error) (Webhook, error)
 	DeleteWebhook(ctx context.Context, tenantID, id string) error
+	// EachWebhook calls fn with every endpoint of every tenant, in no particular order, stopping at fn's first
+	// error: maintenance (Reseal), never a request path.
+	EachWebhook(ctx context.Context, fn func(Webhook) error) error
 
 	// CreateDelivery stores d with the endpoint's next sequence number (incrementing Webhook.Seq atomically)
 	// unless a delivery with d.ID exists; it returns the stored delivery and whether it was created.
