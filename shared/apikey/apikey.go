@@ -27,7 +27,7 @@ type Key struct {
 	Hash      string       `json:"-"`
 	Scopes    []auth.Scope `json:"scopes"`
 	CreatedBy string       `json:"createdBy"`
-	Role      auth.Role    `json:"-"` // the creator's role when the key was made
+	Role      auth.Role    `json:"-"` // the creator's role when the key was made (a record only: keys act with the creator's current role)
 	CreatedAt time.Time    `json:"createdAt"`
 	ExpiresAt *time.Time   `json:"expiresAt"`
 	LastUsed  *time.Time   `json:"lastUsedAt"`
@@ -70,12 +70,22 @@ func LooksLikeKey(s string) bool {
 	return true
 }
 
+// Creator is a key's creator as stored now, which decides what the key may do (Service.Authenticate).
+type Creator struct {
+	// Found is false when the key's tenant has no user with the key's CreatedBy (deleted).
+	Found    bool
+	Role     auth.Role
+	Disabled bool
+}
+
 // Store persists keys. All methods but FindByHash take the tenant ID and never cross tenants.
 type Store interface {
 	CreateKey(ctx context.Context, k Key) error
 	GetKey(ctx context.Context, tenantID, keyID string) (Key, error)
-	// FindKeyByHash is the one cross-tenant lookup: authentication, where the key names its tenant.
-	FindKeyByHash(ctx context.Context, hash string) (Key, error)
+	// FindKeyByHash is the one cross-tenant lookup: authentication, where the key names its tenant. It returns the
+	// key's creator as stored now along with the key (in one query where the store can), since every
+	// authentication needs both.
+	FindKeyByHash(ctx context.Context, hash string) (Key, Creator, error)
 	// ListKeys returns the tenant's keys, revoked ones included, ordered by creation time.
 	ListKeys(ctx context.Context, tenantID string) ([]Key, error)
 	// UpdateKey applies fn to the stored key and saves it atomically. Hash, IDs and CreatedAt cannot change.

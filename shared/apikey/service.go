@@ -13,11 +13,18 @@ import (
 	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/id"
+	"github.com/waqtor/waqtor/shared/tenant"
 )
+
+// Users is the part of the user store the key service reads for Impact. tenant.Store satisfies it.
+type Users interface {
+	GetUser(ctx context.Context, tenantID, userID string) (tenant.User, error)
+}
 
 // Service creates, lists, changes, revokes and checks API keys.
 type Service struct {
 	Store    Store
+	Users    Users
 	Events   event.Publisher
 	Log      *slog.Logger
 	Now      func() time.Time
@@ -30,8 +37,8 @@ type Service struct {
 }
 
 // NewService returns a Service with defaults.
-func NewService(store Store, events event.Publisher, log *slog.Logger) *Service {
-	return &Service{Store: store, Events: events, Log: log, Now: time.Now, EventSrc: "waqtor.api",
+func NewService(store Store, users Users, events event.Publisher, log *slog.Logger) *Service {
+	return &Service{Store: store, Users: users, Events: events, Log: log, Now: time.Now, EventSrc: "waqtor.api",
 		TouchEvery: time.Minute, touched: map[string]time.Time{}}
 }
 
@@ -190,12 +197,15 @@ func (s *Service) Revoke(ctx context.Context, p auth.Principal, keyID string) (K
 	return k, nil
 }
 
-// Authenticate turns a plaintext key into the principal it stands for, and records its use.
+// Authenticate turns a plaintext key into the principal it stands for, and records its use. The principal is the
+// key's creator as they are now: its scopes are the key's narrowed to the creator's current role (auth.KeyScopes),
+// and a key whose creator is deleted (ErrOwnerDeleted) or disabled (ErrOwnerDisabled) is refused. The store reads
+// the creator with the key; a store error refuses the key too.
 func (s *Service) Authenticate(ctx context.Context, plaintext string) (auth.Principal, Key, error) {
 	if !LooksLikeKey(plaintext) {
 		return auth.Principal{}, Key{}, ErrInvalidKey
 	}
-	k, err := s.Store.FindKeyByHash(ctx, Hash(plaintext))
+	k, creator, err := s.Store.FindKeyByHash(ctx, Hash(plaintext))
 	if apperr.Is(err, apperr.NotFound) {
 		return auth.Principal{}, Key{}, ErrInvalidKey
 	}
@@ -206,8 +216,15 @@ func (s *Service) Authenticate(ctx context.Context, plaintext string) (auth.Prin
 	if !k.Active(now) {
 		return auth.Principal{}, Key{}, ErrInvalidKey
 	}
+	switch {
+	case !creator.Found:
+		return auth.Principal{}, Key{}, ErrOwnerDeleted
+	case creator.Disabled:
+		return auth.Principal{}, Key{}, ErrOwnerDisabled
+	}
 	s.touch(ctx, k, now)
-	return auth.Principal{TenantID: k.TenantID, UserID: k.CreatedBy, KeyID: k.ID, Role: k.Role, Scopes: k.Scopes}, k, nil
+	return auth.Principal{TenantID: k.TenantID, UserID: k.CreatedBy, KeyID: k.ID, Role: creator.Role,
+		Scopes: auth.KeyScopes(k.Scopes, creator.Role)}, k, nil
 }
 
 func (s *Service) touch(ctx context.Context, k Key, now time.Time) {

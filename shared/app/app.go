@@ -73,7 +73,7 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 	tenants.Notifier = notification.StoreNotifier{Store: st.Notifications}
 	return Services{
 		Tenants: tenants,
-		Keys:    apikey.NewService(st.Keys, events, log),
+		Keys:    apikey.NewService(st.Keys, st.Tenants, events, log),
 		Tokens:  tokens,
 		Webhooks: &webhook.Service{Store: st.Webhooks, Guard: cfg.WebhookGuard(), Queue: out.Queue,
 			Sender: out.Sender, Version: Version, Now: time.Now},

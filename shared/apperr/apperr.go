@@ -24,6 +24,7 @@ const (
 	TooLarge             Code = "payload_too_large"      // body over the limit
 	UnsupportedMedia     Code = "unsupported_media_type" // body is not JSON where JSON is required
 	RateLimited          Code = "rate_limited"           // token bucket empty
+	KeyOwnerInactive     Code = "key_owner_inactive"     // an API key whose creator is disabled or deleted
 	AccountLocked        Code = "account_locked"         // sign-in paused after repeated failures (429, Retry-After)
 	Internal             Code = "internal"               // anything else
 	ServiceUnavailable   Code = "unavailable"            // not ready, shutting down

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,17 +16,17 @@ func TestTokenRoundTripAndTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, exp, err := tokens.Issue("usr_1", "ten_1", auth.Admin)
+	tok, exp, err := tokens.Issue("usr_1", "ten_1", auth.Admin, 3)
 	if err != nil || !exp.Equal(now.Add(time.Hour)) {
 		t.Fatalf("Issue = %v, %v", exp, err)
 	}
 	c, err := tokens.Verify(tok)
-	if err != nil || c.Subject != "usr_1" || c.TenantID != "ten_1" || c.Role != auth.Admin {
+	if err != nil || c.Subject != "usr_1" || c.TenantID != "ten_1" || c.Role != auth.Admin || c.Version != 3 {
 		t.Fatalf("Verify = %+v, %v", c, err)
 	}
 	parts := strings.Split(tok, ".")
 	other, _ := auth.NewTokens([]byte("another-secret-another-secret-xx"), time.Hour, clock)
-	forged, _, _ := other.Issue("usr_1", "ten_2", auth.Owner)
+	forged, _, _ := other.Issue("usr_1", "ten_2", auth.Owner, 3)
 	for name, bad := range map[string]string{
 		"empty":           "",
 		"two parts":       parts[0] + "." + parts[1],
@@ -84,5 +85,29 @@ func TestPasswords(t *testing.T) {
 	}
 	if auth.CheckPasswordPolicy("short", "") == "" || auth.CheckPasswordPolicy(strings.Repeat("x", 129), "") == "" || auth.CheckPasswordPolicy("long enough pw", "") != "" {
 		t.Fatal("CheckPasswordPolicy")
+	}
+}
+
+func TestKeyScopesFollowTheCreatorsRole(t *testing.T) {
+	all := []auth.Scope{auth.ScopeAll}
+	if got := auth.KeyScopes(all, auth.Admin); !slices.Equal(got, all) {
+		t.Errorf("admin's * key = %v, want *", got)
+	}
+	if got := auth.KeyScopes(all, auth.Member); slices.Contains(got, auth.ScopeAll) || slices.Contains(got, auth.ScopeUsersWrite) ||
+		!slices.Contains(got, auth.ScopeMessagesSend) {
+		t.Errorf("member's * key = %v, want the member scopes", got)
+	}
+	mixed := []auth.Scope{auth.ScopeUsersWrite, auth.ScopeMessagesSend}
+	if got := auth.KeyScopes(mixed, auth.Member); !slices.Equal(got, []auth.Scope{auth.ScopeMessagesSend}) {
+		t.Errorf("member's mixed key = %v", got)
+	}
+	if got := auth.KeyScopes(mixed, auth.Role("root")); len(got) != 0 {
+		t.Errorf("unknown role's key = %v, want nothing", got)
+	}
+	if got := auth.Lost(all, auth.KeyScopes(all, auth.Member)); !slices.Equal(got, []auth.Scope{auth.ScopeKeysWrite, auth.ScopeUsersWrite, auth.ScopeActivityRead}) {
+		t.Errorf("Lost(*, member) = %v", got)
+	}
+	if got := auth.Lost(mixed, mixed); len(got) != 0 {
+		t.Errorf("Lost(x, x) = %v", got)
 	}
 }

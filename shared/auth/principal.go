@@ -49,13 +49,17 @@ const (
 	ScopeSmartbotRead   Scope = "smartbot:read"
 	ScopeSmartbotWrite  Scope = "smartbot:write"
 	ScopeActivityRead   Scope = "activity:read"
+	// ScopeNotificationsRead and ScopeNotificationsWrite cover the notification center. Notifications belong to a
+	// user: an API key reads and changes its creator's.
+	ScopeNotificationsRead  Scope = "notifications:read"
+	ScopeNotificationsWrite Scope = "notifications:write"
 )
 
 // Scopes lists every grantable scope (ScopeAll included).
 var Scopes = []Scope{ScopeAll, ScopeKeysRead, ScopeKeysWrite, ScopeUsersRead, ScopeUsersWrite,
 	ScopeSessionsRead, ScopeSessionsWrite, ScopeMessagesRead, ScopeMessagesSend, ScopeCampaignsRead,
 	ScopeCampaignsWrite, ScopeWebhooksRead, ScopeWebhooksWrite, ScopeSmartbotRead, ScopeSmartbotWrite,
-	ScopeActivityRead}
+	ScopeActivityRead, ScopeNotificationsRead, ScopeNotificationsWrite}
 
 // Valid reports whether s is a known scope.
 func (s Scope) Valid() bool { return slices.Contains(Scopes, s) }
@@ -80,6 +84,49 @@ func RoleScopes(r Role) []Scope {
 	return nil
 }
 
+// Expand returns the concrete scopes of a list: every grantable scope for "*", else the list itself.
+func Expand(scopes []Scope) []Scope {
+	if slices.Contains(scopes, ScopeAll) {
+		return slices.Clone(Scopes[1:])
+	}
+	return slices.Clone(scopes)
+}
+
+// Intersect returns the scopes held under both a and b: "*" on one side yields the other side.
+func Intersect(a, b []Scope) []Scope {
+	switch {
+	case slices.Contains(a, ScopeAll):
+		return slices.Clone(b)
+	case slices.Contains(b, ScopeAll):
+		return slices.Clone(a)
+	}
+	out := []Scope{}
+	for _, s := range a {
+		if slices.Contains(b, s) && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// KeyScopes is THE rule for API keys: a key may do, at every request, what its scopes allow AND what its creator's
+// current role allows. A key never outlives its creator's rights.
+func KeyScopes(key []Scope, creator Role) []Scope {
+	return Intersect(key, RoleScopes(creator))
+}
+
+// Lost returns the concrete scopes in before that after lacks (both expanded), in the order of Scopes.
+func Lost(before, after []Scope) []Scope {
+	b, a := Expand(before), Expand(after)
+	out := []Scope{}
+	for _, s := range Scopes[1:] {
+		if slices.Contains(b, s) && !slices.Contains(a, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Principal is the authenticated caller: a dashboard user (token) or an API key.
 type Principal struct {
 	TenantID string
@@ -87,8 +134,12 @@ type Principal struct {
 	UserID string
 	// KeyID is set when the caller used an API key.
 	KeyID string
-	// Role is the user's role (for API keys: the creator's role when the key was made).
-	Role   Role
+	// TokenVersion is the token version of the caller's dashboard token (0 for an API key).
+	TokenVersion int64
+	// Role is the user's current role (for API keys: the creator's current role).
+	Role Role
+	// Scopes are what the caller may do: the role's scopes for a token; for an API key, its scopes narrowed to
+	// its creator's current role (KeyScopes).
 	Scopes []Scope
 }
 

@@ -14,7 +14,8 @@ import (
 
 // Tokens issues and verifies dashboard session tokens: compact JWTs (HS256) signed with a server secret.
 // They are short-lived; the API also re-reads the user on every request, so a deleted or demoted user loses access
-// at once whatever the token says.
+// at once whatever the token says, and a token whose Version is not the user's current token version (bumped by a
+// password change, a role change, disabling and "log out everywhere") is refused.
 type Tokens struct {
 	secret []byte
 	ttl    time.Duration
@@ -30,6 +31,8 @@ type Claims struct {
 	ExpiresAt int64  `json:"exp"`
 	ID        string `json:"jti"`
 	Issuer    string `json:"iss"`
+	// Version is the user's token version when the token was issued (see tenant.User.TokenVersion).
+	Version int64 `json:"ver,omitempty"`
 }
 
 const issuer = "waqtor"
@@ -57,14 +60,14 @@ func NewTokens(secret []byte, ttl time.Duration, now func() time.Time) (*Tokens,
 
 var jwtHeader = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
 
-// Issue signs a token for the user.
-func (t *Tokens) Issue(userID, tenantID string, role Role) (token string, expires time.Time, err error) {
+// Issue signs a token for the user at the user's current token version.
+func (t *Tokens) Issue(userID, tenantID string, role Role, version int64) (token string, expires time.Time, err error) {
 	now := t.now()
 	expires = now.Add(t.ttl)
 	jti := make([]byte, 12)
 	rand.Read(jti)
 	c := Claims{Subject: userID, TenantID: tenantID, Role: role, IssuedAt: now.Unix(), ExpiresAt: expires.Unix(),
-		ID: base64.RawURLEncoding.EncodeToString(jti), Issuer: issuer}
+		ID: base64.RawURLEncoding.EncodeToString(jti), Issuer: issuer, Version: version}
 	payload, err := json.Marshal(c)
 	if err != nil {
 		return "", time.Time{}, err

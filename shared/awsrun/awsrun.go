@@ -206,7 +206,7 @@ func Bootstrap(ctx context.Context, cfg config.Config, log *slog.Logger, w io.Wr
 		return err
 	}
 	res, err := setup.FirstStart(ctx, tenant.NewService(rt.Stores.Tenants, rt.Publisher, log),
-		apikey.NewService(rt.Stores.Keys, rt.Publisher, log), setup.Input{TenantName: cfg.BootstrapTenant,
+		apikey.NewService(rt.Stores.Keys, rt.Stores.Tenants, rt.Publisher, log), setup.Input{TenantName: cfg.BootstrapTenant,
 			Email: cfg.BootstrapEmail, Password: cfg.BootstrapPassword, APIKey: cfg.BootstrapAPIKey})
 	if err != nil {
 		return err

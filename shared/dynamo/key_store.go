@@ -3,6 +3,7 @@ package dynamo
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -117,13 +118,24 @@ func (s *KeyStore) GetKey(ctx context.Context, tenantID, keyID string) (apikey.K
 	return k, err
 }
 
-// FindKeyByHash reads the hash item, then the key it names.
-func (s *KeyStore) FindKeyByHash(ctx context.Context, hash string) (apikey.Key, error) {
+// FindKeyByHash reads the hash item, then the key it names, then the key's creator.
+func (s *KeyStore) FindKeyByHash(ctx context.Context, hash string) (apikey.Key, apikey.Creator, error) {
 	var it keyHashItem
 	if err := getLookup(ctx, s.c, s.table, keyHashPK(hash), skKeyHash, "key by hash", apikey.ErrNotFound, &it); err != nil {
-		return apikey.Key{}, err
+		return apikey.Key{}, apikey.Creator{}, err
 	}
-	return s.GetKey(ctx, it.TenantID, it.KeyID)
+	k, err := s.GetKey(ctx, it.TenantID, it.KeyID)
+	if err != nil {
+		return apikey.Key{}, apikey.Creator{}, err
+	}
+	u, _, err := getDecoded(ctx, s.c, s.table, tenantPK(k.TenantID), userPrefix+k.CreatedBy, "key creator", tenant.ErrUserNotFound, decodeUser)
+	switch {
+	case errors.Is(err, tenant.ErrUserNotFound):
+		return k, apikey.Creator{}, nil
+	case err != nil:
+		return apikey.Key{}, apikey.Creator{}, err
+	}
+	return k, apikey.Creator{Found: true, Role: u.Role, Disabled: u.Disabled}, nil
 }
 
 func (s *KeyStore) ListKeys(ctx context.Context, tenantID string) ([]apikey.Key, error) {

@@ -47,6 +47,7 @@ type userItem struct {
 	Disabled     bool   `dynamodbav:"disabled"`
 	CreatedAt    string `dynamodbav:"createdAt"`
 	UpdatedAt    string `dynamodbav:"updatedAt"`
+	TokenVersion int64  `dynamodbav:"tokenVersion"`
 	// Version guards read-modify-write (UpdateUser): every write increments it, on the condition that it did not
 	// change since the read.
 	Version int64 `dynamodbav:"version"`
@@ -63,7 +64,7 @@ type emailItem struct {
 func userToItem(u tenant.User, version int64) userItem {
 	return userItem{PK: tenantPK(u.TenantID), SK: userPrefix + u.ID, Entity: "user", ID: u.ID, TenantID: u.TenantID,
 		Email: u.Email, Name: u.Name, Role: string(u.Role), PasswordHash: u.PasswordHash, Disabled: u.Disabled,
-		CreatedAt: fmtTime(u.CreatedAt), UpdatedAt: fmtTime(u.UpdatedAt), Version: version}
+		CreatedAt: fmtTime(u.CreatedAt), UpdatedAt: fmtTime(u.UpdatedAt), TokenVersion: u.TokenVersion, Version: version}
 }
 
 func decodeUser(av map[string]types.AttributeValue) (tenant.User, int64, error) {
@@ -80,7 +81,8 @@ func decodeUser(av map[string]types.AttributeValue) (tenant.User, int64, error) 
 		return tenant.User{}, 0, fmt.Errorf("user %s: %w", it.ID, err)
 	}
 	return tenant.User{ID: it.ID, TenantID: it.TenantID, Email: it.Email, Name: it.Name, Role: auth.Role(it.Role),
-		PasswordHash: it.PasswordHash, Disabled: it.Disabled, CreatedAt: created, UpdatedAt: updated}, it.Version, nil
+		PasswordHash: it.PasswordHash, Disabled: it.Disabled, CreatedAt: created, UpdatedAt: updated,
+		TokenVersion: it.TokenVersion}, it.Version, nil
 }
 
 // putNew is a transaction Put of a new item: it fails if an item with the same key exists.

@@ -51,6 +51,7 @@ type env struct {
 	password string
 	clock    *clock
 	events   *recorded
+	notes    notification.Store
 }
 
 // recorded is a publisher for these unit tests: it keeps the events and feeds the activity log synchronously.
@@ -99,7 +100,7 @@ func newEnv(t testing.TB, cfg httpapi.Config) *env {
 	tenants := tenant.NewService(sqlite.NewTenantStore(db), rec, log)
 	tenants.Now, tenants.Attempts = clk.Now, sqlite.NewLoginAttemptStore(db)
 	tenants.Notifier = notification.StoreNotifier{Store: sqlite.NewNotificationStore(db), Now: clk.Now}
-	keys := apikey.NewService(sqlite.NewKeyStore(db), rec, log)
+	keys := apikey.NewService(sqlite.NewKeyStore(db), sqlite.NewTenantStore(db), rec, log)
 	tokens, err := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, clk.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -108,12 +109,14 @@ func newEnv(t testing.TB, cfg httpapi.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	notes := sqlite.NewNotificationStore(db)
 	srv := httpapi.New(httpapi.Deps{Tenants: tenants, Keys: keys, Tokens: tokens, Idempotency: sqlite.NewIdempotencyStore(db),
-		Activity: sqlite.NewActivityStore(db), Log: log, Now: clk.Now,
+		Activity: sqlite.NewActivityStore(db), Notifications: &notification.Service{Store: notes}, Log: log, Now: clk.Now,
 		Webhooks: &webhook.Service{Store: sqlite.NewWebhookStore(db), Guard: webhook.Guard{Resolver: noDNS{}}, Now: clk.Now}}, cfg)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &env{url: hs.URL, srv: srv, ownerKey: first.APIKey, email: first.Email, password: first.Password, clock: clk, events: rec}
+	return &env{url: hs.URL, srv: srv, ownerKey: first.APIKey, email: first.Email, password: first.Password, clock: clk,
+		events: rec, notes: notes}
 }
 
 type resp struct {

@@ -12,7 +12,8 @@ import (
 var errNoCredentials = apperr.New(apperr.Unauthorized, "missing credentials: send X-API-Key: <key> or Authorization: Bearer <token>")
 
 // authenticate finds the principal behind X-API-Key or Authorization: Bearer (an API key or a dashboard token).
-// A token's user is re-read, so a deleted, disabled or demoted user loses access at once.
+// A token's user and a key's creator are re-read (tenant.Service.Authenticate, apikey.Service.Authenticate), so a
+// deleted, disabled or demoted user, and their keys, lose access at once.
 func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 	cred := strings.TrimSpace(r.Header.Get("X-API-Key"))
 	if cred == "" {
@@ -37,12 +38,5 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 	if err != nil {
 		return auth.Principal{}, apperr.New(apperr.Unauthorized, "invalid token")
 	}
-	u, err := s.Tenants.Store.GetUser(r.Context(), claims.TenantID, claims.Subject)
-	if apperr.Is(err, apperr.NotFound) || err == nil && u.Disabled {
-		return auth.Principal{}, apperr.New(apperr.Unauthorized, "the user of this token no longer has access")
-	}
-	if err != nil {
-		return auth.Principal{}, err
-	}
-	return auth.Principal{TenantID: u.TenantID, UserID: u.ID, Role: u.Role, Scopes: auth.RoleScopes(u.Role)}, nil
+	return s.Tenants.Authenticate(r.Context(), claims)
 }

@@ -14,6 +14,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.BadRequest:           http.StatusBadRequest,
 	apperr.Validation:           http.StatusUnprocessableEntity,
 	apperr.Unauthorized:         http.StatusUnauthorized,
+	apperr.KeyOwnerInactive:     http.StatusUnauthorized,
 	apperr.Forbidden:            http.StatusForbidden,
 	apperr.NotFound:             http.StatusNotFound,
 	apperr.MethodNotAllowed:     http.StatusMethodNotAllowed,

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/waqtor/waqtor/shared/activity"
 	"github.com/waqtor/waqtor/shared/apikey"
@@ -107,16 +108,60 @@ func (s *Server) handleGetUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// userUpdated is the answer to PATCH /api/users/{id}: the user, and a fresh token when the change ended the
+// tokens of the caller's own login (a new password or role), so the device that made it stays logged in.
+type userUpdated struct {
+	tenant.User
+	Session *tokenSession `json:"session,omitempty"`
+}
+
+type tokenSession struct {
+	Token     string    `json:"token"`
+	TokenType string    `json:"tokenType"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
 func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	var in tenant.UpdateUserInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	u, err := s.Tenants.UpdateUser(r.Context(), principalOf(r), r.PathValue("id"), in)
+	p := principalOf(r)
+	u, err := s.Tenants.UpdateUser(r.Context(), p, r.PathValue("id"), in)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, u)
+	resp := userUpdated{User: u}
+	if p.KeyID == "" && p.UserID == u.ID && !u.Disabled && p.TokenVersion != u.TokenVersion {
+		tok, exp, err := s.Tokens.Issue(u.ID, u.TenantID, u.Role, u.TokenVersion)
+		if err != nil {
+			return err
+		}
+		resp.Session = &tokenSession{Token: tok, TokenType: "Bearer", ExpiresAt: exp}
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// handleUserLogoutAll ends every token of a user (the caller's own, or another's with users:write).
+func (s *Server) handleUserLogoutAll(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Tenants.EndTokens(r.Context(), principalOf(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true})
+	return nil
+}
+
+// handleKeyImpact previews what a role change (?role=) or ?action=delete|disable of a user does to their API keys.
+func (s *Server) handleKeyImpact(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	change := apikey.UserChange{Role: auth.Role(q.Get("role")), Action: q.Get("action")}
+	keys, err := s.Keys.Impact(r.Context(), principalOf(r), r.PathValue("id"), change)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"userId": r.PathValue("id"), "change": change, "keys": keys})
 	return nil
 }
 

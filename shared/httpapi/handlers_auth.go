@@ -27,11 +27,21 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, status int, u ten
 	if err != nil {
 		return err
 	}
-	tok, exp, err := s.Tokens.Issue(u.ID, u.TenantID, u.Role)
+	tok, exp, err := s.Tokens.Issue(u.ID, u.TenantID, u.Role, u.TokenVersion)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, status, loginSession{Token: tok, TokenType: "Bearer", ExpiresAt: exp, User: u, Tenant: t})
+	return nil
+}
+
+// handleLogoutAll ends every token of the caller, the one of this request included.
+func (s *Server) handleLogoutAll(w http.ResponseWriter, r *http.Request) error {
+	p := principalOf(r)
+	if err := s.Tenants.EndTokens(r.Context(), p, p.UserID); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true})
 	return nil
 }
 

@@ -18,7 +18,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/auth/login", public, "", "log in with email and password", s.handleLogin},
 		{"POST", "/api/auth/signup", public, "", "create a tenant and its owner", s.handleSignup},
 		{"POST", "/api/auth/refresh", userOnly, "", "exchange a valid token for a fresh one", s.handleRefresh},
-		{"GET", "/api/me", principal, "", "who am I", s.handleMe},
+		{"POST", "/api/auth/logout-all", userOnly, "", "log out everywhere: end every token of the caller", s.handleLogoutAll},
+		{"GET", "/api/me", self, "", "who am I", s.handleMe},
 
 		{"GET", "/api/keys", principal, auth.ScopeKeysRead, "list API keys", s.handleListKeys},
 		{"POST", "/api/keys", principal, auth.ScopeKeysWrite, "create an API key (shown once)", s.handleCreateKey},
@@ -28,15 +29,17 @@ func (s *Server) routeTable() []route {
 
 		{"GET", "/api/users", principal, auth.ScopeUsersRead, "list users", s.handleListUsers},
 		{"POST", "/api/users", principal, auth.ScopeUsersWrite, "create a user", s.handleCreateUser},
-		{"GET", "/api/users/{id}", principal, "", "get a user", s.handleGetUser},
-		{"PATCH", "/api/users/{id}", principal, "", "change a user", s.handleUpdateUser},
+		{"GET", "/api/users/{id}", selfOr, auth.ScopeUsersRead, "get a user", s.handleGetUser},
+		{"PATCH", "/api/users/{id}", selfOr, auth.ScopeUsersWrite, "change a user", s.handleUpdateUser},
 		{"DELETE", "/api/users/{id}", principal, auth.ScopeUsersWrite, "delete a user", s.handleDeleteUser},
+		{"GET", "/api/users/{id}/key-impact", principal, auth.ScopeKeysRead, "which of the user's API keys a role change, disabling or deleting would narrow or stop", s.handleKeyImpact},
+		{"POST", "/api/users/{id}/logout-all", selfOr, auth.ScopeUsersWrite, "log a user out everywhere: end every token of the user", s.handleUserLogoutAll},
 
 		{"GET", "/api/activity", principal, auth.ScopeActivityRead, "the tenant's activity log", s.handleListActivity},
 
 		{"GET", "/api/webhooks", principal, auth.ScopeWebhooksRead, "list webhook endpoints", s.handleListWebhooks},
 		{"POST", "/api/webhooks", principal, auth.ScopeWebhooksWrite, "register a webhook endpoint", s.handleCreateWebhook},
-		{"GET", "/api/webhooks/events", principal, "", "the webhook event names", s.handleWebhookEvents},
+		{"GET", "/api/webhooks/events", principal, auth.ScopeWebhooksRead, "the webhook event names", s.handleWebhookEvents},
 		{"GET", "/api/webhooks/{id}", principal, auth.ScopeWebhooksRead, "get a webhook endpoint", s.handleGetWebhook},
 		{"PATCH", "/api/webhooks/{id}", principal, auth.ScopeWebhooksWrite, "change a webhook endpoint", s.handleUpdateWebhook},
 		{"DELETE", "/api/webhooks/{id}", principal, auth.ScopeWebhooksWrite, "delete a webhook endpoint", s.handleDeleteWebhook},
@@ -77,17 +80,17 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/messages/{id}/media", principal, auth.ScopeMessagesRead, "a message's media file", s.handleMessageMedia},
 		{"POST", "/api/contacts/check", principal, auth.ScopeMessagesRead, "which phone numbers are on WhatsApp", s.handleCheckContacts},
 
-		{"GET", "/api/dev/demo/contacts", principal, "", "demo mode: the fake contacts", s.handleDemoContacts},
-		{"GET", "/api/dev/demo/contacts/{phone}/messages", principal, "", "demo mode: what a fake contact received", s.handleDemoInbox},
+		{"GET", "/api/dev/demo/contacts", principal, auth.ScopeMessagesRead, "demo mode: the fake contacts", s.handleDemoContacts},
+		{"GET", "/api/dev/demo/contacts/{phone}/messages", principal, auth.ScopeMessagesRead, "demo mode: what a fake contact received", s.handleDemoInbox},
 		{"POST", "/api/dev/demo/contacts/{phone}/messages", principal, auth.ScopeSessionsWrite, "demo mode: a fake contact writes to a session", s.handleDemoWrite},
 		{"POST", "/api/dev/demo/sessions/{id}/scan", principal, auth.ScopeSessionsWrite, "demo mode: the demo phone scans the session's QR code", s.handleDemoScan},
 		{"POST", "/api/dev/demo/sessions/{id}/faults", principal, auth.ScopeSessionsWrite, "demo mode: inject a fault into a session", s.handleDemoFault},
 
-		{"GET", "/api/notifications", principal, "", "the caller's notifications", s.handleListNotifications},
-		{"GET", "/api/notifications/count", principal, "", "how many notifications are unread", s.handleCountNotifications},
-		{"POST", "/api/notifications/mark-read/{id}", principal, "", "mark a notification read", s.handleMarkRead},
-		{"POST", "/api/notifications/mark-all-read", principal, "", "mark every notification read", s.handleMarkAllRead},
-		{"DELETE", "/api/notifications/{id}", principal, "", "delete a notification", s.handleDeleteNotification},
+		{"GET", "/api/notifications", principal, auth.ScopeNotificationsRead, "the caller's notifications", s.handleListNotifications},
+		{"GET", "/api/notifications/count", principal, auth.ScopeNotificationsRead, "how many notifications are unread", s.handleCountNotifications},
+		{"POST", "/api/notifications/mark-read/{id}", principal, auth.ScopeNotificationsWrite, "mark a notification read", s.handleMarkRead},
+		{"POST", "/api/notifications/mark-all-read", principal, auth.ScopeNotificationsWrite, "mark every notification read", s.handleMarkAllRead},
+		{"DELETE", "/api/notifications/{id}", principal, auth.ScopeNotificationsWrite, "delete a notification", s.handleDeleteNotification},
 	}
 }
 

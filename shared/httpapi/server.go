@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -166,29 +167,76 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 // handlerFunc is a route handler: it writes a success response or returns the error to answer with.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// access says who may call a route.
+// access says who may call a route. Every route declares one, and checkAccess refuses a table where a route
+// reachable with credentials would need no scope and no explicit own-record rule.
 type access int
 
 const (
-	public    access = iota // anyone
-	principal               // an API key or a dashboard token
-	userOnly                // a dashboard token only (not an API key)
+	public    access = iota // anyone, without credentials; no scope
+	principal               // an API key or a dashboard token holding the route's scope (required)
+	userOnly                // a dashboard token only (not an API key), acting on its own user; the scope, if set, too
+	self                    // any authenticated caller, about its own identity only (GET /api/me); no scope
+	selfOr                  // {id} is the caller's own user record (dashboard token), or the scope for anyone else
 )
+
+var accessNames = map[access]string{public: "public", principal: "principal", userOnly: "userOnly", self: "self", selfOr: "selfOr"}
 
 // route is one entry of the routing table in routes.go.
 type route struct {
 	Method  string
 	Path    string
 	Access  access
-	Scope   auth.Scope // required scope, "" for none
+	Scope   auth.Scope // the required scope; see access for when it may be ""
 	Summary string
 	Handle  handlerFunc
+}
+
+// checkAccess says what is wrong with a route's access rule, or nil.
+func (rt route) checkAccess() error {
+	name, ok := accessNames[rt.Access]
+	switch {
+	case !ok:
+		return fmt.Errorf("%s %s: unknown access rule %d", rt.Method, rt.Path, rt.Access)
+	case rt.Scope != "" && !rt.Scope.Valid():
+		return fmt.Errorf("%s %s: unknown scope %q", rt.Method, rt.Path, rt.Scope)
+	case (rt.Access == public || rt.Access == self) && rt.Scope != "":
+		return fmt.Errorf("%s %s: a %s route takes no scope", rt.Method, rt.Path, name)
+	case (rt.Access == principal || rt.Access == selfOr) && rt.Scope == "":
+		return fmt.Errorf("%s %s: a %s route needs a scope (or an explicit public, userOnly or self rule)", rt.Method, rt.Path, name)
+	case rt.Access == selfOr && !strings.Contains(rt.Path, "/users/{id}"):
+		return fmt.Errorf("%s %s: selfOr is for user records, /users/{id}", rt.Method, rt.Path)
+	}
+	return nil
+}
+
+// authorize applies the route's access rule to an authenticated caller.
+func (rt route) authorize(r *http.Request, p auth.Principal) error {
+	switch rt.Access {
+	case userOnly:
+		if p.KeyID != "" {
+			return apperr.New(apperr.Forbidden, "this endpoint needs a dashboard login, not an API key")
+		}
+	case selfOr:
+		if p.KeyID == "" && r.PathValue("id") == p.UserID {
+			return nil // one's own record; the domain applies the finer rules (no self-promotion)
+		}
+	case principal, self:
+	default:
+		return apperr.New(apperr.Forbidden, "this endpoint declares no access rule")
+	}
+	if rt.Scope != "" && !p.Can(rt.Scope) {
+		return apperr.New(apperr.Forbidden, "this endpoint needs the %s scope", rt.Scope)
+	}
+	return nil
 }
 
 // mount registers the routes and a JSON 405 for every path's other methods, and a JSON 404 for the rest.
 func (s *Server) mount(routes []route) {
 	methods := map[string][]string{}
 	for _, rt := range routes {
+		if err := rt.checkAccess(); err != nil {
+			panic("httpapi: " + err.Error())
+		}
 		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt))
 		methods[rt.Path] = append(methods[rt.Path], rt.Method)
 	}
@@ -239,11 +287,8 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt route) er
 		}
 		return err
 	}
-	if rt.Access == userOnly && p.KeyID != "" {
-		return apperr.New(apperr.Forbidden, "this endpoint needs a dashboard login, not an API key")
-	}
-	if rt.Scope != "" && !p.Can(rt.Scope) {
-		return apperr.New(apperr.Forbidden, "this endpoint needs the %s scope", rt.Scope)
+	if err := rt.authorize(r, p); err != nil {
+		return err
 	}
 	bucket := "u:" + p.UserID
 	if p.KeyID != "" {

@@ -52,7 +52,7 @@ func newMediaEnv(t *testing.T, cfg httpapi.Config, fetch func(ctx context.Contex
 	log := logging.New(io.Discard, "json", "info")
 	rec := &recorded{store: sqlite.NewActivityStore(db)}
 	tenants := tenant.NewService(sqlite.NewTenantStore(db), rec, log)
-	keys := apikey.NewService(sqlite.NewKeyStore(db), rec, log)
+	keys := apikey.NewService(sqlite.NewKeyStore(db), sqlite.NewTenantStore(db), rec, log)
 	tokens, err := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, clk.Now)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/waqtor/waqtor/shared/apikey"
@@ -80,8 +81,39 @@ func (s *KeyStore) GetKey(ctx context.Context, tenantID, keyID string) (apikey.K
 	return oneKey(s.db.readRow(ctx, `SELECT `+keyCols+` FROM api_keys WHERE tenant_id = ? AND id = ?`, tenantID, keyID))
 }
 
-func (s *KeyStore) FindKeyByHash(ctx context.Context, hash string) (apikey.Key, error) {
-	return oneKey(s.db.readRow(ctx, `SELECT `+keyCols+` FROM api_keys WHERE hash = ?`, hash))
+// FindKeyByHash reads the key and its creator in one query.
+func (s *KeyStore) FindKeyByHash(ctx context.Context, hash string) (apikey.Key, apikey.Creator, error) {
+	var c apikey.Creator
+	var role sql.NullString
+	var disabled sql.NullBool
+	k, err := scanKey(creatorScanner{s.db.readRow(ctx, `SELECT `+prefixed("k.", keyCols)+`, u.role, u.disabled
+		FROM api_keys k LEFT JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.created_by WHERE k.hash = ?`, hash),
+		[]any{&role, &disabled}})
+	if errors.Is(err, sql.ErrNoRows) {
+		return apikey.Key{}, c, apikey.ErrNotFound
+	}
+	if err != nil {
+		return apikey.Key{}, c, fmt.Errorf("find key: %w", err)
+	}
+	c.Found, c.Role, c.Disabled = role.Valid, auth.Role(role.String), disabled.Bool
+	return k, c, nil
+}
+
+// creatorScanner scans a key row followed by extra columns.
+type creatorScanner struct {
+	row   rowScanner
+	extra []any
+}
+
+func (c creatorScanner) Scan(dest ...any) error { return c.row.Scan(append(dest, c.extra...)...) }
+
+// prefixed qualifies each column of a column list with a table alias.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i, p := range parts {
+		parts[i] = alias + p
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (s *KeyStore) ListKeys(ctx context.Context, tenantID string) ([]apikey.Key, error) {

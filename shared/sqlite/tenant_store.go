@@ -34,9 +34,9 @@ func (s *TenantStore) CreateTenant(ctx context.Context, t tenant.Tenant, owner t
 }
 
 func insertUser(ctx context.Context, tx *sql.Tx, u tenant.User) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO users (id, tenant_id, email, name, role, password_hash, disabled, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, u.ID, u.TenantID, u.Email, u.Name, string(u.Role), u.PasswordHash, u.Disabled,
-		fmtTime(u.CreatedAt), fmtTime(u.UpdatedAt))
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.TenantID, u.Email, u.Name, string(u.Role), u.PasswordHash, u.Disabled,
+		fmtTime(u.CreatedAt), fmtTime(u.UpdatedAt), u.TokenVersion)
 	if isUniqueViolation(err) && strings.Contains(err.Error(), "users.email") {
 		return tenant.ErrEmailTaken
 	}
@@ -82,14 +82,14 @@ func (s *TenantStore) CreateUser(ctx context.Context, u tenant.User) error {
 	})
 }
 
-const userCols = `id, tenant_id, email, name, role, password_hash, disabled, created_at, updated_at`
+const userCols = `id, tenant_id, email, name, role, password_hash, disabled, created_at, updated_at, token_version`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanUser(r rowScanner) (tenant.User, error) {
 	var u tenant.User
 	var role, created, updated string
-	if err := r.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &role, &u.PasswordHash, &u.Disabled, &created, &updated); err != nil {
+	if err := r.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &role, &u.PasswordHash, &u.Disabled, &created, &updated, &u.TokenVersion); err != nil {
 		return tenant.User{}, err
 	}
 	u.Role, u.CreatedAt, u.UpdatedAt = auth.Role(role), parseTime(created), parseTime(updated)
@@ -144,8 +144,9 @@ func (s *TenantStore) UpdateUser(ctx context.Context, tenantID, userID string, f
 			return err
 		}
 		u.ID, u.TenantID, u.Email, u.CreatedAt = orig.ID, orig.TenantID, orig.Email, orig.CreatedAt
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = ?, role = ?, password_hash = ?, disabled = ?, updated_at = ?
-			WHERE tenant_id = ? AND id = ?`, u.Name, string(u.Role), u.PasswordHash, u.Disabled, fmtTime(u.UpdatedAt), tenantID, userID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = ?, role = ?, password_hash = ?, disabled = ?, updated_at = ?,
+			token_version = ? WHERE tenant_id = ? AND id = ?`, u.Name, string(u.Role), u.PasswordHash, u.Disabled,
+			fmtTime(u.UpdatedAt), u.TokenVersion, tenantID, userID); err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}
 		out = u

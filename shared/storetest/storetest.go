@@ -69,6 +69,7 @@ func sameUser(t *testing.T, got, want tenant.User) {
 	t.Helper()
 	if got.ID != want.ID || got.TenantID != want.TenantID || got.Email != want.Email || got.Name != want.Name ||
 		got.Role != want.Role || got.PasswordHash != want.PasswordHash || got.Disabled != want.Disabled ||
+		got.TokenVersion != want.TokenVersion ||
 		!got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) {
 		t.Fatalf("user:\n got %+v\nwant %+v", got, want)
 	}
@@ -115,7 +116,7 @@ func testUsers(t *testing.T, s Stores) {
 	b, ownerB := newTenant(t, s, "owner@b.example")
 
 	member := newUser(a.ID, "member@a.example", auth.Member)
-	member.CreatedAt = now.Add(time.Second)
+	member.CreatedAt, member.TokenVersion = now.Add(time.Second), 5
 	if err := s.Tenants.CreateUser(ctx, member); err != nil {
 		t.Fatalf("CreateUser: %v", err)
 	}
@@ -161,6 +162,7 @@ func testUsers(t *testing.T, s Stores) {
 	later := now.Add(time.Hour)
 	updated, err := s.Tenants.UpdateUser(ctx, a.ID, member.ID, func(u *tenant.User) error {
 		u.Name, u.Role, u.Disabled, u.PasswordHash, u.UpdatedAt = "Renamed", auth.Admin, true, "new-hash", later
+		u.TokenVersion += 2
 		u.Email, u.TenantID, u.ID = "hijack@a.example", b.ID, "usr_other"
 		return nil
 	})
@@ -169,6 +171,7 @@ func testUsers(t *testing.T, s Stores) {
 	}
 	want := member
 	want.Name, want.Role, want.Disabled, want.PasswordHash, want.UpdatedAt = "Renamed", auth.Admin, true, "new-hash", later
+	want.TokenVersion = member.TokenVersion + 2
 	sameUser(t, updated, want)
 	got, err := s.Tenants.GetUser(ctx, a.ID, member.ID)
 	if err != nil {
@@ -214,7 +217,9 @@ func sameKey(t *testing.T, got, want apikey.Key) {
 
 func testKeys(t *testing.T, s Stores) {
 	a, _ := newTenant(t, s, "owner@a.example")
-	b, _ := newTenant(t, s, "owner@b.example")
+	b, ownerB := newTenant(t, s, "owner@b.example")
+	c, _ := newTenant(t, s, "owner@c.example")
+	testKeyCreator(t, s, c.ID, ownerB)
 	k1, _ := newKey(a.ID, "first", now)
 	k2, _ := newKey(a.ID, "second", now.Add(time.Second))
 	kb, _ := newKey(b.ID, "b's", now)
@@ -236,12 +241,15 @@ func testKeys(t *testing.T, s Stores) {
 		t.Fatalf("GetKey: %v", err)
 	}
 	sameKey(t, got, k1)
-	got, err = s.Keys.FindKeyByHash(ctx, k2.Hash)
+	got, creator, err := s.Keys.FindKeyByHash(ctx, k2.Hash)
 	if err != nil {
 		t.Fatalf("FindKeyByHash: %v", err)
 	}
 	sameKey(t, got, k2)
-	_, err = s.Keys.FindKeyByHash(ctx, apikey.Hash("wq_live_unknown_key_unknown_key_unknown"))
+	if creator != (apikey.Creator{}) {
+		t.Fatalf("creator of a key whose creator does not exist = %+v, want not found", creator)
+	}
+	_, _, err = s.Keys.FindKeyByHash(ctx, apikey.Hash("wq_live_unknown_key_unknown_key_unknown"))
 	wantCode(t, "FindKeyByHash(unknown)", err, apperr.NotFound)
 
 	keys, err := s.Keys.ListKeys(ctx, a.ID)
@@ -273,7 +281,7 @@ func testKeys(t *testing.T, s Stores) {
 	want := k1
 	want.Name, want.Scopes, want.RevokedAt = "renamed", []auth.Scope{auth.ScopeAll}, &revoked
 	sameKey(t, updated, want)
-	got, _ = s.Keys.FindKeyByHash(ctx, k1.Hash)
+	got, _, _ = s.Keys.FindKeyByHash(ctx, k1.Hash)
 	sameKey(t, got, want)
 
 	// Touch records uses and never goes backwards.
@@ -288,6 +296,46 @@ func testKeys(t *testing.T, s Stores) {
 		t.Fatalf("LastUsed = %v, want %v", got.LastUsed, t2)
 	}
 	wantCode(t, "TouchKey(missing)", s.Keys.TouchKey(ctx, a.ID, id.New("key"), now), apperr.NotFound)
+}
+
+// testKeyCreator: FindKeyByHash returns the key's creator as stored now, never a user of another tenant.
+func testKeyCreator(t *testing.T, s Stores, tenantID string, otherTenantsUser tenant.User) {
+	t.Helper()
+	creator := newUser(tenantID, "creator@c.example", auth.Admin)
+	if err := s.Tenants.CreateUser(ctx, creator); err != nil {
+		t.Fatalf("CreateUser: %v", err)
+	}
+	k, _ := newKey(tenantID, "creator's", now)
+	k.CreatedBy = creator.ID
+	foreign, _ := newKey(tenantID, "foreign creator", now)
+	foreign.CreatedBy = otherTenantsUser.ID
+	for _, key := range []apikey.Key{k, foreign} {
+		if err := s.Keys.CreateKey(ctx, key); err != nil {
+			t.Fatalf("CreateKey: %v", err)
+		}
+	}
+	check := func(what string, want apikey.Creator) {
+		t.Helper()
+		got, c, err := s.Keys.FindKeyByHash(ctx, k.Hash)
+		if err != nil || got.ID != k.ID || c != want {
+			t.Fatalf("%s: FindKeyByHash = %s, %+v, %v; want creator %+v", what, got.ID, c, err, want)
+		}
+	}
+	check("new", apikey.Creator{Found: true, Role: auth.Admin})
+	if _, err := s.Tenants.UpdateUser(ctx, tenantID, creator.ID, func(u *tenant.User) error {
+		u.Role, u.Disabled = auth.Member, true
+		return nil
+	}); err != nil {
+		t.Fatalf("UpdateUser: %v", err)
+	}
+	check("demoted and disabled", apikey.Creator{Found: true, Role: auth.Member, Disabled: true})
+	if err := s.Tenants.DeleteUser(ctx, tenantID, creator.ID); err != nil {
+		t.Fatalf("DeleteUser: %v", err)
+	}
+	check("deleted", apikey.Creator{})
+	if _, c, err := s.Keys.FindKeyByHash(ctx, foreign.Hash); err != nil || c.Found {
+		t.Fatalf("a key naming another tenant's user found its creator: %+v, %v", c, err)
+	}
 }
 
 func testIdempotency(t *testing.T, s Stores) {

@@ -13,6 +13,12 @@ var (
 	ErrInvalidCredentials = &apperr.Error{Code: apperr.Unauthorized, Message: "invalid email or password"}
 	// ErrLastOwner: the change would leave the tenant without an enabled owner.
 	ErrLastOwner = &apperr.Error{Code: apperr.Conflict, Message: "a tenant must keep at least one enabled owner"}
+	// ErrTokenRevoked: the token was issued before the user's password or role changed, the user was disabled or
+	// logged out everywhere.
+	ErrTokenRevoked = &apperr.Error{Code: apperr.Unauthorized, Message: "this token was ended by a password change, a role change or a log-out-everywhere; log in again",
+		Details: map[string]any{"reason": "token_revoked"}}
+	// ErrTokenUserGone: the token's user was deleted or disabled.
+	ErrTokenUserGone = &apperr.Error{Code: apperr.Unauthorized, Message: "the user of this token no longer has access"}
 	// ErrForbidden: the caller may not make this change.
 	ErrForbidden = &apperr.Error{Code: apperr.Forbidden, Message: "not allowed"}
 )

@@ -188,7 +188,8 @@ type UpdateUserInput struct {
 }
 
 // UpdateUser changes a user. Anyone may change their own name and password; everything else needs users:write,
-// and only an owner may touch an owner or grant the owner role. The tenant always keeps an enabled owner.
+// and only an owner may touch an owner or grant the owner role. The tenant always keeps an enabled owner. A new
+// password, a different role and disabling end the user's tokens (TokenVersion).
 func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID string, in UpdateUserInput) (User, error) {
 	self := p.UserID == userID && p.KeyID == ""
 	privileged := in.Role != nil || in.Disabled != nil
@@ -226,6 +227,7 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 		}
 	}
 	demotesOwner := false
+	var before User
 	u, err := s.Store.UpdateUser(ctx, p.TenantID, userID, func(u *User) error {
 		if u.Role == auth.Owner && p.Role != auth.Owner && !self {
 			return apperr.New(apperr.Forbidden, "only an owner can change an owner")
@@ -234,6 +236,10 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 			return apperr.New(apperr.Forbidden, "only an owner can grant the owner role")
 		}
 		wasOwner := u.Role == auth.Owner && !u.Disabled
+		before = *u
+		if endsTokens(*u, in, hash) {
+			u.TokenVersion++
+		}
 		if in.Name != nil {
 			u.Name = strings.TrimSpace(*in.Name)
 		}
@@ -255,9 +261,9 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 	}
 	if demotesOwner {
 		if err := s.ensureOwner(ctx, p.TenantID); err != nil {
-			// Undo: put the owner back.
+			// Undo: put the owner back as they were (password and tokens included: a refused change changes nothing).
 			if _, uerr := s.Store.UpdateUser(ctx, p.TenantID, userID, func(u *User) error {
-				u.Role, u.Disabled = auth.Owner, false
+				*u = before
 				return nil
 			}); uerr != nil {
 				return User{}, uerr
@@ -267,6 +273,55 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 	}
 	s.publish(ctx, event.UserUpdated, p.TenantID, p.UserID, userEvent(u, p.UserID))
 	return u, nil
+}
+
+// endsTokens reports whether the change ends the user's tokens: a new password, another role, or disabling.
+func endsTokens(u User, in UpdateUserInput, hash string) bool {
+	return hash != "" || in.Role != nil && *in.Role != u.Role || in.Disabled != nil && *in.Disabled && !u.Disabled
+}
+
+// EndTokens logs the user out everywhere: every token issued to them so far stops working (their API keys do
+// not: revoke those with the key API). Callers may end their own tokens with a dashboard token; ending another
+// user's needs users:write, and only an owner may end an owner's.
+func (s *Service) EndTokens(ctx context.Context, p auth.Principal, userID string) error {
+	self := p.UserID == userID && p.KeyID == ""
+	if !self && !p.Can(auth.ScopeUsersWrite) {
+		if _, err := s.Store.GetUser(ctx, p.TenantID, userID); err != nil {
+			return err
+		}
+		return apperr.New(apperr.Forbidden, "logging other users out needs the users:write scope")
+	}
+	u, err := s.Store.UpdateUser(ctx, p.TenantID, userID, func(u *User) error {
+		if u.Role == auth.Owner && p.Role != auth.Owner && !self {
+			return apperr.New(apperr.Forbidden, "only an owner can log an owner out")
+		}
+		u.TokenVersion++
+		u.UpdatedAt = s.Now().UTC()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, event.UserUpdated, p.TenantID, p.UserID, userEvent(u, p.UserID))
+	return nil
+}
+
+// Authenticate turns a verified token's claims into the principal they stand for, as the user is now: a deleted
+// or disabled user (ErrTokenUserGone) or a token of an older token version (ErrTokenRevoked) is refused, and the
+// role and scopes are the user's current ones.
+func (s *Service) Authenticate(ctx context.Context, c auth.Claims) (auth.Principal, error) {
+	u, err := s.Store.GetUser(ctx, c.TenantID, c.Subject)
+	if apperr.Is(err, apperr.NotFound) || err == nil && u.Disabled {
+		return auth.Principal{}, ErrTokenUserGone
+	}
+	if err != nil {
+		return auth.Principal{}, err
+	}
+	if c.Version != u.TokenVersion {
+		return auth.Principal{}, ErrTokenRevoked
+	}
+	return auth.Principal{TenantID: u.TenantID, UserID: u.ID, Role: u.Role, Scopes: auth.RoleScopes(u.Role),
+		TokenVersion: u.TokenVersion}, nil
 }
 
 func (s *Service) ensureOwner(ctx context.Context, tenantID string) error {
@@ -316,9 +371,10 @@ func (s *Service) DeleteUser(ctx context.Context, p auth.Principal, userID strin
 	return nil
 }
 
-// GetUser returns one user of the caller's tenant (users:read).
+// GetUser returns one user of the caller's tenant: users:read, or the caller's own record with a dashboard token
+// (an API key acts for its creator but needs users:read to read any user, its creator included).
 func (s *Service) GetUser(ctx context.Context, p auth.Principal, userID string) (User, error) {
-	if !p.Can(auth.ScopeUsersRead) && p.UserID != userID {
+	if !p.Can(auth.ScopeUsersRead) && !(p.UserID == userID && p.KeyID == "") {
 		return User{}, apperr.New(apperr.Forbidden, "reading users needs the users:read scope")
 	}
 	return s.Store.GetUser(ctx, p.TenantID, userID)

@@ -29,6 +29,10 @@ type User struct {
 	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt"`
+	// TokenVersion is written into every token issued to the user; a token with another version is refused.
+	// Service bumps it on a password change, a role change, disabling and "log out everywhere", which ends every
+	// token issued before.
+	TokenVersion int64 `json:"-"`
 }
 
 // LogValue keeps email and name out of logs.
