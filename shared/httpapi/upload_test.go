@@ -384,7 +384,7 @@ func TestSendMediaFetchesURLIntoTheStore(t *testing.T) {
 }
 
 // A streamed body still takes part in idempotency, through its SHA-256: the same key with the same body replays
-// the first answer; with another body it is 409.
+// the first answer; with another body it is 422 idempotency_key_reused naming the body.
 func TestUploadIdempotency(t *testing.T) {
 	e := newMediaEnv(t, httpapi.Config{}, nil)
 	body := `{"chatId":"966501234567","type":"document","media":"` + base64.StdEncoding.EncodeToString(pdf(5<<20)) + `"}`
@@ -396,5 +396,5 @@ func TestUploadIdempotency(t *testing.T) {
 		t.Fatalf("retry answered %s (replayed %q); want the first answer %s", again.body, again.header.Get("Idempotent-Replayed"), first.body)
 	}
 	other := strings.Replace(body, `"type":"document"`, `"type":"document","caption":"changed"`, 1)
-	want(t, e.call(t, "POST", "/api/messages/send-media", e.ownerKey, other, "Idempotency-Key: k1"), 409, "")
+	want(t, e.call(t, "POST", "/api/messages/send-media", e.ownerKey, other, "Idempotency-Key: k1"), 422, "idempotency_key_reused")
 }
