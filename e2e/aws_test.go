@@ -33,6 +33,7 @@ import (
 	"github.com/waqtor/waqtor/shared/routing"
 	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/tenant"
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 // The deployment under test, named as infra/stack names it with the prefix "waqtor-e2e-".
@@ -216,7 +217,7 @@ func TestAWSRuntime(t *testing.T) {
 		event.UserLoggedIn:  func(e activity.Entry) bool { return e.ActorID == ownerID },
 	}
 	var log1 []activity.Entry
-	waitFor(t, "activity of "+strings.Join(slices.Sorted(maps.Keys(want)), ", "), func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "activity of "+strings.Join(slices.Sorted(maps.Keys(want)), ", "), func() (bool, string) {
 		var page struct{ Data []activity.Entry }
 		gw.call(ctx, "GET", "/api/activity?limit=100", owner, "").want(t, http.StatusOK, &page)
 		log1 = page.Data
@@ -244,7 +245,7 @@ func TestAWSRuntime(t *testing.T) {
 
 	// Every event put on the bus is consumed and deleted; the poison records are reported in batchItemFailures
 	// and stay in the queue.
-	waitFor(t, "the audit queue drained but for the poison records", func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "the audit queue drained but for the poison records", func() (bool, string) {
 		failed, deleted := map[string]bool{}, map[string]int{}
 		for _, b := range poller.Batches() {
 			if b.Err != nil {
@@ -478,24 +479,6 @@ func inFlight(t *testing.T, client *awssqs.Client, url string) int {
 		t.Fatalf("attribute %s of %s: %q", name, url, out.Attributes[string(name)])
 	}
 	return n
-}
-
-// waitFor polls cond every 100 ms until it holds, failing the test with cond's last reason after eventualDeadline.
-func waitFor(t *testing.T, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(eventualDeadline)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: still not there after %s: %s", what, eventualDeadline, why)
-		}
-		<-tick.C
-	}
 }
 
 func keyID(e activity.Entry) string {

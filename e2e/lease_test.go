@@ -26,6 +26,7 @@ import (
 	"github.com/waqtor/waqtor/shared/routing"
 	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/sqs"
+	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/wasim"
 )
 
@@ -85,9 +86,9 @@ func TestAWSSessionLease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := map[string]*logBuffer{}
+	logs := map[string]*testkit.Buffer{}
 	hostLog := func(name string) *slog.Logger {
-		logs[name] = &logBuffer{}
+		logs[name] = &testkit.Buffer{}
 		return slog.New(slog.NewJSONHandler(logs[name], &slog.HandlerOptions{Level: slog.LevelDebug})).With("host", name)
 	}
 	t.Cleanup(func() {
@@ -121,7 +122,7 @@ func TestAWSSessionLease(t *testing.T) {
 	gw.call(ctx, "POST", "/api/sessions", key, `{"name":"Sales"}`).want(t, http.StatusCreated, &created)
 	sessionID := created.Session.ID
 	var qr struct{ QR string }
-	waitFor(t, "a QR code", func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "a QR code", func() (bool, string) {
 		r := gw.call(ctx, "GET", "/api/sessions/"+sessionID+"/qr", key, "")
 		if r.status != http.StatusOK {
 			return false, fmt.Sprintf("GET qr: %d %s", r.status, r.body)
@@ -152,7 +153,7 @@ func TestAWSSessionLease(t *testing.T) {
 	logins := wa.Logins(device)
 	cut := &partitioned{} // B's lease store, cut later
 	hostB := startHost(t, ctx, cfg, hostLog("B"), wa, awshost.WithLeaseStore(cut.wrap))
-	waitFor(t, "host B waiting for the session's lease", func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "host B waiting for the session's lease", func() (bool, string) {
 		post()
 		if peak := wa.PeakConnected(device); peak > 1 {
 			t.Fatalf("host B connected the session while A held it: %d connections at once", peak)
@@ -167,7 +168,7 @@ func TestAWSSessionLease(t *testing.T) {
 	// A stops as ECS stops a task (SIGTERM): it drains, disconnects and releases; B takes over at once.
 	stopped := time.Now()
 	hostA.cancel()
-	waitFor(t, "host B connected after A's release", func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "host B connected after A's release", func() (bool, string) {
 		post()
 		return wa.Logins(device) == logins+1 && wa.Connected(device) == 1,
 			fmt.Sprintf("%d logins, %d connected", wa.Logins(device), wa.Connected(device))
@@ -180,7 +181,7 @@ func TestAWSSessionLease(t *testing.T) {
 	// Host C starts and waits; B is then cut off from the lease store: its renewals fail, it disconnects before
 	// its lease expires, and C takes over after the expiry.
 	hostC := startHost(t, ctx, cfg, hostLog("C"), wa)
-	waitFor(t, "host C waiting for the session's lease", func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "host C waiting for the session's lease", func() (bool, string) {
 		post()
 		return strings.Contains(logs["C"].String(), "session held by another host"), "host C did not try yet"
 	})
@@ -189,7 +190,7 @@ func TestAWSSessionLease(t *testing.T) {
 	partition := time.Now()
 	cut.cut.Store(true)
 	var bOff time.Duration
-	waitFor(t, "host C connected after B's lease expired", func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "host C connected after B's lease expired", func() (bool, string) {
 		post()
 		if bOff == 0 && wa.Connected(device) == 0 {
 			bOff = time.Since(partition)
@@ -209,7 +210,7 @@ func TestAWSSessionLease(t *testing.T) {
 	}
 	// B back on the store: it finds the session held and stays off.
 	cut.cut.Store(false)
-	waitFor(t, "host B waiting again after the partition", func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "host B waiting again after the partition", func() (bool, string) {
 		post()
 		n := strings.Count(logs["B"].String(), "session held by another host")
 		return n >= heldForB+2, fmt.Sprintf("host B found the session held %d times, %d before the partition", n, heldForB)
@@ -218,7 +219,7 @@ func TestAWSSessionLease(t *testing.T) {
 
 	// Every message went out once.
 	for _, id := range sent {
-		waitFor(t, "message "+id+" sent", func() (bool, string) {
+		testkit.UntilWhy(t, eventualDeadline, "message "+id+" sent", func() (bool, string) {
 			var out struct{ Message apiMessage }
 			gw.call(ctx, "GET", "/api/messages/"+id, key, "").want(t, http.StatusOK, &out)
 			if out.Message.Status == "failed" {
@@ -254,7 +255,7 @@ func TestAWSSessionLease(t *testing.T) {
 
 func waitConnected(t *testing.T, wa *wasim.Server, device types.JID, want int) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%d connection(s) of %s", want, device), func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, fmt.Sprintf("%d connection(s) of %s", want, device), func() (bool, string) {
 		n := wa.Connected(device)
 		return n == want, fmt.Sprintf("%d connected", n)
 	})

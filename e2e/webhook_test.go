@@ -24,6 +24,7 @@ import (
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/routing"
 	"github.com/waqtor/waqtor/shared/sqs"
+	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
 
@@ -139,7 +140,7 @@ func TestAWSWebhooks(t *testing.T) {
 
 	deliveryID := webhook.DeliveryID(hook.ID, "message_received", ev.ID, ev.Time)
 	var d webhook.Delivery
-	waitFor(t, "the webhook delivered", func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "the webhook delivered", func() (bool, string) {
 		d, err = store.GetDelivery(ctx, "ten_1", deliveryID)
 		if err != nil || d.Status != webhook.Delivered {
 			return false, fmt.Sprintf("delivery %+v (%v); receiver got %d requests; router batches %+v; deliver batches %+v\n"+
@@ -190,7 +191,7 @@ func TestAWSWebhooks(t *testing.T) {
 
 	// Both queues drain: the router's message and the job are deleted, and the job's first receive was failed
 	// (batchItemFailures) so that it came back.
-	waitFor(t, "the queues drained", func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "the queues drained", func() (bool, string) {
 		routed, jobs := 0, 0
 		for _, b := range routerPoll.Batches() {
 			routed += len(b.Deleted)

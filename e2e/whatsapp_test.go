@@ -37,6 +37,7 @@ import (
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/routing"
 	"github.com/waqtor/waqtor/shared/sqs"
+	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/wasim"
 )
 
@@ -121,7 +122,7 @@ func TestAWSWhatsApp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hostLog := &logBuffer{}
+	hostLog := &testkit.Buffer{}
 	log := slog.New(slog.NewJSONHandler(hostLog, nil))
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -150,7 +151,7 @@ func TestAWSWhatsApp(t *testing.T) {
 	gw.call(ctx, "POST", "/api/sessions", key, `{"name":"Sales"}`).want(t, http.StatusCreated, &created)
 	sessionID, tenantID := created.Session.ID, created.Session.TenantID
 	var qr struct{ QR string }
-	waitFor(t, "a QR code", func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "a QR code", func() (bool, string) {
 		r := gw.call(ctx, "GET", "/api/sessions/"+sessionID+"/qr", key, "")
 		if r.status != http.StatusOK {
 			return false, fmt.Sprintf("GET qr: %d %s", r.status, r.body)
@@ -217,7 +218,7 @@ func TestAWSWhatsApp(t *testing.T) {
 
 	// The host published what happened, with the tenant and session, on the bus.
 	sentFirst := time.Since(began)
-	waitFor(t, "the session host's events", func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "the session host's events", func() (bool, string) {
 		return hostEventsCheck(eb.Entries(), tenantID, sessionID, map[string]func(json.RawMessage) bool{
 			event.SessionStatus: func(d json.RawMessage) bool {
 				var s event.SessionStatusData
@@ -248,7 +249,7 @@ func TestAWSWhatsApp(t *testing.T) {
 	host.stop(t)
 	restarted := len(eb.Entries()) // the events of the new host follow
 	host = startHost(t, ctx, cfg, log, wa)
-	waitFor(t, "the session ready again after the restart", func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "the session ready again after the restart", func() (bool, string) {
 		since := eb.Entries()[restarted:]
 		if qrs := hostEvents(since, event.SessionQR, nil); len(qrs) > 0 {
 			t.Fatalf("the restarted host asked for a QR code: %s", qrs[0].Detail)
@@ -430,7 +431,7 @@ type apiStatus struct {
 func waitSessionStatus(t *testing.T, gw *apiGateway, ctx context.Context, key map[string]string, id, want string) apiStatus {
 	t.Helper()
 	var s apiStatus
-	waitFor(t, "session "+id+" "+want, func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "session "+id+" "+want, func() (bool, string) {
 		gw.call(ctx, "GET", "/api/sessions/"+id+"/status", key, "").want(t, http.StatusOK, &s)
 		return s.Status == want, fmt.Sprintf("status %+v", s)
 	})
@@ -484,7 +485,7 @@ func postSend(t *testing.T, gw *apiGateway, ctx context.Context, key map[string]
 func waitMessageStatus(t *testing.T, gw *apiGateway, ctx context.Context, key map[string]string, id, want string) apiMessage {
 	t.Helper()
 	var m apiMessage
-	waitFor(t, "message "+id+" "+want, func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "message "+id+" "+want, func() (bool, string) {
 		r := gw.call(ctx, "GET", "/api/messages/"+id, key, "")
 		if r.status == http.StatusNotFound {
 			return false, "not stored yet"
@@ -585,22 +586,4 @@ func pngBytes(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b.Bytes()
-}
-
-// logBuffer collects the session host's log for a failure message.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

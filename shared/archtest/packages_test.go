@@ -115,5 +115,6 @@ var packageMap = []entry{
 	{path: "shared/queuetest", class: harness, what: "contract suite of `queue.Queue`"},
 	{path: "shared/sessiontest", class: harness, what: "contract suite of the WhatsApp port"},
 	{path: "shared/storetest", class: harness, what: "contract suite of the store ports (SQLite and DynamoDB)"},
+	{path: "shared/testkit", class: harness, what: "what every test shares: `Until`/`UntilWhy` (wait for a condition with a deadline) and `Buffer` (safe for concurrent writers)"},
 	{path: "shared/wasim", class: harness, whatsmeow: true, what: "a protocol-level fake WhatsApp server; every WhatsApp test runs against it, and so does demo mode"},
 }

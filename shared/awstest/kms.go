@@ -1,20 +1,19 @@
 package awstest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 // LocalKMS is the KMS emulator (github.com/nsmithuk/local-kms, a Go program), pinned; it is built once with
@@ -35,7 +34,7 @@ func KMS(t testing.TB) (*kms.Client, string) {
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "KMS_DATA_PATH="+t.TempDir(),
 		"KMS_REGION="+Region, "KMS_ACCOUNT_ID="+Account)
-	logs := &lockedBuffer{}
+	logs := &testkit.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("awstest: start local-kms: %v", err)
@@ -76,22 +75,4 @@ func localKMSBinary(t testing.TB) string {
 		t.Fatalf("awstest: go install %s: %v\n%s", LocalKMS, err, out)
 	}
 	return bin
-}
-
-// lockedBuffer collects an emulator's output for a failure message.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

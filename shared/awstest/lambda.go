@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/waqtor/waqtor/shared/testkit"
 	"io"
 	"net"
 	"net/http"
@@ -33,7 +34,7 @@ type LambdaFn struct {
 	URL string
 
 	client *http.Client
-	logs   *syncBuffer
+	logs   *testkit.Buffer
 }
 
 // FunctionError is a failed invocation: the handler returned an error (Lambda answers 200 with an error
@@ -90,7 +91,7 @@ func Lambda(t testing.TB, bootstrapPath string, env []string) *LambdaFn {
 	}
 	cmdEnv := append(base, env...)
 	fn := &LambdaFn{URL: "http://" + invokeAddr + "/2015-03-31/functions/function/invocations",
-		client: &http.Client{}, logs: &syncBuffer{}}
+		client: &http.Client{}, logs: &testkit.Buffer{}}
 	for _, kv := range cmdEnv {
 		if v, ok := strings.CutPrefix(kv, "AWS_LAMBDA_FUNCTION_NAME="); ok {
 			fn.Name = v
@@ -136,11 +137,11 @@ func Lambda(t testing.TB, bootstrapPath string, env []string) *LambdaFn {
 		}
 		select {
 		case <-exited:
-			t.Fatalf("awstest: %s exited before listening on %s: %s", RIEBinary, invokeAddr, fn.logs.String())
+			t.Fatalf("awstest: %s exited before listening on %s: stderr: %q", RIEBinary, invokeAddr, fn.logs.String())
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("awstest: %s not listening on %s within %s: %s", RIEBinary, invokeAddr, startTimeout, fn.logs.String())
+			t.Fatalf("awstest: %s not listening on %s within %s: stderr: %q", RIEBinary, invokeAddr, startTimeout, fn.logs.String())
 		}
 	}
 }
@@ -197,9 +198,7 @@ func (f *LambdaFn) InvokeJSON(ctx context.Context, in, out any) error {
 
 // Logs returns what the emulator and the function wrote so far.
 func (f *LambdaFn) Logs() string {
-	f.logs.mu.Lock()
-	defer f.logs.mu.Unlock()
-	return f.logs.buf.String()
+	return f.logs.String()
 }
 
 // functionError recognises a failed invocation. Lambda marks one with X-Amz-Function-Error; the emulator does not,

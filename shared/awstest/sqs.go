@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 // Region and the static credentials every emulator client uses.
@@ -59,7 +59,7 @@ func SQSEndpoint(t testing.TB) string {
 		t.Fatalf("awstest: sqs emulator stdin: %v", err)
 	}
 	out := &portWatcher{port: make(chan string, 1)}
-	var stderr syncBuffer
+	var stderr testkit.Buffer
 	cmd.Stdout, cmd.Stderr = out, &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("awstest: start sqs emulator: %v", err)
@@ -82,9 +82,9 @@ func SQSEndpoint(t testing.TB) string {
 	case port := <-out.port:
 		endpoint = "http://127.0.0.1:" + port
 	case <-exited:
-		t.Fatalf("awstest: sqs emulator exited before listening: %s", stderr.String())
+		t.Fatalf("awstest: sqs emulator exited before listening: stderr: %q", stderr.String())
 	case <-deadline.C:
-		t.Fatalf("awstest: sqs emulator did not listen within %s: %s", startTimeout, stderr.String())
+		t.Fatalf("awstest: sqs emulator did not listen within %s: stderr: %q", startTimeout, stderr.String())
 	}
 
 	client := SQSClient(endpoint)
@@ -100,7 +100,7 @@ func SQSEndpoint(t testing.TB) string {
 		select {
 		case <-poll.C:
 		case <-exited:
-			t.Fatalf("awstest: sqs emulator exited: %v: %s", err, stderr.String())
+			t.Fatalf("awstest: sqs emulator exited: %v: stderr: %q", err, stderr.String())
 		case <-deadline.C:
 			t.Fatalf("awstest: sqs emulator at %s not ready within %s: %v", endpoint, startTimeout, err)
 		}
@@ -143,24 +143,6 @@ func (w *portWatcher) Write(p []byte) (int, error) {
 			return len(p), nil
 		}
 	}
-}
-
-// syncBuffer collects the emulator's stderr for failure messages.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return fmt.Sprintf("stderr: %q", b.buf.String())
 }
 
 // receiveTarget is the X-Amz-Target of ReceiveMessage in the SQS JSON protocol.

@@ -12,6 +12,7 @@ import (
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 func TestHandleQueueRetryAfter(t *testing.T) {
@@ -50,7 +51,7 @@ func TestHandleQueueRetryAfter(t *testing.T) {
 				t.Fatal(err)
 			}
 			stop := run(t, r)
-			waitFor(t, "the first call", func() bool { return calls.Load() >= 1 && len(q.recorded()) >= 1 })
+			testkit.Until(t, 5*time.Second, "the first call", func() bool { return calls.Load() >= 1 && len(q.recorded()) >= 1 })
 			if err := stop(); err != nil {
 				t.Fatalf("Run = %v", err)
 			}
@@ -92,7 +93,7 @@ func TestHandleQueueDeletesOnSuccessAndComesBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	run(t, r)
-	waitFor(t, "the message to be deleted", func() bool { return done.Load() && q.count("deliveries") == 0 })
+	testkit.Until(t, 5*time.Second, "the message to be deleted", func() bool { return done.Load() && q.count("deliveries") == 0 })
 	if fmt.Sprint(receives) != "[1 2 3]" {
 		t.Errorf("receive counts %v, want [1 2 3]", receives)
 	}
@@ -123,7 +124,7 @@ func TestHandleBusEventRetryAfter(t *testing.T) {
 	if err := r.Publish(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the retry", func() bool { return len(q.recorded()) == 1 })
+	testkit.Until(t, 5*time.Second, "the retry", func() bool { return len(q.recorded()) == 1 })
 	if c := q.recorded()[0]; c.op != "visibility" || c.timeout != time.Hour {
 		t.Errorf("queue call %+v, want ChangeVisibility(1h)", c)
 	}

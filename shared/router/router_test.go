@@ -1,7 +1,6 @@
 package router_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +18,7 @@ import (
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/routing"
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 // secret is put in every event's data; no log line may contain it.
@@ -33,39 +33,9 @@ func envelope(t testing.TB, typ, tenant string) event.Envelope {
 	return e
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-}
-
-// logBuffer collects log output safely from many goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // newLogger returns a debug logger whose output is checked for event data when the test ends.
-func newLogger(t *testing.T) (*slog.Logger, *logBuffer) {
-	buf := &logBuffer{}
+func newLogger(t *testing.T) (*slog.Logger, *testkit.Buffer) {
+	buf := &testkit.Buffer{}
 	t.Cleanup(func() {
 		if strings.Contains(buf.String(), secret) {
 			t.Errorf("logs contain event data:\n%s", buf)
@@ -324,7 +294,7 @@ func TestHandlerSuccessDeletes(t *testing.T) {
 	if err := r.Publish(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the message to be deleted", func() bool { return q.count("q-messages") == 0 })
+	testkit.Until(t, 5*time.Second, "the message to be deleted", func() bool { return q.count("q-messages") == 0 })
 	if err := stop(); err != nil {
 		t.Fatalf("Run = %v", err)
 	}
@@ -361,7 +331,7 @@ func TestHandlerFailureBacksOffThenDeadLetters(t *testing.T) {
 	if err := r.Publish(context.Background(), e); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the dead-letter queue", func() bool { return q.count("q-messages-dlq") == 1 })
+	testkit.Until(t, 5*time.Second, "the dead-letter queue", func() bool { return q.count("q-messages-dlq") == 1 })
 	if got := calls.Load(); got != 3 {
 		t.Errorf("handler called %d times, want MaxReceives = 3", got)
 	}
@@ -400,7 +370,7 @@ func TestHandlerFailureThenSuccess(t *testing.T) {
 	if err := r.Publish(context.Background(), envelope(t, event.MessageReceived, "t")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the message to be deleted", func() bool { return q.count("q-messages") == 0 })
+	testkit.Until(t, 5*time.Second, "the message to be deleted", func() bool { return q.count("q-messages") == 0 })
 	if got := calls.Load(); got != 2 {
 		t.Errorf("handler called %d times, want 2", got)
 	}
@@ -427,7 +397,7 @@ func TestHandlerPanicIsRecovered(t *testing.T) {
 	if err := r.Publish(context.Background(), envelope(t, event.MessageReceived, "t")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the message to be handled after the panic", func() bool { return q.count("q-messages") == 0 })
+	testkit.Until(t, 5*time.Second, "the message to be handled after the panic", func() bool { return q.count("q-messages") == 0 })
 	if err := stop(); err != nil {
 		t.Fatalf("Run = %v", err)
 	}
@@ -455,7 +425,7 @@ func TestUndecodableMessageIsRetriedNotLogged(t *testing.T) {
 	if err := q.Send(context.Background(), "q-messages", queue.Outgoing{Body: []byte("not json " + secret)}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the poison message to be dead-lettered", func() bool { return q.count("q-messages-dlq") == 1 })
+	testkit.Until(t, 5*time.Second, "the poison message to be dead-lettered", func() bool { return q.count("q-messages-dlq") == 1 })
 	if calls.Load() != 0 {
 		t.Error("handler was called for an undecodable message")
 	}
@@ -491,9 +461,9 @@ func TestConcurrency(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "3 handlers running at once", func() bool { return running.Load() == n })
+	testkit.Until(t, 5*time.Second, "3 handlers running at once", func() bool { return running.Load() == n })
 	close(release)
-	waitFor(t, "all messages handled", func() bool { return q.count("q-messages") == 0 })
+	testkit.Until(t, 5*time.Second, "all messages handled", func() bool { return q.count("q-messages") == 0 })
 	if got := peak.Load(); got != n {
 		t.Errorf("peak concurrency = %d, want %d", got, n)
 	}
