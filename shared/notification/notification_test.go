@@ -1,0 +1,111 @@
+package notification_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/apperr"
+	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/notification"
+)
+
+// store records calls; it is the in-memory side of these unit tests.
+type store struct {
+	created []notification.Notification
+	expires []time.Time
+	calls   []string
+}
+
+func (s *store) CreateNotification(_ context.Context, n notification.Notification, expires time.Time) error {
+	s.created = append(s.created, n)
+	s.expires = append(s.expires, expires)
+	return nil
+}
+func (s *store) ListNotifications(_ context.Context, tenantID, userID string, _ notification.Filter) ([]notification.Notification, error) {
+	s.calls = append(s.calls, "list "+tenantID+" "+userID)
+	return nil, nil
+}
+func (s *store) CountUnread(_ context.Context, tenantID, userID string) (int, error) {
+	s.calls = append(s.calls, "count "+tenantID+" "+userID)
+	return 0, nil
+}
+func (s *store) MarkRead(_ context.Context, tenantID, userID, id string) error {
+	s.calls = append(s.calls, "read "+tenantID+" "+userID+" "+id)
+	return nil
+}
+func (s *store) MarkAllRead(_ context.Context, tenantID, userID string) (int, error) {
+	s.calls = append(s.calls, "readall "+tenantID+" "+userID)
+	return 0, nil
+}
+func (s *store) DeleteNotification(_ context.Context, tenantID, userID, id string) error {
+	s.calls = append(s.calls, "delete "+tenantID+" "+userID+" "+id)
+	return nil
+}
+
+func TestStoreNotifierStampsAndKeepsForTheRetention(t *testing.T) {
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.FixedZone("AST", 3*3600))
+	s := &store{}
+	n := notification.StoreNotifier{Store: s, Now: func() time.Time { return at }}
+	if err := n.Notify(context.Background(), notification.Notification{ID: "ntf_1", TenantID: "ten_1"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.created[0].CreatedAt; !got.Equal(at) || got.Location() != time.UTC {
+		t.Errorf("CreatedAt %s, want %s in UTC", got, at)
+	}
+	if want := at.Add(notification.Retention); !s.expires[0].Equal(want) {
+		t.Errorf("expires %s, want %s", s.expires[0], want)
+	}
+	// A producer's own time is kept.
+	own := at.Add(-time.Hour)
+	n.Notify(context.Background(), notification.Notification{ID: "ntf_2", TenantID: "ten_1", CreatedAt: own})
+	if !s.created[1].CreatedAt.Equal(own) || !s.expires[1].Equal(own.Add(notification.Retention)) {
+		t.Errorf("notification with CreatedAt %s stored as %s, expiring %s", own, s.created[1].CreatedAt, s.expires[1])
+	}
+}
+
+func TestServiceChecksScopesAndActsOnTheCallersOwn(t *testing.T) {
+	ctx := context.Background()
+	reader := auth.Principal{TenantID: "ten_1", UserID: "usr_1", KeyID: "key_1", Scopes: []auth.Scope{auth.ScopeNotificationsRead}}
+	writer := auth.Principal{TenantID: "ten_1", UserID: "usr_1", KeyID: "key_2", Scopes: []auth.Scope{auth.ScopeNotificationsWrite}}
+	s := &store{}
+	svc := notification.Service{Store: s}
+
+	if _, err := svc.List(ctx, writer, notification.Filter{Limit: 10}); !apperr.Is(err, apperr.Forbidden) {
+		t.Errorf("List without notifications:read: %v, want forbidden", err)
+	}
+	if _, err := svc.Count(ctx, writer); !apperr.Is(err, apperr.Forbidden) {
+		t.Errorf("Count without notifications:read: %v, want forbidden", err)
+	}
+	for name, call := range map[string]func() error{
+		"MarkRead":    func() error { return svc.MarkRead(ctx, reader, "ntf_1") },
+		"MarkAllRead": func() error { _, err := svc.MarkAllRead(ctx, reader); return err },
+		"Delete":      func() error { return svc.Delete(ctx, reader, "ntf_1") },
+	} {
+		if err := call(); !apperr.Is(err, apperr.Forbidden) {
+			t.Errorf("%s without notifications:write: %v, want forbidden", name, err)
+		}
+	}
+	if len(s.calls) != 0 {
+		t.Errorf("refused calls reached the store: %q", s.calls)
+	}
+	for _, limit := range []int{0, notification.MaxPage + 1} {
+		if _, err := svc.List(ctx, reader, notification.Filter{Limit: limit}); !apperr.Is(err, apperr.Validation) {
+			t.Errorf("List with limit %d: %v, want %s", limit, err, apperr.Validation)
+		}
+	}
+	svc.List(ctx, reader, notification.Filter{Limit: notification.MaxPage})
+	svc.Count(ctx, reader)
+	svc.MarkRead(ctx, writer, "ntf_9")
+	svc.MarkAllRead(ctx, writer)
+	svc.Delete(ctx, writer, "ntf_9")
+	want := []string{"list ten_1 usr_1", "count ten_1 usr_1", "read ten_1 usr_1 ntf_9", "readall ten_1 usr_1", "delete ten_1 usr_1 ntf_9"}
+	if len(s.calls) != len(want) {
+		t.Fatalf("store calls %q, want %q", s.calls, want)
+	}
+	for i := range want {
+		if s.calls[i] != want[i] {
+			t.Errorf("store call %d %q, want %q (the caller's tenant and user)", i, s.calls[i], want[i])
+		}
+	}
+}
