@@ -1,9 +1,12 @@
 // Package testkit holds what tests across the module share: waiting for a condition with a deadline (Until,
-// UntilWhy) instead of sleeping, and a Buffer that many goroutines may write to (a process's output, a logger).
+// UntilWhy) instead of sleeping, a Buffer that many goroutines may write to (a process's output, a logger), and
+// golden files (Golden).
 package testkit
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -73,4 +76,26 @@ func (b *Buffer) Bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return bytes.Clone(b.buf.Bytes())
+}
+
+// Golden compares got with the file at path, and fails the test with both when they differ. With
+// WAQTOR_UPDATE_GOLDEN=1 in the environment it writes got to path first (creating its directory), so a change
+// to a golden file shows up in review as a diff.
+func Golden(tb testing.TB, path string, got []byte) {
+	tb.Helper()
+	if os.Getenv("WAQTOR_UPDATE_GOLDEN") == "1" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatalf("%v (run with WAQTOR_UPDATE_GOLDEN=1 to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		tb.Errorf("%s differs (WAQTOR_UPDATE_GOLDEN=1 rewrites it; review the diff):\n got %s\nwant %s", path, got, want)
+	}
 }

@@ -2,6 +2,7 @@ package testkit_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,7 +15,11 @@ import (
 // recorder is a testing.TB whose Fatalf records the message instead of ending the goroutine.
 type recorder struct {
 	testing.TB
-	failed string
+	failed, errored string
+}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errored = fmt.Sprintf(format, args...)
 }
 
 func (r *recorder) Helper() {}
@@ -82,5 +87,21 @@ func TestBufferTakesConcurrentWrites(t *testing.T) {
 	}
 	if got := len(b.Bytes()); got != 1600 {
 		t.Errorf("%d bytes, want 1600", got)
+	}
+}
+
+func TestGoldenComparesAndUpdates(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "golden", "x.json")
+	r := &recorder{TB: t}
+	t.Setenv("WAQTOR_UPDATE_GOLDEN", "1")
+	testkit.Golden(r, path, []byte("one\n"))
+	t.Setenv("WAQTOR_UPDATE_GOLDEN", "")
+	testkit.Golden(r, path, []byte("one\n"))
+	if r.failed != "" || r.errored != "" {
+		t.Fatalf("equal content failed: %s%s", r.failed, r.errored)
+	}
+	testkit.Golden(r, path, []byte("two\n"))
+	if !strings.Contains(r.errored, "differs") {
+		t.Errorf("changed content: %q, want a difference reported", r.errored)
 	}
 }
