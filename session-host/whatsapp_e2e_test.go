@@ -424,3 +424,38 @@ func TestWhatsAppKill9DuringSends(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoInboxTenantIsolation: demo contacts are shared by every tenant of a demo server, but what a contact
+// received is not: a tenant sees only what its own sessions sent, and a contact writes only to the caller's sessions.
+func TestDemoInboxTenantIsolation(t *testing.T) {
+	p := start(t, t.TempDir(), append(demoEnv, "WAQTOR_SIGNUP=open")...)
+	_, _, keyA := credentials(t, p)
+	signup := expect(t, p.do(t, "POST", "/api/auth/signup", "", `{"tenantName":"Other","email":"b@b.example","password":"b-password-123"}`), 201, "").obj(t)
+	keyB := signup["token"].(string)
+	alice := contacts(t, p, keyA)[0]
+	idA, _ := pair(t, p, keyA, "A")
+	idB, _ := pair(t, p, keyB, "B")
+
+	secretA := send(t, p, keyA, "/api/messages/send-text", fmt.Sprintf(`{"chatId":%q,"text":"tenant A's secret"}`, alice.Phone))
+	waitMessage(t, p, keyA, secretA, "read")
+	textB := send(t, p, keyB, "/api/messages/send-text", fmt.Sprintf(`{"chatId":%q,"text":"tenant B's hello"}`, alice.Phone))
+	waitMessage(t, p, keyB, textB, "read")
+
+	texts := func(key string) []string {
+		var out []string
+		for _, m := range inbox(t, p, key, alice.Phone) {
+			out = append(out, m.Text)
+		}
+		return out
+	}
+	if got := texts(keyA); !slices.Contains(got, "tenant A's secret") || slices.Contains(got, "tenant B's hello") {
+		t.Fatalf("tenant A reads alice's inbox as %q, want its own message only", got)
+	}
+	if got := texts(keyB); !slices.Contains(got, "tenant B's hello") || slices.Contains(got, "tenant A's secret") {
+		t.Fatalf("tenant B reads alice's inbox as %q, want its own message only", got)
+	}
+	// A contact cannot be made to write to another tenant's session.
+	expect(t, p.do(t, "POST", "/api/dev/demo/contacts/"+alice.Phone+"/messages", keyB, fmt.Sprintf(`{"to":%q,"text":"x"}`, idA)), 404, "not_found")
+	expect(t, p.do(t, "POST", "/api/dev/demo/sessions/"+idA+"/faults", keyB, `{"kind":"drop"}`), 404, "not_found")
+	expect(t, p.do(t, "POST", "/api/dev/demo/contacts/"+alice.Phone+"/messages", keyB, fmt.Sprintf(`{"to":%q,"text":"x"}`, idB)), 202, "")
+}

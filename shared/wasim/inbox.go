@@ -3,6 +3,7 @@ package wasim
 import (
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"google.golang.org/protobuf/proto"
 )
@@ -33,6 +34,22 @@ func (p *Phone) Inbox() []Received {
 	for i, e := range p.history {
 		out[i] = e.Received
 		out[i].Message = proto.CloneOf(e.Message)
+	}
+	return out
+}
+
+// InboxFrom is Inbox restricted to the messages the given accounts (phone numbers) sent: what one WhatsApp user
+// can know about another's chat with this phone.
+func (p *Phone) InboxFrom(accounts ...string) []Received {
+	p.srv.mu.Lock()
+	defer p.srv.mu.Unlock()
+	out := []Received{}
+	for _, e := range p.history {
+		if slices.Contains(accounts, e.account) {
+			r := e.Received
+			r.Message = proto.CloneOf(e.Message)
+			out = append(out, r)
+		}
 	}
 	return out
 }
