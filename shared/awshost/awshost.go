@@ -21,6 +21,7 @@ import (
 	"github.com/waqtor/waqtor/shared/app"
 	"github.com/waqtor/waqtor/shared/awsrun"
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/session"
@@ -61,7 +62,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// After the router stopped: its last long polls give back what SQS handed them.
 	defer q.Close()
 	host, err := sessionhost.New(sessionhost.Config{Sessions: rt.Stores.Sessions, Messages: rt.Stores.Messages, Devices: devices,
-		Events: rt.Publisher, Queue: q, Files: rt.Stores.Media, Log: log.With("component", "session-host")})
+		Events: rt.Publisher, Queue: q, Files: rt.Stores.Media, Notifier: notification.StoreNotifier{Store: rt.Stores.Notifications},
+		Log: log.With("component", "session-host")})
 	if err != nil {
 		return err
 	}
