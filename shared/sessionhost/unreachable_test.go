@@ -3,8 +3,11 @@ package sessionhost_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,13 +16,18 @@ import (
 
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/waqtor/waqtor/shared/apikey"
+	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/httpapi"
 	"github.com/waqtor/waqtor/shared/localdisk"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/sessionhost"
+	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqlite"
+	"github.com/waqtor/waqtor/shared/tenant"
 	"github.com/waqtor/waqtor/shared/wasim"
 	"github.com/waqtor/waqtor/shared/whatsapp"
 )
@@ -117,16 +125,48 @@ func TestUnreachableWhatsApp(t *testing.T) {
 	}
 	go host.Run(ctx)
 
-	const tenant = "ten_unreachable"
+	// The API, to read the status as users do.
+	tenants := tenant.NewService(sqlite.NewTenantStore(db), rt, slog.New(slog.DiscardHandler))
+	keys := apikey.NewService(sqlite.NewKeyStore(db), rt, slog.New(slog.DiscardHandler))
+	first, err := setup.FirstStart(ctx, tenants, keys, setup.Input{Email: "owner@unreachable.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httptest.NewServer(httpapi.New(httpapi.Deps{Tenants: tenants, Keys: keys, Tokens: tokens,
+		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
+		Sessions: &session.Service{Store: sessions, Queue: q, Now: time.Now}, Log: slog.New(slog.DiscardHandler), Now: time.Now},
+		httpapi.Config{}))
+	defer api.Close()
+	apiStatus := func(id string) map[string]any {
+		t.Helper()
+		req, _ := http.NewRequest("GET", api.URL+"/api/sessions/"+id+"/status", nil)
+		req.Header.Set("X-API-Key", first.APIKey)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var out map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil || res.StatusCode != 200 {
+			t.Fatalf("GET status = %d, %v", res.StatusCode, err)
+		}
+		return out
+	}
+
+	tenantID := first.TenantID
 	now := time.Now().UTC()
-	s, err := sessions.CreateSession(ctx, session.Session{ID: "ses_offline", TenantID: tenant, Name: "offline",
+	s, err := sessions.CreateSession(ctx, session.Session{ID: "ses_offline", TenantID: tenantID, Name: "offline",
 		Status: session.Connecting, CreatedAt: now, UpdatedAt: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	get := func() session.Session {
 		t.Helper()
-		got, err := sessions.GetSession(ctx, tenant, s.ID)
+		got, err := sessions.GetSession(ctx, tenantID, s.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -134,7 +174,7 @@ func TestUnreachableWhatsApp(t *testing.T) {
 	}
 	outages := func() []notification.Notification {
 		t.Helper()
-		list, err := notes.ListNotifications(ctx, tenant, "", notification.Filter{Limit: 50})
+		list, err := notes.ListNotifications(ctx, tenantID, "", notification.Filter{Limit: 50})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +189,7 @@ func TestUnreachableWhatsApp(t *testing.T) {
 	}
 
 	// No network: the start command is done (a queue error would bring it back until the dead-letter queue).
-	body, _ := json.Marshal(session.Control{Kind: session.CmdStart, TenantID: tenant, SessionID: s.ID})
+	body, _ := json.Marshal(session.Control{Kind: session.CmdStart, TenantID: tenantID, SessionID: s.ID})
 	if err := host.HandleControl(ctx, queue.Message{ID: "m1", Body: body}); err != nil {
 		t.Fatalf("start without network = %v, want nil: the host retries, not the queue", err)
 	}
@@ -159,12 +199,15 @@ func TestUnreachableWhatsApp(t *testing.T) {
 	if !strings.Contains(get().Reason, "web.whatsapp.invalid") {
 		t.Fatalf("reason %q does not name the host", get().Reason)
 	}
+	if st := apiStatus(s.ID); st["status"] != "connecting" || !strings.Contains(fmt.Sprint(st["reason"]), "(dns:") || st["nextRetryAt"] == nil {
+		t.Fatalf("the API's status without DNS = %v, want connecting with the dns reason and nextRetryAt", st)
+	}
 	// The host retries by itself: the cause follows the network.
-	first := *get().NextRetryAt
+	firstRetry := *get().NextRetryAt
 	nw.set("refused")
 	waitUntil(t, "a retry that is refused", unreachable(session.Connecting, session.CauseRefused))
-	if !get().NextRetryAt.After(first) {
-		t.Fatalf("next retry %v did not move past %v", get().NextRetryAt, first)
+	if !get().NextRetryAt.After(firstRetry) {
+		t.Fatalf("next retry %v did not move past %v", get().NextRetryAt, firstRetry)
 	}
 	if n := outages(); len(n) != 1 || n[0].Type != notification.Warning || !strings.Contains(n[0].Message, s.ID) {
 		t.Fatalf("notifications after retries = %+v, want one warning naming %s", n, s.ID)
@@ -201,6 +244,9 @@ func TestUnreachableWhatsApp(t *testing.T) {
 	waitUntil(t, "the session to be ready again", func() bool { g := get(); return g.Status == session.Ready })
 	if g := get(); g.Reason != "" || g.NextRetryAt != nil {
 		t.Fatalf("ready session keeps reason %q and next retry %v", g.Reason, g.NextRetryAt)
+	}
+	if st := apiStatus(s.ID); st["status"] != "ready" || st["reason"] != nil || st["nextRetryAt"] != nil {
+		t.Fatalf("the API's status once ready = %v, want no reason and no nextRetryAt", st)
 	}
 	if n := outages(); len(n) != 2 {
 		t.Fatalf("%d notifications after recovery, want 2", len(n))
