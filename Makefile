@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 LAMBDAS := $(notdir $(wildcard functions/*))
 
-.PHONY: run demo build test tools lambdas synth bench fuzz vet clean
+.PHONY: run demo build test test-fast tools lambdas synth bench fuzz vet clean
 
 STATICCHECK_VERSION := v0.8.2
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
@@ -71,6 +71,14 @@ test: tools lambdas
 	$(GO) test -count=1 -timeout 20m ./...
 	@echo "benchmarks compile and run (one iteration each; figures: make bench)"
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./... > /dev/null
+
+## test-fast: the unit tests alone, with nothing but Go: go test -short on every package but the end-to-end ones
+## (e2e/, infra/, session-host/, which build binaries and run for minutes). Under -short the tests that need the npm
+## tools (emulators, Node) or python3 skip themselves. `make test` runs everything.
+FAST_PKGS = $(shell $(GO) list ./... | grep -v -e '/e2e$$' -e '/infra/' -e '/session-host$$')
+test-fast:
+	$(GO) vet $(FAST_PKGS)
+	$(GO) test -short -count=1 -timeout 10m $(FAST_PKGS)
 
 ## fuzz: every fuzz test for $(FUZZTIME) each, one at a time (`make fuzz FUZZTIME=10m`; add FUZZFLAGS=-parallel=1 on
 ## a shared machine). `make test` already runs their seed corpora (f.Add and testdata/fuzz) as unit tests; a failure

@@ -189,10 +189,11 @@ var bannerRE = regexp.MustCompile(`Owner email:\s+(\S+)\s+Owner password:\s+(\S+
 
 func credentials(t *testing.T, p *proc) (email, password, key string) {
 	t.Helper()
-	m := bannerRE.FindStringSubmatch(p.stdout.String())
-	if m == nil {
-		t.Fatalf("first start printed no credentials:\n%s", p.stdout)
-	}
+	var m []string
+	waitFor(t, 10*time.Second, "the first start's credentials on stdout", func() bool {
+		m = bannerRE.FindStringSubmatch(p.stdout.String())
+		return m != nil
+	})
 	return m[1], m[2], m[3]
 }
 

@@ -8,6 +8,9 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -421,6 +424,152 @@ func TestWhatsAppKill9DuringSends(t *testing.T) {
 			if k := fmt.Sprintf("burst %03d", i); counts[k] != 1 {
 				t.Errorf("%s got %q %d times, want exactly once", c.Phone, k, counts[k])
 			}
+		}
+	}
+}
+
+// TestDemoInboxTenantIsolation: demo contacts are shared by every tenant of a demo server, but what a contact
+// received is not: a tenant sees only what its own sessions sent, and a contact writes only to the caller's sessions.
+func TestDemoInboxTenantIsolation(t *testing.T) {
+	p := start(t, t.TempDir(), append(demoEnv, "WAQTOR_SIGNUP=open")...)
+	_, _, keyA := credentials(t, p)
+	signup := expect(t, p.do(t, "POST", "/api/auth/signup", "", `{"tenantName":"Other","email":"b@b.example","password":"b-password-123"}`), 201, "").obj(t)
+	keyB := signup["token"].(string)
+	alice := contacts(t, p, keyA)[0]
+	idA, _ := pair(t, p, keyA, "A")
+	idB, _ := pair(t, p, keyB, "B")
+
+	secretA := send(t, p, keyA, "/api/messages/send-text", fmt.Sprintf(`{"chatId":%q,"text":"tenant A's secret"}`, alice.Phone))
+	waitMessage(t, p, keyA, secretA, "read")
+	textB := send(t, p, keyB, "/api/messages/send-text", fmt.Sprintf(`{"chatId":%q,"text":"tenant B's hello"}`, alice.Phone))
+	waitMessage(t, p, keyB, textB, "read")
+
+	texts := func(key string) []string {
+		var out []string
+		for _, m := range inbox(t, p, key, alice.Phone) {
+			out = append(out, m.Text)
+		}
+		return out
+	}
+	if got := texts(keyA); !slices.Contains(got, "tenant A's secret") || slices.Contains(got, "tenant B's hello") {
+		t.Fatalf("tenant A reads alice's inbox as %q, want its own message only", got)
+	}
+	if got := texts(keyB); !slices.Contains(got, "tenant B's hello") || slices.Contains(got, "tenant A's secret") {
+		t.Fatalf("tenant B reads alice's inbox as %q, want its own message only", got)
+	}
+	// A contact cannot be made to write to another tenant's session.
+	expect(t, p.do(t, "POST", "/api/dev/demo/contacts/"+alice.Phone+"/messages", keyB, fmt.Sprintf(`{"to":%q,"text":"x"}`, idA)), 404, "not_found")
+	expect(t, p.do(t, "POST", "/api/dev/demo/sessions/"+idA+"/faults", keyB, `{"kind":"drop"}`), 404, "not_found")
+	expect(t, p.do(t, "POST", "/api/dev/demo/contacts/"+alice.Phone+"/messages", keyB, fmt.Sprintf(`{"to":%q,"text":"x"}`, idB)), 202, "")
+}
+
+// apiDocExamples returns the example responses of docs/api.md marked <!-- response: NAME -->, by NAME: a json
+// block, or the "# "-commented answer lines of an sh block.
+func apiDocExamples(t *testing.T) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "docs", "api.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]any{}
+	for _, m := range regexp.MustCompile("(?s)<!-- response: (.*?) -->\n```(json|sh)\n(.*?)```").FindAllStringSubmatch(string(b), -1) {
+		text := m[3]
+		if m[2] == "sh" {
+			var lines []string
+			for _, l := range strings.Split(text, "\n") {
+				if rest, ok := strings.CutPrefix(l, "# "); ok {
+					lines = append(lines, rest)
+				}
+			}
+			text = strings.Join(lines, "\n")
+		}
+		var v any
+		if err := json.Unmarshal([]byte(text), &v); err != nil {
+			t.Fatalf("docs/api.md example %q is not JSON: %v\n%s", m[1], err, text)
+		}
+		out[m[1]] = v
+	}
+	return out
+}
+
+// shapeDiff lists where doc and real differ in shape: a field one has and the other lacks, or a value of another
+// JSON type. Arrays compare each documented element with the real one at the same index (or the first).
+func shapeDiff(path string, doc, real any) []string {
+	switch d := doc.(type) {
+	case map[string]any:
+		r, ok := real.(map[string]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: documented as an object, is %T", path, real)}
+		}
+		var out []string
+		for k, v := range d {
+			if rv, ok := r[k]; !ok {
+				out = append(out, fmt.Sprintf("%s.%s: documented, not in the response", path, k))
+			} else {
+				out = append(out, shapeDiff(path+"."+k, v, rv)...)
+			}
+		}
+		for k := range r {
+			if _, ok := d[k]; !ok {
+				out = append(out, fmt.Sprintf("%s.%s: in the response, not documented", path, k))
+			}
+		}
+		return out
+	case []any:
+		r, ok := real.([]any)
+		if !ok {
+			return []string{fmt.Sprintf("%s: documented as an array, is %T", path, real)}
+		}
+		var out []string
+		for i, v := range d {
+			if len(r) == 0 {
+				break
+			}
+			out = append(out, shapeDiff(fmt.Sprintf("%s[%d]", path, i), v, r[min(i, len(r)-1)])...)
+		}
+		return out
+	}
+	if fmt.Sprintf("%T", doc) != fmt.Sprintf("%T", real) {
+		return []string{fmt.Sprintf("%s: documented as %T, is %T", path, doc, real)}
+	}
+	return nil
+}
+
+// TestAPIDocExamplesAreRealResponses: each example response marked in docs/api.md has the fields, and the types,
+// of the real response in the same situation (demo mode: a ready session, a text read by the contact).
+func TestAPIDocExamplesAreRealResponses(t *testing.T) {
+	docs := apiDocExamples(t)
+	p := start(t, t.TempDir(), demoEnv...)
+	_, _, key := credentials(t, p)
+	layla := contacts(t, p, key)[0]
+	id, _ := pair(t, p, key, "Sales")
+	real := map[string]reply{
+		"error":                         expect(t, p.do(t, "POST", "/api/sessions", key, `{"admin":true}`), 422, "validation_failed"),
+		"GET /api/sessions/{id}/status": expect(t, p.do(t, "GET", "/api/sessions/"+id+"/status", key, ""), 200, ""),
+		"POST /api/contacts/check": expect(t, p.do(t, "POST", "/api/contacts/check", key,
+			fmt.Sprintf(`{"phones":[%q,"+1 555 000 0199"]}`, spaced(layla.Phone))), 200, ""),
+	}
+	sent := expect(t, p.do(t, "POST", "/api/messages/send-text", key, fmt.Sprintf(`{"chatId":%q,"text":"Hello Layla"}`, spaced(layla.Phone))), 202, "")
+	real["POST /api/messages/send-text"] = sent
+	var out struct{ MessageID string }
+	sent.decode(t, &out)
+	waitMessage(t, p, key, out.MessageID, "read")
+	real["GET /api/messages/{id}"] = expect(t, p.do(t, "GET", "/api/messages/"+out.MessageID, key, ""), 200, "")
+	for name, r := range real {
+		doc, ok := docs[name]
+		if !ok {
+			t.Errorf("docs/api.md marks no example response %q", name)
+			continue
+		}
+		var v any
+		r.decode(t, &v)
+		if d := shapeDiff("", doc, v); len(d) > 0 {
+			t.Errorf("docs/api.md example %q differs from the real response %s:\n%s", name, r.body, strings.Join(d, "\n"))
+		}
+	}
+	for name := range docs {
+		if _, ok := real[name]; !ok {
+			t.Errorf("docs/api.md example %q is not checked", name)
 		}
 	}
 }

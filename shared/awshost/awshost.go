@@ -26,6 +26,7 @@ import (
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/media"
+	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/session"
@@ -71,8 +72,8 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	hostID := HostID()
 	host, err := sessionhost.New(sessionhost.Config{Sessions: rt.Stores.Sessions, Messages: rt.Stores.Messages, Devices: devices,
-		Events: rt.Publisher, Queue: q, Files: rt.Stores.Media, Log: log.With("component", "session-host"),
-		Leases: leases, HostID: hostID, LeaseTTL: cfg.SessionLeaseTTL})
+		Events: rt.Publisher, Queue: q, Files: rt.Stores.Media, Notifier: notification.StoreNotifier{Store: rt.Stores.Notifications},
+		Log: log.With("component", "session-host"), Leases: leases, HostID: hostID, LeaseTTL: cfg.SessionLeaseTTL})
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 
 // Each call is a fresh, empty server of its own on 127.0.0.1 that takes SQL, and its Cleanup stops it.
 func TestPostgres(t *testing.T) {
+	awstest.ToolsDir(t) // skips under -short, like the servers it starts
 	var hosts []string
 	for i := range 2 {
 		t.Run("server", func(t *testing.T) {

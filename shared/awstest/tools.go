@@ -16,9 +16,13 @@ const ToolsEnv = "WAQTOR_TOOLS_DIR"
 
 // ToolsDir returns the directory holding node_modules with the emulators: $WAQTOR_TOOLS_DIR, or else .tools in
 // the directory of go.mod found by walking up from the working directory (a test's package directory).
-// It fails the test, saying how to fix it, when the tools are not installed.
+// It fails the test, saying how to fix it, when the tools are not installed. Under go test -short (make
+// test-fast) it skips the test instead: the tests that need the npm tools are not unit tests.
 func ToolsDir(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs the npm tools (emulators, Node; make tools): skipped under -short")
+	}
 	dir, err := findToolsDir()
 	if err != nil {
 		t.Fatalf("awstest: %v", err)

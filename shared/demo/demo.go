@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/waqtor/waqtor/shared/session"
 )
 
 // Contact is a fake WhatsApp user.
@@ -56,8 +58,26 @@ type World interface {
 	Write(ctx context.Context, from, to, text string) (string, error)
 	// WriteImage has contact `from` send an image (with a caption) to the account with phone number `to`.
 	WriteImage(ctx context.Context, from, to string, image []byte, mime, caption string) (string, error)
-	// Inbox lists what contact `phone` received, oldest first.
-	Inbox(phone string) ([]Message, error)
+	// Inbox lists what contact `phone` received from the accounts (phone numbers) in `accounts`, oldest first.
+	Inbox(phone string, accounts []string) ([]Message, error)
 	// Fault injects a fault into the linked device deviceJID.
 	Fault(ctx context.Context, deviceJID, kind string) error
+}
+
+// TenantInbox lists what contact phone received from the tenant's own sessions, oldest first. The demo contacts
+// are shared by every tenant of a demo server; what they received is not: another tenant's messages to the same
+// contact are left out, as WhatsApp never shows one user another's chat. A session's messages are listed while it
+// is linked to the account that sent them (a deleted or logged-out session's are not).
+func TenantInbox(ctx context.Context, world World, sessions session.Store, tenantID, phone string) ([]Message, error) {
+	list, err := sessions.ListSessions(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	accounts := []string{}
+	for _, s := range list {
+		if s.Account != nil && s.Account.Phone != "" {
+			accounts = append(accounts, s.Account.Phone)
+		}
+	}
+	return world.Inbox(phone, accounts)
 }

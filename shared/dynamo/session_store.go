@@ -65,6 +65,7 @@ type sessionItem struct {
 	Status      string       `dynamodbav:"status"`
 	Reason      string       `dynamodbav:"reason,omitempty"`
 	Until       string       `dynamodbav:"until,omitempty"`
+	NextRetryAt string       `dynamodbav:"nextRetryAt,omitempty"`
 	Account     *accountItem `dynamodbav:"account,omitempty"`
 	QR          string       `dynamodbav:"qr,omitempty"`
 	QRExpiresAt string       `dynamodbav:"qrExpiresAt,omitempty"`
@@ -95,7 +96,7 @@ type replyItem struct {
 func encodeSession(s session.Session, version int64) sessionItem {
 	it := sessionItem{PK: tenantPK(s.TenantID), SK: sessionPrefix + s.ID, GSI1PK: gsiSessions,
 		GSI1SK: s.TenantID + "#" + s.ID, Entity: "session", ID: s.ID, TenantID: s.TenantID, Name: s.Name,
-		Default: s.Default, Status: string(s.Status), Reason: s.Reason, Until: fmtTimePtr(s.Until), QR: s.QR,
+		Default: s.Default, Status: string(s.Status), Reason: s.Reason, Until: fmtTimePtr(s.Until), NextRetryAt: fmtTimePtr(s.NextRetryAt), QR: s.QR,
 		QRExpiresAt: fmtTimePtr(s.QRExpiresAt), PairingCode: s.PairingCode, CreatedAt: fmtTime(s.CreatedAt),
 		UpdatedAt: fmtTime(s.UpdatedAt), Version: version}
 	if s.Account != nil {
@@ -116,8 +117,9 @@ func decodeSession(av map[string]types.AttributeValue) (session.Session, int64, 
 		a := session.Account(*it.Account)
 		s.Account = &a
 	}
-	var errs [4]error
+	var errs [5]error
 	s.Until, errs[0] = parseTimePtr(it.Until)
+	s.NextRetryAt, errs[4] = parseTimePtr(it.NextRetryAt)
 	s.QRExpiresAt, errs[1] = parseTimePtr(it.QRExpiresAt)
 	s.CreatedAt, errs[2] = parseTime(it.CreatedAt)
 	s.UpdatedAt, errs[3] = parseTime(it.UpdatedAt)

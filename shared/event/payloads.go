@@ -27,11 +27,14 @@ type SessionStatusData struct {
 	// or stopped.
 	Status string `json:"status"`
 	// State is the same in the seed's vocabulary: ready, connecting, disconnected or auth_failure.
-	State      string      `json:"state"`
-	Reason     string      `json:"reason,omitempty"`
-	Until      int64       `json:"until,omitempty"`
-	Timestamp  int64       `json:"timestamp"`
-	ClientInfo *ClientInfo `json:"clientInfo,omitempty"`
+	State  string `json:"state"`
+	Reason string `json:"reason,omitempty"`
+	Until  int64  `json:"until,omitempty"`
+	// NextRetryAt (Unix seconds) is when the session host tries again to reach WhatsApp, while it cannot
+	// (connecting or reconnecting, with a reason naming the cause: "cannot reach WhatsApp (dns: …): …").
+	NextRetryAt int64       `json:"nextRetryAt,omitempty"`
+	Timestamp   int64       `json:"timestamp"`
+	ClientInfo  *ClientInfo `json:"clientInfo,omitempty"`
 }
 
 // SessionStatsData is session.stats: the session's message counters since it was created.

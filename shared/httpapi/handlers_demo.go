@@ -116,7 +116,7 @@ func (s *Server) handleDemoInbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	msgs, err := world.Inbox(phone)
+	msgs, err := demo.TenantInbox(r.Context(), world, s.Sessions.Store, principalOf(r).TenantID, phone)
 	if errors.Is(err, demo.ErrUnknownContact) {
 		return apperr.New(apperr.NotFound, "no demo contact has the number %s", phone)
 	}

@@ -71,12 +71,14 @@ func (s *Server) handleDeleteSession(w http.ResponseWriter, r *http.Request) err
 
 // statusView is GET /api/sessions/{id}/status.
 type statusView struct {
-	Status     session.Status `json:"status"`
-	State      string         `json:"state"`
-	Reason     string         `json:"reason,omitempty"`
-	Until      *time.Time     `json:"until,omitempty"`
-	ClientInfo *clientInfo    `json:"clientInfo,omitempty"`
-	UpdatedAt  time.Time      `json:"updatedAt"`
+	Status session.Status `json:"status"`
+	State  string         `json:"state"`
+	Reason string         `json:"reason,omitempty"`
+	Until  *time.Time     `json:"until,omitempty"`
+	// NextRetryAt: while the host cannot reach WhatsApp, when it tries again.
+	NextRetryAt *time.Time  `json:"nextRetryAt,omitempty"`
+	ClientInfo  *clientInfo `json:"clientInfo,omitempty"`
+	UpdatedAt   time.Time   `json:"updatedAt"`
 }
 
 // clientInfo is the seed's clientInfo.
@@ -100,7 +102,7 @@ func (s *Server) handleSessionStatus(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	writeJSON(w, http.StatusOK, statusView{Status: sess.Status, State: sess.Status.Seed(), Reason: sess.Reason, Until: sess.Until,
-		ClientInfo: infoOf(sess), UpdatedAt: sess.UpdatedAt})
+		NextRetryAt: sess.NextRetryAt, ClientInfo: infoOf(sess), UpdatedAt: sess.UpdatedAt})
 	return nil
 }
 

@@ -296,8 +296,14 @@ func (r *Router) process(ctx context.Context, log *slog.Logger, c *consumer, m q
 	}
 	if err != nil {
 		d := c.backoff(m.ReceiveCount)
-		log.LogAttrs(ctx, slog.LevelWarn, "router: message failed, retrying later",
-			append(attrs, slog.Any("error", err), slog.Duration("retryIn", d))...)
+		if spec, lerr := queue.Lookup(c.target); lerr == nil && spec.MaxReceives > 0 && m.ReceiveCount >= spec.MaxReceives {
+			// The queue moves it to its dead-letter queue at its next receive: no retry is coming.
+			log.LogAttrs(ctx, slog.LevelError, "router: message failed on its last receive; it goes to the dead-letter queue",
+				append(attrs, slog.Any("error", err), slog.String("deadLetter", spec.DeadLetter))...)
+		} else {
+			log.LogAttrs(ctx, slog.LevelWarn, "router: message failed, retrying later",
+				append(attrs, slog.Any("error", err), slog.Duration("retryIn", d))...)
+		}
 		r.comeBack(ctx, log, c, m, d, attrs)
 		return
 	}

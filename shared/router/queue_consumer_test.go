@@ -146,3 +146,39 @@ func TestHandleQueueMisuse(t *testing.T) {
 	mustPanic(t, "nil handler", func() { r.HandleQueue("q-audit", nil) })
 	mustPanic(t, "empty target", func() { r.HandleQueue("", h) })
 }
+
+// TestHandleQueueLastFailureSaysDeadLetter: a catalog queue's message that fails on its last receive (MaxReceives)
+// is logged as going to the dead-letter queue, not as "retrying later"; earlier failures say they retry.
+func TestHandleQueueLastFailureSaysDeadLetter(t *testing.T) {
+	spec, err := queue.Lookup("audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlq, err := queue.Lookup(spec.DeadLetter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := newMemQueue(spec, dlq)
+	log, logs := newLogger(t)
+	r, err := router.New(q, nil, router.Options{Logger: log, Wait: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.HandleQueue("audit", func(ctx context.Context, m queue.Message) error { return errors.New("store unavailable") },
+		router.Retry(time.Millisecond, 2*time.Millisecond))
+	if err := q.Send(context.Background(), "audit", queue.Outgoing{Body: []byte(`{}`)}); err != nil {
+		t.Fatal(err)
+	}
+	stop := run(t, r)
+	waitFor(t, "the dead-letter queue", func() bool { return q.count(spec.DeadLetter) == 1 })
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	if n := strings.Count(out, "retrying later"); n != spec.MaxReceives-1 {
+		t.Errorf("%d \"retrying later\" lines, want %d (every receive but the last):\n%s", n, spec.MaxReceives-1, out)
+	}
+	if n := strings.Count(out, "it goes to the dead-letter queue"); n != 1 {
+		t.Errorf("%d dead-letter lines, want 1:\n%s", n, out)
+	}
+}

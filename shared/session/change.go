@@ -2,12 +2,12 @@ package session
 
 import "time"
 
-// ApplyChange records c on s at `at`, as every Store's UpdateStatus does: the status, reason and ban end replace
-// the stored ones; Account replaces the stored account when set, ClearAccount forgets it; the QR code, its expiry
+// ApplyChange records c on s at `at`, as every Store's UpdateStatus does: the status, reason, ban end and next
+// retry time replace the stored ones; Account replaces the stored account when set, ClearAccount forgets it; the QR code, its expiry
 // and the pairing code replace the stored ones (a change without them clears them, as they only live while
 // pairing); UpdatedAt becomes at.
 func (s *Session) ApplyChange(c Change, at time.Time) {
-	s.Status, s.Reason, s.Until = c.Status, c.Reason, cloneTime(c.Until)
+	s.Status, s.Reason, s.Until, s.NextRetryAt = c.Status, c.Reason, cloneTime(c.Until), cloneTime(c.NextRetryAt)
 	switch {
 	case c.ClearAccount:
 		s.Account = nil

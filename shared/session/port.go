@@ -236,6 +236,10 @@ type StatusChanged struct {
 	Reason string
 	// Until is when a ban ends (Banned only).
 	Until time.Time
+	// Cause is set (one of the Cause constants) when the status is entered because WhatsApp cannot be reached,
+	// and NextRetryAt says when the client tries again.
+	Cause       string
+	NextRetryAt time.Time
 }
 
 // MessageReceived is an incoming message (or one this account sent from another device: FromMe).

@@ -85,8 +85,11 @@ type Session struct {
 	// Reason says why the status was entered (e.g. "device_removed", "keepalive timeout"), for people.
 	Reason string `json:"reason,omitempty"`
 	// Until is when a ban ends (Banned only).
-	Until   *time.Time `json:"until,omitempty"`
-	Account *Account   `json:"account,omitempty"`
+	Until *time.Time `json:"until,omitempty"`
+	// NextRetryAt is when the session host tries to reach WhatsApp again, while it cannot (Connecting or
+	// Reconnecting, with a Reason naming the cause).
+	NextRetryAt *time.Time `json:"nextRetryAt,omitempty"`
+	Account     *Account   `json:"account,omitempty"`
 	// QR is the current QR code while Status is QR (empty otherwise), and QRExpiresAt when it rotates.
 	QR          string     `json:"-"`
 	QRExpiresAt *time.Time `json:"-"`
@@ -101,6 +104,8 @@ type Change struct {
 	Status Status
 	Reason string
 	Until  *time.Time
+	// NextRetryAt is when the host tries to reach WhatsApp again (nil: not retrying).
+	NextRetryAt *time.Time
 	// Account is set when pairing finished (nil leaves the stored account as it is).
 	Account *Account
 	// ClearAccount forgets the account (after a logout: the device is gone).

@@ -86,6 +86,7 @@ func (h *Host) logout(ctx context.Context, s session.Session) error {
 // delete unlinks a deleted session's device from the phone and forgets its keys (the record is gone already),
 // whether the session was running or not.
 func (h *Host) delete(ctx context.Context, c session.Control) error {
+	h.endOutage(c.SessionID)
 	cli := session.Client(nil)
 	if l := h.stop(c.SessionID); l != nil {
 		cli = l.client

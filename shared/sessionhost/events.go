@@ -33,11 +33,22 @@ func (h *Host) onEvent(ctx context.Context, l *live, e session.Event) error {
 			u := e.Until
 			c.Until = &u
 		}
+		if !e.NextRetryAt.IsZero() {
+			n := e.NextRetryAt
+			c.NextRetryAt = &n
+		}
 		if e.Status == session.LoggedOut {
 			c.ClearAccount = true
 		}
 		if _, err := h.setStatus(ctx, l.tenantID, l.id, c); err != nil {
 			return err
+		}
+		if e.Cause != "" { // the client cannot reach WhatsApp and retries by itself
+			h.log.WarnContext(ctx, "session cannot reach WhatsApp; its client retries", "tenant_id", l.tenantID,
+				"session_id", l.id, "cause", e.Cause, "reason", e.Reason, "retry_at", e.NextRetryAt)
+			if err := h.noteOutage(ctx, l.tenantID, l.id, e.Reason); err != nil {
+				h.log.WarnContext(ctx, "notify outage", "session_id", l.id, "error", err)
+			}
 		}
 		if e.Status.Permanent() && e.Status != session.Stopped {
 			go h.stopIfCurrent(l)

@@ -3,6 +3,7 @@ package sessionhost_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -24,6 +25,7 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 func TestGoldenPayloads(t *testing.T) {
 	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	until := at.Add(time.Hour)
+	retry := at.Add(4 * time.Second)
 	acct := &session.Account{Phone: "966501234567", LID: "123456789012345@lid", DeviceJID: "966501234567:7@s.whatsapp.net",
 		PushName: "Sales", Platform: "android"}
 	chat := session.Address{Phone: "966509876543", LID: "987654321098765@lid"}
@@ -51,6 +53,9 @@ func TestGoldenPayloads(t *testing.T) {
 		{"session_status_connecting", event.SessionStatus, sessionhost.StatusData(session.Session{Status: session.Connecting}, at)},
 		{"session_status_ready", event.SessionStatus, sessionhost.StatusData(session.Session{Status: session.Ready, Account: acct}, at)},
 		{"session_status_banned", event.SessionStatus, sessionhost.StatusData(session.Session{Status: session.Banned, Reason: "temporary ban 101", Until: &until, Account: acct}, at)},
+		{"session_status_unreachable", event.SessionStatus, sessionhost.StatusData(session.Session{Status: session.Reconnecting,
+			Reason:      (&session.UnreachableError{Cause: session.CauseDNS, Err: errors.New("lookup web.whatsapp.com: no such host")}).Error(),
+			NextRetryAt: &retry, Account: acct}, at)},
 		{"session_status_logged_out", event.SessionStatus, sessionhost.StatusData(session.Session{Status: session.LoggedOut, Reason: "device_removed"}, at)},
 		{"session_stats", event.SessionStats, event.SessionStatsData{Sent: 12, Received: 7, Timestamp: at.Unix()}},
 		{"message_received", event.MessageReceived, sessionhost.ReceivedData(in)},

@@ -16,6 +16,7 @@ import (
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/message"
+	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/session"
 )
@@ -52,6 +53,13 @@ type Config struct {
 	Leases   session.LeaseStore
 	HostID   string
 	LeaseTTL time.Duration
+	// Notifier tells a tenant's users when one of its sessions cannot reach WhatsApp (once per outage); nil
+	// notifies nobody.
+	Notifier notification.Notifier
+	// RetryMin and RetryMax bound the host's backoff when a start cannot reach WhatsApp (default 2 s, doubling up
+	// to 1 min). A connected session that loses WhatsApp is retried by whatsmeow itself (2 s more per attempt, at
+	// most 1 min apart).
+	RetryMin, RetryMax time.Duration
 }
 
 // Host runs sessions. Create it with New, then Run it; the queue handlers HandleSend and HandleControl are
@@ -67,6 +75,8 @@ type Host struct {
 	waiting map[string]waitingFor
 	// begun: Run has tried to start every stored session (until then the host is on Standby).
 	begun bool
+	// outages are the sessions that cannot reach WhatsApp, by session ID.
+	outages map[string]*outage
 }
 
 // live is one running session.
@@ -110,7 +120,14 @@ func New(cfg Config) (*Host, error) {
 	if cfg.LeaseTTL <= 0 {
 		cfg.LeaseTTL = DefaultLeaseTTL
 	}
-	return &Host{cfg: cfg, log: cfg.Log, live: map[string]*live{}, waiting: map[string]waitingFor{}}, nil
+	if cfg.RetryMin <= 0 {
+		cfg.RetryMin = 2 * time.Second
+	}
+	if cfg.RetryMax < cfg.RetryMin {
+		cfg.RetryMax = max(time.Minute, cfg.RetryMin)
+	}
+	return &Host{cfg: cfg, log: cfg.Log, live: map[string]*live{}, waiting: map[string]waitingFor{},
+		outages: map[string]*outage{}}, nil
 }
 
 // Run starts every stored session that should run, then publishes stats and sweeps stuck sends until ctx ends;
@@ -211,6 +228,12 @@ func (h *Host) stopAll() {
 		all = append(all, l)
 	}
 	h.live = map[string]*live{}
+	for id, o := range h.outages {
+		if o.timer != nil {
+			o.timer.Stop()
+		}
+		delete(h.outages, id)
+	}
 	h.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, l := range all {

@@ -71,13 +71,18 @@ func (h *Host) run(ctx context.Context, s session.Session, phone string, ls *lea
 	registered = true
 	cli.SetHandler(func(ctx context.Context, e session.Event) error { return h.onEvent(ctx, l, e) })
 
-	if _, err := h.setStatus(ctx, s.TenantID, s.ID, session.Change{Status: session.Connecting}); err != nil {
-		h.stop(s.ID)
-		return err
+	if !h.inOutage(s.ID) { // a retry keeps the outage's reason and next attempt on record while it tries
+		if _, err := h.setStatus(ctx, s.TenantID, s.ID, session.Change{Status: session.Connecting}); err != nil {
+			h.stop(s.ID)
+			return err
+		}
 	}
 	if paired {
 		if err := cli.Connect(lctx); err != nil {
 			h.stop(s.ID)
+			if ue, ok := asUnreachable(err); ok {
+				return h.unreachable(ctx, s, "", true, ue)
+			}
 			_, serr := h.setStatus(ctx, s.TenantID, s.ID, session.Change{Status: session.Reconnecting, Reason: err.Error()})
 			return errors.Join(fmt.Errorf("connect: %w", err), serr)
 		}
@@ -95,6 +100,9 @@ func (h *Host) run(ctx context.Context, s session.Session, phone string, ls *lea
 	}
 	if err != nil {
 		h.stop(s.ID)
+		if ue, ok := asUnreachable(err); ok {
+			return h.unreachable(ctx, s, phone, false, ue)
+		}
 		return fmt.Errorf("start pairing: %w", err)
 	}
 	go h.followLogin(l, updates)
@@ -168,6 +176,9 @@ func (h *Host) setStatus(ctx context.Context, tenantID, id string, c session.Cha
 	if err != nil {
 		return session.Session{}, fmt.Errorf("record status %s: %w", c.Status, err)
 	}
+	if c.Status == session.Ready || c.Status == session.QR || c.Status.Permanent() {
+		h.endOutage(id) // it reached WhatsApp, or someone acted on it
+	}
 	h.mu.Lock()
 	if l := h.live[id]; l != nil {
 		l.status = c.Status
@@ -181,6 +192,9 @@ func StatusData(s session.Session, at time.Time) event.SessionStatusData {
 	d := event.SessionStatusData{Status: string(s.Status), State: s.Status.Seed(), Reason: s.Reason, Timestamp: at.Unix()}
 	if s.Until != nil {
 		d.Until = s.Until.Unix()
+	}
+	if s.NextRetryAt != nil {
+		d.NextRetryAt = s.NextRetryAt.Unix()
 	}
 	if s.Account != nil {
 		d.ClientInfo = &event.ClientInfo{Platform: s.Account.Platform, PhoneNumber: s.Account.Phone, Name: s.Account.PushName, LID: s.Account.LID}

@@ -12,7 +12,7 @@ import (
 )
 
 // SessionStore is session.Store on SQLite (tables sessions and session_replies of
-// migrations/0004_sessions_messages.sql). Writes that decide the default run in one transaction on the single
+// migrations/0004_sessions_messages.sql, with next_retry_at from 0011_session_retry.sql). Writes that decide the default run in one transaction on the single
 // writer, so concurrent creates and deletes cannot leave a tenant with two defaults or none.
 type SessionStore struct{ db *DB }
 
@@ -22,7 +22,7 @@ var _ session.Store = (*SessionStore)(nil)
 func NewSessionStore(db *DB) *SessionStore { return &SessionStore{db: db} }
 
 const sessionColumns = `tenant_id, id, name, is_default, status, reason, until, account, qr, qr_expires_at,
-	pairing_code, created_at, updated_at`
+	pairing_code, created_at, updated_at, next_retry_at`
 
 // accountRow is the stored account: session.Account with the device JID its JSON form hides.
 type accountRow struct {
@@ -47,10 +47,10 @@ func encodeAccount(a *session.Account) (sql.NullString, error) {
 
 func scanSession(r rowScanner) (session.Session, error) {
 	var s session.Session
-	var until, account, qrExpires sql.NullString
+	var until, account, qrExpires, nextRetry sql.NullString
 	var created, updated string
 	if err := r.Scan(&s.TenantID, &s.ID, &s.Name, &s.Default, &s.Status, &s.Reason, &until, &account, &s.QR,
-		&qrExpires, &s.PairingCode, &created, &updated); err != nil {
+		&qrExpires, &s.PairingCode, &created, &updated, &nextRetry); err != nil {
 		return session.Session{}, err
 	}
 	if account.Valid {
@@ -61,7 +61,7 @@ func scanSession(r rowScanner) (session.Session, error) {
 		acct := session.Account(a)
 		s.Account = &acct
 	}
-	s.Until, s.QRExpiresAt = parseTimePtr(until), parseTimePtr(qrExpires)
+	s.Until, s.QRExpiresAt, s.NextRetryAt = parseTimePtr(until), parseTimePtr(qrExpires), parseTimePtr(nextRetry)
 	s.CreatedAt, s.UpdatedAt = parseTime(created), parseTime(updated)
 	return s, nil
 }
@@ -78,9 +78,9 @@ func (st *SessionStore) CreateSession(ctx context.Context, s session.Session) (s
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, id) DO NOTHING`,
 			s.TenantID, s.ID, s.Name, s.Default, s.Status, s.Reason, fmtTimePtr(s.Until), account, s.QR,
-			fmtTimePtr(s.QRExpiresAt), s.PairingCode, fmtTime(s.CreatedAt), fmtTime(s.UpdatedAt))
+			fmtTimePtr(s.QRExpiresAt), s.PairingCode, fmtTime(s.CreatedAt), fmtTime(s.UpdatedAt), fmtTimePtr(s.NextRetryAt))
 		if err != nil {
 			return err
 		}
@@ -165,9 +165,9 @@ func (st *SessionStore) UpdateStatus(ctx context.Context, tenantID, id string, c
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE sessions SET status = ?, reason = ?, until = ?, account = ?, qr = ?,
-			qr_expires_at = ?, pairing_code = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+			qr_expires_at = ?, pairing_code = ?, updated_at = ?, next_retry_at = ? WHERE tenant_id = ? AND id = ?`,
 			s.Status, s.Reason, fmtTimePtr(s.Until), account, s.QR, fmtTimePtr(s.QRExpiresAt), s.PairingCode,
-			fmtTime(s.UpdatedAt), tenantID, id)
+			fmtTime(s.UpdatedAt), fmtTimePtr(s.NextRetryAt), tenantID, id)
 		return err
 	})
 	if errors.Is(err, session.ErrNotFound) {

@@ -30,6 +30,7 @@ import (
 	"github.com/waqtor/waqtor/shared/crypt"
 	"github.com/waqtor/waqtor/shared/localdisk"
 	"github.com/waqtor/waqtor/shared/media"
+	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/routing"
@@ -141,7 +142,8 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	}
 	defer closeWA()
 	host, err := sessionhost.New(sessionhost.Config{Sessions: stores.Sessions, Messages: stores.Messages, Devices: devices,
-		Events: rt, Queue: q, Files: files, Log: log.With("component", "session-host")})
+		Events: rt, Queue: q, Files: files, Notifier: notification.StoreNotifier{Store: stores.Notifications},
+		Log: log.With("component", "session-host")})
 	if err != nil {
 		return err
 	}

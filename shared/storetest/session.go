@@ -57,6 +57,8 @@ func diffSession(got, want session.Session) string {
 		return fmt.Sprintf("status is %s (%q), want %s (%q)", got.Status, got.Reason, want.Status, want.Reason)
 	case !sameTimePtr(got.Until, want.Until):
 		return fmt.Sprintf("until is %v, want %v", got.Until, want.Until)
+	case !sameTimePtr(got.NextRetryAt, want.NextRetryAt):
+		return fmt.Sprintf("nextRetryAt is %v, want %v", got.NextRetryAt, want.NextRetryAt)
 	case (got.Account == nil) != (want.Account == nil) || got.Account != nil && *got.Account != *want.Account:
 		return fmt.Sprintf("account is %+v, want %+v", got.Account, want.Account)
 	case got.QR != want.QR || !sameTimePtr(got.QRExpiresAt, want.QRExpiresAt) || got.PairingCode != want.PairingCode:
@@ -275,6 +277,7 @@ func testSessionStatus(t *testing.T, s session.Store) {
 	qrExp := now.Add(20 * time.Second)
 	acct := &session.Account{Phone: "966501234567", LID: "1234567@lid", DeviceJID: "966501234567:3@s.whatsapp.net", PushName: "Sales"}
 	until := now.Add(24 * time.Hour)
+	retry := now.Add(90 * time.Second)
 	steps := []struct {
 		name string
 		c    session.Change
@@ -287,8 +290,14 @@ func testSessionStatus(t *testing.T, s session.Store) {
 			func(s *session.Session) { s.QR, s.QRExpiresAt, s.PairingCode = "", nil, "WXYZ-1234" }},
 		{"paired", session.Change{Status: session.Ready, Account: acct},
 			func(s *session.Session) { s.Status, s.PairingCode, s.Account = session.Ready, "", acct }},
+		{"unreachable records the next retry", session.Change{Status: session.Reconnecting, Reason: "cannot reach WhatsApp (dns)", NextRetryAt: &retry},
+			func(s *session.Session) {
+				s.Status, s.Reason, s.NextRetryAt = session.Reconnecting, "cannot reach WhatsApp (dns)", &retry
+			}},
 		{"reconnecting keeps the account", session.Change{Status: session.Reconnecting, Reason: "keepalive timeout"},
-			func(s *session.Session) { s.Status, s.Reason = session.Reconnecting, "keepalive timeout" }},
+			func(s *session.Session) {
+				s.Status, s.Reason, s.NextRetryAt = session.Reconnecting, "keepalive timeout", nil
+			}},
 		{"banned", session.Change{Status: session.Banned, Reason: "temporary ban 101", Until: &until},
 			func(s *session.Session) { s.Status, s.Reason, s.Until = session.Banned, "temporary ban 101", &until }},
 		{"logged out forgets the account", session.Change{Status: session.LoggedOut, Reason: "device_removed", ClearAccount: true},

@@ -156,13 +156,13 @@ func (d *Demo) WriteImage(ctx context.Context, from, to string, image []byte, mi
 	return p.Send(ctx, d.srv.Phone(to), msg)
 }
 
-// Inbox lists what a contact received.
-func (d *Demo) Inbox(phone string) ([]demo.Message, error) {
+// Inbox lists what a contact received from the given accounts.
+func (d *Demo) Inbox(phone string, accounts []string) ([]demo.Message, error) {
 	if !d.isContact(phone) {
 		return nil, demo.ErrUnknownContact
 	}
-	var out []demo.Message
-	for _, r := range d.srv.Phone(phone).Inbox() {
+	out := []demo.Message{}
+	for _, r := range d.srv.Phone(phone).InboxFrom(accounts...) {
 		m := demo.Message{ID: r.ID, From: r.From.User, Type: messageType(r.Message), Text: messageText(r.Message), Time: r.Time}
 		if !r.Delivered.IsZero() {
 			t := r.Delivered

@@ -3,6 +3,7 @@ package wasim
 import (
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"google.golang.org/protobuf/proto"
 )
@@ -43,6 +44,22 @@ func (p *Phone) Copies(id string) int {
 	p.srv.mu.Lock()
 	defer p.srv.mu.Unlock()
 	return p.copies[id]
+}
+
+// InboxFrom is Inbox restricted to the messages the given accounts (phone numbers) sent: what one WhatsApp user
+// can know about another's chat with this phone.
+func (p *Phone) InboxFrom(accounts ...string) []Received {
+	p.srv.mu.Lock()
+	defer p.srv.mu.Unlock()
+	out := []Received{}
+	for _, e := range p.history {
+		if slices.Contains(accounts, e.account) {
+			r := e.Received
+			r.Message = proto.CloneOf(e.Message)
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // AutoReply makes the phone answer every new message a client sends it with the text reply returns for it ("" for

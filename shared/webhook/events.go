@@ -44,6 +44,10 @@ var Names = []Name{
 	{Test, "", nil, "a test delivery from POST /api/webhooks/{id}/test"},
 }
 
+// Reserved are the event names no feature publishes yet: campaigns and SmartBot are not built. Endpoints may
+// subscribe to them (the names are kept for the seed's clients) but receive nothing under them.
+var Reserved = []string{"campaign_executed", "campaign_completed", "smartbot_reply", "campaign_paused", "campaign_failed"}
+
 // Wildcard subscribes to every event name.
 const Wildcard = "*"
 

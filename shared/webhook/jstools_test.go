@@ -31,6 +31,9 @@ func jsModuleRoot(t testing.TB) string {
 // jsToolsDir is $WAQTOR_TOOLS_DIR or the module's .tools, holding node_modules (make tools).
 func jsToolsDir(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("checks against Node and the standardwebhooks npm package (make tools): skipped under -short")
+	}
 	if dir := os.Getenv("WAQTOR_TOOLS_DIR"); dir != "" {
 		return dir
 	}
@@ -64,6 +67,9 @@ func jsNodePath(t testing.TB) string {
 // python3 returns the python3 binary on PATH.
 func python3(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the Python receiver and verifier (python3): skipped under -short")
+	}
 	bin, err := exec.LookPath("python3")
 	if err != nil {
 		t.Fatal("python3 is needed to run the Python signature verifier and receiver example: none on PATH")

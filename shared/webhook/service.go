@@ -368,6 +368,11 @@ type TestResult struct {
 	Attempt  Attempt  `json:"attempt"`
 }
 
+// TestPayload is the data of the webhook_test event sent to endpoint webhookID.
+func TestPayload(webhookID string) map[string]string {
+	return map[string]string{"message": "This is a test delivery from WaQtor.", "webhookId": webhookID}
+}
+
 // Test signs and sends a webhook_test delivery to the endpoint now (even if it is disabled), records it in the
 // delivery log, and reports the answer. It is not retried.
 func (s *Service) Test(ctx context.Context, p auth.Principal, webhookID string) (TestResult, error) {
@@ -379,7 +384,7 @@ func (s *Service) Test(ctx context.Context, p auth.Principal, webhookID string) 
 		return TestResult{}, apperr.New(apperr.Forbidden, "testing webhooks needs the webhooks:write scope")
 	}
 	now := s.Now().UTC()
-	data, err := event.Marshal(map[string]string{"message": "This is a test delivery from WaQtor.", "webhookId": w.ID})
+	data, err := event.Marshal(TestPayload(w.ID))
 	if err != nil {
 		return TestResult{}, err
 	}

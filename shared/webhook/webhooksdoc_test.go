@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -44,7 +45,8 @@ func TestDocExamplesAreTheTestedFiles(t *testing.T) {
 	}
 }
 
-// TestDocShowsEveryEvent: every event name has a row and an example body of the documented shape.
+// TestDocShowsEveryEvent: every event name has a row and an example body of the documented shape (reserved names,
+// which nothing sends yet, are marked so instead).
 func TestDocShowsEveryEvent(t *testing.T) {
 	doc := readDoc(t)
 	examples := map[string]bool{}
@@ -69,6 +71,12 @@ func TestDocShowsEveryEvent(t *testing.T) {
 		if !strings.Contains(doc, "| `"+n.Name+"` |") {
 			t.Errorf("docs/webhooks.md has no table row for %s", n.Name)
 		}
+		if slices.Contains(webhook.Reserved, n.Name) {
+			if examples[n.Name] || !strings.Contains(doc, "### "+n.Name+"\n\nReserved:") {
+				t.Errorf("docs/webhooks.md must mark %s reserved, without an example body", n.Name)
+			}
+			continue
+		}
 		if !examples[n.Name] || !strings.Contains(doc, "### "+n.Name+"\n") {
 			t.Errorf("docs/webhooks.md has no example body for %s", n.Name)
 		}
@@ -84,5 +92,40 @@ func TestDocWorkedSignatureExample(t *testing.T) {
 		if !strings.Contains(doc, s) {
 			t.Errorf("docs/webhooks.md worked example lacks %q", s)
 		}
+	}
+}
+
+// TestDocDeliveryListIsRealShape: the delivery in the documented GET /api/webhooks/{id}/deliveries answer has the
+// fields of a real Delivery as the API writes it (json.Marshal), no more and no fewer.
+func TestDocDeliveryListIsRealShape(t *testing.T) {
+	m := regexp.MustCompile("(?s)<!-- response: GET /api/webhooks/\\{id\\}/deliveries -->\n```json\n(.*?)```").FindStringSubmatch(readDoc(t))
+	if m == nil {
+		t.Fatal("docs/webhooks.md marks no delivery list example")
+	}
+	var doc struct {
+		Data       []map[string]any `json:"data"`
+		NextBefore string           `json:"nextBefore"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &doc); err != nil || len(doc.Data) != 1 || doc.NextBefore == "" {
+		t.Fatalf("delivery list example = %+v, %v; want one delivery and nextBefore", doc, err)
+	}
+	b, _ := json.Marshal(webhook.Delivery{ID: "msg_1", TenantID: "ten_1", WebhookID: "wh_1", EventID: "evt_1", Event: "message_received",
+		SessionID: "ses_1", LastError: "HTTP 503"})
+	var real map[string]any
+	if err := json.Unmarshal(b, &real); err != nil {
+		t.Fatal(err)
+	}
+	for k := range real {
+		if _, ok := doc.Data[0][k]; !ok {
+			t.Errorf("a delivery has %q; the example lacks it", k)
+		}
+	}
+	for k := range doc.Data[0] {
+		if _, ok := real[k]; !ok {
+			t.Errorf("the example shows %q; a delivery has no such field", k)
+		}
+	}
+	if s, _ := doc.Data[0]["sessionId"].(string); !strings.HasPrefix(s, "ses_") {
+		t.Errorf("the example's sessionId %q is not a session ID (ses_…)", s)
 	}
 }

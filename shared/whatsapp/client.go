@@ -30,6 +30,8 @@ type Client struct {
 	stopped   bool      // Disconnect, Logout or a permanent failure: later disconnects are not reconnects
 	jid       types.JID // the device, once paired (read here: whatsmeow clears Store.ID when it deletes the keys)
 	loggingIn bool
+	// outage is the status of a reconnect that cannot reach WhatsApp (reconnectFailed), until it connects again.
+	outage *session.StatusChanged
 }
 
 var _ session.Client = (*Client)(nil)
@@ -65,6 +67,7 @@ func (c *Client) newWA(dev *store.Device, ctx context.Context, login bool) *what
 	}
 	wa.EnableAutoReconnect = true
 	wa.InitialAutoReconnect = true
+	wa.AutoReconnectHook = func(err error) bool { return c.reconnectFailed(wa, err) }
 	wa.AddEventHandlerWithSuccessStatus(func(evt any) bool { return c.onEvent(wa, evt) })
 	return wa
 }
@@ -115,7 +118,8 @@ func (c *Client) emit(ctx context.Context, e session.Event) error {
 }
 
 // Connect logs the paired device in; ctx bounds the connection's lifetime. A first dial that fails for a network
-// reason is retried in the background (status Reconnecting), like any later drop.
+// reason is retried in the background (status Reconnecting, with the cause and the next attempt's time), like any
+// later drop. Another failure to reach WhatsApp is returned as a *session.UnreachableError.
 func (c *Client) Connect(ctx context.Context) error {
 	c.mu.Lock()
 	wa := c.wa
@@ -134,7 +138,7 @@ func (c *Client) Connect(ctx context.Context) error {
 		if errors.Is(err, whatsmeow.ErrAlreadyConnected) {
 			return nil
 		}
-		return fmt.Errorf("connect: %w", err)
+		return fmt.Errorf("connect: %w", classified(err))
 	}
 	return nil
 }

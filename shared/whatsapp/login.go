@@ -64,7 +64,7 @@ func (c *Client) LoginQR(ctx context.Context) (<-chan session.LoginUpdate, error
 	}
 	if err := l.wa.ConnectContext(socketContext(l.ctx)); err != nil {
 		l.end()
-		return nil, fmt.Errorf("connect for login: %w", err)
+		return nil, fmt.Errorf("connect for login: %w", classified(err))
 	}
 	go l.run(nil)
 	return l.updates, nil
@@ -91,7 +91,7 @@ func (c *Client) LoginCode(ctx context.Context, phone string) (string, <-chan se
 	}
 	if err := l.wa.ConnectContext(socketContext(l.ctx)); err != nil {
 		l.end()
-		return "", nil, fmt.Errorf("connect for login: %w", err)
+		return "", nil, fmt.Errorf("connect for login: %w", classified(err))
 	}
 	var refs *events.QR
 	for refs == nil {

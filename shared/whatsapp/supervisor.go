@@ -38,6 +38,9 @@ func (c *Client) onEvent(wa *whatsmeow.Client, evt any) bool {
 	switch e := evt.(type) {
 	case *events.Connected:
 		c.dog.reset()
+		c.mu.Lock()
+		c.outage = nil
+		c.mu.Unlock()
 	case *events.KeepAliveRestored:
 		c.dog.keepaliveOK()
 	case *events.KeepAliveTimeout:
@@ -66,6 +69,12 @@ func (c *Client) statusOf(evt any) (session.StatusChanged, bool) {
 	case *events.Disconnected:
 		if c.isStopped() {
 			return session.StatusChanged{}, false // Disconnect, Logout or a permanent failure already reported
+		}
+		c.mu.Lock()
+		outage := c.outage
+		c.mu.Unlock()
+		if outage != nil { // a reconnect that cannot reach WhatsApp reported first: keep its cause
+			return *outage, true
 		}
 		return session.StatusChanged{Status: session.Reconnecting, Reason: "connection lost"}, true
 	case *events.KeepAliveTimeout:
