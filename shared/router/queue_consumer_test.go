@@ -170,7 +170,7 @@ func TestHandleQueueLastFailureSaysDeadLetter(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop := run(t, r)
-	waitFor(t, "the dead-letter queue", func() bool { return q.count(spec.DeadLetter) == 1 })
+	testkit.Until(t, 5*time.Second, "the dead-letter queue", func() bool { return q.count(spec.DeadLetter) == 1 })
 	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
