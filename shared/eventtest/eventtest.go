@@ -16,6 +16,7 @@ import (
 
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/routing"
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 // Delivered returns every body delivered so far to a route target (a queue name), in any order. Each body is what
@@ -100,9 +101,9 @@ func received(t *testing.T, d Delivered, target string) []string {
 // waitFor polls until every target holds at least the wanted IDs, then returns what each holds.
 func waitFor(t *testing.T, d Delivered, want map[string][]string) map[string][]string {
 	t.Helper()
-	deadline := time.Now().Add(Timeout)
-	for {
-		got := map[string][]string{}
+	var got map[string][]string
+	testkit.UntilWhy(t, Timeout, "the deliveries", func() (bool, string) {
+		got = map[string][]string{}
 		done := true
 		for _, target := range Targets() {
 			got[target] = received(t, d, target)
@@ -112,14 +113,9 @@ func waitFor(t *testing.T, d Delivered, want map[string][]string) map[string][]s
 				}
 			}
 		}
-		if done {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for deliveries\n got: %v\nwant: %v", Timeout, got, want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return done, fmt.Sprintf("\n got: %v\nwant: %v", got, want)
+	})
+	return got
 }
 
 // sentinels publishes one event per target and waits for them: whatever was published before them has arrived
