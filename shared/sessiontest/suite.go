@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/waqtor/waqtor/shared/session"
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 // waitFor bounds every wait of the suite.
@@ -123,21 +124,6 @@ func waitStatus(t *testing.T, r *recorder, st session.Status, reason string) ses
 	return wait(t, r, fmt.Sprintf("status %s (%q)", st, reason), func(e session.StatusChanged) bool {
 		return e.Status == st && strings.Contains(e.Reason, reason)
 	})
-}
-
-// eventually polls cond until it holds.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	timeout := time.After(waitFor)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-timeout:
-			t.Fatalf("%s: not within %s", what, waitFor)
-		}
-	}
 }
 
 // final reads the rest of a login's updates and returns the final one, checking the channel closes after it.
@@ -715,7 +701,7 @@ func testFailures(t *testing.T, h Harness) {
 		}},
 		{"unlinked", Network.Unlink, func(t *testing.T, devs session.Devices, l linked) {
 			waitStatus(t, l.rec, session.LoggedOut, "")
-			eventually(t, "device keys deleted", func() bool {
+			testkit.Until(t, waitFor, "device keys deleted", func() bool {
 				_, err := devs.Open(context.Background(), l.account.DeviceJID)
 				return errors.Is(err, session.ErrDeviceNotFound)
 			})
