@@ -60,6 +60,9 @@ type ClientFrame struct {
 	// SessionID and CampaignID narrow a subscription to one session's or campaign's events.
 	SessionID  string `json:"sessionId,omitempty"`
 	CampaignID string `json:"campaignId,omitempty"`
+	// LastID resumes a subscription: the id of the last event frame the client saw. The frames it missed on the
+	// newly subscribed topics come first, or a resync frame when the recent window no longer reaches back to it.
+	LastID string `json:"lastId,omitempty"`
 	// TS is a ping's client timestamp (any number), echoed in the pong to measure the round trip.
 	TS int64 `json:"ts,omitempty"`
 }
@@ -109,7 +112,7 @@ func ParseClientFrame(raw []byte, p auth.Principal) (ClientFrame, error) {
 	}
 	switch f.Type {
 	case TypePing:
-		if len(f.Topics) > 0 || f.SessionID != "" || f.CampaignID != "" {
+		if len(f.Topics) > 0 || f.SessionID != "" || f.CampaignID != "" || f.LastID != "" {
 			return ClientFrame{}, frameErr(CodeInvalidFrame, f.Ref, "ping takes only ref and ts")
 		}
 		return f, nil
@@ -134,8 +137,8 @@ func ParseClientFrame(raw []byte, p auth.Principal) (ClientFrame, error) {
 	slices.Sort(f.Topics)
 	f.Topics = slices.Compact(f.Topics)
 	if f.Type == TypeUnsubscribe {
-		if f.SessionID != "" || f.CampaignID != "" {
-			return ClientFrame{}, frameErr(CodeInvalidFrame, f.Ref, "unsubscribe takes no filter: it drops the whole topic")
+		if f.SessionID != "" || f.CampaignID != "" || f.LastID != "" {
+			return ClientFrame{}, frameErr(CodeInvalidFrame, f.Ref, "unsubscribe takes no filter or lastId: it drops the whole topic")
 		}
 		return f, nil
 	}
@@ -145,6 +148,9 @@ func ParseClientFrame(raw []byte, p auth.Principal) (ClientFrame, error) {
 	}
 	if len(f.CampaignID) > maxID {
 		bad = append(bad, fmt.Sprintf("campaignId: at most %d characters", maxID))
+	}
+	if f.LastID != "" && (!strings.HasPrefix(f.LastID, "evt_") || len(f.LastID) > maxID) {
+		bad = append(bad, "lastId: must be the id of an event frame (evt_…)")
 	}
 	if f.SessionID != "" && slices.Contains(f.Topics, TopicNotifications) {
 		bad = append(bad, "sessionId: notifications cannot be filtered by session")

@@ -73,6 +73,8 @@ func TestParseClientFrame(t *testing.T) {
 		{"subscribe", `{"type":"subscribe","topics":["status","messages"],"ref":"1"}`, member, "", ""},
 		{"subscribe with session filter", `{"type":"subscribe","topics":["status"],"sessionId":"ses_1"}`, member, "", ""},
 		{"campaign filter", `{"type":"subscribe","topics":["campaigns","messages"],"campaignId":"cmp_1"}`, member, "", ""},
+		{"resume", `{"type":"subscribe","topics":["status"],"lastId":"evt_01KBYZ"}`, member, "", ""},
+		{"bad lastId", `{"type":"subscribe","topics":["status"],"lastId":"msg_1"}`, member, realtime.CodeInvalidFrame, "lastId"},
 		{"unsubscribe", `{"type":"unsubscribe","topics":["status"]}`, member, "", ""},
 		{"ping", `{"type":"ping","ts":12345,"ref":"p"}`, member, "", ""},
 		{"not json", `hello`, member, realtime.CodeMalformedJSON, ""},

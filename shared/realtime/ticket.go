@@ -46,7 +46,9 @@ type Tickets struct {
 }
 
 // NewTickets returns the ticket service over store.
-func NewTickets(store TicketStore) *Tickets { return &Tickets{Store: store, TTL: TicketTTL, Now: time.Now} }
+func NewTickets(store TicketStore) *Tickets {
+	return &Tickets{Store: store, TTL: TicketTTL, Now: time.Now}
+}
 
 // HashTicket is the stored form of a ticket secret.
 func HashTicket(secret string) string {

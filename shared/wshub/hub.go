@@ -1,0 +1,184 @@
+// Package wshub is the live feed of the standalone runtime: a WebSocket endpoint (/ws?ticket=…) fed in process
+// with every published event. It speaks the protocol of shared/realtime: each connection gets only its tenant's
+// events, only on topics it subscribed to and its principal's scopes allow, through a bounded send queue that
+// coalesces periodic snapshots; a connection that stays too slow is closed (4008) without delaying the others.
+// Each tenant's recent frames are kept in a bounded window, so a client that resubscribes with the last ID it saw
+// gets what it missed, or a resync frame.
+package wshub
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/event"
+	"github.com/waqtor/waqtor/shared/realtime"
+)
+
+// Redeemer turns a connect ticket into its principal (realtime.Tickets).
+type Redeemer interface {
+	Redeem(ctx context.Context, ticket string) (auth.Principal, error)
+}
+
+// Config tunes a Hub. Zero values take the documented defaults.
+type Config struct {
+	Tickets Redeemer
+	Log     *slog.Logger
+	// PingInterval is how often the server pings (default 15 s); PongTimeout how long it waits for the pong
+	// before closing with 4000 (default 10 s).
+	PingInterval time.Duration
+	PongTimeout  time.Duration
+	// SendQueue is the most frames waiting for one connection (default 256); past it the connection is closed
+	// with 4008.
+	SendQueue int
+	// WriteTimeout bounds one frame's write (default 10 s); a write that takes longer closes the connection.
+	WriteTimeout time.Duration
+	// WindowSize and WindowAge bound each tenant's resumption window (defaults 1,000 frames, 5 minutes).
+	WindowSize int
+	WindowAge  time.Duration
+	// FrameRate and FrameBurst size each connection's token bucket for client frames (defaults 10/s, burst 20).
+	// Frames over it are dropped with a rate_limited error frame; MaxDropped drops in a row close the
+	// connection with 4029 (default 200).
+	FrameRate  float64
+	FrameBurst int
+	MaxDropped int
+	// OriginPatterns are the browser origins (host patterns) allowed to connect besides the API's own host.
+	OriginPatterns []string
+	Now            func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	if c.Log == nil {
+		c.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 15 * time.Second
+	}
+	if c.PongTimeout <= 0 {
+		c.PongTimeout = 10 * time.Second
+	}
+	if c.SendQueue <= 0 {
+		c.SendQueue = 256
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+	if c.WindowSize <= 0 {
+		c.WindowSize = 1000
+	}
+	if c.WindowAge <= 0 {
+		c.WindowAge = 5 * time.Minute
+	}
+	if c.FrameRate <= 0 {
+		c.FrameRate = 10
+	}
+	if c.FrameBurst <= 0 {
+		c.FrameBurst = 20
+	}
+	if c.MaxDropped <= 0 {
+		c.MaxDropped = 200
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Hub fans published events out to the connections of their tenant.
+type Hub struct {
+	cfg Config
+	log *slog.Logger
+
+	mu      sync.Mutex
+	tenants map[string]*tenantFeed
+
+	stats struct {
+		connected, closedSlow, closedHeartbeat, closedRate, published atomic.Int64
+	}
+}
+
+// tenantFeed is one tenant's connections and recent window. Its lock orders publishing against resumption, so a
+// resuming connection gets every frame exactly once: the missed ones from the window, then the live ones.
+type tenantFeed struct {
+	mu     sync.Mutex
+	conns  map[*conn]struct{}
+	window *window
+}
+
+// New returns a hub.
+func New(cfg Config) *Hub {
+	cfg.setDefaults()
+	return &Hub{cfg: cfg, log: cfg.Log, tenants: map[string]*tenantFeed{}}
+}
+
+func (h *Hub) feed(tenantID string) *tenantFeed {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	f, ok := h.tenants[tenantID]
+	if !ok {
+		f = &tenantFeed{conns: map[*conn]struct{}{}, window: newWindow(h.cfg.WindowSize, h.cfg.WindowAge)}
+		h.tenants[tenantID] = f
+	}
+	return f
+}
+
+var _ event.Publisher = (*Hub)(nil)
+
+// Publish puts the events on the feed: each one on the live feed (realtime.Table) is added to its tenant's window
+// and offered to the tenant's connections that may see it. It never blocks on a connection and never fails: an
+// event redelivered while still in the window is dropped.
+func (h *Hub) Publish(ctx context.Context, events ...event.Envelope) error {
+	now := h.cfg.Now()
+	for _, e := range events {
+		it, ok, err := realtime.NewItem(e)
+		if err != nil {
+			h.log.WarnContext(ctx, "wshub: event not put on the feed", "eventId", e.ID, "type", e.Type, "error", err)
+			continue
+		}
+		if !ok || e.TenantID == "" {
+			continue
+		}
+		f := h.feed(e.TenantID)
+		f.mu.Lock()
+		if f.window.add(it, now) {
+			h.stats.published.Add(1)
+			for c := range f.conns {
+				c.offer(it)
+			}
+		}
+		f.mu.Unlock()
+	}
+	return nil
+}
+
+// Stats are the hub's counters.
+type Stats struct {
+	// Connections open now.
+	Connections int64
+	// Published is the number of events put on the feed.
+	Published int64
+	// ClosedSlow, ClosedHeartbeat and ClosedRateLimited count connections closed with 4008, 4000 and 4029.
+	ClosedSlow, ClosedHeartbeat, ClosedRateLimited int64
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() Stats {
+	return Stats{Connections: h.stats.connected.Load(), Published: h.stats.published.Load(),
+		ClosedSlow: h.stats.closedSlow.Load(), ClosedHeartbeat: h.stats.closedHeartbeat.Load(),
+		ClosedRateLimited: h.stats.closedRate.Load()}
+}
+
+// Publisher returns a publisher that publishes to next and, once next accepted the events, to the hub: the
+// standalone bus with the live feed tapped onto it. An event next refused is not on the feed (its producer
+// retries with the same ID, and the hub drops a second copy).
+func (h *Hub) Publisher(next event.Publisher) event.Publisher {
+	return event.PublisherFunc(func(ctx context.Context, events ...event.Envelope) error {
+		if err := next.Publish(ctx, events...); err != nil {
+			return err
+		}
+		return h.Publish(ctx, events...)
+	})
+}
