@@ -31,6 +31,11 @@ type conn struct {
 	log    *slog.Logger
 	cancel context.CancelFunc
 
+	// closing is closed by close; the writer then sends the close frame with closeCode and closeReason.
+	closing     chan struct{}
+	closeCode   websocket.StatusCode
+	closeReason string
+
 	// subs is guarded by feed.mu: Publish reads it while offering.
 	subs realtime.Subscriptions
 
@@ -71,7 +76,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c := &conn{h: h, ws: ws, p: p, feed: h.feed(p.TenantID), queue: newSendQueue(h.cfg.SendQueue),
 		log: h.log.With("tenant", p.TenantID, "user", p.UserID, "key", p.KeyID), cancel: cancel,
-		subs: realtime.Subscriptions{}}
+		closing: make(chan struct{}), subs: realtime.Subscriptions{}}
 	c.feed.mu.Lock()
 	c.feed.conns[c] = struct{}{}
 	c.feed.mu.Unlock()
@@ -91,7 +96,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.readLoop(ctx)
 	cancel()
 	wg.Wait()
-	c.close(websocket.StatusNormalClosure, "")
+	_ = ws.CloseNow()
 }
 
 func writeError(w http.ResponseWriter, status int, code apperr.Code, msg string) {
@@ -100,10 +105,11 @@ func writeError(w http.ResponseWriter, status int, code apperr.Code, msg string)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"code": code, "message": msg}})
 }
 
-// close ends the connection with a close code, once. It runs the close handshake in the background (it waits for
-// the peer, up to the library's 5 s + 5 s) and stops the connection's loops at once.
+// close ends the connection with a close code, once, without blocking: the writer stops sending event frames and
+// performs the close handshake (the library waits up to 5 s to write the close frame and 5 s for the peer's).
 func (c *conn) close(code websocket.StatusCode, reason string) {
 	c.closeOnce.Do(func() {
+		c.closeCode, c.closeReason = code, reason
 		switch code {
 		case realtime.CloseSlowConsumer:
 			c.h.stats.closedSlow.Add(1)
@@ -112,11 +118,8 @@ func (c *conn) close(code websocket.StatusCode, reason string) {
 		case realtime.CloseRateLimited:
 			c.h.stats.closedRate.Add(1)
 		}
-		if code != websocket.StatusNormalClosure {
-			c.log.Info("wshub: closing connection", "code", int(code), "reason", reason)
-		}
-		go func() { _ = c.ws.Close(code, reason) }()
-		c.cancel()
+		c.log.Info("wshub: closing connection", "code", int(code), "reason", reason)
+		close(c.closing)
 	})
 }
 
@@ -142,25 +145,51 @@ func (c *conn) send(v any) {
 	}
 }
 
+// writeLoop is the connection's only writer of data frames. After close it sends what is queued (unless the
+// connection is too slow, which is why it closes) and then the close frame.
 func (c *conn) writeLoop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-c.closing:
+			if c.closeCode != realtime.CloseSlowConsumer {
+				c.write(ctx, c.queue.take())
+			}
+			// A peer that answers nothing gets 2 s for the handshake, not the library's 10 s.
+			t := time.AfterFunc(2*time.Second, func() { _ = c.ws.CloseNow() })
+			_ = c.ws.Close(c.closeCode, c.closeReason)
+			t.Stop()
+			return
 		case <-c.queue.ready:
 		}
-		for _, b := range c.queue.take() {
-			wctx, cancel := context.WithTimeout(ctx, c.h.cfg.WriteTimeout)
-			err := c.ws.Write(wctx, websocket.MessageText, b)
-			cancel()
-			if err != nil {
-				if ctx.Err() == nil {
-					c.close(realtime.CloseSlowConsumer, "too slow: write timed out")
-				}
-				return
-			}
+		if !c.write(ctx, c.queue.take()) {
+			return
 		}
 	}
+}
+
+// write sends frames until closing; false when a write failed (the library then closed the connection).
+func (c *conn) write(ctx context.Context, frames [][]byte) bool {
+	for _, b := range frames {
+		select {
+		case <-c.closing:
+			if c.closeCode == realtime.CloseSlowConsumer {
+				return true
+			}
+		default:
+		}
+		wctx, cancel := context.WithTimeout(ctx, c.h.cfg.WriteTimeout)
+		err := c.ws.Write(wctx, websocket.MessageText, b)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				c.close(realtime.CloseSlowConsumer, "too slow: write timed out")
+			}
+			return false
+		}
+	}
+	return true
 }
 
 // heartbeat pings every PingInterval and closes the connection when a pong takes longer than PongTimeout.
@@ -170,6 +199,8 @@ func (c *conn) heartbeat(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-c.closing:
 			return
 		case <-t.C:
 		}
@@ -194,11 +225,16 @@ func (c *conn) readLoop(ctx context.Context) {
 		if err != nil {
 			return
 		}
+		select {
+		case <-c.closing:
+			continue // closing: discard until the close handshake ends the connection
+		default:
+		}
 		if !bucket.allow() {
 			dropped++
 			if dropped >= c.h.cfg.MaxDropped {
 				c.close(realtime.CloseRateLimited, "too many frames")
-				return
+				continue
 			}
 			if now := c.h.cfg.Now(); now.Sub(lastLimitErr) >= time.Second {
 				lastLimitErr = now
