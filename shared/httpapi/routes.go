@@ -87,6 +87,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/notifications/mark-read/{id}", principal, "", "mark a notification read", s.handleMarkRead},
 		{"POST", "/api/notifications/mark-all-read", principal, "", "mark every notification read", s.handleMarkAllRead},
 		{"DELETE", "/api/notifications/{id}", principal, "", "delete a notification", s.handleDeleteNotification},
+
+		{"POST", "/api/realtime/ticket", principal, "", "a single-use 30 s ticket to open the live feed (/ws)", s.handleRealtimeTicket},
 	}
 }
 

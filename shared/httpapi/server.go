@@ -24,6 +24,7 @@ import (
 	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/message"
 	"github.com/waqtor/waqtor/shared/notification"
+	"github.com/waqtor/waqtor/shared/realtime"
 	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/tenant"
 	"github.com/waqtor/waqtor/shared/webhook"
@@ -95,6 +96,9 @@ type Deps struct {
 	Media MediaFiles
 	// FetchMedia downloads a media URL given to send-media, through the SSRF guard (nil: URLs refused).
 	FetchMedia func(ctx context.Context, url string, max int64) ([]byte, string, error)
+	// Realtime issues the live feed's connect tickets (nil where the runtime has no live feed: the ticket route
+	// answers 404).
+	Realtime *realtime.Tickets
 	// Demo is demo mode's fake WhatsApp (nil outside demo mode: the /api/dev/demo endpoints answer 404).
 	Demo demo.World
 	// Ready reports whether the process can serve (database reachable, not draining).

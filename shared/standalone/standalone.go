@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,12 +29,14 @@ import (
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/localdisk"
 	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/realtime"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/routing"
 	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/sessionhost"
 	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqlite"
+	"github.com/waqtor/waqtor/shared/wshub"
 )
 
 // Run starts standalone WaQtor and blocks until ctx is cancelled, then drains: the HTTP server finishes in-flight
@@ -66,15 +69,19 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
 		Webhooks: sqlite.NewWebhookStore(db), Notifications: sqlite.NewNotificationStore(db),
 		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files,
-		LoginAttempts: sqlite.NewLoginAttemptStore(db)}
+		LoginAttempts: sqlite.NewLoginAttemptStore(db), Tickets: sqlite.NewTicketStore(db)}
 	rt.Handle("audit", activity.Handler(stores.Activity))
+	// The live feed (/ws) is tapped onto the bus: every event the router accepts reaches the hub in process.
+	hub := wshub.New(wshub.Config{Tickets: realtime.NewTickets(stores.Tickets), OriginPatterns: originHosts(cfg.DashboardOrigins),
+		Log: log.With("component", "wshub")})
+	bus := hub.Publisher(rt)
 	deliverer := Webhooks(rt, db, q, cfg, log)
 
 	secret, err := tokenSecret(cfg)
 	if err != nil {
 		return err
 	}
-	svc, err := app.NewServices(stores, rt, app.Outbound{Queue: q, Sender: deliverer.Sender}, secret, cfg, log)
+	svc, err := app.NewServices(stores, bus, app.Outbound{Queue: q, Sender: deliverer.Sender}, secret, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -99,7 +106,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	}
 	defer closeWA()
 	host, err := sessionhost.New(sessionhost.Config{Sessions: stores.Sessions, Messages: stores.Messages, Devices: devices,
-		Events: rt, Queue: q, Files: files, Log: log.With("component", "session-host")})
+		Events: bus, Queue: q, Files: files, Log: log.With("component", "session-host")})
 	if err != nil {
 		return err
 	}
@@ -117,7 +124,10 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+	mux := http.NewServeMux()
+	mux.Handle("/ws", hub)
+	mux.Handle("/", api)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	printBanner(stdout, ln.Addr().String(), first)
 	log.InfoContext(ctx, "waqtor standalone started", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "version", app.Version)
@@ -143,6 +153,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	shutErr := srv.Shutdown(shutCtx)
+	hub.Shutdown() // the server does not track hijacked connections
 	stopWorkers()
 	err = g.Wait()
 	if err := errors.Join(err, shutErr); err != nil {
@@ -150,6 +161,17 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// originHosts are the hosts of the dashboard origins, which may open the live feed from a browser.
+func originHosts(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		}
+	}
+	return out
 }
 
 // tokenSecret is WAQTOR_TOKEN_SECRET, or a secret generated once and kept in the data dir.

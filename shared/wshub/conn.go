@@ -156,10 +156,7 @@ func (c *conn) writeLoop(ctx context.Context) {
 			if c.closeCode != realtime.CloseSlowConsumer {
 				c.write(ctx, c.queue.take())
 			}
-			// A peer that answers nothing gets 2 s for the handshake, not the library's 10 s.
-			t := time.AfterFunc(2*time.Second, func() { _ = c.ws.CloseNow() })
 			_ = c.ws.Close(c.closeCode, c.closeReason)
-			t.Stop()
 			return
 		case <-c.queue.ready:
 		}

@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/realtime"
@@ -181,4 +183,22 @@ func (h *Hub) Publisher(next event.Publisher) event.Publisher {
 		}
 		return h.Publish(ctx, events...)
 	})
+}
+
+// Shutdown closes every connection with 1001 (going away): clients reconnect to the next process and resubscribe
+// with their last ID (they get resync, as the window lived in this process).
+func (h *Hub) Shutdown() {
+	h.mu.Lock()
+	feeds := make([]*tenantFeed, 0, len(h.tenants))
+	for _, f := range h.tenants {
+		feeds = append(feeds, f)
+	}
+	h.mu.Unlock()
+	for _, f := range feeds {
+		f.mu.Lock()
+		for c := range f.conns {
+			c.close(websocket.StatusGoingAway, "server shutting down")
+		}
+		f.mu.Unlock()
+	}
 }
