@@ -28,7 +28,7 @@ type env struct {
 }
 
 // newEnv serves a hub on a real HTTP server, with tickets in a real SQLite store.
-func newEnv(t *testing.T, cfg wshub.Config) *env {
+func newEnv(t testing.TB, cfg wshub.Config) *env {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "waqtor.db"))
 	if err != nil {
@@ -52,7 +52,7 @@ var (
 		Scopes: []auth.Scope{auth.ScopeSessionsRead}}
 )
 
-func (e *env) ticket(t *testing.T, p auth.Principal) string {
+func (e *env) ticket(t testing.TB, p auth.Principal) string {
 	t.Helper()
 	s, _, err := e.tickets.Issue(context.Background(), p)
 	if err != nil {

@@ -51,9 +51,11 @@ func Dial(ctx context.Context, wsURL, ticket string, hc *http.Client) (*Conn, er
 	if err != nil {
 		return nil, err
 	}
-	q := u.Query()
-	q.Set("ticket", ticket)
-	u.RawQuery = q.Encode()
+	if ticket != "" {
+		q := u.Query()
+		q.Set("ticket", ticket)
+		u.RawQuery = q.Encode()
+	}
 	ws, resp, err := websocket.Dial(ctx, u.String(), &websocket.DialOptions{HTTPClient: hc})
 	if err != nil {
 		if resp != nil {
