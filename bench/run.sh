@@ -19,3 +19,5 @@ run -bench 'BenchmarkWebhookDelivery' -benchtime 3000x ./shared/standalone
 # SendMessage called directly, both on the fake WhatsApp server; and resident memory per paired idle session.
 run -bench 'BenchmarkSendThroughput' -benchtime 1x ./shared/whatsapp
 run -bench 'BenchmarkIdleSessionMemory' -benchtime 1x ./shared/whatsapp
+# Live feed: one event broadcast to N WebSocket connections (p50/p99, memory per connection) vs a bare fan-out.
+run -bench 'BenchmarkBroadcast' -benchtime 200x ./shared/wshub
