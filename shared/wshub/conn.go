@@ -29,6 +29,7 @@ type conn struct {
 	feed   *tenantFeed
 	queue  *sendQueue
 	log    *slog.Logger
+	ctx    context.Context // the connection's context, for log lines
 	cancel context.CancelFunc
 
 	// closing is closed by close; the writer then sends the close frame with closeCode and closeReason.
@@ -75,7 +76,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadLimit(readLimit)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c := &conn{h: h, ws: ws, p: p, feed: h.feed(p.TenantID), queue: newSendQueue(h.cfg.SendQueue),
-		log: h.log.With("tenant", p.TenantID, "user", p.UserID, "key", p.KeyID), cancel: cancel,
+		log: h.log.With("tenant", p.TenantID, "user", p.UserID, "key", p.KeyID), ctx: ctx, cancel: cancel,
 		closing: make(chan struct{}), subs: realtime.Subscriptions{}}
 	c.feed.mu.Lock()
 	c.feed.conns[c] = struct{}{}
@@ -118,7 +119,7 @@ func (c *conn) close(code websocket.StatusCode, reason string) {
 		case realtime.CloseRateLimited:
 			c.h.stats.closedRate.Add(1)
 		}
-		c.log.Info("wshub: closing connection", "code", int(code), "reason", reason)
+		c.log.InfoContext(c.ctx, "wshub: closing connection", "code", int(code), "reason", reason)
 		close(c.closing)
 	})
 }
@@ -137,7 +138,7 @@ func (c *conn) offer(it realtime.Item) {
 func (c *conn) send(v any) {
 	b, err := event.Marshal(v)
 	if err != nil {
-		c.log.Error("wshub: encode frame", "error", err)
+		c.log.ErrorContext(c.ctx, "wshub: encode frame", "error", err)
 		return
 	}
 	if !c.queue.push(b, "") {
