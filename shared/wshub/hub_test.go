@@ -209,10 +209,10 @@ func TestBadFramesGetErrorsAndChangeNothing(t *testing.T) {
 	c := e.dial(t, ownerA)
 	subscribe(t, c, realtime.ClientFrame{Topics: []realtime.Topic{realtime.TopicStatus}})
 	for raw, code := range map[string]string{
-		`not json`: realtime.CodeMalformedJSON,
-		`{"type":"publish","topics":["status"]}`:                  realtime.CodeUnknownType,
-		`{"type":"unsubscribe","topics":["status","nope"]}`:       realtime.CodeUnknownTopic,
-		`{"type":"subscribe","topics":["messages"],"bogus":true}`: realtime.CodeInvalidFrame,
+		`not json`:                               realtime.CodeMalformedJSON,
+		`{"type":"publish","topics":["status"]}`: realtime.CodeUnknownType,
+		`{"type":"unsubscribe","topics":["status","nope"]}`:         realtime.CodeUnknownTopic,
+		`{"type":"subscribe","topics":["messages"],"bogus":true}`:   realtime.CodeInvalidFrame,
 		`{"type":"ping","ref":"` + strings.Repeat("x", 5000) + `"}`: realtime.CodeFrameTooLarge,
 	} {
 		if err := c.SendRaw(ctx(t), []byte(raw)); err != nil {
