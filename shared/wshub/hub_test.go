@@ -455,3 +455,39 @@ func TestServerTimeoutsDoNotEndSockets(t *testing.T) {
 	st := publish(t, e.hub, event.SessionStatus, "ten_A", "ses_1", map[string]any{})
 	wantEvent(t, c, st)
 }
+
+func TestPublisherFeedsTheHubOnlyWhatTheBusAccepted(t *testing.T) {
+	e := newEnv(t, wshub.Config{})
+	c := e.dial(t, ownerA)
+	subscribe(t, c, realtime.ClientFrame{Topics: []realtime.Topic{realtime.TopicStatus}})
+	refused, err := event.New("waqtor.test", event.SessionStatus, "ten_A", time.Now(), map[string]any{"n": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := e.hub.Publisher(event.PublisherFunc(func(context.Context, ...event.Envelope) error { return errors.New("bus down") }))
+	if err := down.Publish(context.Background(), refused); err == nil {
+		t.Fatal("the bus's error was not returned")
+	}
+	var onBus []string
+	up := e.hub.Publisher(event.PublisherFunc(func(_ context.Context, evs ...event.Envelope) error {
+		for _, ev := range evs {
+			onBus = append(onBus, ev.ID)
+		}
+		return nil
+	}))
+	// The producer retries the refused event with the same ID, twice (a redelivery): one frame.
+	for range 2 {
+		if err := up.Publish(context.Background(), refused); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantEvent(t, c, refused)
+	next, _ := event.New("waqtor.test", event.SessionStatus, "ten_A", time.Now(), map[string]any{"n": 2})
+	if err := up.Publish(context.Background(), next); err != nil {
+		t.Fatal(err)
+	}
+	wantEvent(t, c, next) // not a second copy of the first
+	if len(onBus) != 3 || e.hub.Stats().Published != 2 {
+		t.Fatalf("bus got %d events, hub published %d; want 3 and 2", len(onBus), e.hub.Stats().Published)
+	}
+}

@@ -175,14 +175,14 @@ func (c *Client) Connects() int {
 	return c.connects
 }
 
-// Backoff is the delay before reconnect attempt n (0-based): min doubling to max, ±20% jitter.
-func Backoff(n int, min, max time.Duration) time.Duration {
-	d := min
-	for i := 0; i < n && d < max; i++ {
-		d *= 2
+// Backoff is the delay before reconnect attempt n (0-based): lo doubling up to hi, with ±20% jitter, never
+// above hi.
+func Backoff(n int, lo, hi time.Duration) time.Duration {
+	d := lo
+	for i := 0; i < n && d < hi; i++ {
+		d = min(d*2, hi)
 	}
-	d = time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-	return d
+	return min(time.Duration(float64(d)*(0.8+0.4*rand.Float64())), hi)
 }
 
 // Run connects and reconnects until ctx is cancelled.
