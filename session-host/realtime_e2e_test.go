@@ -46,7 +46,8 @@ func nextFrame(t *testing.T, c *client.Conn, what string, match func(client.Fram
 // open the live feed with tickets; pairing a session and a demo contact's message arrive as frames, each only
 // where the principal's scopes allow.
 func TestRealtimeDemoEndToEnd(t *testing.T) {
-	p := start(t, t.TempDir(), demoEnv...)
+	data := t.TempDir()
+	p := start(t, data, demoEnv...)
 	email, password, key := credentials(t, p)
 	tok := expect(t, p.do(t, "POST", "/api/auth/login", "", fmt.Sprintf(`{"email":%q,"password":%q}`, email, password)), 200, "").obj(t)["token"].(string)
 	statusKey := expect(t, p.do(t, "POST", "/api/keys", tok, `{"name":"status board","scopes":["sessions:read"]}`), 201, "").obj(t)["key"].(string)
@@ -123,4 +124,26 @@ func TestRealtimeDemoEndToEnd(t *testing.T) {
 	if f := nextFrame(t, board, "the stop", func(client.Frame) bool { return true }); f.Topic != realtime.TopicStatus {
 		t.Fatalf("the status key got %s, want only status frames", f.Raw)
 	}
+
+	// A restart: the server closes the socket with 1001; the client reconnects with its last ID and, the window
+	// having lived in the old process, gets resync, then live frames again.
+	lastID := f.ID
+	p.stop(t)
+	if _, err := user.Read(ctx); client.CloseStatus(err) != 1001 {
+		t.Fatalf("after the restart the socket ended with %v, want close code 1001", err)
+	}
+	p = start(t, data, demoEnv...)
+	again, err := client.Dial(ctx, wsURL(p), ticket(t, p, key), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.CloseNow()
+	if err := again.Send(ctx, realtime.ClientFrame{Type: realtime.TypeSubscribe, Ref: "r", Topics: []realtime.Topic{realtime.TopicStatus, realtime.TopicMessages}, LastID: lastID}); err != nil {
+		t.Fatal(err)
+	}
+	nextFrame(t, again, "the ack", func(f client.Frame) bool { return f.Type == realtime.TypeAck && f.Ref == "r" })
+	if f := nextFrame(t, again, "resync", func(client.Frame) bool { return true }); f.Type != realtime.TypeResync {
+		t.Fatalf("resuming after a restart got %s, want resync", f.Raw)
+	}
+	expect(t, p.do(t, "POST", "/api/dev/demo/contacts/"+bob.Phone+"/messages", key, fmt.Sprintf(`{"to":%q,"text":"after restart"}`, id)), 409, "")
 }

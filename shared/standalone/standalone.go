@@ -153,7 +153,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	shutErr := srv.Shutdown(shutCtx)
-	hub.Shutdown() // the server does not track hijacked connections
+	shutErr = errors.Join(shutErr, hub.Shutdown(shutCtx)) // the server does not track hijacked connections
 	stopWorkers()
 	err = g.Wait()
 	if err := errors.Join(err, shutErr); err != nil {

@@ -50,6 +50,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, apperr.MethodNotAllowed, "use GET with a WebSocket upgrade")
 		return
 	}
+	if h.closing.Load() {
+		writeError(w, http.StatusServiceUnavailable, apperr.ServiceUnavailable, "shutting down: reconnect in a moment")
+		return
+	}
 	ticket := r.URL.Query().Get("ticket")
 	if ticket == "" {
 		writeError(w, http.StatusUnauthorized, apperr.Unauthorized, "missing ticket: ask POST /api/realtime/ticket for one and connect to /ws?ticket=<ticket>")
@@ -78,6 +82,8 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &conn{h: h, ws: ws, p: p, feed: h.feed(p.TenantID), queue: newSendQueue(h.cfg.SendQueue),
 		log: h.log.With("tenant", p.TenantID, "user", p.UserID, "key", p.KeyID), ctx: ctx, cancel: cancel,
 		closing: make(chan struct{}), subs: realtime.Subscriptions{}}
+	h.active.Add(1)
+	defer h.active.Add(-1)
 	c.feed.mu.Lock()
 	c.feed.conns[c] = struct{}{}
 	c.feed.mu.Unlock()

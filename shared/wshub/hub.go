@@ -8,6 +8,7 @@ package wshub
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -96,6 +97,8 @@ type Hub struct {
 
 	mu      sync.Mutex
 	tenants map[string]*tenantFeed
+	active  atomic.Int64 // connections being served (until their handler returns)
+	closing atomic.Bool  // set by Shutdown: new connections are refused
 
 	stats struct {
 		connected, closedSlow, closedHeartbeat, closedRate, published atomic.Int64
@@ -185,9 +188,11 @@ func (h *Hub) Publisher(next event.Publisher) event.Publisher {
 	})
 }
 
-// Shutdown closes every connection with 1001 (going away): clients reconnect to the next process and resubscribe
-// with their last ID (they get resync, as the window lived in this process).
-func (h *Hub) Shutdown() {
+// Shutdown closes every connection with 1001 (going away) and waits until they have ended or ctx is done:
+// clients reconnect to the next process and resubscribe with their last ID (they get resync, as the window lived
+// in this process).
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.closing.Store(true)
 	h.mu.Lock()
 	feeds := make([]*tenantFeed, 0, len(h.tenants))
 	for _, f := range h.tenants {
@@ -201,4 +206,14 @@ func (h *Hub) Shutdown() {
 		}
 		f.mu.Unlock()
 	}
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for h.active.Load() > 0 {
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return fmt.Errorf("wshub: shutdown: %d connections still open: %w", h.active.Load(), ctx.Err())
+		}
+	}
+	return nil
 }

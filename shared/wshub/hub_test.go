@@ -372,9 +372,13 @@ func TestSlowClientIsClosedWhileOthersKeepReceiving(t *testing.T) {
 	if code := client.CloseStatus(err); code != realtime.CloseSlowConsumer {
 		t.Errorf("the slow client's connection ended with %v (code %d), want close code %d", err, code, realtime.CloseSlowConsumer)
 	}
-	if s := e.hub.Stats(); s.ClosedSlow != 1 || s.Connections != 1 {
+	waitFor(t, "the slow connection's handler to end", func() bool { return e.hub.Stats().Connections == 1 })
+	if s := e.hub.Stats(); s.ClosedSlow != 1 {
 		t.Errorf("stats = %+v, want one slow close and the fast connection still open", s)
 	}
+	publish(t, e.hub, event.MessageReceived, "ten_A", "ses_1", map[string]any{"n": "after"})
+	sent++
+	waitFor(t, "the fast client to get the frame after the slow close", caughtUp)
 }
 
 func TestHeartbeatClosesASilentPeer(t *testing.T) {
