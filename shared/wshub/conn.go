@@ -79,12 +79,12 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(readLimit)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	c := &conn{h: h, ws: ws, p: p, feed: h.feed(p.TenantID), queue: newSendQueue(h.cfg.SendQueue),
+	c := &conn{h: h, ws: ws, p: p, queue: newSendQueue(h.cfg.SendQueue),
 		log: h.log.With("tenant", p.TenantID, "user", p.UserID, "key", p.KeyID), ctx: ctx, cancel: cancel,
 		closing: make(chan struct{}), subs: realtime.Subscriptions{}}
 	h.active.Add(1)
 	defer h.active.Add(-1)
-	c.feed.mu.Lock()
+	c.feed = h.lockFeed(p.TenantID) // a feed with a connection is never swept
 	c.feed.conns[c] = struct{}{}
 	c.feed.mu.Unlock()
 	h.stats.connected.Add(1)

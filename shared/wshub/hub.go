@@ -97,6 +97,7 @@ type Hub struct {
 
 	mu      sync.Mutex
 	tenants map[string]*tenantFeed
+	swept   time.Time    // last sweep of idle feeds (guarded by mu)
 	active  atomic.Int64 // connections being served (until their handler returns)
 	closing atomic.Bool  // set by Shutdown: new connections are refused
 
@@ -111,6 +112,8 @@ type tenantFeed struct {
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
 	window *window
+	// gone is set when sweep dropped the feed from the hub; whoever finds it set looks the tenant up again.
+	gone bool
 }
 
 // New returns a hub.
@@ -119,15 +122,22 @@ func New(cfg Config) *Hub {
 	return &Hub{cfg: cfg, log: cfg.Log, tenants: map[string]*tenantFeed{}}
 }
 
-func (h *Hub) feed(tenantID string) *tenantFeed {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	f, ok := h.tenants[tenantID]
-	if !ok {
-		f = &tenantFeed{conns: map[*conn]struct{}{}, window: newWindow(h.cfg.WindowSize, h.cfg.WindowAge)}
-		h.tenants[tenantID] = f
+// lockFeed returns the tenant's feed, locked, creating it if needed.
+func (h *Hub) lockFeed(tenantID string) *tenantFeed {
+	for {
+		h.mu.Lock()
+		f, ok := h.tenants[tenantID]
+		if !ok {
+			f = &tenantFeed{conns: map[*conn]struct{}{}, window: newWindow(h.cfg.WindowSize, h.cfg.WindowAge)}
+			h.tenants[tenantID] = f
+		}
+		h.mu.Unlock()
+		f.mu.Lock()
+		if !f.gone {
+			return f
+		}
+		f.mu.Unlock()
 	}
-	return f
 }
 
 var _ event.Publisher = (*Hub)(nil)
@@ -137,6 +147,7 @@ var _ event.Publisher = (*Hub)(nil)
 // event redelivered while still in the window is dropped.
 func (h *Hub) Publish(ctx context.Context, events ...event.Envelope) error {
 	now := h.cfg.Now()
+	h.sweep(now)
 	for _, e := range events {
 		it, ok, err := realtime.NewItem(e)
 		if err != nil {
@@ -146,8 +157,7 @@ func (h *Hub) Publish(ctx context.Context, events ...event.Envelope) error {
 		if !ok || e.TenantID == "" {
 			continue
 		}
-		f := h.feed(e.TenantID)
-		f.mu.Lock()
+		f := h.lockFeed(e.TenantID)
 		if f.window.add(it, now) {
 			h.stats.published.Add(1)
 			for c := range f.conns {
@@ -159,19 +169,44 @@ func (h *Hub) Publish(ctx context.Context, events ...event.Envelope) error {
 	return nil
 }
 
+// sweep, at most once a minute, drops frames older than the window's age from every tenant's window and forgets
+// tenants with neither connections nor recent frames, so a tenant that went quiet holds no memory.
+func (h *Hub) sweep(now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if now.Sub(h.swept) < time.Minute {
+		return
+	}
+	h.swept = now
+	for id, f := range h.tenants {
+		f.mu.Lock()
+		f.window.expire(now)
+		if f.window.n == 0 && len(f.conns) == 0 {
+			f.gone = true
+			delete(h.tenants, id)
+		}
+		f.mu.Unlock()
+	}
+}
+
 // Stats are the hub's counters.
 type Stats struct {
 	// Connections open now.
 	Connections int64
 	// Published is the number of events put on the feed.
 	Published int64
+	// Feeds is the number of tenants whose feed the hub holds (with connections or recent frames).
+	Feeds int
 	// ClosedSlow, ClosedHeartbeat and ClosedRateLimited count connections closed with 4008, 4000 and 4029.
 	ClosedSlow, ClosedHeartbeat, ClosedRateLimited int64
 }
 
 // Stats returns the hub's counters.
 func (h *Hub) Stats() Stats {
-	return Stats{Connections: h.stats.connected.Load(), Published: h.stats.published.Load(),
+	h.mu.Lock()
+	feeds := len(h.tenants)
+	h.mu.Unlock()
+	return Stats{Feeds: feeds, Connections: h.stats.connected.Load(), Published: h.stats.published.Load(),
 		ClosedSlow: h.stats.closedSlow.Load(), ClosedHeartbeat: h.stats.closedHeartbeat.Load(),
 		ClosedRateLimited: h.stats.closedRate.Load()}
 }

@@ -495,3 +495,25 @@ func TestPublisherFeedsTheHubOnlyWhatTheBusAccepted(t *testing.T) {
 		t.Fatalf("bus got %d events, hub published %d; want 3 and 2", len(onBus), e.hub.Stats().Published)
 	}
 }
+
+func TestQuietTenantsAreForgotten(t *testing.T) {
+	var mu sync.Mutex
+	clock := time.Now()
+	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
+	advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
+	e := newEnv(t, wshub.Config{Now: now})
+	c := e.dial(t, ownerB) // tenant B stays connected
+	subscribe(t, c, realtime.ClientFrame{Topics: []realtime.Topic{realtime.TopicStatus}})
+	for i := range 50 {
+		publish(t, e.hub, event.SessionStatus, fmt.Sprint("ten_quiet_", i), "", map[string]any{})
+	}
+	if n := e.hub.Stats().Feeds; n != 51 {
+		t.Fatalf("feeds = %d, want 51", n)
+	}
+	advance(6 * time.Minute) // past the window's age and the sweep interval
+	st := publish(t, e.hub, event.SessionStatus, "ten_B", "", map[string]any{})
+	if n := e.hub.Stats().Feeds; n != 1 {
+		t.Fatalf("feeds after the quiet tenants' frames aged out = %d, want 1 (the connected tenant)", n)
+	}
+	wantEvent(t, c, st)
+}
