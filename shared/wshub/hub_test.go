@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/realtime"
@@ -516,4 +518,30 @@ func TestQuietTenantsAreForgotten(t *testing.T) {
 		t.Fatalf("feeds after the quiet tenants' frames aged out = %d, want 1 (the connected tenant)", n)
 	}
 	wantEvent(t, c, st)
+}
+
+func TestBrowserOriginsAreChecked(t *testing.T) {
+	e := newEnv(t, wshub.Config{OriginPatterns: []string{"dash.example:5173"}})
+	dial := func(origin string) (int, error) {
+		h := http.Header{}
+		h.Set("Origin", origin)
+		ws, resp, err := websocket.Dial(ctx(t), e.url+"?ticket="+e.ticket(t, ownerA), &websocket.DialOptions{HTTPHeader: h})
+		if err == nil {
+			ws.CloseNow()
+			return http.StatusSwitchingProtocols, nil
+		}
+		if resp == nil {
+			return 0, err
+		}
+		return resp.StatusCode, nil
+	}
+	for origin, want := range map[string]int{
+		"http://dash.example:5173": http.StatusSwitchingProtocols,
+		"http://evil.example":      http.StatusForbidden,
+		"http://dash.example":      http.StatusForbidden, // another port is another origin
+	} {
+		if got, err := dial(origin); err != nil || got != want {
+			t.Errorf("Origin %s: status %d, %v; want %d", origin, got, err, want)
+		}
+	}
 }
