@@ -96,6 +96,9 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		cancel()
 	}()
 	c.log.DebugContext(ctx, "wshub: connected")
+	if h.closing.Load() { // Shutdown began after the check above and may have missed this connection
+		c.close(websocket.StatusGoingAway, "server shutting down")
+	}
 
 	var wg sync.WaitGroup
 	wg.Go(func() { c.writeLoop(ctx) })
