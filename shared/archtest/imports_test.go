@@ -58,11 +58,11 @@ var awsAllowed = []string{"shared/dynamo", "shared/sqs", "shared/s3", "shared/ev
 var domain = []string{"shared/activity", "shared/apikey", "shared/apperr", "shared/auth", "shared/event",
 	"shared/id", "shared/idempotency", "shared/queue", "shared/routing", "shared/tenant", "shared/setup",
 	"shared/webhook", "shared/notification", "shared/media", "shared/session", "shared/message", "shared/demo",
-	"shared/sessionhost", "shared/crypt"}
+	"shared/sessionhost", "shared/crypt", "shared/realtime"}
 
 var adapters = []string{"shared/sqlite", "shared/dynamo", "shared/sqs", "shared/s3", "shared/localdisk",
 	"shared/eventbridge", "shared/router", "shared/awslambda", "shared/whatsapp", "shared/wasim", "shared/httpapi",
-	"shared/standalone", "shared/awsrun", "shared/awshost", "shared/kms"}
+	"shared/standalone", "shared/awsrun", "shared/awshost", "shared/kms", "shared/wshub"}
 
 func rel(path string) string { return strings.TrimPrefix(path, module) }
 
