@@ -22,3 +22,6 @@ run -bench 'BenchmarkIdleSessionMemory' -benchtime 1x ./shared/whatsapp
 # Upload memory: the standalone binary's RSS during four concurrent ~93 MB send-media uploads (JSON base64 and
 # multipart) against its idle RSS in the same run, and the ratio of the rise to the 150 MB budget.
 go test -run 'TestUploadMemory' -count 1 -v ./session-host | grep -E 'upload_memory_test|^(ok|FAIL)'
+
+# Live feed: one event broadcast to N WebSocket connections (p50/p99, memory per connection) vs a bare fan-out.
+run -bench 'BenchmarkBroadcast' -benchtime 200x ./shared/wshub

@@ -21,6 +21,7 @@ import (
 	"github.com/waqtor/waqtor/shared/message"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/realtime"
 	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/tenant"
 	"github.com/waqtor/waqtor/shared/webhook"
@@ -42,6 +43,8 @@ type Stores struct {
 	Media         media.Store
 	// LoginAttempts keeps failed sign-ins for the per-account lockout.
 	LoginAttempts tenant.AttemptStore
+	// Tickets keeps the live feed's connect tickets (nil where the runtime has no live feed yet: AWS).
+	Tickets realtime.TicketStore
 }
 
 // Services are the domain services over a runtime's adapters.
@@ -92,11 +95,15 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 func NewAPI(st Stores, svc Services, cfg config.Config, log *slog.Logger, reg *prometheus.Registry,
 	ready func(context.Context) error, world demo.World) *httpapi.Server {
 	fetch := webhook.NewClient(cfg.MediaFetchGuard(), Version).Fetch
+	var tickets *realtime.Tickets
+	if st.Tickets != nil {
+		tickets = realtime.NewTickets(st.Tickets)
+	}
 	return httpapi.New(httpapi.Deps{
 		Tenants: svc.Tenants, Keys: svc.Keys, Tokens: svc.Tokens, Idempotency: st.Idempotency, Activity: st.Activity,
 		Webhooks: svc.Webhooks, Notifications: svc.Notifications,
 		Sessions: svc.Sessions, Messages: svc.Messages, Media: st.Media, FetchMedia: fetch, Demo: world,
-		Ready: ready, Registry: reg, Log: log,
+		Realtime: tickets, Ready: ready, Registry: reg, Log: log,
 	}, httpapi.Config{
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
 		CORSOrigins: cfg.DashboardOrigins, SignupOpen: cfg.SignupOpen, TrustProxy: cfg.TrustProxy,

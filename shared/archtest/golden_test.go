@@ -25,9 +25,9 @@ var unpublished = map[string]struct{ constant, why string }{
 	event.NotificationCreated: {"NotificationCreated", "the notification center stores notifications without publishing an event"},
 }
 
-// listsTypesOnly are the packages that name event types without publishing them; test harnesses (eventtest)
-// publish made-up events and are skipped too.
-var listsTypesOnly = []string{"shared/event", "shared/webhook", "shared/routing"}
+// listsTypesOnly are the packages that name event types without publishing them (the catalog, webhook names,
+// routes, the live feed's topics); test harnesses (eventtest) publish made-up events and are skipped too.
+var listsTypesOnly = []string{"shared/event", "shared/webhook", "shared/routing", "shared/realtime"}
 
 // TestEveryEventTypeHasAGoldenPayload: every event type of the catalog that something publishes has at least one
 // golden file (a testdata/golden/*.json holding an envelope of that type, written by its producer's golden test),

@@ -61,6 +61,7 @@ var packageMap = []entry{
 	{path: "shared/media", class: domain, what: "the media store port, MIME sniffing, WhatsApp's limits, uploads sent by ID"},
 	{path: "shared/message", class: domain, what: "stored messages, status rules, chat IDs, the send service"},
 	{path: "shared/notification", class: domain, what: "the tenant's notification center"},
+	{path: "shared/realtime", class: domain, what: "the live feed: the WebSocket protocol, THE event-to-topic table, topic scopes, connect tickets (see [realtime.md](realtime.md))"},
 	{path: "shared/session", class: domain, what: "WhatsApp sessions, statuses, host commands, leases, and THE port to WhatsApp (`Client`, `Devices`)"},
 	{path: "shared/sessionhost", class: domain, what: "runs the sessions: statuses, incoming messages and receipts stored and published before WhatsApp is acked, the send and control commands",
 		allow: map[string]string{testWhatsmeow: "TestUnreachableWhatsApp parses the device JID with whatsmeow's `types` to address the device on `wasim.Server`"}},
@@ -83,9 +84,11 @@ var packageMap = []entry{
 	{path: "shared/kms", class: adapter, aws: true, what: "webhook secrets encrypted by AWS KMS"},
 	{path: "shared/localdisk", class: adapter, what: "the media store on a local directory (standalone)"},
 	{path: "shared/router", class: adapter, what: "the standalone event bus: the routing table evaluated in process, onto SQLite queues"},
+	{path: "shared/realtime/client", class: adapter, what: "a Go client of the live feed (reconnects, resubscribes, resumes); the tests use it"},
 	{path: "shared/s3", class: adapter, aws: true, what: "the media store on S3"},
 	{path: "shared/sqlite", class: adapter, what: "the store ports, the durable queue (SQS semantics) and migrations on SQLite"},
 	{path: "shared/sqs", class: adapter, aws: true, what: "`queue.Queue` on SQS"},
+	{path: "shared/wshub", class: adapter, what: "the standalone live feed behind `/ws`, fed by a publisher tapped onto the router"},
 	{path: "shared/whatsapp", class: adapter, whatsmeow: true, what: "the WhatsApp port on whatsmeow: login client, supervisor, watchdog"},
 
 	// Runtimes (composition roots).

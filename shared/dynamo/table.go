@@ -18,6 +18,8 @@
 //	COUNT#TENANTS / COUNT           number of tenants: n (updated in the CreateTenant transaction)
 //	LOGIN#<hash> / LOGIN            failed sign-ins to one email (hash: tenant.LoginKey): key, failures, locks,
 //	                                lockedUntil, lastFailure, expiresAt, ttl, version
+//	TICKET#<hash> / TICKET          live feed connect ticket (hash: SHA-256 of the secret): tenantId, hash, principal
+//	                                (JSON), expiresAt, ttl; taken by a conditional DeleteItem returning the old item
 //	TENANT#<tid> / WEBHOOK#<wid>    webhook endpoint: id, tenantId, url, description, events, sessions, ignoreGroups,
 //	                                ignoreBroadcast, ignoreStatus, headers, enabled, disabledReason,
 //	                                secrets [{value, createdAt, expiresAt?}], policy {schedule, timeoutMs,

@@ -91,6 +91,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/notifications/mark-read/{id}", principal, auth.ScopeNotificationsWrite, "mark a notification read", s.handleMarkRead},
 		{"POST", "/api/notifications/mark-all-read", principal, auth.ScopeNotificationsWrite, "mark every notification read", s.handleMarkAllRead},
 		{"DELETE", "/api/notifications/{id}", principal, auth.ScopeNotificationsWrite, "delete a notification", s.handleDeleteNotification},
+
+		{"POST", "/api/realtime/ticket", self, "", "a single-use 30 s ticket to open the live feed (/ws) as the caller", s.handleRealtimeTicket},
 	}
 }
 

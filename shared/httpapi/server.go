@@ -25,6 +25,7 @@ import (
 	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/message"
 	"github.com/waqtor/waqtor/shared/notification"
+	"github.com/waqtor/waqtor/shared/realtime"
 	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/tenant"
 	"github.com/waqtor/waqtor/shared/webhook"
@@ -112,6 +113,9 @@ type Deps struct {
 	// FetchMedia downloads a media URL given to send-media into dst, at most max bytes, through the SSRF guard, and
 	// returns the size and Content-Type (nil: URLs refused).
 	FetchMedia func(ctx context.Context, url string, max int64, dst io.Writer) (int64, string, error)
+	// Realtime issues the live feed's connect tickets (nil where the runtime has no live feed: the ticket route
+	// answers 404).
+	Realtime *realtime.Tickets
 	// Demo is demo mode's fake WhatsApp (nil outside demo mode: the /api/dev/demo endpoints answer 404).
 	Demo demo.World
 	// Ready reports whether the process can serve (database reachable, not draining).

@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,7 @@ import (
 	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/realtime"
 	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/routing"
 	"github.com/waqtor/waqtor/shared/session"
@@ -39,6 +41,7 @@ import (
 	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqlite"
 	"github.com/waqtor/waqtor/shared/webhook"
+	"github.com/waqtor/waqtor/shared/wshub"
 )
 
 // Run starts standalone WaQtor and blocks until ctx is cancelled, then drains: the HTTP server finishes in-flight
@@ -109,15 +112,19 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
 		Webhooks: webhook.SealedStore(sqlite.NewWebhookStore(db), ring), Notifications: sqlite.NewNotificationStore(db),
 		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files,
-		LoginAttempts: sqlite.NewLoginAttemptStore(db)}
+		LoginAttempts: sqlite.NewLoginAttemptStore(db), Tickets: sqlite.NewTicketStore(db)}
 	rt.Handle("audit", activity.Handler(stores.Activity))
+	// The live feed (/ws) is tapped onto the bus: every event the router accepts reaches the hub in process.
+	hub := wshub.New(wshub.Config{Tickets: realtime.NewTickets(stores.Tickets), OriginPatterns: originHosts(cfg.DashboardOrigins),
+		Log: log.With("component", "wshub")})
+	bus := hub.Publisher(rt)
 	deliverer := Webhooks(rt, db, q, ring, cfg, log)
 
 	secret, err := tokenSecret(cfg)
 	if err != nil {
 		return err
 	}
-	svc, err := app.NewServices(stores, rt, app.Outbound{Queue: q, Sender: deliverer.Sender}, secret, cfg, log)
+	svc, err := app.NewServices(stores, bus, app.Outbound{Queue: q, Sender: deliverer.Sender}, secret, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -142,7 +149,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	}
 	defer closeWA()
 	host, err := sessionhost.New(sessionhost.Config{Sessions: stores.Sessions, Messages: stores.Messages, Devices: devices,
-		Events: rt, Queue: q, Files: files, Notifier: notification.StoreNotifier{Store: stores.Notifications},
+		Events: bus, Queue: q, Files: files, Notifier: notification.StoreNotifier{Store: stores.Notifications},
 		Log: log.With("component", "session-host")})
 	if err != nil {
 		return err
@@ -157,7 +164,10 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	rt.HandleQueue(session.ControlQueue, host.HandleControl, router.Concurrency(2))
 	api := app.NewAPI(stores, svc, cfg, log, reg, ready, world)
 
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+	mux := http.NewServeMux()
+	mux.Handle("/ws", hub)
+	mux.Handle("/", api)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	// Metrics on their own listener (loopback by default), not on the API's (there only to WAQTOR_METRICS_TOKEN).
 	// Its address, like ln's, is one of this process's own.
@@ -208,6 +218,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	shutErr := errors.Join(srv.Shutdown(shutCtx), metricsSrv.Shutdown(shutCtx))
+	shutErr = errors.Join(shutErr, hub.Shutdown(shutCtx)) // the server does not track hijacked connections
 	stopWorkers()
 	err = g.Wait()
 	if err := errors.Join(err, shutErr); err != nil {
@@ -238,6 +249,17 @@ func sweepReport(ctx context.Context, log *slog.Logger) func(int, error) {
 			log.InfoContext(ctx, "removed expired media uploads", "count", n)
 		}
 	}
+}
+
+// originHosts are the hosts of the dashboard origins, which may open the live feed from a browser.
+func originHosts(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		if u, err := url.Parse(o); err == nil && u.Host != "" {
+			out = append(out, u.Host)
+		}
+	}
+	return out
 }
 
 // tokenSecret is WAQTOR_TOKEN_SECRET, or a secret generated once and kept in the data dir.
