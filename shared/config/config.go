@@ -238,6 +238,16 @@ func (r *reader) oneOf(name, def string, allowed ...string) string {
 	return def
 }
 
+// DeviceDBSecretFields maps each WAQTOR_DEVICE_DB_* variable to the field of the database's secret (the JSON RDS
+// generates) it is taken from: the CDK stack passes them to the session host task as ECS secrets this way.
+var DeviceDBSecretFields = map[string]string{
+	"WAQTOR_DEVICE_DB_HOST":     "host",
+	"WAQTOR_DEVICE_DB_PORT":     "port",
+	"WAQTOR_DEVICE_DB_NAME":     "dbname",
+	"WAQTOR_DEVICE_DB_USER":     "username",
+	"WAQTOR_DEVICE_DB_PASSWORD": "password",
+}
+
 // deviceDBVars are the device database's connection settings, in the order of their errors.
 var deviceDBVars = []string{"WAQTOR_DEVICE_DB_HOST", "WAQTOR_DEVICE_DB_PORT", "WAQTOR_DEVICE_DB_NAME",
 	"WAQTOR_DEVICE_DB_USER", "WAQTOR_DEVICE_DB_PASSWORD"}
