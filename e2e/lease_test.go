@@ -42,6 +42,9 @@ const leaseTTL = 3 * time.Second
 //     disconnects by itself before its lease expires, and C takes over after the expiry; B, reconnected to the
 //     store, stays off.
 //
+// The hosts read the device database's credentials from Secrets Manager themselves (WAQTOR_DEVICE_DB_SECRET, the
+// way for a host outside ECS; TestAWSWhatsApp gives them as the stack's ECS secrets do).
+//
 // Sends are posted all along, through the API (in process, on the same emulators): every one ends sent, and the
 // contact's phone got each exactly once (copies counted by the fake, duplicates included).
 func TestAWSSessionLease(t *testing.T) {

@@ -54,7 +54,8 @@ const (
 // WhatsApp (wasim) installs its certificate authority into this process's whatsmeow. Around them: DynamoDB
 // (minidyn), SQS with every queue of the catalog (local-aws-sqs), the EventBridge and Secrets Manager fakes, S3
 // (gofakes3, over TLS) for the media bucket, and a PostgreSQL that accepts TLS connections only for the device store,
-// named by the RDS-style secret. A session is paired by QR code, sends a text and an image to a contact and gets
+// its credentials given as the stack's ECS secrets give them (the WAQTOR_DEVICE_DB_* variables, from the RDS-style
+// secret's fields; TestAWSSessionLease covers the other way, WAQTOR_DEVICE_DB_SECRET). A session is paired by QR code, sends a text and an image to a contact and gets
 // an answer; the host then restarts and resumes the session from Postgres without a QR code.
 func TestAWSWhatsApp(t *testing.T) {
 	began := time.Now()
@@ -84,7 +85,8 @@ func TestAWSWhatsApp(t *testing.T) {
 	})
 	sm := awstest.NewSecretsManager(t)
 	tokenARN := sm.Put(prefix+"token-secret", randomString(t, 64))
-	deviceDBARN := sm.Put(prefix+"device-db", rdsSecret(t, pgDSN))
+	deviceDBSecret := rdsSecret(t, pgDSN)
+	deviceDBARN := sm.Put(prefix+"device-db", deviceDBSecret)
 	wa := wasim.New(t)
 	account, contact := wa.Phone(accountPhone), wa.Phone(contactPhone)
 
@@ -103,8 +105,7 @@ func TestAWSWhatsApp(t *testing.T) {
 		"AWS_ENDPOINT_URL_S3=" + s3Fake.URL,
 		"AWS_CA_BUNDLE=" + s3Fake.CABundle, // the S3 fake is over TLS, the other emulators are plain HTTP
 	}
-	hostEnv := append(slices.Clone(env),
-		"WAQTOR_DEVICE_DB_SECRET="+deviceDBARN,
+	hostEnv := append(append(slices.Clone(env), ecsSecrets(t, deviceDBSecret)...),
 		"WAQTOR_ADDR=127.0.0.1:0",
 		"WAQTOR_SHUTDOWN_TIMEOUT=100s", // hostShutdownTimeout
 		"WAQTOR_LOG_FORMAT=json",
@@ -267,8 +268,9 @@ func TestAWSWhatsApp(t *testing.T) {
 		t.Fatalf("after the restart the contact has %d, %d, %d copies of the three messages, want one each",
 			len(got[textID]), len(got[imgID]), len(got[againID]))
 	}
-	if reads := sm.Reads(); countOf(reads, deviceDBARN) != 2 || countOf(reads, tokenARN) != 1 {
-		t.Errorf("Secrets Manager reads %q: want the device database secret once per host start, the token secret once", reads)
+	// ECS read the device database's secret for the task; the host itself never does (its role may not).
+	if reads := sm.Reads(); countOf(reads, deviceDBARN) != 0 || countOf(reads, tokenARN) != 1 {
+		t.Errorf("Secrets Manager reads %q: want the token secret once and the device database secret never", reads)
 	}
 	if p := wa.Problems(); len(p) > 0 {
 		t.Errorf("the fake WhatsApp could not handle: %q", p)
@@ -389,6 +391,25 @@ func rdsSecret(t *testing.T, dsn string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// ecsSecrets are the variables ECS sets in the session host's container from the device database's secret (the
+// stack's ECS secrets, config.DeviceDBSecretFields): each field's value, a number as its digits.
+func ecsSecrets(t *testing.T, secret string) []string {
+	t.Helper()
+	var fields map[string]any
+	if err := json.Unmarshal([]byte(secret), &fields); err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for name, field := range config.DeviceDBSecretFields {
+		v, ok := fields[field]
+		if !ok {
+			t.Fatalf("the secret has no field %q for %s: ECS would not start the task", field, name)
+		}
+		env = append(env, fmt.Sprintf("%s=%v", name, v))
+	}
+	return env
 }
 
 // checkDeviceStore checks that the paired device is in Postgres, and that nothing went to a SQLite file in the

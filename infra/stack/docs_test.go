@@ -230,6 +230,16 @@ func (r *renderer) environment() string {
 					vars[k]["session host"] = true
 					values[k] = r.envValue(e["Value"])
 				}
+				// ECS secrets: ECS reads them when the task starts and sets them as variables.
+				for _, e := range list(c.(map[string]any)["Secrets"]) {
+					e := e.(map[string]any)
+					k := e["Name"].(string)
+					if vars[k] == nil {
+						vars[k] = map[string]bool{}
+					}
+					vars[k]["session host"] = true
+					values[k] = r.secretValue(e["ValueFrom"])
+				}
 			}
 		}
 	}
@@ -254,6 +264,15 @@ func (r *renderer) environment() string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+// secretValue renders an ECS secret's ValueFrom: a field of a Secrets Manager secret (<arn>:<field>::).
+func (r *renderer) secretValue(v any) string {
+	s := r.value(v)
+	if name, field, ok := strings.Cut(strings.TrimSuffix(s, "::"), ":"); ok && !strings.Contains(field, ":") {
+		return "ECS secret: field `" + field + "` of `" + name + "`"
+	}
+	return "ECS secret: `" + s + "`"
 }
 
 // roleOwners names each role by what assumes it: the function, the host task, the execution role, or the role's

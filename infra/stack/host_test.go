@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -131,7 +132,6 @@ func TestSessionHost(t *testing.T) {
 		"WAQTOR_EVENT_BUS":        ref(singleID(t, tmpl, "AWS::Events::EventBus")),
 		"WAQTOR_QUEUE_PREFIX":     stack.DefaultPrefix,
 		"WAQTOR_DASHBOARD_ORIGIN": strings.Join(testOrigins, ","),
-		"WAQTOR_DEVICE_DB_SECRET": ref(singleID(t, tmpl, "AWS::SecretsManager::SecretTargetAttachment")),
 		"WAQTOR_ADDR":             ":8080",
 		"WAQTOR_SHUTDOWN_TIMEOUT": "1m40s",
 		"WAQTOR_LOG_FORMAT":       "json",
@@ -139,6 +139,32 @@ func TestSessionHost(t *testing.T) {
 	}
 	if !reflect.DeepEqual(env, wantEnv) {
 		t.Error(diff("host environment", env, wantEnv))
+	}
+	// What ECS2 is about: no secret value and no reference to one in the environment. The device database's
+	// credentials come as ECS secrets, each a field of the database's secret, which ECS reads when the task
+	// starts (with the execution role, TestLeastPrivilege).
+	for name, v := range env {
+		if js := fmtJSON(v); regexp.MustCompile(`PASSWORD|SECRET|TOKEN`).MatchString(name) ||
+			strings.Contains(strings.ToLower(js), "secretsmanager") || strings.Contains(js, "Secret") {
+			t.Errorf("host environment %s=%v: a secret or a reference to one; pass it as an ECS secret", name, fmtJSON(v))
+		}
+	}
+	dbSecret := ref(singleID(t, tmpl, "AWS::SecretsManager::SecretTargetAttachment"))
+	field := func(f string) any { return map[string]any{"Fn::Join": []any{"", []any{dbSecret, ":" + f + "::"}}} }
+	secrets := map[string]any{}
+	for _, e := range list(c["Secrets"]) {
+		e := e.(map[string]any)
+		secrets[e["Name"].(string)] = e["ValueFrom"]
+	}
+	wantSecrets := map[string]any{
+		"WAQTOR_DEVICE_DB_HOST":     field("host"),
+		"WAQTOR_DEVICE_DB_PORT":     field("port"),
+		"WAQTOR_DEVICE_DB_NAME":     field("dbname"),
+		"WAQTOR_DEVICE_DB_USER":     field("username"),
+		"WAQTOR_DEVICE_DB_PASSWORD": field("password"),
+	}
+	if !reflect.DeepEqual(secrets, wantSecrets) {
+		t.Error(diff("host secrets", secrets, wantSecrets))
 	}
 
 	_, svc := only(t, tmpl, "AWS::ECS::Service", "ServiceName", prefixed("session-host"))
@@ -154,9 +180,10 @@ func TestSessionHost(t *testing.T) {
 			t.Error(diff("service "+key, got, want))
 		}
 	}
-	// Never two hosts at once: a deployment stops the old task before it starts the new one.
-	if deploy["MinimumHealthyPercent"] != 0.0 || deploy["MaximumPercent"] != 100.0 {
-		t.Errorf("deployment %v: want MinimumHealthyPercent 0 and MaximumPercent 100", deploy)
+	// A deployment starts the new task next to the old one and stops the old one once the new one is healthy
+	// (the sessions' leases keep the two from connecting the same session): no time without a host.
+	if deploy["MinimumHealthyPercent"] != 100.0 || deploy["MaximumPercent"] != 200.0 {
+		t.Errorf("deployment %v: want MinimumHealthyPercent 100 and MaximumPercent 200", deploy)
 	}
 	if got, want := deploy["DeploymentCircuitBreaker"], map[string]any{"Enable": true, "Rollback": true}; !reflect.DeepEqual(got, want) {
 		t.Error(diff("circuit breaker", got, want))

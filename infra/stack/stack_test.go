@@ -822,7 +822,8 @@ func TestLeastPrivilege(t *testing.T) {
 		})
 	}
 	// The session host task: the table, the bus, its two FIFO queues (and sending to the sends queue, for its
-	// sweep), the media objects, and the device database's secret. Its logs are written by the execution role.
+	// sweep), the media objects. Not the device database's secret: ECS reads it for the task (the execution role).
+	// Its logs are written by the execution role.
 	t.Run("session-host", func(t *testing.T) {
 		_, task := only(t, tmpl, "AWS::ECS::TaskDefinition", "Family", prefixed("session-host"))
 		roleID := list(task["TaskRoleArn"].(map[string]any)["Fn::GetAtt"])[0].(string)
@@ -834,10 +835,10 @@ func TestLeastPrivilege(t *testing.T) {
 			{"sqs:", getAtt(ids["session-sends.fifo"], "Arn"), []string{"sqs:SendMessage"}, nil},
 			{"s3:", mediaObjectsArn(bucketID), []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}, nil},
 			{"s3:", getAtt(bucketID, "Arn"), []string{"s3:ListBucket"}, nil},
-			{"secretsmanager:", dbSecret, []string{"secretsmanager:GetSecretValue"}, nil},
 		})
 	})
-	// The execution role (ECS itself, before the host starts): pull the image, write the host's log group.
+	// The execution role (ECS itself, before the host starts): pull the image, write the host's log group, read
+	// the device database's secret into the container's WAQTOR_DEVICE_DB_* variables (ECS secrets).
 	t.Run("session-host execution", func(t *testing.T) {
 		_, task := only(t, tmpl, "AWS::ECS::TaskDefinition", "Family", prefixed("session-host"))
 		roleID := list(task["ExecutionRoleArn"].(map[string]any)["Fn::GetAtt"])[0].(string)
@@ -846,6 +847,7 @@ func TestLeastPrivilege(t *testing.T) {
 			{"ecr:", assetRepository, []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, nil},
 			{"ecr:GetAuthorizationToken", "*", []string{"ecr:GetAuthorizationToken"}, nil},
 			{"logs:", getAtt(logID, "Arn"), []string{"logs:CreateLogStream", "logs:PutLogEvents"}, nil},
+			{"secretsmanager:", dbSecret, []string{"secretsmanager:GetSecretValue"}, nil},
 		})
 	})
 }

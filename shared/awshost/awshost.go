@@ -1,6 +1,7 @@
 // Package awshost runs the session host on AWS, as the ECS service: the WhatsApp device store on Postgres (RDS,
-// credentials from Secrets Manager), the session commands from SQS, events to EventBridge, records in DynamoDB and
-// media in S3. It is apart from awsrun so that the Lambda functions, which use awsrun, never link whatsmeow.
+// credentials from Secrets Manager, which ECS passes as variables), the session commands from SQS, events to
+// EventBridge, records in DynamoDB and media in S3. It is apart from awsrun so that the Lambda functions, which
+// use awsrun, never link whatsmeow.
 package awshost
 
 import (
@@ -191,19 +192,29 @@ func HostID() string {
 // shared/wasim server's HTTPClient. Without it the host connects to WhatsApp.
 func WithWhatsApp(hc *http.Client) Option { return func(o *options) { o.whatsapp = hc } }
 
-// deviceStore is the Postgres device store named by WAQTOR_DEVICE_DB_SECRET, or (without it, for trying the AWS
-// mode on one machine) a SQLite file in the data directory.
+// deviceStore is the Postgres device store: from the WAQTOR_DEVICE_DB_* variables (as ECS passes the database's
+// secret), or from the secret WAQTOR_DEVICE_DB_SECRET names, read here; TLS required either way. Without either
+// (for trying the AWS mode on one machine) it is a SQLite file in the data directory.
 func deviceStore(ctx context.Context, rt *awsrun.Runtime, cfg config.Config) (dialect, dsn string, err error) {
-	if cfg.DeviceDBSecret == "" {
+	switch {
+	case cfg.DeviceDB.Set():
+		d := cfg.DeviceDB
+		dsn, err = whatsapp.DBCredentials{Username: d.User, Password: d.Password, Host: d.Host, Port: d.Port, DBName: d.Name}.DSN()
+		if err != nil {
+			return "", "", fmt.Errorf("the device database (WAQTOR_DEVICE_DB_*): %w", err)
+		}
+		return whatsapp.PostgresDialect, dsn, nil
+	case cfg.DeviceDBSecret != "":
+		out, err := secretsmanager.NewFromConfig(rt.AWS).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(cfg.DeviceDBSecret)})
+		if err != nil {
+			return "", "", fmt.Errorf("read the device database secret: %w", err)
+		}
+		dsn, err = whatsapp.PostgresDSN([]byte(aws.ToString(out.SecretString)))
+		if err != nil {
+			return "", "", err
+		}
+		return whatsapp.PostgresDialect, dsn, nil
+	default:
 		return "sqlite", filepath.Join(cfg.DataDir, "whatsapp.db"), nil
 	}
-	out, err := secretsmanager.NewFromConfig(rt.AWS).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(cfg.DeviceDBSecret)})
-	if err != nil {
-		return "", "", fmt.Errorf("read the device database secret: %w", err)
-	}
-	dsn, err = whatsapp.PostgresDSN([]byte(aws.ToString(out.SecretString)))
-	if err != nil {
-		return "", "", err
-	}
-	return whatsapp.PostgresDialect, dsn, nil
 }

@@ -87,11 +87,38 @@ type Config struct {
 	// JSON RDS generates: username, password, host, port, dbname), WAQTOR_DEVICE_DB_SECRET. Only the session host
 	// on AWS reads it; the functions never open the device store.
 	DeviceDBSecret string
+	// DeviceDB is the other way to the same database: its connection settings one variable each
+	// (WAQTOR_DEVICE_DB_HOST, _PORT, _NAME, _USER, _PASSWORD), as the ECS task gets them (ECS secrets taken from
+	// the database's secret). Zero unless they are set; they and DeviceDBSecret exclude each other.
+	DeviceDB DeviceDB
 	// SessionLeaseTTL is the time to live of a session's single-writer lease on AWS (WAQTOR_SESSION_LEASE_TTL,
 	// default 30s, 3s to 10m): the session host renews it every third of it, and a successor takes over a host
 	// that vanished without releasing after at most this long.
 	SessionLeaseTTL time.Duration
 }
+
+// DeviceDB are the connection settings of the session host's Postgres device store. String leaves the password
+// out, so printing a Config never shows it.
+type DeviceDB struct {
+	Host     string // WAQTOR_DEVICE_DB_HOST
+	Port     int    // WAQTOR_DEVICE_DB_PORT, default 5432
+	Name     string // WAQTOR_DEVICE_DB_NAME, the database, default "postgres"
+	User     string // WAQTOR_DEVICE_DB_USER
+	Password string // WAQTOR_DEVICE_DB_PASSWORD (or a file named by WAQTOR_DEVICE_DB_PASSWORD_FILE)
+}
+
+// Set reports whether the settings are given (Load then checked that all the required ones are).
+func (d DeviceDB) Set() bool { return d.Host != "" }
+
+func (d DeviceDB) String() string {
+	if !d.Set() {
+		return "{}"
+	}
+	return fmt.Sprintf("{%s@%s:%d/%s password:[%d characters]}", d.User, d.Host, d.Port, d.Name, len(d.Password))
+}
+
+// GoString is String, for %#v.
+func (d DeviceDB) GoString() string { return "config.DeviceDB" + d.String() }
 
 // Demo reports whether sessions connect to the in-process demo WhatsApp.
 func (c Config) Demo() bool { return c.WhatsApp == "demo" }
@@ -116,11 +143,12 @@ var Vars = []string{"WAQTOR_ADDR", "WAQTOR_DATA_DIR", "WAQTOR_BOOTSTRAP_API_KEY"
 	"WAQTOR_MAX_BODY_BYTES", "WAQTOR_TRUST_PROXY", "WAQTOR_METRICS_TOKEN", "WAQTOR_LOG_FORMAT", "WAQTOR_LOG_LEVEL",
 	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX", "WAQTOR_WEBHOOK_ALLOW",
 	"WAQTOR_MEDIA_FETCH_ALLOW", "WAQTOR_WHATSAPP", "WAQTOR_MAX_UPLOAD_BYTES", "WAQTOR_MEDIA_BUCKET", "WAQTOR_DEVICE_DB_SECRET",
-	"WAQTOR_METRICS_ADDR", "WAQTOR_SECRETS_KEY_FILE", "WAQTOR_SECRETS_KMS_KEY"}
+	"WAQTOR_DEVICE_DB_HOST", "WAQTOR_DEVICE_DB_PORT", "WAQTOR_DEVICE_DB_NAME", "WAQTOR_DEVICE_DB_USER",
+	"WAQTOR_DEVICE_DB_PASSWORD", "WAQTOR_METRICS_ADDR", "WAQTOR_SECRETS_KEY_FILE", "WAQTOR_SECRETS_KMS_KEY"}
 
 // secretVars may instead be read from a file named by NAME_FILE.
 var secretVars = map[string]bool{"WAQTOR_BOOTSTRAP_API_KEY": true, "WAQTOR_BOOTSTRAP_PASSWORD": true,
-	"WAQTOR_TOKEN_SECRET": true, "WAQTOR_METRICS_TOKEN": true}
+	"WAQTOR_TOKEN_SECRET": true, "WAQTOR_METRICS_TOKEN": true, "WAQTOR_DEVICE_DB_PASSWORD": true}
 
 type reader struct {
 	getenv func(string) string
@@ -210,6 +238,65 @@ func (r *reader) oneOf(name, def string, allowed ...string) string {
 	return def
 }
 
+// DeviceDBSecretFields maps each WAQTOR_DEVICE_DB_* variable to the field of the database's secret (the JSON RDS
+// generates) it is taken from: the CDK stack passes them to the session host task as ECS secrets this way.
+var DeviceDBSecretFields = map[string]string{
+	"WAQTOR_DEVICE_DB_HOST":     "host",
+	"WAQTOR_DEVICE_DB_PORT":     "port",
+	"WAQTOR_DEVICE_DB_NAME":     "dbname",
+	"WAQTOR_DEVICE_DB_USER":     "username",
+	"WAQTOR_DEVICE_DB_PASSWORD": "password",
+}
+
+// deviceDBVars are the device database's connection settings, in the order of their errors.
+var deviceDBVars = []string{"WAQTOR_DEVICE_DB_HOST", "WAQTOR_DEVICE_DB_PORT", "WAQTOR_DEVICE_DB_NAME",
+	"WAQTOR_DEVICE_DB_USER", "WAQTOR_DEVICE_DB_PASSWORD"}
+
+// deviceDB reads the device database's connection settings: none, or at least the host, the user and the
+// password, and not next to WAQTOR_DEVICE_DB_SECRET (viaSecret). No error repeats the password.
+func (r *reader) deviceDB(viaSecret bool) DeviceDB {
+	d := DeviceDB{
+		Host:     r.str("WAQTOR_DEVICE_DB_HOST", ""),
+		Name:     r.str("WAQTOR_DEVICE_DB_NAME", ""),
+		User:     r.str("WAQTOR_DEVICE_DB_USER", ""),
+		Password: r.str("WAQTOR_DEVICE_DB_PASSWORD", ""),
+	}
+	port := r.str("WAQTOR_DEVICE_DB_PORT", "")
+	if d == (DeviceDB{}) && port == "" {
+		return DeviceDB{}
+	}
+	if viaSecret {
+		r.errs = append(r.errs, errors.New("WAQTOR_DEVICE_DB_SECRET: set it or the WAQTOR_DEVICE_DB_* variables (host, port, name, user, password), not both"))
+	}
+	for _, v := range [][2]string{{"WAQTOR_DEVICE_DB_HOST", d.Host}, {"WAQTOR_DEVICE_DB_USER", d.User},
+		{"WAQTOR_DEVICE_DB_PASSWORD", d.Password}} {
+		if v[1] == "" {
+			r.errs = append(r.errs, fmt.Errorf("%s is required with the other WAQTOR_DEVICE_DB_* variables", v[0]))
+		}
+	}
+	if d.Host != "" && (strings.ContainsAny(d.Host, " /@?#") || len(d.Host) > 253) {
+		r.errs = append(r.errs, fmt.Errorf("WAQTOR_DEVICE_DB_HOST=%q: want a host name or an IP address", d.Host))
+	}
+	d.Port = 5432
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			r.errs = append(r.errs, fmt.Errorf("WAQTOR_DEVICE_DB_PORT=%q: want a port number from 1 to 65535", port))
+		}
+		d.Port = n
+	}
+	if d.Name == "" {
+		d.Name = "postgres"
+	}
+	// Postgres cuts identifiers at 63 bytes: a longer name would silently name another database or role.
+	for _, v := range [][2]string{{"WAQTOR_DEVICE_DB_NAME", d.Name}, {"WAQTOR_DEVICE_DB_USER", d.User}} {
+		if len(v[1]) > 63 {
+			r.errs = append(r.errs, fmt.Errorf("%s: at most 63 bytes (a Postgres identifier), got %d", v[0], len(v[1])))
+		}
+	}
+	return d
+}
+
 var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // Load reads the configuration through getenv (os.Getenv in mains, a map in tests).
@@ -246,6 +333,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DeviceDBSecret:    r.str("WAQTOR_DEVICE_DB_SECRET", ""),
 		SessionLeaseTTL:   r.duration("WAQTOR_SESSION_LEASE_TTL", 30*time.Second),
 	}
+	c.DeviceDB = r.deviceDB(c.DeviceDBSecret != "")
 	if c.SessionLeaseTTL < 3*time.Second || c.SessionLeaseTTL > 10*time.Minute {
 		r.errs = append(r.errs, fmt.Errorf("WAQTOR_SESSION_LEASE_TTL=%s: want 3s to 10m", c.SessionLeaseTTL))
 	}
@@ -287,8 +375,15 @@ func Load(getenv func(string) string) (Config, error) {
 		if c.EventBus == "" {
 			r.errs = append(r.errs, errors.New("WAQTOR_EVENT_BUS is required with WAQTOR_TABLE (AWS runtime)"))
 		}
-	} else if c.DeviceDBSecret != "" {
-		r.errs = append(r.errs, errors.New("WAQTOR_DEVICE_DB_SECRET is for the AWS runtime: set WAQTOR_TABLE too (standalone keeps devices in SQLite)"))
+	} else {
+		if c.DeviceDBSecret != "" {
+			r.errs = append(r.errs, errors.New("WAQTOR_DEVICE_DB_SECRET is for the AWS runtime: set WAQTOR_TABLE too (standalone keeps devices in SQLite)"))
+		}
+		for _, name := range deviceDBVars {
+			if r.getenv(name) != "" || r.getenv(name+"_FILE") != "" {
+				r.errs = append(r.errs, fmt.Errorf("%s is for the AWS runtime: set WAQTOR_TABLE too (standalone keeps devices in SQLite)", name))
+			}
+		}
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		// Every problem names its variable first, and none holds a secret's value.

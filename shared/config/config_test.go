@@ -194,3 +194,92 @@ func TestStartupSettingsCheckedAtLoad(t *testing.T) {
 		t.Fatalf("good configuration refused: %v", err)
 	}
 }
+
+// TestDeviceDBVariables: the device database's connection settings as ECS secrets pass them, one variable each.
+func TestDeviceDBVariables(t *testing.T) {
+	const password = "s3cr3t-Pa55word"
+	aws := map[string]string{"WAQTOR_TABLE": "t", "WAQTOR_EVENT_BUS": "b"}
+	with := func(m map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range aws {
+			out[k] = v
+		}
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	c, err := config.Load(env(with(map[string]string{"WAQTOR_DEVICE_DB_HOST": "waqtor-devices.abc.eu-west-1.rds.amazonaws.com",
+		"WAQTOR_DEVICE_DB_PORT": "5433", "WAQTOR_DEVICE_DB_NAME": "waqtor", "WAQTOR_DEVICE_DB_USER": "waqtor",
+		"WAQTOR_DEVICE_DB_PASSWORD": password})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.DeviceDB{Host: "waqtor-devices.abc.eu-west-1.rds.amazonaws.com", Port: 5433, Name: "waqtor",
+		User: "waqtor", Password: password}
+	if c.DeviceDB != want || !c.DeviceDB.Set() || c.DeviceDBSecret != "" {
+		t.Fatalf("DeviceDB = %#v (set %v), secret %q; want %#v", c.DeviceDB, c.DeviceDB.Set(), c.DeviceDBSecret, want)
+	}
+	// Printing the configuration never shows the password.
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		if s := fmt.Sprintf(verb, c); strings.Contains(s, password) {
+			t.Errorf("Sprintf(%q, config) shows the password: %s", verb, s)
+		}
+	}
+
+	// Defaults, and the password from a file.
+	file := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(file, []byte(password+"\n"), 0o600)
+	c, err = config.Load(env(with(map[string]string{"WAQTOR_DEVICE_DB_HOST": "10.0.3.7", "WAQTOR_DEVICE_DB_USER": "u",
+		"WAQTOR_DEVICE_DB_PASSWORD_FILE": file})))
+	if want := (config.DeviceDB{Host: "10.0.3.7", Port: 5432, Name: "postgres", User: "u", Password: password}); err != nil || c.DeviceDB != want {
+		t.Fatalf("DeviceDB = %#v, %v; want %#v", c.DeviceDB, err, want)
+	}
+	// None set: none, and the ARN alone still works.
+	c, err = config.Load(env(with(map[string]string{"WAQTOR_DEVICE_DB_SECRET": "arn:aws:secretsmanager:eu-west-1:1:secret:x"})))
+	if err != nil || c.DeviceDB.Set() || c.DeviceDB != (config.DeviceDB{}) {
+		t.Fatalf("DeviceDB = %#v, %v; want none", c.DeviceDB, err)
+	}
+
+	tests := []struct {
+		name string
+		env  map[string]string
+		want []string // every variable the error must name, one line each
+	}{
+		{"only a password", with(map[string]string{"WAQTOR_DEVICE_DB_PASSWORD": password}),
+			[]string{"WAQTOR_DEVICE_DB_HOST", "WAQTOR_DEVICE_DB_USER"}},
+		{"only a port", with(map[string]string{"WAQTOR_DEVICE_DB_PORT": "5433"}),
+			[]string{"WAQTOR_DEVICE_DB_HOST", "WAQTOR_DEVICE_DB_USER", "WAQTOR_DEVICE_DB_PASSWORD"}},
+		{"bad values", with(map[string]string{"WAQTOR_DEVICE_DB_HOST": "db host/x", "WAQTOR_DEVICE_DB_PORT": "70000",
+			"WAQTOR_DEVICE_DB_NAME": strings.Repeat("n", 64), "WAQTOR_DEVICE_DB_USER": strings.Repeat("u", 64),
+			"WAQTOR_DEVICE_DB_PASSWORD": password}),
+			[]string{"WAQTOR_DEVICE_DB_HOST", "WAQTOR_DEVICE_DB_PORT", "WAQTOR_DEVICE_DB_NAME", "WAQTOR_DEVICE_DB_USER"}},
+		{"port not a number", with(map[string]string{"WAQTOR_DEVICE_DB_HOST": "h", "WAQTOR_DEVICE_DB_PORT": "pg",
+			"WAQTOR_DEVICE_DB_USER": "u", "WAQTOR_DEVICE_DB_PASSWORD": password}), []string{"WAQTOR_DEVICE_DB_PORT"}},
+		{"both ways", with(map[string]string{"WAQTOR_DEVICE_DB_SECRET": "arn:aws:secretsmanager:eu-west-1:1:secret:x",
+			"WAQTOR_DEVICE_DB_HOST": "h", "WAQTOR_DEVICE_DB_USER": "u", "WAQTOR_DEVICE_DB_PASSWORD": password}),
+			[]string{"WAQTOR_DEVICE_DB_SECRET"}},
+		{"standalone", map[string]string{"WAQTOR_DEVICE_DB_HOST": "h", "WAQTOR_DEVICE_DB_USER": "u",
+			"WAQTOR_DEVICE_DB_PASSWORD": password}, []string{"WAQTOR_DEVICE_DB_HOST", "WAQTOR_DEVICE_DB_USER", "WAQTOR_DEVICE_DB_PASSWORD"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(env(tt.env))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			lines := strings.Split(err.Error(), "\n")[1:]
+			if len(lines) != len(tt.want) {
+				t.Errorf("%d error lines, want %d:\n%v", len(lines), len(tt.want), err)
+			}
+			for i, name := range tt.want {
+				if i < len(lines) && !strings.HasPrefix(lines[i], name) {
+					t.Errorf("line %d %q does not start with %s", i+1, lines[i], name)
+				}
+			}
+			if strings.Contains(err.Error(), password) {
+				t.Errorf("the error shows the password:\n%v", err)
+			}
+		})
+	}
+}

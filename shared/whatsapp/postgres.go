@@ -18,9 +18,10 @@ const PostgresDialect = "pgx"
 // ErrDeviceDBSecret: the device database secret (WAQTOR_DEVICE_DB_SECRET) is not the JSON RDS generates.
 var ErrDeviceDBSecret = errors.New("whatsapp: malformed device database secret")
 
-// dbSecret is the JSON of the secret RDS generates for an instance's master user (the host reads it from
-// Secrets Manager at start).
-type dbSecret struct {
+// DBCredentials are what the device store's DSN is made of: on ECS the session host gets them as ECS secrets
+// (WAQTOR_DEVICE_DB_* variables, shared/config), or it reads them from the secret RDS generates for the instance's
+// master user (the JSON tags are that secret's fields).
+type DBCredentials struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 	Host     string `json:"host"`
@@ -28,41 +29,51 @@ type dbSecret struct {
 	DBName   string `json:"dbname"`
 }
 
-// PostgresDSN turns the device database secret into a DSN for PostgresDialect, TLS required (RDS for
-// PostgreSQL 15 and later refuses unencrypted connections: rds.force_ssl is on). Without dbname the database is
-// "postgres", without port 5432.
+// PostgresDSN turns the device database secret (the JSON RDS generates) into a DSN for PostgresDialect, as
+// DBCredentials.DSN does.
 func PostgresDSN(secret []byte) (string, error) {
-	var s dbSecret
-	if err := json.Unmarshal(secret, &s); err != nil {
+	var c DBCredentials
+	if err := json.Unmarshal(secret, &c); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrDeviceDBSecret, err)
 	}
+	dsn, err := c.DSN()
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrDeviceDBSecret, err)
+	}
+	return dsn, nil
+}
+
+// DSN is the DSN for PostgresDialect, TLS required (RDS for PostgreSQL 15 and later refuses unencrypted
+// connections: rds.force_ssl is on). Without DBName the database is "postgres", without Port 5432. Its errors
+// name the missing fields, never the password.
+func (c DBCredentials) DSN() (string, error) {
 	var errs []error
-	if s.Username == "" {
+	if c.Username == "" {
 		errs = append(errs, errors.New("no username"))
 	}
-	if s.Password == "" {
+	if c.Password == "" {
 		errs = append(errs, errors.New("no password"))
 	}
-	if s.Host == "" {
+	if c.Host == "" {
 		errs = append(errs, errors.New("no host"))
 	}
-	if s.Port < 0 || s.Port > 65535 {
-		errs = append(errs, fmt.Errorf("port %d out of range", s.Port))
+	if c.Port < 0 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("port %d out of range", c.Port))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return "", fmt.Errorf("%w: %w", ErrDeviceDBSecret, err)
+		return "", err
 	}
-	if s.Port == 0 {
-		s.Port = 5432
+	if c.Port == 0 {
+		c.Port = 5432
 	}
-	if s.DBName == "" {
-		s.DBName = "postgres"
+	if c.DBName == "" {
+		c.DBName = "postgres"
 	}
 	u := url.URL{
 		Scheme:   "postgres",
-		User:     url.UserPassword(s.Username, s.Password),
-		Host:     net.JoinHostPort(s.Host, strconv.Itoa(s.Port)),
-		Path:     "/" + s.DBName,
+		User:     url.UserPassword(c.Username, c.Password),
+		Host:     net.JoinHostPort(c.Host, strconv.Itoa(c.Port)),
+		Path:     "/" + c.DBName,
 		RawQuery: url.Values{"sslmode": {"require"}}.Encode(),
 	}
 	return u.String(), nil
