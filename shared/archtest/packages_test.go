@@ -108,7 +108,8 @@ var packageMap = []entry{
 
 	// Infra.
 	{path: "infra", class: infra, what: "the CDK app"},
-	{path: "infra/stack", class: infra, what: "the AWS stack; rules, queues and the table derived from the contracts"},
+	{path: "infra/stack", class: infra, what: "the AWS stack; rules, queues and the table derived from the contracts",
+		allow: map[string]string{"shared/config": "config.DeviceDBSecretFields is the one map from the host's device database variables to the fields of the RDS secret the stack passes as ECS secrets"}},
 
 	// Test harnesses.
 	{path: "e2e", class: harness, what: "end-to-end tests on the AWS emulators",
