@@ -1,0 +1,16 @@
+import { lazy } from 'react';
+
+/** The dashboard's pages: one line each. The router and the sidebar menu are both built from this list;
+ *  a new page is a folder under src/app/routes/ plus one line here. */
+export interface Page {
+  path: string;
+  /** i18n key of the menu label. */
+  label: string;
+  /** PrimeIcons class. */
+  icon: string;
+  component: React.LazyExoticComponent<React.ComponentType>;
+}
+
+export const pages: Page[] = [
+  { path: '/', label: 'menu.sessions', icon: 'pi pi-mobile', component: lazy(() => import('./routes/sessions/SessionsPage')) },
+];
