@@ -28,6 +28,7 @@ import (
 	"github.com/waqtor/waqtor/shared/app"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/crypt"
+	"github.com/waqtor/waqtor/shared/dashboard"
 	"github.com/waqtor/waqtor/shared/localdisk"
 	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/queue"
@@ -155,7 +156,8 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	rt.HandleQueue(session.ControlQueue, host.HandleControl, router.Concurrency(2))
 	api := app.NewAPI(stores, svc, cfg, log, reg, ready, world)
 
-	srv := &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+	// The dashboard at / (dashboard/dist), the API under /api/ and its other paths.
+	srv := &http.Server{Handler: dashboard.Handler(cfg.DashboardDir, api), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	// Metrics on their own listener (loopback by default), not on the API's (there only to WAQTOR_METRICS_TOKEN).
 	// Its address, like ln's, is one of this process's own.
