@@ -27,7 +27,8 @@ const auth: Middleware = {
 };
 
 export function makeClient(opts: { baseUrl?: string; fetch?: typeof globalThis.fetch } = {}) {
-  const c = createClient<paths>({ baseUrl: opts.baseUrl ?? '', ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  // The page's own origin: the API is served beside the dashboard (`npm run dev` proxies it).
+  const c = createClient<paths>({ baseUrl: opts.baseUrl ?? globalThis.location?.origin ?? '', ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   c.use(auth);
   return c;
 }
