@@ -26,7 +26,7 @@ export function SessionCard({ session }: { session: WhatsAppSession }) {
       {account && (
         <p className="m-0 mt-2">
           <span className="wq-muted">{t('sessions.account')}: </span>
-          <bdi>{account}</bdi>
+          <bdi dir="ltr" className="wq-ltr">{account}</bdi>
           {session.account?.name ? ` (${session.account.name})` : ''}
         </p>
       )}

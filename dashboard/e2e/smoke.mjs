@@ -1,0 +1,143 @@
+// Browser smoke test: the standalone binary in demo mode (temp data dir, free port) serving dashboard/dist, driven
+// by playwright-core through Debian's Chromium (never a downloaded browser). Logs in, creates a session, sees its QR
+// code, has the demo phone scan it through the API and sees the session turn ready without reloading, switches to
+// Arabic and checks the right-to-left layout. Screenshots go to dashboard/artifacts/ (git-ignored).
+//   WAQTOR_BIN=../build/waqtor node e2e/smoke.mjs      (make test-dashboard builds both first)
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = resolve(process.env.WAQTOR_BIN ?? join(root, '../build/waqtor'));
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const artifacts = join(root, 'artifacts');
+const email = 'owner@example.com';
+const password = 'correct horse battery staple 42';
+const TIMEOUT = 20_000;
+
+for (const [what, p] of [['binary', bin], ['Chromium', chromiumPath], ['dashboard build', join(root, 'dist/index.html')]]) {
+  if (!existsSync(p)) throw new Error(`${what} missing at ${p} (make build dashboard chromium)`);
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+  });
+}
+
+async function until(what, fn, timeout = TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    try { if (await fn()) return; } catch (e) { last = e; }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ': ' + last.message : ''}`);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'waqtor-dash-e2e-'));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+let output = '';
+const proc = spawn(bin, [], {
+  env: { ...process.env, WAQTOR_WHATSAPP: 'demo', WAQTOR_DATA_DIR: join(tmp, 'data'), WAQTOR_ADDR: `127.0.0.1:${port}`,
+    WAQTOR_BOOTSTRAP_EMAIL: email, WAQTOR_BOOTSTRAP_PASSWORD: password, WAQTOR_METRICS_ADDR: 'off',
+    WAQTOR_DASHBOARD_DIR: join(root, 'dist'), WAQTOR_LOG_FORMAT: 'text' },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+proc.stdout.on('data', (d) => { output += d; });
+proc.stderr.on('data', (d) => { output += d; });
+let exited = false;
+proc.on('exit', () => { exited = true; });
+
+let context;
+const pageErrors = [];
+try {
+  await until('the server to be ready', async () => {
+    if (exited) throw new Error('waqtor exited:\n' + output);
+    return (await fetch(`${base}/readyz`)).ok;
+  });
+  const index = await fetch(`${base}/`);
+  if (index.headers.get('cache-control') !== 'no-cache') throw new Error('index.html is not no-cache');
+
+  context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
+    executablePath: chromiumPath, headless: true, viewport: { width: 1280, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+
+  // A logged-out visitor lands on the login page.
+  await page.goto(`${base}/`);
+  await page.getByRole('heading', { name: 'Sign in to WaQtor' }).waitFor();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+
+  // Create a session: its card shows the QR code rendered from GET /api/sessions/{id}/qr.
+  await page.getByRole('button', { name: 'New session' }).click();
+  await page.getByLabel('Name').fill('Shop');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const card = page.getByRole('article', { name: 'Shop' });
+  await card.getByRole('img', { name: 'QR code for Shop' }).waitFor();
+  const id = await card.getAttribute('data-session-id');
+  const qrText = await card.getByRole('img', { name: 'QR code for Shop' }).getAttribute('data-qr');
+  if (!id || !qrText) throw new Error('no session id or QR text on the card');
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'sessions-qr-en.png'), fullPage: true });
+
+  // The demo phone scans the code (through the API); the card turns ready without a reload.
+  const login = await (await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }) })).json();
+  const scan = await fetch(`${base}/api/dev/demo/sessions/${id}/scan`, { method: 'POST',
+    headers: { Authorization: `Bearer ${login.token}` } });
+  if (scan.status !== 202) throw new Error(`scan: ${scan.status} ${await scan.text()}`);
+  await card.locator('[data-status="ready"]').waitFor();
+  await card.getByRole('img', { name: 'QR code for Shop' }).waitFor({ state: 'detached' });
+  await page.screenshot({ path: join(artifacts, 'sessions-ready-en.png'), fullPage: true });
+
+  // Arabic: the whole page right to left, strings translated.
+  await page.getByRole('button', { name: /Language/ }).click();
+  await until('dir=rtl', async () => (await page.evaluate(() => document.documentElement.dir)) === 'rtl');
+  await page.getByRole('heading', { name: 'الجلسات' }).waitFor();
+  await page.screenshot({ path: join(artifacts, 'sessions-ready-ar.png'), fullPage: true });
+  // The phone number stays left to right inside the Arabic text: "+" is drawn left of the digits.
+  const plusLeftOfDigits = await card.locator('bdi').evaluate((e) => {
+    const r = document.createRange();
+    r.setStart(e.firstChild, 0); r.setEnd(e.firstChild, 1);
+    const plus = r.getBoundingClientRect().left;
+    r.setStart(e.firstChild, 1); r.setEnd(e.firstChild, 2);
+    return plus < r.getBoundingClientRect().left;
+  });
+  if (!plusLeftOfDigits) throw new Error('the phone number is laid out right to left in Arabic');
+  const sidebarRight = await page.evaluate(() => {
+    const r = document.querySelector('.wq-sidebar').getBoundingClientRect();
+    return r.right >= window.innerWidth - 1;
+  });
+  if (!sidebarRight) throw new Error('in Arabic the sidebar is not on the right');
+
+  // Dark theme, for the record.
+  await page.getByRole('button', { name: 'التبديل إلى الوضع الداكن' }).click();
+  await page.screenshot({ path: join(artifacts, 'sessions-dark-ar.png'), fullPage: true });
+
+  if (pageErrors.length) throw new Error('errors in the page:\n' + pageErrors.join('\n'));
+  console.log(`dashboard smoke test passed; screenshots in ${artifacts}`);
+} catch (e) {
+  console.error(e);
+  console.error('--- waqtor output ---\n' + output.slice(-4000));
+  process.exitCode = 1;
+} finally {
+  await context?.close().catch(() => {});
+  proc.kill('SIGTERM');
+  await until('waqtor to stop', () => exited, 25_000).catch(() => proc.kill('SIGKILL'));
+  rmSync(tmp, { recursive: true, force: true });
+}
