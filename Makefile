@@ -86,8 +86,8 @@ synth: tools lambdas
 	@test -n "$(DASHBOARD_ORIGIN)" || { echo "synth: set DASHBOARD_ORIGIN (the dashboard's https origin; no default)"; exit 1; }
 	cdk synth --no-notices -q -c waqtor:dashboardOrigin=$(DASHBOARD_ORIGIN)
 
-## test: every test (unit, contract suites on emulators, infra, end to end).
-test: tools lambdas
+## test: every test (unit, contract suites on emulators, infra, end to end, the dashboard's).
+test: tools lambdas test-dashboard
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(TOOLS)/bin/staticcheck ./...
