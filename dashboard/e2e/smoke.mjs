@@ -1,7 +1,7 @@
 // Browser smoke test: the standalone binary in demo mode (temp data dir, free port) serving dashboard/dist, driven
 // by playwright-core through Debian's Chromium (never a downloaded browser). Logs in, creates a session, sees its QR
 // code, has the demo phone scan it through the API and sees the session turn ready without reloading, switches to
-// Arabic and checks the right-to-left layout. Screenshots go to dashboard/artifacts/ (git-ignored).
+// Arabic and checks the right-to-left layout; sends a text from the Messages page and sees it delivered. Screenshots go to dashboard/artifacts/ (git-ignored).
 //   WAQTOR_BIN=../build/waqtor node e2e/smoke.mjs      (make test-dashboard builds both first)
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -105,6 +105,26 @@ try {
   await card.getByRole('img', { name: 'QR code for Shop' }).waitFor({ state: 'detached' });
   await page.screenshot({ path: join(artifacts, 'sessions-ready-en.png'), fullPage: true });
 
+  // Messages: send a text to a demo contact; its row goes pending → … → delivered/read without a reload.
+  const contacts = await (await fetch(`${base}/api/dev/demo/contacts`, { headers: { Authorization: `Bearer ${login.token}` } })).json();
+  const contact = contacts.contacts?.[0]?.phone;
+  if (!contact) throw new Error('no demo contact: ' + JSON.stringify(contacts));
+  await page.getByRole('link', { name: 'Messages' }).click();
+  await page.getByRole('heading', { name: 'Messages' }).waitFor();
+  await page.getByLabel('To (phone number or chat ID)').fill('+' + contact);
+  await page.getByLabel('Text', { exact: true }).fill('Hello from the dashboard test');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  const row = page.getByRole('row').filter({ hasText: 'Hello from the dashboard test' });
+  await row.locator('[data-status="delivered"], [data-status="read"]').first().waitFor();
+  await page.screenshot({ path: join(artifacts, 'messages-en.png'), fullPage: true });
+  // Bad input: the API's field error is shown next to the field.
+  await page.getByLabel('To (phone number or chat ID)').fill('12');
+  await page.getByLabel('Text', { exact: true }).fill('x');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.locator('#send-chat ~ small.p-error').waitFor();
+  await page.getByRole('link', { name: 'Sessions' }).click();
+  await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+
   // Arabic: the whole page right to left, strings translated.
   await page.getByRole('button', { name: /Language/ }).click();
   await until('dir=rtl', async () => (await page.evaluate(() => document.documentElement.dir)) === 'rtl');
@@ -124,6 +144,12 @@ try {
     return r.right >= window.innerWidth - 1;
   });
   if (!sidebarRight) throw new Error('in Arabic the sidebar is not on the right');
+
+  await page.getByRole('link', { name: 'الرسائل' }).click();
+  await page.getByRole('heading', { name: 'الرسائل' }).waitFor();
+  await page.getByRole('row').filter({ hasText: 'Hello from the dashboard test' }).first().waitFor();
+  await page.screenshot({ path: join(artifacts, 'messages-ar.png'), fullPage: true });
+  await page.getByRole('link', { name: 'الجلسات' }).click();
 
   // Dark theme, for the record.
   await page.getByRole('button', { name: 'التبديل إلى الوضع الداكن' }).click();
