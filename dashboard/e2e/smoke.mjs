@@ -58,6 +58,7 @@ proc.on('exit', () => { exited = true; });
 
 let context;
 const pageErrors = [];
+const browserLog = []; // Chromium's own output, printed when the test fails
 try {
   await until('the server to be ready', async () => {
     if (exited) throw new Error('waqtor exited:\n' + output);
@@ -67,13 +68,16 @@ try {
   if (index.headers.get('cache-control') !== 'no-cache') throw new Error('index.html is not no-cache');
 
   context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
-    executablePath: chromiumPath, headless: true, viewport: { width: 1280, height: 800 },
+    executablePath: chromiumPath, headless: true,
+    logger: { isEnabled: (name) => name === 'browser', log: (_n, _s, msg) => { browserLog.push(String(msg)); } }, viewport: { width: 1280, height: 800 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   context.setDefaultTimeout(TIMEOUT);
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('crash', () => browserLog.push('page crashed'));
+  context.on('close', () => browserLog.push('browser context closed'));
 
   // A logged-out visitor lands on the login page.
   await page.goto(`${base}/`);
@@ -159,6 +163,7 @@ try {
   console.log(`dashboard smoke test passed; screenshots in ${artifacts}`);
 } catch (e) {
   console.error(e);
+  console.error('--- chromium ---\n' + browserLog.slice(-60).join('\n'));
   console.error('--- waqtor output ---\n' + output.slice(-4000));
   process.exitCode = 1;
 } finally {
