@@ -129,6 +129,30 @@ try {
   await page.getByRole('link', { name: 'Sessions' }).click();
   await page.getByRole('heading', { name: 'Sessions' }).waitFor();
 
+  // API keys: create one (shown once), it works against the API; revoke it, and the API refuses it.
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  await page.getByRole('button', { name: 'New API key' }).click();
+  await page.getByLabel('Name').fill('Reporting');
+  await page.locator('.wq-key-scopes').click();
+  await page.getByRole('option', { name: 'sessions:read' }).click();
+  await page.locator('label[for=key-name]').click(); // closes the scopes panel
+  await page.locator('.p-multiselect-panel').waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  const apiKey = await page.getByLabel('Your new API key').inputValue();
+  if (!apiKey.startsWith('wq_live_')) throw new Error('no key shown: ' + apiKey);
+  await page.screenshot({ path: join(artifacts, 'api-keys-created-en.png'), fullPage: true });
+  const withKey = () => fetch(`${base}/api/sessions`, { headers: { 'X-API-Key': apiKey } });
+  if ((await withKey()).status !== 200) throw new Error('the new key does not work');
+  await page.getByRole('button', { name: 'Done' }).click();
+  const keyRow = page.getByRole('row').filter({ hasText: 'Reporting' });
+  await keyRow.getByRole('button', { name: 'Revoke' }).click();
+  await page.locator('.p-confirm-dialog').getByRole('button', { name: 'Revoke' }).click();
+  await keyRow.getByText('Revoked').waitFor();
+  if ((await withKey()).status !== 401) throw new Error('the revoked key still works');
+  await page.getByRole('link', { name: 'Sessions' }).click();
+  await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+
   // Arabic: the whole page right to left, strings translated.
   await page.getByRole('button', { name: /Language/ }).click();
   await until('dir=rtl', async () => (await page.evaluate(() => document.documentElement.dir)) === 'rtl');
