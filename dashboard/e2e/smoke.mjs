@@ -183,6 +183,13 @@ try {
   await page.getByRole('button', { name: 'التبديل إلى الوضع الداكن' }).click();
   await page.screenshot({ path: join(artifacts, 'sessions-dark-ar.png'), fullPage: true });
 
+  // Log out from the profile menu: back to the login page, the token gone from the tab.
+  await page.getByRole('button', { name: 'قائمة الملف الشخصي' }).click();
+  await page.getByRole('menuitem', { name: 'تسجيل الخروج' }).click();
+  await page.getByRole('heading', { name: 'تسجيل الدخول إلى WaQtor' }).waitFor();
+  const stored = await page.evaluate(() => sessionStorage.getItem('waqtor-auth') ?? '');
+  if (stored.includes('"token":"')) throw new Error('the token is still stored after logging out: ' + stored);
+
   if (pageErrors.length) throw new Error('errors in the page:\n' + pageErrors.join('\n'));
   console.log(`dashboard smoke test passed; screenshots in ${artifacts}`);
 } catch (e) {
