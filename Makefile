@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 LAMBDAS := $(notdir $(wildcard functions/*))
 
-.PHONY: run demo build test test-fast tools lambdas synth bench fuzz vet clean
+.PHONY: run demo build test test-fast tools lambdas synth bench fuzz vet clean dashboard test-dashboard chromium
 
 STATICCHECK_VERSION := v0.8.2
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
@@ -40,13 +40,36 @@ $(TOOLS)/bin/aws-lambda-rie:
 build:
 	$(GO) build -o $(BUILD)/waqtor ./session-host
 
-## run: build and start standalone WaQtor on http://localhost:8080 (data in ./data).
-run: build
+## dashboard: the web dashboard in dashboard/dist (npm ci when package-lock.json changed, vite build when a source
+## changed; quick when up to date). Standalone serves it at /.
+DASHBOARD_SRC := $(shell find dashboard/src dashboard/public -type f 2>/dev/null) dashboard/index.html \
+  dashboard/vite.config.ts dashboard/tsconfig.json
+dashboard: dashboard/dist/index.html
+
+dashboard/node_modules/.installed: dashboard/package.json dashboard/package-lock.json
+	cd dashboard && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+dashboard/dist/index.html: dashboard/node_modules/.installed $(DASHBOARD_SRC)
+	cd dashboard && npm run --silent build
+
+## chromium: Debian's Chromium for the dashboard's browser test (never a downloaded browser), idempotent.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium; }
+
+## test-dashboard: the dashboard's checks and tests: API types match docs/openapi.yaml, TypeScript, Vitest
+## component tests, then the browser smoke test against the standalone binary in demo mode.
+test-dashboard: dashboard/node_modules/.installed build dashboard chromium
+	cd dashboard && npm test
+	cd dashboard && WAQTOR_BIN=$(BUILD)/waqtor npm run --silent test:e2e
+
+## run: build and start standalone WaQtor on http://localhost:8080 (data in ./data), the dashboard at /.
+run: build dashboard
 	$(BUILD)/waqtor
 
 ## demo: like run, but sessions connect to the built-in fake WhatsApp with fake contacts, so everything can be tried
 ## without a phone (data in ./data-demo, kept apart from ./data; see docs/api.md#demo-mode).
-demo: build
+demo: build dashboard
 	WAQTOR_WHATSAPP=demo WAQTOR_DATA_DIR=$(ROOT)/data-demo $(BUILD)/waqtor
 
 ## lambdas: one bootstrap per function, for provided.al2023 on arm64.
@@ -63,8 +86,8 @@ synth: tools lambdas
 	@test -n "$(DASHBOARD_ORIGIN)" || { echo "synth: set DASHBOARD_ORIGIN (the dashboard's https origin; no default)"; exit 1; }
 	cdk synth --no-notices -q -c waqtor:dashboardOrigin=$(DASHBOARD_ORIGIN)
 
-## test: every test (unit, contract suites on emulators, infra, end to end).
-test: tools lambdas
+## test: every test (unit, contract suites on emulators, infra, end to end, the dashboard's).
+test: tools lambdas test-dashboard
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(TOOLS)/bin/staticcheck ./...

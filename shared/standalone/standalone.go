@@ -29,6 +29,7 @@ import (
 	"github.com/waqtor/waqtor/shared/app"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/crypt"
+	"github.com/waqtor/waqtor/shared/dashboard"
 	"github.com/waqtor/waqtor/shared/localdisk"
 	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/notification"
@@ -164,9 +165,10 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	rt.HandleQueue(session.ControlQueue, host.HandleControl, router.Concurrency(2))
 	api := app.NewAPI(stores, svc, cfg, log, reg, ready, world)
 
+	// The live feed at /ws; the dashboard at / (dashboard/dist), the API under /api/ and its other paths.
 	mux := http.NewServeMux()
 	mux.Handle("/ws", hub)
-	mux.Handle("/", api)
+	mux.Handle("/", dashboard.Handler(cfg.DashboardDir, api))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	// Metrics on their own listener (loopback by default), not on the API's (there only to WAQTOR_METRICS_TOKEN).

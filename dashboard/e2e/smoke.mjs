@@ -1,0 +1,205 @@
+// Browser smoke test: the standalone binary in demo mode (temp data dir, free port) serving dashboard/dist, driven
+// by playwright-core through Debian's Chromium (never a downloaded browser). Logs in, creates a session, sees its QR
+// code, has the demo phone scan it through the API and sees the session turn ready without reloading, switches to
+// Arabic and checks the right-to-left layout; sends a text from the Messages page and sees it delivered. Screenshots go to dashboard/artifacts/ (git-ignored).
+//   WAQTOR_BIN=../build/waqtor node e2e/smoke.mjs      (make test-dashboard builds both first)
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = resolve(process.env.WAQTOR_BIN ?? join(root, '../build/waqtor'));
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const artifacts = join(root, 'artifacts');
+const email = 'owner@example.com';
+const password = 'correct horse battery staple 42';
+const TIMEOUT = 20_000;
+
+for (const [what, p] of [['binary', bin], ['Chromium', chromiumPath], ['dashboard build', join(root, 'dist/index.html')]]) {
+  if (!existsSync(p)) throw new Error(`${what} missing at ${p} (make build dashboard chromium)`);
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+  });
+}
+
+async function until(what, fn, timeout = TIMEOUT) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    try { if (await fn()) return; } catch (e) { last = e; }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ': ' + last.message : ''}`);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'waqtor-dash-e2e-'));
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+let output = '';
+const proc = spawn(bin, [], {
+  env: { ...process.env, WAQTOR_WHATSAPP: 'demo', WAQTOR_DATA_DIR: join(tmp, 'data'), WAQTOR_ADDR: `127.0.0.1:${port}`,
+    WAQTOR_BOOTSTRAP_EMAIL: email, WAQTOR_BOOTSTRAP_PASSWORD: password, WAQTOR_METRICS_ADDR: 'off',
+    WAQTOR_DASHBOARD_DIR: join(root, 'dist'), WAQTOR_LOG_FORMAT: 'text' },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+proc.stdout.on('data', (d) => { output += d; });
+proc.stderr.on('data', (d) => { output += d; });
+let exited = false;
+proc.on('exit', () => { exited = true; });
+
+let context;
+const pageErrors = [];
+const browserLog = []; // Chromium's own output, printed when the test fails
+try {
+  await until('the server to be ready', async () => {
+    if (exited) throw new Error('waqtor exited:\n' + output);
+    return (await fetch(`${base}/readyz`)).ok;
+  });
+  const index = await fetch(`${base}/`);
+  if (index.headers.get('cache-control') !== 'no-cache') throw new Error('index.html is not no-cache');
+
+  context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
+    executablePath: chromiumPath, headless: true,
+    logger: { isEnabled: (name) => name === 'browser', log: (_n, _s, msg) => { browserLog.push(String(msg)); } }, viewport: { width: 1280, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  context.setDefaultTimeout(TIMEOUT);
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('crash', () => browserLog.push('page crashed'));
+  context.on('close', () => browserLog.push('browser context closed'));
+
+  // A logged-out visitor lands on the login page.
+  await page.goto(`${base}/`);
+  await page.getByRole('heading', { name: 'Sign in to WaQtor' }).waitFor();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+
+  // Create a session: its card shows the QR code rendered from GET /api/sessions/{id}/qr.
+  await page.getByRole('button', { name: 'New session' }).click();
+  await page.getByLabel('Name').fill('Shop');
+  await page.getByRole('button', { name: 'Create' }).click();
+  const card = page.getByRole('article', { name: 'Shop' });
+  await card.getByRole('img', { name: 'QR code for Shop' }).waitFor();
+  const id = await card.getAttribute('data-session-id');
+  const qrText = await card.getByRole('img', { name: 'QR code for Shop' }).getAttribute('data-qr');
+  if (!id || !qrText) throw new Error('no session id or QR text on the card');
+  mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: join(artifacts, 'sessions-qr-en.png'), fullPage: true });
+
+  // The demo phone scans the code (through the API); the card turns ready without a reload.
+  const login = await (await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password }) })).json();
+  const scan = await fetch(`${base}/api/dev/demo/sessions/${id}/scan`, { method: 'POST',
+    headers: { Authorization: `Bearer ${login.token}` } });
+  if (scan.status !== 202) throw new Error(`scan: ${scan.status} ${await scan.text()}`);
+  await card.locator('[data-status="ready"]').waitFor();
+  await card.getByRole('img', { name: 'QR code for Shop' }).waitFor({ state: 'detached' });
+  await page.screenshot({ path: join(artifacts, 'sessions-ready-en.png'), fullPage: true });
+
+  // Messages: send a text to a demo contact; its row goes pending → … → delivered/read without a reload.
+  const contacts = await (await fetch(`${base}/api/dev/demo/contacts`, { headers: { Authorization: `Bearer ${login.token}` } })).json();
+  const contact = contacts.contacts?.[0]?.phone;
+  if (!contact) throw new Error('no demo contact: ' + JSON.stringify(contacts));
+  await page.getByRole('link', { name: 'Messages' }).click();
+  await page.getByRole('heading', { name: 'Messages' }).waitFor();
+  await page.getByLabel('To (phone number or chat ID)').fill('+' + contact);
+  await page.getByLabel('Text', { exact: true }).fill('Hello from the dashboard test');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  const row = page.getByRole('row').filter({ hasText: 'Hello from the dashboard test' });
+  await row.locator('[data-status="delivered"], [data-status="read"]').first().waitFor();
+  await page.screenshot({ path: join(artifacts, 'messages-en.png'), fullPage: true });
+  // Bad input: the API's field error is shown next to the field.
+  await page.getByLabel('To (phone number or chat ID)').fill('12');
+  await page.getByLabel('Text', { exact: true }).fill('x');
+  await page.getByRole('button', { name: 'Send', exact: true }).click();
+  await page.locator('#send-chat ~ small.p-error').waitFor();
+  await page.getByRole('link', { name: 'Sessions' }).click();
+  await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+
+  // API keys: create one (shown once), it works against the API; revoke it, and the API refuses it.
+  await page.getByRole('link', { name: 'API keys' }).click();
+  await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  await page.getByRole('button', { name: 'New API key' }).click();
+  await page.getByLabel('Name').fill('Reporting');
+  await page.locator('.wq-key-scopes').click();
+  await page.getByRole('option', { name: 'sessions:read' }).click();
+  await page.locator('label[for=key-name]').click(); // closes the scopes panel
+  await page.locator('.p-multiselect-panel').waitFor({ state: 'detached' });
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  const apiKey = await page.getByLabel('Your new API key').inputValue();
+  if (!apiKey.startsWith('wq_live_')) throw new Error('no key shown: ' + apiKey);
+  await page.screenshot({ path: join(artifacts, 'api-keys-created-en.png'), fullPage: true });
+  const withKey = () => fetch(`${base}/api/sessions`, { headers: { 'X-API-Key': apiKey } });
+  if ((await withKey()).status !== 200) throw new Error('the new key does not work');
+  await page.getByRole('button', { name: 'Done' }).click();
+  const keyRow = page.getByRole('row').filter({ hasText: 'Reporting' });
+  await keyRow.getByRole('button', { name: 'Revoke' }).click();
+  await page.locator('.p-confirm-dialog').getByRole('button', { name: 'Revoke' }).click();
+  await keyRow.getByText('Revoked').waitFor();
+  if ((await withKey()).status !== 401) throw new Error('the revoked key still works');
+  await page.getByRole('link', { name: 'Sessions' }).click();
+  await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+
+  // Arabic: the whole page right to left, strings translated.
+  await page.getByRole('button', { name: /Language/ }).click();
+  await until('dir=rtl', async () => (await page.evaluate(() => document.documentElement.dir)) === 'rtl');
+  await page.getByRole('heading', { name: 'الجلسات' }).waitFor();
+  await page.screenshot({ path: join(artifacts, 'sessions-ready-ar.png'), fullPage: true });
+  // The phone number stays left to right inside the Arabic text: "+" is drawn left of the digits.
+  const plusLeftOfDigits = await card.locator('bdi').evaluate((e) => {
+    const r = document.createRange();
+    r.setStart(e.firstChild, 0); r.setEnd(e.firstChild, 1);
+    const plus = r.getBoundingClientRect().left;
+    r.setStart(e.firstChild, 1); r.setEnd(e.firstChild, 2);
+    return plus < r.getBoundingClientRect().left;
+  });
+  if (!plusLeftOfDigits) throw new Error('the phone number is laid out right to left in Arabic');
+  const sidebarRight = await page.evaluate(() => {
+    const r = document.querySelector('.wq-sidebar').getBoundingClientRect();
+    return r.right >= window.innerWidth - 1;
+  });
+  if (!sidebarRight) throw new Error('in Arabic the sidebar is not on the right');
+
+  await page.getByRole('link', { name: 'الرسائل' }).click();
+  await page.getByRole('heading', { name: 'الرسائل' }).waitFor();
+  await page.getByRole('row').filter({ hasText: 'Hello from the dashboard test' }).first().waitFor();
+  await page.screenshot({ path: join(artifacts, 'messages-ar.png'), fullPage: true });
+  await page.getByRole('link', { name: 'الجلسات' }).click();
+
+  // Dark theme, for the record.
+  await page.getByRole('button', { name: 'التبديل إلى الوضع الداكن' }).click();
+  await page.screenshot({ path: join(artifacts, 'sessions-dark-ar.png'), fullPage: true });
+
+  // Log out from the profile menu: back to the login page, the token gone from the tab.
+  await page.getByRole('button', { name: 'قائمة الملف الشخصي' }).click();
+  await page.getByRole('menuitem', { name: 'تسجيل الخروج' }).click();
+  await page.getByRole('heading', { name: 'تسجيل الدخول إلى WaQtor' }).waitFor();
+  const stored = await page.evaluate(() => sessionStorage.getItem('waqtor-auth') ?? '');
+  if (stored.includes('"token":"')) throw new Error('the token is still stored after logging out: ' + stored);
+
+  if (pageErrors.length) throw new Error('errors in the page:\n' + pageErrors.join('\n'));
+  console.log(`dashboard smoke test passed; screenshots in ${artifacts}`);
+} catch (e) {
+  console.error(e);
+  console.error('--- chromium ---\n' + browserLog.slice(-60).join('\n'));
+  console.error('--- waqtor output ---\n' + output.slice(-4000));
+  process.exitCode = 1;
+} finally {
+  await context?.close().catch(() => {});
+  proc.kill('SIGTERM');
+  await until('waqtor to stop', () => exited, 25_000).catch(() => proc.kill('SIGKILL'));
+  rmSync(tmp, { recursive: true, force: true });
+}

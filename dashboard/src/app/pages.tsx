@@ -1,0 +1,18 @@
+import { lazy } from 'react';
+
+/** The dashboard's pages: one line each. The router and the sidebar menu are both built from this list;
+ *  a new page is a folder under src/app/routes/ plus one line here. */
+export interface Page {
+  path: string;
+  /** i18n key of the menu label. */
+  label: string;
+  /** PrimeIcons class. */
+  icon: string;
+  component: React.LazyExoticComponent<React.ComponentType>;
+}
+
+export const pages: Page[] = [
+  { path: '/', label: 'menu.sessions', icon: 'pi pi-mobile', component: lazy(() => import('./routes/sessions/SessionsPage')) },
+  { path: '/messages', label: 'menu.messages', icon: 'pi pi-comments', component: lazy(() => import('./routes/messages/MessagesPage')) },
+  { path: '/api-keys', label: 'menu.apiKeys', icon: 'pi pi-key', component: lazy(() => import('./routes/api-keys/ApiKeysPage')) },
+];

@@ -1,0 +1,21 @@
+import { NavLink } from 'react-router-dom';
+import { useTranslation } from 'react-i18next';
+import type { Page } from '@/app/pages';
+
+export function Sidebar({ pages }: { pages: Page[] }) {
+  const { t } = useTranslation();
+  return (
+    <nav className="wq-sidebar" aria-label={t('app.name')}>
+      <ul className="wq-menu">
+        {pages.map((p) => (
+          <li key={p.path}>
+            <NavLink to={p.path} end={p.path === '/'}>
+              <i className={p.icon} aria-hidden="true" />
+              <span>{t(p.label)}</span>
+            </NavLink>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}

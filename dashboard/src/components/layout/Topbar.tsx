@@ -1,0 +1,43 @@
+import { useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Button } from 'primereact/button';
+import { Avatar } from 'primereact/avatar';
+import { Menu } from 'primereact/menu';
+import type { MenuItem } from 'primereact/menuitem';
+import { useUI } from '@/stores/ui';
+import { useAuth } from '@/stores/auth';
+
+export function Topbar({ onLogout }: { onLogout: () => void }) {
+  const { t } = useTranslation();
+  const { theme, language, setTheme, setLanguage, toggleSidebar, sidebarOpen } = useUI();
+  const user = useAuth((s) => s.user);
+  const menu = useRef<Menu>(null);
+  const name = user?.name || user?.email || '';
+  const initial = name.trim().charAt(0).toUpperCase() || '?';
+  const items: MenuItem[] = [
+    { label: name, disabled: true, className: 'wq-muted' },
+    { separator: true },
+    { label: t('topbar.logout'), icon: 'pi pi-sign-out', command: onLogout },
+  ];
+  return (
+    <header className="wq-topbar">
+      <Button icon="pi pi-bars" rounded text aria-label={t('topbar.toggleMenu')} aria-expanded={sidebarOpen}
+        onClick={toggleSidebar} />
+      <span className="wq-topbar-brand">{t('app.name')}</span>
+      <div className="wq-topbar-actions">
+        <Button text lang={language === 'en' ? 'ar' : 'en'}
+          label={language === 'en' ? t('topbar.switchToArabic') : t('topbar.switchToEnglish')}
+          aria-label={t('topbar.language') + ': ' + (language === 'en' ? t('topbar.switchToArabic') : t('topbar.switchToEnglish'))}
+          onClick={() => setLanguage(language === 'en' ? 'ar' : 'en')} />
+        <Button rounded text icon={theme === 'dark' ? 'pi pi-sun' : 'pi pi-moon'}
+          aria-label={theme === 'dark' ? t('topbar.lightMode') : t('topbar.darkMode')}
+          onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} />
+        <Menu model={items} popup ref={menu} id="wq-profile-menu" />
+        <button type="button" className="wq-avatar-button" aria-label={t('topbar.profileMenu')} aria-haspopup="menu"
+          aria-controls="wq-profile-menu" onClick={(e) => menu.current?.toggle(e)}>
+          <Avatar label={initial} shape="circle" />
+        </button>
+      </div>
+    </header>
+  );
+}

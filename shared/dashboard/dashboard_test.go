@@ -1,0 +1,135 @@
+package dashboard
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const indexHTML = `<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>`
+
+// build writes a fake dashboard build into a temp dir: index.html, a hashed asset and a top-level file.
+func build(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(dir, "assets"), 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte(indexHTML), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "assets", "index-abc123.js"), []byte("console.log(1)"), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "favicon.svg"), []byte("<svg/>"), 0o644))
+	return dir
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// api answers every request it gets with 418 and the path, so a test sees which requests reached it.
+var api = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.WriteHeader(http.StatusTeapot)
+	_, _ = w.Write([]byte("api " + r.Method + " " + r.URL.Path))
+})
+
+func do(t *testing.T, h http.Handler, method, target string, hdr ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	r := httptest.NewRequest(method, target, nil)
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func TestServesBuildWithSPAFallbackAndCacheHeaders(t *testing.T) {
+	h := Handler(build(t), api)
+	for _, p := range []string{"/", "/login", "/sessions/ses_1", "/deep/link?x=1"} {
+		w := do(t, h, "GET", p)
+		if w.Code != 200 || w.Body.String() != indexHTML {
+			t.Errorf("GET %s = %d %q, want index.html", p, w.Code, w.Body.String())
+		}
+		if cc := w.Header().Get("Cache-Control"); cc != "no-cache" {
+			t.Errorf("GET %s Cache-Control = %q, want no-cache", p, cc)
+		}
+		if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+			t.Errorf("GET %s Content-Type = %q", p, ct)
+		}
+	}
+	w := do(t, h, "GET", "/assets/index-abc123.js")
+	if w.Code != 200 || w.Body.String() != "console.log(1)" {
+		t.Fatalf("asset = %d %q", w.Code, w.Body.String())
+	}
+	if cc := w.Header().Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
+		t.Errorf("asset Cache-Control = %q", cc)
+	}
+	if ct := w.Header().Get("Content-Type"); !strings.Contains(ct, "javascript") {
+		t.Errorf("asset Content-Type = %q", ct)
+	}
+	if w := do(t, h, "GET", "/favicon.svg"); w.Code != 200 || w.Header().Get("Cache-Control") != "no-cache" {
+		t.Errorf("favicon = %d, Cache-Control %q", w.Code, w.Header().Get("Cache-Control"))
+	}
+	// A missing hashed file (an old page after a new build) is 404, never index.html served as JavaScript.
+	for _, p := range []string{"/assets/index-old.js", "/robots.txt", "/assets/../../dashboard_test.go"} {
+		if w := do(t, h, "GET", p); w.Code != 404 {
+			t.Errorf("GET %s = %d %q, want 404", p, w.Code, w.Body.String())
+		}
+	}
+	// Paths leaving the folder stay inside it: /../../etc/passwd is the app's page /etc/passwd.
+	if w := do(t, h, "GET", "/../../etc/passwd"); w.Body.String() != indexHTML {
+		t.Errorf("GET /../../etc/passwd = %d %q", w.Code, w.Body.String())
+	}
+	if w := do(t, h, "HEAD", "/login"); w.Code != 200 || w.Body.Len() != 0 {
+		t.Errorf("HEAD /login = %d, %d bytes", w.Code, w.Body.Len())
+	}
+}
+
+func TestAPIRequestsGoToTheAPI(t *testing.T) {
+	h := Handler(build(t), api)
+	cases := []struct{ method, path string }{
+		{"GET", "/api/sessions"}, {"GET", "/api/unknown/route"}, {"GET", "/api"}, {"POST", "/api/auth/login"},
+		{"GET", "/healthz"}, {"GET", "/readyz"}, {"GET", "/metrics"}, {"GET", "/ws"},
+		{"POST", "/login"}, {"DELETE", "/"}, {"OPTIONS", "/api/sessions"},
+	}
+	for _, c := range cases {
+		w := do(t, h, c.method, c.path)
+		if w.Code != http.StatusTeapot || w.Body.String() != "api "+c.method+" "+c.path {
+			t.Errorf("%s %s = %d %q, want the API", c.method, c.path, w.Code, w.Body.String())
+		}
+	}
+	if w := do(t, h, "GET", "/realtime", "Upgrade", "websocket"); w.Code != http.StatusTeapot {
+		t.Errorf("websocket upgrade = %d, want the API", w.Code)
+	}
+	// Paths that only look like API paths are the app's.
+	if w := do(t, h, "GET", "/apis"); w.Code != 200 || w.Body.String() != indexHTML {
+		t.Errorf("GET /apis = %d, want index.html", w.Code)
+	}
+}
+
+func TestWithoutBuildSaysHowToBuild(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "dist")
+	h := Handler(dir, api)
+	w := do(t, h, "GET", "/")
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "make dashboard") {
+		t.Fatalf("GET / without build = %d %q", w.Code, w.Body.String())
+	}
+	if w.Header().Get("Cache-Control") != "no-cache" {
+		t.Errorf("Cache-Control = %q", w.Header().Get("Cache-Control"))
+	}
+	if w := do(t, h, "GET", "/sessions"); w.Code != 404 || !strings.Contains(w.Body.String(), "make dashboard") {
+		t.Errorf("GET /sessions without build = %d", w.Code)
+	}
+	if w := do(t, h, "GET", "/api/sessions"); w.Code != http.StatusTeapot {
+		t.Errorf("API without build = %d", w.Code)
+	}
+	// A build made while the process runs is served at once.
+	must(t, os.MkdirAll(dir, 0o755))
+	must(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte(indexHTML), 0o644))
+	if w := do(t, h, "GET", "/"); w.Code != 200 || w.Body.String() != indexHTML {
+		t.Errorf("GET / after build = %d %q", w.Code, w.Body.String())
+	}
+}
