@@ -3044,7 +3044,7 @@ export interface paths {
         };
         /**
          * Demo mode: what a fake contact received
-         * @description Needs messages:read. Only in demo mode. Oldest first, with the receipts the contact sent back.
+         * @description Needs messages:read. Only in demo mode. What the caller's own paired sessions sent the contact (never another tenant's messages), oldest first, with the receipts the contact sent back.
          */
         get: {
             parameters: {
@@ -3467,6 +3467,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/realtime/ticket": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use ticket to open the live feed
+         * @description Returns a random ticket that opens one WebSocket connection to `/ws?ticket=<ticket>` within 30 s (see
+         *     docs/realtime.md). It is bound to the caller (tenant, user or API key, scopes): the connection gets only
+         *     that tenant's events, on the topics those scopes allow. It works once; a used, expired or unknown ticket
+         *     is refused at connect with 401. Only its hash is stored. Any API key or dashboard token may ask for one.
+         *     Available in the standalone runtime; elsewhere 404.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The ticket. */
+                201: {
+                    headers: {
+                        "Cache-Control"?: "no-store";
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description rtk_ followed by 43 base64url characters */
+                            ticket: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** @description the path to connect to, /ws?ticket=<ticket> */
+                            url: string;
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3483,7 +3536,10 @@ export interface components {
         };
         /** @enum {string} */
         Role: "owner" | "admin" | "member";
-        /** @enum {string} */
+        /**
+         * @description campaigns:read, campaigns:write, smartbot:read and smartbot:write are reserved; no endpoint uses them yet.
+         * @enum {string}
+         */
         Scope: "*" | "keys:read" | "keys:write" | "users:read" | "users:write" | "sessions:read" | "sessions:write" | "messages:read" | "messages:send" | "campaigns:read" | "campaigns:write" | "webhooks:read" | "webhooks:write" | "smartbot:read" | "smartbot:write" | "activity:read" | "notifications:read" | "notifications:write";
         Tenant: {
             /** @example ten_01JD5V6Q6ZQ8X4C1Y9H2K3M4N5 */
@@ -3564,7 +3620,10 @@ export interface components {
             time?: string;
             data?: Record<string, never>;
         };
-        /** @enum {string} */
+        /**
+         * @description campaign_executed, campaign_completed, campaign_paused, campaign_failed and smartbot_reply are reserved; nothing sends them yet.
+         * @enum {string}
+         */
         WebhookEventName: "*" | "message_received" | "message_sent" | "campaign_executed" | "campaign_completed" | "client_connected" | "client_disconnected" | "smartbot_reply" | "session_qr" | "message_delivered" | "message_read" | "message_failed" | "campaign_paused" | "campaign_failed" | "session_logged_out" | "session_status";
         WebhookPolicy: {
             /**
@@ -3706,6 +3765,11 @@ export interface components {
              * @description When a ban ends (banned only).
              */
             until?: string;
+            /**
+             * Format: date-time
+             * @description While the session host cannot reach WhatsApp (connecting or reconnecting, with a reason such as "cannot reach WhatsApp (dns: DNS lookup failed): …"): when it tries again.
+             */
+            nextRetryAt?: string;
             account?: components["schemas"]["Account"];
             /** Format: date-time */
             createdAt?: string;
@@ -3718,6 +3782,8 @@ export interface components {
             reason?: string;
             /** Format: date-time */
             until?: string;
+            /** Format: date-time */
+            nextRetryAt?: string;
             clientInfo?: components["schemas"]["ClientInfo"];
             /** Format: date-time */
             updatedAt?: string;
@@ -3794,6 +3860,7 @@ export interface components {
             /** @description Outgoing: the whole send request as sent (without the file). Incoming: the decoded location, contact, poll or reaction. */
             content?: Record<string, never>;
             replyTo?: string;
+            /** @description Reserved for campaigns (not built yet). */
             campaignId?: string;
             status?: components["schemas"]["MessageStatus"];
             /** @description Why it failed. */
