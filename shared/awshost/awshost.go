@@ -124,13 +124,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}()
 	// Expired uploads (POST /api/media) go within the hour; the bucket's lifecycle rule is the backstop.
 	g.Go(func() error {
-		media.SweepUploadsEvery(gctx, rt.Stores.Media, time.Hour, func(n int, err error) {
-			if err != nil {
-				log.WarnContext(gctx, "sweeping expired media uploads failed; the next sweep tries again", "error", err)
-			} else if n > 0 {
-				log.InfoContext(gctx, "removed expired media uploads", "count", n)
-			}
-		})
+		media.SweepUploadsEvery(gctx, rt.Stores.Media, time.Hour, media.LogSweep(gctx, log))
 		return nil
 	})
 	// The health server runs until the drain is over (answering 503 meanwhile), so it is not in g, whose Wait

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/waqtor/waqtor/shared/apperr"
@@ -88,4 +89,15 @@ func OpenUpload(ctx context.Context, files Opener, tenantID, uploadID string, no
 		return nil, Info{}, apperr.New(apperr.NotFound, "upload %s expired at %s; upload the file again", uploadID, exp.UTC().Format(time.RFC3339))
 	}
 	return rc, info, nil
+}
+
+// LogSweep is the report of SweepUploadsEvery that both runtimes use: removed uploads at info, a failure at warn.
+func LogSweep(ctx context.Context, log *slog.Logger) func(removed int, err error) {
+	return func(n int, err error) {
+		if err != nil {
+			log.WarnContext(ctx, "sweeping expired media uploads failed; the next sweep tries again", "error", err)
+		} else if n > 0 {
+			log.InfoContext(ctx, "removed expired media uploads", "count", n)
+		}
+	}
 }

@@ -11,26 +11,13 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/standalone"
+	"github.com/waqtor/waqtor/shared/testkit"
 )
-
-// syncBuffer is a bytes.Buffer safe for the Run goroutine writing while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 const fetchTestKey = "wq_live_automation_0123456789abcdefghijklmno"
 
@@ -48,7 +35,7 @@ func runStandalone(t *testing.T, env map[string]string) string {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout syncBuffer
+	var stdout testkit.Buffer
 	done := make(chan error, 1)
 	go func() { done <- standalone.Run(ctx, cfg, &stdout, slog.New(slog.NewJSONHandler(io.Discard, nil))) }()
 	t.Cleanup(func() {

@@ -192,7 +192,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	g.Go(func() error { return rt.Run(gctx) })
 	g.Go(func() error { return host.Run(gctx) })
 	g.Go(func() error {
-		media.SweepUploadsEvery(gctx, files, time.Hour, sweepReport(gctx, log))
+		media.SweepUploadsEvery(gctx, files, time.Hour, media.LogSweep(gctx, log))
 		return nil
 	})
 	g.Go(func() error {
@@ -240,17 +240,6 @@ func privateDataDir(dir string) error {
 		return fmt.Errorf("data dir: %w", err)
 	}
 	return nil
-}
-
-// sweepReport logs what a sweep of expired uploads did.
-func sweepReport(ctx context.Context, log *slog.Logger) func(int, error) {
-	return func(n int, err error) {
-		if err != nil {
-			log.WarnContext(ctx, "sweeping expired media uploads failed; the next sweep tries again", "error", err)
-		} else if n > 0 {
-			log.InfoContext(ctx, "removed expired media uploads", "count", n)
-		}
-	}
 }
 
 // originHosts are the hosts of the dashboard origins, which may open the live feed from a browser.
