@@ -21,11 +21,7 @@ import (
 	"github.com/waqtor/waqtor/shared/awsrun"
 	"github.com/waqtor/waqtor/shared/awstest"
 	"github.com/waqtor/waqtor/shared/config"
-	"github.com/waqtor/waqtor/shared/dynamo"
-	"github.com/waqtor/waqtor/shared/queue"
-	"github.com/waqtor/waqtor/shared/routing"
 	"github.com/waqtor/waqtor/shared/session"
-	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/wasim"
 )
@@ -52,18 +48,8 @@ func TestAWSSessionLease(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	pgDSN := deviceDatabase(t, awstest.PostgresTLS(t))
-	ddb := awstest.DynamoDB(t)
-	if err := dynamo.CreateTable(ctx, ddb, table); err != nil {
-		t.Fatal(err)
-	}
-	sqsEndpoint := awstest.SQSPromptEndpoint(t, awstest.SQSEndpoint(t))
-	sqsClient := awstest.SQSClient(sqsEndpoint)
-	if err := sqs.EnsureQueues(ctx, sqsClient, prefix, queue.Catalog); err != nil {
-		t.Fatal(err)
-	}
-	eb := awstest.NewEventBridge(t, routing.Table, sendToQueue(t, sqsClient), awstest.EventBridgeBuses(bus))
-	s3Fake := awstest.NewS3(t, mediaBucket)
+	w := startHostWorld(t, ctx)
+	pgDSN, ddb, sqsEndpoint, eb, s3Fake := w.pgDSN, w.ddb, w.sqsEndpoint, w.eb, w.s3
 	sm := awstest.NewSecretsManager(t)
 	tokenARN := sm.Put(prefix+"token-secret", randomString(t, 64))
 	deviceDBARN := sm.Put(prefix+"device-db", rdsSecret(t, pgDSN))

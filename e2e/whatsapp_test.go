@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to look into the device store
 
@@ -65,19 +66,8 @@ func TestAWSWhatsApp(t *testing.T) {
 	built := make(chan map[string]string, 1)
 	go func() { built <- buildFunctions(t, "functions/api") }()
 
-	pgDSN := deviceDatabase(t, awstest.PostgresTLS(t))
-	ddb := awstest.DynamoDB(t)
-	if err := dynamo.CreateTable(ctx, ddb, table); err != nil {
-		t.Fatal(err)
-	}
-	// The router's long polls ask for several messages, which the emulator would hold for the whole wait.
-	sqsEndpoint := awstest.SQSPromptEndpoint(t, awstest.SQSEndpoint(t))
-	sqsClient := awstest.SQSClient(sqsEndpoint)
-	if err := sqs.EnsureQueues(ctx, sqsClient, prefix, queue.Catalog); err != nil {
-		t.Fatal(err)
-	}
-	eb := awstest.NewEventBridge(t, routing.Table, sendToQueue(t, sqsClient), awstest.EventBridgeBuses(bus))
-	s3Fake := awstest.NewS3(t, mediaBucket)
+	w := startHostWorld(t, ctx)
+	pgDSN, ddb, sqsEndpoint, eb, s3Fake := w.pgDSN, w.ddb, w.sqsEndpoint, w.eb, w.s3
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("events on the bus:\n%s", detailsOf(eb.Entries()))
@@ -349,6 +339,34 @@ func objectKeys(objects []s3Object) []string {
 		keys = append(keys, fmt.Sprintf("%s (%d bytes)", o.key, len(o.body)))
 	}
 	return keys
+}
+
+// hostWorld is what the session host's tests on the AWS runtime run against: a device database on a TLS-only
+// Postgres, DynamoDB with the table, SQS with every catalog queue (answering long polls promptly, as SQS does),
+// the EventBridge fake with the routing table, and S3 over TLS with the media bucket.
+type hostWorld struct {
+	pgDSN       string
+	ddb         *dynamodb.Client
+	sqsEndpoint string
+	eb          *awstest.EventBridge
+	s3          *awstest.S3
+}
+
+func startHostWorld(t *testing.T, ctx context.Context) hostWorld {
+	t.Helper()
+	w := hostWorld{pgDSN: deviceDatabase(t, awstest.PostgresTLS(t)), ddb: awstest.DynamoDB(t)}
+	if err := dynamo.CreateTable(ctx, w.ddb, table); err != nil {
+		t.Fatal(err)
+	}
+	// The router's long polls ask for several messages, which the emulator would hold for the whole wait.
+	w.sqsEndpoint = awstest.SQSPromptEndpoint(t, awstest.SQSEndpoint(t))
+	sqsClient := awstest.SQSClient(w.sqsEndpoint)
+	if err := sqs.EnsureQueues(ctx, sqsClient, prefix, queue.Catalog); err != nil {
+		t.Fatal(err)
+	}
+	w.eb = awstest.NewEventBridge(t, routing.Table, sendToQueue(t, sqsClient), awstest.EventBridgeBuses(bus))
+	w.s3 = awstest.NewS3(t, mediaBucket)
+	return w
 }
 
 // deviceDatabase creates the stack's device database (user and database "waqtor") on the server at dsn and returns
