@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelay, RealtimeClient, socketURL, type RealtimeOptions, type WebSocketLike } from './client';
+import { backoffDelay, RealtimeClient, socketURL, type RealtimeOptions, type Ticket, type WebSocketLike } from './client';
 import type { ClientFrame, ServerFrame } from './frames';
 
 /** An in-memory WebSocket: the test opens, closes and feeds it frames, and reads what the client sent. */
@@ -36,7 +36,7 @@ class FakeSocket implements WebSocketLike {
 function setup(extra: Partial<RealtimeOptions> = {}) {
   const sockets: FakeSocket[] = [];
   let n = 0;
-  const getTicket = vi.fn(async () => {
+  const getTicket = vi.fn(async (): Promise<Ticket> => {
     n++;
     return { ticket: `rtk_${n}`, url: `/ws?ticket=rtk_${n}` };
   });
