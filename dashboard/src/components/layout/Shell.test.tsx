@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { screen, waitFor } from '@testing-library/react';
+import { act, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { renderApp } from '@/testing/render';
 import { useAuth } from '@/stores/auth';
 import { useUI } from '@/stores/ui';
+import { useLive } from '@/stores/live';
 import { pages } from '@/app/pages';
 import i18n from '@/lib/i18n';
 
@@ -48,6 +49,25 @@ describe('shell', () => {
     expect(JSON.parse(localStorage.getItem('waqtor-ui') ?? '{}').state.language).toBe('ar');
     await user.click(screen.getByRole('button', { name: /اللغة/ }));
     await waitFor(() => expect(document.documentElement).toHaveAttribute('dir', 'ltr'));
+  });
+
+  it('opens the live feed once logged in and shows its status in the topbar, in English and Arabic', async () => {
+    renderApp('/');
+    // The feed asks a ticket with the login's token; this fake API refuses it, so the client backs off.
+    await waitFor(() => {
+      const calls = (globalThis.fetch as ReturnType<typeof vi.fn>).mock.calls.map(([r]) => r as Request);
+      const ticket = calls.find((r) => new URL(r.url).pathname === '/api/realtime/ticket');
+      expect(ticket?.method).toBe('POST');
+      expect(ticket?.headers.get('Authorization')).toBe('Bearer tok');
+    });
+    expect(await screen.findByRole('status', { name: 'Live updates: Reconnecting…' })).toHaveAttribute('data-state', 'reconnecting');
+    act(() => useLive.setState({ state: 'open', latencyMs: 12, attempt: 0 }));
+    expect(screen.getByRole('status', { name: 'Live updates: Live · 12 ms' })).toBeInTheDocument();
+    act(() => useUI.setState({ language: 'ar' }));
+    expect(await screen.findByRole('status', { name: 'التحديثات المباشرة: مباشر · 12 مللي ثانية' })).toBeInTheDocument();
+    act(() => useUI.setState({ language: 'en' }));
+    await waitFor(() => expect(document.documentElement).toHaveAttribute('lang', 'en'));
+    expect(await screen.findByRole('status', { name: 'Live updates: Live · 12 ms' })).toBeInTheDocument();
   });
 
   it('the menu toggle hides and shows the sidebar', async () => {
