@@ -2,8 +2,8 @@
 // by playwright-core through Debian's Chromium (never a downloaded browser). Logs in, creates a session, sees its QR
 // code, has the demo phone scan it through the API and sees the session turn ready without reloading, switches to
 // Arabic and checks the right-to-left layout; sends a text from the Messages page and sees it delivered. The
-// topbar shows the live feed open, and the ready and delivered changes arrive within 10 s, well before the 30 s
-// fallback poll, so they came over the WebSocket. Screenshots go to dashboard/artifacts/ (git-ignored).
+// topbar shows the live feed open; the session turning ready and a message from a demo contact show within 10 s,
+// well before the 30 s fallback poll, with nothing in the page asking for them, so they came over the WebSocket. Screenshots go to dashboard/artifacts/ (git-ignored).
 //   WAQTOR_BIN=../build/waqtor node e2e/smoke.mjs      (make test-dashboard builds both first)
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -130,6 +130,12 @@ try {
   const row = page.getByRole('row').filter({ hasText: 'Hello from the dashboard test' });
   await row.locator('[data-status="delivered"], [data-status="read"]').first().waitFor({ timeout: LIVE });
   if ((await live.getAttribute('data-state')) !== 'open') throw new Error('the live feed is not open');
+  // A contact writes to the session: nothing in the page asks for it, so only the feed can bring its row.
+  const write = await fetch(`${base}/api/dev/demo/contacts/${contact}/messages`, { method: 'POST',
+    headers: { Authorization: `Bearer ${login.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ to: id, text: 'Hello from the demo contact' }) });
+  if (write.status !== 202) throw new Error(`demo write: ${write.status} ${await write.text()}`);
+  await page.getByRole('row').filter({ hasText: 'Hello from the demo contact' }).waitFor({ timeout: LIVE });
   await page.screenshot({ path: join(artifacts, 'messages-en.png'), fullPage: true });
   // Bad input: the API's field error is shown next to the field.
   await page.getByLabel('To (phone number or chat ID)').fill('12');
