@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { act, screen, waitFor } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { renderApp } from '@/testing/render';
 import { useAuth } from '@/stores/auth';
 import { useUI } from '@/stores/ui';
-import { useLive } from '@/stores/live';
 import { pages } from '@/app/pages';
 import i18n from '@/lib/i18n';
 
@@ -51,7 +50,7 @@ describe('shell', () => {
     await waitFor(() => expect(document.documentElement).toHaveAttribute('dir', 'ltr'));
   });
 
-  it('opens the live feed once logged in and shows its status in the topbar, in English and Arabic', async () => {
+  it('opens the live feed once logged in and shows its status in the topbar', async () => {
     renderApp('/');
     // The feed asks a ticket with the login's token; this fake API refuses it, so the client backs off.
     await waitFor(() => {
@@ -61,13 +60,6 @@ describe('shell', () => {
       expect(ticket?.headers.get('Authorization')).toBe('Bearer tok');
     });
     expect(await screen.findByRole('status', { name: 'Live updates: Reconnecting…' })).toHaveAttribute('data-state', 'reconnecting');
-    act(() => useLive.setState({ state: 'open', latencyMs: 12, attempt: 0 }));
-    expect(screen.getByRole('status', { name: 'Live updates: Live · 12 ms' })).toBeInTheDocument();
-    act(() => useUI.setState({ language: 'ar' }));
-    expect(await screen.findByRole('status', { name: 'التحديثات المباشرة: مباشر · 12 مللي ثانية' })).toBeInTheDocument();
-    act(() => useUI.setState({ language: 'en' }));
-    await waitFor(() => expect(document.documentElement).toHaveAttribute('lang', 'en'));
-    expect(await screen.findByRole('status', { name: 'Live updates: Live · 12 ms' })).toBeInTheDocument();
   });
 
   it('the menu toggle hides and shows the sidebar', async () => {
