@@ -1,7 +1,9 @@
 // Browser smoke test: the standalone binary in demo mode (temp data dir, free port) serving dashboard/dist, driven
 // by playwright-core through Debian's Chromium (never a downloaded browser). Logs in, creates a session, sees its QR
 // code, has the demo phone scan it through the API and sees the session turn ready without reloading, switches to
-// Arabic and checks the right-to-left layout; sends a text from the Messages page and sees it delivered. Screenshots go to dashboard/artifacts/ (git-ignored).
+// Arabic and checks the right-to-left layout; sends a text from the Messages page and sees it delivered. The
+// topbar shows the live feed open; the session turning ready and a message from a demo contact show within 10 s,
+// well before the 30 s fallback poll, with nothing in the page asking for them, so they came over the WebSocket. Screenshots go to dashboard/artifacts/ (git-ignored).
 //   WAQTOR_BIN=../build/waqtor node e2e/smoke.mjs      (make test-dashboard builds both first)
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -18,6 +20,9 @@ const artifacts = join(root, 'artifacts');
 const email = 'owner@example.com';
 const password = 'correct horse battery staple 42';
 const TIMEOUT = 20_000;
+// Pages poll only while the live feed is down, every 30 s (src/stores/live.ts): changes awaited within LIVE are
+// proven to come over the WebSocket.
+const LIVE = 10_000;
 
 for (const [what, p] of [['binary', bin], ['Chromium', chromiumPath], ['dashboard build', join(root, 'dist/index.html')]]) {
   if (!existsSync(p)) throw new Error(`${what} missing at ${p} (make build dashboard chromium)`);
@@ -86,6 +91,10 @@ try {
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+  // The live feed opens once logged in; the topbar shows it with its latency.
+  const live = page.locator('.wq-live');
+  await live.and(page.locator('[data-state="open"]')).waitFor();
+  await until('the feed latency in the topbar', async () => /^Live · \d+ ms$/.test((await live.innerText()).trim()));
 
   // Create a session: its card shows the QR code rendered from GET /api/sessions/{id}/qr.
   await page.getByRole('button', { name: 'New session' }).click();
@@ -105,8 +114,8 @@ try {
   const scan = await fetch(`${base}/api/dev/demo/sessions/${id}/scan`, { method: 'POST',
     headers: { Authorization: `Bearer ${login.token}` } });
   if (scan.status !== 202) throw new Error(`scan: ${scan.status} ${await scan.text()}`);
-  await card.locator('[data-status="ready"]').waitFor();
-  await card.getByRole('img', { name: 'QR code for Shop' }).waitFor({ state: 'detached' });
+  await card.locator('[data-status="ready"]').waitFor({ timeout: LIVE });
+  await card.getByRole('img', { name: 'QR code for Shop' }).waitFor({ state: 'detached', timeout: LIVE });
   await page.screenshot({ path: join(artifacts, 'sessions-ready-en.png'), fullPage: true });
 
   // Messages: send a text to a demo contact; its row goes pending → … → delivered/read without a reload.
@@ -119,7 +128,14 @@ try {
   await page.getByLabel('Text', { exact: true }).fill('Hello from the dashboard test');
   await page.getByRole('button', { name: 'Send', exact: true }).click();
   const row = page.getByRole('row').filter({ hasText: 'Hello from the dashboard test' });
-  await row.locator('[data-status="delivered"], [data-status="read"]').first().waitFor();
+  await row.locator('[data-status="delivered"], [data-status="read"]').first().waitFor({ timeout: LIVE });
+  if ((await live.getAttribute('data-state')) !== 'open') throw new Error('the live feed is not open');
+  // A contact writes to the session: nothing in the page asks for it, so only the feed can bring its row.
+  const write = await fetch(`${base}/api/dev/demo/contacts/${contact}/messages`, { method: 'POST',
+    headers: { Authorization: `Bearer ${login.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ to: id, text: 'Hello from the demo contact' }) });
+  if (write.status !== 202) throw new Error(`demo write: ${write.status} ${await write.text()}`);
+  await page.getByRole('row').filter({ hasText: 'Hello from the demo contact' }).waitFor({ timeout: LIVE });
   await page.screenshot({ path: join(artifacts, 'messages-en.png'), fullPage: true });
   // Bad input: the API's field error is shown next to the field.
   await page.getByLabel('To (phone number or chat ID)').fill('12');
@@ -157,6 +173,7 @@ try {
   await page.getByRole('button', { name: /Language/ }).click();
   await until('dir=rtl', async () => (await page.evaluate(() => document.documentElement.dir)) === 'rtl');
   await page.getByRole('heading', { name: 'الجلسات' }).waitFor();
+  await until('the feed status in Arabic', async () => (await live.innerText()).includes('مباشر'));
   await page.screenshot({ path: join(artifacts, 'sessions-ready-ar.png'), fullPage: true });
   // The phone number stays left to right inside the Arabic text: "+" is drawn left of the digits.
   const plusLeftOfDigits = await card.locator('bdi').evaluate((e) => {

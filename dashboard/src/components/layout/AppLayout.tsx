@@ -7,6 +7,7 @@ import { Sidebar } from './Sidebar';
 import { useUI } from '@/stores/ui';
 import { useAuth } from '@/stores/auth';
 import type { Page } from '@/app/pages';
+import { LiveFeed } from '@/app/live';
 
 export function AppLayout({ pages }: { pages: Page[] }) {
   const sidebarOpen = useUI((s) => s.sidebarOpen);
@@ -20,6 +21,7 @@ export function AppLayout({ pages }: { pages: Page[] }) {
   };
   return (
     <div className={'wq-layout' + (sidebarOpen ? ' sidebar-open' : '')}>
+      <LiveFeed />
       <Topbar onLogout={logout} />
       <Sidebar pages={pages} />
       <main className="wq-main">

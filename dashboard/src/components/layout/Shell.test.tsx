@@ -50,6 +50,18 @@ describe('shell', () => {
     await waitFor(() => expect(document.documentElement).toHaveAttribute('dir', 'ltr'));
   });
 
+  it('opens the live feed once logged in and shows its status in the topbar', async () => {
+    renderApp('/');
+    // The feed asks a ticket with the login's token; this fake API refuses it, so the client backs off.
+    await waitFor(() => {
+      const calls = (globalThis.fetch as ReturnType<typeof vi.fn>).mock.calls.map(([r]) => r as Request);
+      const ticket = calls.find((r) => new URL(r.url).pathname === '/api/realtime/ticket');
+      expect(ticket?.method).toBe('POST');
+      expect(ticket?.headers.get('Authorization')).toBe('Bearer tok');
+    });
+    expect(await screen.findByRole('status', { name: 'Live updates: Reconnecting…' })).toHaveAttribute('data-state', 'reconnecting');
+  });
+
   it('the menu toggle hides and shows the sidebar', async () => {
     const user = userEvent.setup();
     renderApp('/');

@@ -6,6 +6,7 @@ import { Menu } from 'primereact/menu';
 import type { MenuItem } from 'primereact/menuitem';
 import { useUI } from '@/stores/ui';
 import { useAuth } from '@/stores/auth';
+import { LiveStatus } from './LiveStatus';
 
 export function Topbar({ onLogout }: { onLogout: () => void }) {
   const { t } = useTranslation();
@@ -25,6 +26,7 @@ export function Topbar({ onLogout }: { onLogout: () => void }) {
         onClick={toggleSidebar} />
       <span className="wq-topbar-brand">{t('app.name')}</span>
       <div className="wq-topbar-actions">
+        <LiveStatus />
         <Button text lang={language === 'en' ? 'ar' : 'en'}
           label={language === 'en' ? t('topbar.switchToArabic') : t('topbar.switchToEnglish')}
           aria-label={t('topbar.language') + ': ' + (language === 'en' ? t('topbar.switchToArabic') : t('topbar.switchToEnglish'))}

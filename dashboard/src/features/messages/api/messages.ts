@@ -1,6 +1,7 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import type { components } from '@/lib/api/schema';
+import { useFallbackPoll } from '@/stores/live';
 
 export type Message = components['schemas']['Message'];
 export type MessageStatus = components['schemas']['MessageStatus'];
@@ -10,9 +11,6 @@ export const messageKeys = {
   list: (sessionId: string) => [...messageKeys.all, 'list', sessionId] as const,
 };
 
-/** Statuses that still change: the history is polled every 3 s while one is shown (no realtime feed yet). */
-const moving: MessageStatus[] = ['pending', 'sent', 'delivered'];
-
 /** The newest 50 messages, of one session or ("") of all. */
 export const messagesQuery = (sessionId: string) =>
   queryOptions({
@@ -20,10 +18,11 @@ export const messagesQuery = (sessionId: string) =>
     queryFn: async () => (await unwrap(api.GET('/api/messages', {
       params: { query: { limit: 50, ...(sessionId ? { sessionId } : {}) } },
     }))).messages ?? [],
-    refetchInterval: (q) => (q.state.data?.some((m) => m.direction === 'out' && m.status && moving.includes(m.status)) ? 3000 : 15000),
   });
 
-export const useMessages = (sessionId: string) => useQuery(messagesQuery(sessionId));
+/** The history, kept current by the live feed (messages frames, src/app/live.tsx); polled every 30 s only while
+ *  the feed is not open. */
+export const useMessages = (sessionId: string) => useQuery({ ...messagesQuery(sessionId), refetchInterval: useFallbackPoll() });
 
 export type SendTextInput = { sessionId: string; chatId: string; text: string };
 

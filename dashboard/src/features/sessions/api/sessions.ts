@@ -1,6 +1,7 @@
 import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import type { components } from '@/lib/api/schema';
+import { useFallbackPoll, useLive } from '@/stores/live';
 
 export type WhatsAppSession = components['schemas']['WhatsAppSession'];
 export type SessionStatus = components['schemas']['SessionStatus'];
@@ -11,26 +12,25 @@ export const sessionKeys = {
   qr: (id: string) => [...sessionKeys.all, 'qr', id] as const,
 };
 
-/** Statuses that change by themselves soon: the list is polled while a session is in one of them. */
-const moving: SessionStatus[] = ['connecting', 'qr', 'reconnecting'];
-
 export const sessionsQuery = () =>
   queryOptions({
     queryKey: sessionKeys.list(),
     queryFn: async () => (await unwrap(api.GET('/api/sessions'))).sessions ?? [],
-    // No realtime feed yet: poll every 2 s while a session is pairing, every 15 s otherwise.
-    refetchInterval: (q) => (q.state.data?.some((s) => s.status && moving.includes(s.status)) ? 2000 : 15000),
   });
 
-export const useSessions = () => useQuery(sessionsQuery());
+/** The sessions, kept current by the live feed (status frames, src/app/live.tsx); polled every 30 s only while
+ *  the feed is not open. */
+export const useSessions = () => useQuery({ ...sessionsQuery(), refetchInterval: useFallbackPoll() });
 
-/** The QR code text, refetched every 3 s while the session waits for a scan (the code rotates). */
+/** The QR code text. The live feed's session.qr frames replace it as it rotates; while the feed is not open it is
+ *  refetched every 3 s instead (a code lives about 20 s, a slower poll would show expired codes). */
 export function useSessionQR(id: string, enabled: boolean) {
+  const live = useLive((s) => s.state === 'open');
   return useQuery({
     queryKey: sessionKeys.qr(id),
     queryFn: () => unwrap(api.GET('/api/sessions/{id}/qr', { params: { path: { id } } })),
     enabled,
-    refetchInterval: enabled ? 3000 : false,
+    refetchInterval: enabled && !live ? 3000 : false,
     staleTime: 0,
     retry: false,
   });
