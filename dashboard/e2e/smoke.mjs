@@ -105,6 +105,8 @@ try {
   const id = await card.getAttribute('data-session-id');
   const qrText = await card.getByRole('img', { name: 'QR code for Shop' }).getAttribute('data-qr');
   if (!id || !qrText) throw new Error('no session id or QR text on the card');
+  // The create dialog is gone (its fade-out ends) before the picture is taken.
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
   mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: join(artifacts, 'sessions-qr-en.png'), fullPage: true });
 
