@@ -20,6 +20,7 @@ import (
 	"github.com/waqtor/waqtor/shared/realtime"
 	"github.com/waqtor/waqtor/shared/realtime/client"
 	"github.com/waqtor/waqtor/shared/sqlite"
+	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/wshub"
 )
 
@@ -125,18 +126,6 @@ func wantEvent(t *testing.T, c *client.Conn, want event.Envelope) {
 	}
 }
 
-// waitFor polls cond until it holds or 10 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestTenantsOnlySeeTheirOwnEvents(t *testing.T) {
 	e := newEnv(t, wshub.Config{})
 	a, b := e.dial(t, ownerA), e.dial(t, ownerB)
@@ -187,6 +176,8 @@ func TestBadTicketsAreRefusedAtConnect(t *testing.T) {
 	} else {
 		c.Close()
 	}
+	// The hub ends the first connection when it reads the close; the refusals below must open none.
+	testkit.Until(t, 10*time.Second, "the hub to see the first connection closed", func() bool { return e.hub.Stats().Connections == 0 })
 	// Issued 31 s ago with the 30 s lifetime: expired by the hub's clock (and not yet swept by the store's).
 	past := func() time.Time { return time.Now().Add(-realtime.TicketTTL - time.Second) }
 	expired, _, err := (&realtime.Tickets{Store: e.tickets.Store, TTL: realtime.TicketTTL, Now: past}).Issue(context.Background(), ownerA)
@@ -272,7 +263,7 @@ func TestResumeAfterADroppedConnection(t *testing.T) {
 
 	// Drop the connection; events published while it is down come first after the reconnect, then live ones.
 	cl.Drop()
-	waitFor(t, "the hub to see the drop", func() bool { return e.hub.Stats().Connections == 0 })
+	testkit.Until(t, 10*time.Second, "the hub to see the drop", func() bool { return e.hub.Stats().Connections == 0 })
 	e2 := publish(t, e.hub, event.SessionStatus, "ten_A", "ses_1", map[string]any{"n": 2})
 	e3 := publish(t, e.hub, event.SessionStatus, "ten_A", "ses_1", map[string]any{"n": 3})
 	if f := next(); f.Type != realtime.TypeAck {
@@ -293,7 +284,7 @@ func TestResumeAfterADroppedConnection(t *testing.T) {
 
 	// Drop again and let more than the window (5 frames) pass: the client gets resync, then live frames.
 	cl.Drop()
-	waitFor(t, "the hub to see the drop", func() bool { return e.hub.Stats().Connections == 0 })
+	testkit.Until(t, 10*time.Second, "the hub to see the drop", func() bool { return e.hub.Stats().Connections == 0 })
 	for i := range 6 {
 		publish(t, e.hub, event.SessionStatus, "ten_A", "ses_1", map[string]any{"n": 5 + i})
 	}
@@ -349,13 +340,13 @@ func TestSlowClientIsClosedWhileOthersKeepReceiving(t *testing.T) {
 			publish(t, e.hub, event.MessageReceived, "ten_A", "ses_1", map[string]any{"body": body, "n": sent})
 			sent++
 		}
-		waitFor(t, "the fast client to get every frame", caughtUp)
+		testkit.Until(t, 10*time.Second, "the fast client to get every frame", caughtUp)
 	}
 	for range 32 { // the fast client keeps receiving after the slow one is gone
 		publish(t, e.hub, event.MessageReceived, "ten_A", "ses_1", map[string]any{"body": body, "n": sent})
 		sent++
 	}
-	waitFor(t, "the fast client to get every frame", caughtUp)
+	testkit.Until(t, 10*time.Second, "the fast client to get every frame", caughtUp)
 	mu.Lock()
 	slices.Sort(latencies)
 	p99 := latencies[len(latencies)*99/100]
@@ -374,13 +365,13 @@ func TestSlowClientIsClosedWhileOthersKeepReceiving(t *testing.T) {
 	if code := client.CloseStatus(err); code != realtime.CloseSlowConsumer {
 		t.Errorf("the slow client's connection ended with %v (code %d), want close code %d", err, code, realtime.CloseSlowConsumer)
 	}
-	waitFor(t, "the slow connection's handler to end", func() bool { return e.hub.Stats().Connections == 1 })
+	testkit.Until(t, 10*time.Second, "the slow connection's handler to end", func() bool { return e.hub.Stats().Connections == 1 })
 	if s := e.hub.Stats(); s.ClosedSlow != 1 {
 		t.Errorf("stats = %+v, want one slow close and the fast connection still open", s)
 	}
 	publish(t, e.hub, event.MessageReceived, "ten_A", "ses_1", map[string]any{"n": "after"})
 	sent++
-	waitFor(t, "the fast client to get the frame after the slow close", caughtUp)
+	testkit.Until(t, 10*time.Second, "the fast client to get the frame after the slow close", caughtUp)
 }
 
 func TestHeartbeatClosesASilentPeer(t *testing.T) {
@@ -396,7 +387,7 @@ func TestHeartbeatClosesASilentPeer(t *testing.T) {
 			}
 		}
 	}()
-	waitFor(t, "the silent peer to be closed", func() bool {
+	testkit.Until(t, 10*time.Second, "the silent peer to be closed", func() bool {
 		s := e.hub.Stats()
 		return s.ClosedHeartbeat == 1 && s.Connections == 1
 	})
