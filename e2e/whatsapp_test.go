@@ -226,11 +226,15 @@ func TestAWSWhatsApp(t *testing.T) {
 			},
 		})
 	})
-	for _, typ := range []string{event.MessageSent, event.MessageDelivered} {
-		if len(hostEvents(eb.Entries(), typ, statusEvent(imgID, typ[len("message."):], contactPhone))) == 0 {
-			t.Errorf("no %s event for the image %s", typ, imgID)
+	// The image's events are published after its status is stored (the API saw "delivered" first): wait for them.
+	testkit.UntilWhy(t, eventualDeadline, "the image's message.sent and message.delivered events", func() (bool, string) {
+		for _, typ := range []string{event.MessageSent, event.MessageDelivered} {
+			if len(hostEvents(eb.Entries(), typ, statusEvent(imgID, typ[len("message."):], contactPhone))) == 0 {
+				return false, fmt.Sprintf("no %s event for the image %s", typ, imgID)
+			}
 		}
-	}
+		return true, ""
+	})
 
 	// The device lives in Postgres, reached over TLS.
 	checkDeviceStore(t, ctx, pgDSN, accountPhone, cfg.DataDir)
