@@ -1,91 +1,18 @@
-// Browser smoke test: the standalone binary in demo mode (temp data dir, free port) serving dashboard/dist, driven
-// by playwright-core through Debian's Chromium (never a downloaded browser). Logs in, creates a session, sees its QR
-// code, has the demo phone scan it through the API and sees the session turn ready without reloading, switches to
-// Arabic and checks the right-to-left layout; sends a text from the Messages page and sees it delivered. The
-// topbar shows the live feed open; the session turning ready and a message from a demo contact show within 10 s,
-// well before the 30 s fallback poll, with nothing in the page asking for them, so they came over the WebSocket. Screenshots go to dashboard/artifacts/ (git-ignored).
-//   WAQTOR_BIN=../build/waqtor node e2e/smoke.mjs      (make test-dashboard builds both first)
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+// Smoke spec: logs in, creates a session, sees its QR code, has the demo phone scan it through the API and sees the
+// session turn ready without reloading, switches to Arabic and checks the right-to-left layout; sends a text from
+// the Messages page and sees it delivered. The topbar shows the live feed open; the session turning ready and a
+// message from a demo contact show within 10 s, well before the 30 s fallback poll, with nothing in the page asking
+// for them, so they came over the WebSocket. Creates and revokes an API key; logs out.
+import { email, password, until, LIVE } from './harness.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = resolve(process.env.WAQTOR_BIN ?? join(root, '../build/waqtor'));
-const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const artifacts = join(root, 'artifacts');
-const email = 'owner@example.com';
-const password = 'correct horse battery staple 42';
-const TIMEOUT = 20_000;
-// Pages poll only while the live feed is down, every 30 s (src/stores/live.ts): changes awaited within LIVE are
-// proven to come over the WebSocket.
-const LIVE = 10_000;
-
-for (const [what, p] of [['binary', bin], ['Chromium', chromiumPath], ['dashboard build', join(root, 'dist/index.html')]]) {
-  if (!existsSync(p)) throw new Error(`${what} missing at ${p} (make build dashboard chromium)`);
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
-  });
-}
-
-async function until(what, fn, timeout = TIMEOUT) {
-  const deadline = Date.now() + timeout;
-  let last;
-  while (Date.now() < deadline) {
-    try { if (await fn()) return; } catch (e) { last = e; }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ': ' + last.message : ''}`);
-}
-
-const tmp = mkdtempSync(join(tmpdir(), 'waqtor-dash-e2e-'));
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-let output = '';
-const proc = spawn(bin, [], {
-  env: { ...process.env, WAQTOR_WHATSAPP: 'demo', WAQTOR_DATA_DIR: join(tmp, 'data'), WAQTOR_ADDR: `127.0.0.1:${port}`,
-    WAQTOR_BOOTSTRAP_EMAIL: email, WAQTOR_BOOTSTRAP_PASSWORD: password, WAQTOR_METRICS_ADDR: 'off',
-    WAQTOR_DASHBOARD_DIR: join(root, 'dist'), WAQTOR_LOG_FORMAT: 'text' },
-  stdio: ['ignore', 'pipe', 'pipe'],
-});
-proc.stdout.on('data', (d) => { output += d; });
-proc.stderr.on('data', (d) => { output += d; });
-let exited = false;
-proc.on('exit', () => { exited = true; });
-
-let context;
-const pageErrors = [];
-const browserLog = []; // Chromium's own output, printed when the test fails
-try {
-  await until('the server to be ready', async () => {
-    if (exited) throw new Error('waqtor exited:\n' + output);
-    return (await fetch(`${base}/readyz`)).ok;
-  });
-  const index = await fetch(`${base}/`);
+export default async function smoke(t) {
+  await t.start();
+  const index = await fetch(`${t.base}/`);
   if (index.headers.get('cache-control') !== 'no-cache') throw new Error('index.html is not no-cache');
-
-  context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
-    executablePath: chromiumPath, headless: true,
-    logger: { isEnabled: (name) => name === 'browser', log: (_n, _s, msg) => { browserLog.push(String(msg)); } }, viewport: { width: 1280, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  context.setDefaultTimeout(TIMEOUT);
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('crash', () => browserLog.push('page crashed'));
-  context.on('close', () => browserLog.push('browser context closed'));
+  const page = await t.browser();
 
   // A logged-out visitor lands on the login page.
-  await page.goto(`${base}/`);
+  await page.goto(`${t.base}/`);
   await page.getByRole('heading', { name: 'Sign in to WaQtor' }).waitFor();
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
@@ -107,21 +34,20 @@ try {
   if (!id || !qrText) throw new Error('no session id or QR text on the card');
   // The create dialog is gone (its fade-out ends) before the picture is taken.
   await page.getByRole('dialog').waitFor({ state: 'detached' });
-  mkdirSync(artifacts, { recursive: true });
-  await page.screenshot({ path: join(artifacts, 'sessions-qr-en.png'), fullPage: true });
+  await t.shot('sessions-qr-en');
 
   // The demo phone scans the code (through the API); the card turns ready without a reload.
-  const login = await (await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+  const login = await (await fetch(`${t.base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ email, password }) })).json();
-  const scan = await fetch(`${base}/api/dev/demo/sessions/${id}/scan`, { method: 'POST',
+  const scan = await fetch(`${t.base}/api/dev/demo/sessions/${id}/scan`, { method: 'POST',
     headers: { Authorization: `Bearer ${login.token}` } });
   if (scan.status !== 202) throw new Error(`scan: ${scan.status} ${await scan.text()}`);
   await card.locator('[data-status="ready"]').waitFor({ timeout: LIVE });
   await card.getByRole('img', { name: 'QR code for Shop' }).waitFor({ state: 'detached', timeout: LIVE });
-  await page.screenshot({ path: join(artifacts, 'sessions-ready-en.png'), fullPage: true });
+  await t.shot('sessions-ready-en');
 
   // Messages: send a text to a demo contact; its row goes pending → … → delivered/read without a reload.
-  const contacts = await (await fetch(`${base}/api/dev/demo/contacts`, { headers: { Authorization: `Bearer ${login.token}` } })).json();
+  const contacts = await (await fetch(`${t.base}/api/dev/demo/contacts`, { headers: { Authorization: `Bearer ${login.token}` } })).json();
   const contact = contacts.contacts?.[0]?.phone;
   if (!contact) throw new Error('no demo contact: ' + JSON.stringify(contacts));
   await page.getByRole('link', { name: 'Messages' }).click();
@@ -133,12 +59,12 @@ try {
   await row.locator('[data-status="delivered"], [data-status="read"]').first().waitFor({ timeout: LIVE });
   if ((await live.getAttribute('data-state')) !== 'open') throw new Error('the live feed is not open');
   // A contact writes to the session: nothing in the page asks for it, so only the feed can bring its row.
-  const write = await fetch(`${base}/api/dev/demo/contacts/${contact}/messages`, { method: 'POST',
+  const write = await fetch(`${t.base}/api/dev/demo/contacts/${contact}/messages`, { method: 'POST',
     headers: { Authorization: `Bearer ${login.token}`, 'Content-Type': 'application/json' },
     body: JSON.stringify({ to: id, text: 'Hello from the demo contact' }) });
   if (write.status !== 202) throw new Error(`demo write: ${write.status} ${await write.text()}`);
   await page.getByRole('row').filter({ hasText: 'Hello from the demo contact' }).waitFor({ timeout: LIVE });
-  await page.screenshot({ path: join(artifacts, 'messages-en.png'), fullPage: true });
+  await t.shot('messages-en');
   // Bad input: the API's field error is shown next to the field.
   await page.getByLabel('To (phone number or chat ID)').fill('12');
   await page.getByLabel('Text', { exact: true }).fill('x');
@@ -159,8 +85,8 @@ try {
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   const apiKey = await page.getByLabel('Your new API key').inputValue();
   if (!apiKey.startsWith('wq_live_')) throw new Error('no key shown: ' + apiKey);
-  await page.screenshot({ path: join(artifacts, 'api-keys-created-en.png'), fullPage: true });
-  const withKey = () => fetch(`${base}/api/sessions`, { headers: { 'X-API-Key': apiKey } });
+  await t.shot('api-keys-created-en');
+  const withKey = () => fetch(`${t.base}/api/sessions`, { headers: { 'X-API-Key': apiKey } });
   if ((await withKey()).status !== 200) throw new Error('the new key does not work');
   await page.getByRole('button', { name: 'Done' }).click();
   const keyRow = page.getByRole('row').filter({ hasText: 'Reporting' });
@@ -176,7 +102,7 @@ try {
   await until('dir=rtl', async () => (await page.evaluate(() => document.documentElement.dir)) === 'rtl');
   await page.getByRole('heading', { name: 'الجلسات' }).waitFor();
   await until('the feed status in Arabic', async () => (await live.innerText()).includes('مباشر'));
-  await page.screenshot({ path: join(artifacts, 'sessions-ready-ar.png'), fullPage: true });
+  await t.shot('sessions-ready-ar');
   // The phone number stays left to right inside the Arabic text: "+" is drawn left of the digits.
   const plusLeftOfDigits = await card.locator('bdi').evaluate((e) => {
     const r = document.createRange();
@@ -195,12 +121,12 @@ try {
   await page.getByRole('link', { name: 'الرسائل' }).click();
   await page.getByRole('heading', { name: 'الرسائل' }).waitFor();
   await page.getByRole('row').filter({ hasText: 'Hello from the dashboard test' }).first().waitFor();
-  await page.screenshot({ path: join(artifacts, 'messages-ar.png'), fullPage: true });
+  await t.shot('messages-ar');
   await page.getByRole('link', { name: 'الجلسات' }).click();
 
   // Dark theme, for the record.
   await page.getByRole('button', { name: 'التبديل إلى الوضع الداكن' }).click();
-  await page.screenshot({ path: join(artifacts, 'sessions-dark-ar.png'), fullPage: true });
+  await t.shot('sessions-dark-ar');
 
   // Log out from the profile menu: back to the login page, the token gone from the tab.
   await page.getByRole('button', { name: 'قائمة الملف الشخصي' }).click();
@@ -209,16 +135,4 @@ try {
   const stored = await page.evaluate(() => sessionStorage.getItem('waqtor-auth') ?? '');
   if (stored.includes('"token":"')) throw new Error('the token is still stored after logging out: ' + stored);
 
-  if (pageErrors.length) throw new Error('errors in the page:\n' + pageErrors.join('\n'));
-  console.log(`dashboard smoke test passed; screenshots in ${artifacts}`);
-} catch (e) {
-  console.error(e);
-  console.error('--- chromium ---\n' + browserLog.slice(-60).join('\n'));
-  console.error('--- waqtor output ---\n' + output.slice(-4000));
-  process.exitCode = 1;
-} finally {
-  await context?.close().catch(() => {});
-  proc.kill('SIGTERM');
-  await until('waqtor to stop', () => exited, 25_000).catch(() => proc.kill('SIGKILL'));
-  rmSync(tmp, { recursive: true, force: true });
 }
