@@ -10,11 +10,11 @@ run -bench 'BenchmarkAuthenticatedMe' -benchtime 20000x ./shared/httpapi
 # Durable queue send+receive+delete vs a bare SQLite insert+delete loop (target ratio >= 0.5).
 run -bench 'BenchmarkQueue' -benchtime 2s ./shared/sqlite
 # Events/s through the standalone router (publish, match, enqueue, consume) on the in-memory and SQLite queues.
-run -bench 'BenchmarkRouter' -benchtime 20000x ./shared/router
+run -bench 'BenchmarkBus' -benchtime 20000x ./shared/eventbus
 # EventBridge pattern matching.
 run -bench 'BenchmarkMatch' -benchtime 1s ./shared/eventpattern
 # Signed webhook deliveries/s through the durable standalone pipeline vs bare signed POSTs to the same receiver.
-run -bench 'BenchmarkWebhookDelivery' -benchtime 3000x ./shared/standalone
+run -bench 'BenchmarkWebhookDelivery' -benchtime 3000x ./shared/runtime/standalone
 # WhatsApp: sends/s through the full path (store, durable FIFO queue, session host, whatsmeow) vs whatsmeow's
 # SendMessage called directly, both on the fake WhatsApp server; and resident memory per paired idle session.
 run -bench 'BenchmarkSendThroughput' -benchtime 1x ./shared/whatsapp

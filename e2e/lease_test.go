@@ -17,10 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"go.mau.fi/whatsmeow/types"
 
-	"github.com/waqtor/waqtor/shared/awshost"
-	"github.com/waqtor/waqtor/shared/awsrun"
 	"github.com/waqtor/waqtor/shared/awstest"
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+	"github.com/waqtor/waqtor/shared/runtime/awshost"
 	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/wasim"
@@ -91,10 +91,10 @@ func TestAWSSessionLease(t *testing.T) {
 	ownerKey := "wq_live_" + randomString(t, 40)
 	bootCfg := cfg
 	bootCfg.BootstrapTenant, bootCfg.BootstrapEmail, bootCfg.BootstrapPassword, bootCfg.BootstrapAPIKey = "One", ownerEmail, ownerPassword, ownerKey
-	if err := awsrun.Bootstrap(ctx, bootCfg, slog.New(slog.DiscardHandler), io.Discard); err != nil {
+	if err := awsfunction.Bootstrap(ctx, bootCfg, slog.New(slog.DiscardHandler), io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	rt, err := awsrun.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	rt, err := awsfunction.New(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

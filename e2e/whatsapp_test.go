@@ -29,14 +29,14 @@ import (
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to look into the device store
 
-	"github.com/waqtor/waqtor/shared/awshost"
-	"github.com/waqtor/waqtor/shared/awsrun"
 	"github.com/waqtor/waqtor/shared/awstest"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/routing"
+	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+	"github.com/waqtor/waqtor/shared/runtime/awshost"
 	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/wasim"
@@ -125,7 +125,7 @@ func TestAWSWhatsApp(t *testing.T) {
 	ownerKey := "wq_live_" + randomString(t, 40)
 	bootCfg := cfg
 	bootCfg.BootstrapTenant, bootCfg.BootstrapEmail, bootCfg.BootstrapPassword, bootCfg.BootstrapAPIKey = "One", ownerEmail, ownerPassword, ownerKey
-	if err := awsrun.Bootstrap(ctx, bootCfg, log, io.Discard); err != nil {
+	if err := awsfunction.Bootstrap(ctx, bootCfg, log, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 

@@ -10,12 +10,12 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/waqtor/waqtor/shared/awshost"
-	"github.com/waqtor/waqtor/shared/awsrun"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/crypt"
 	"github.com/waqtor/waqtor/shared/logging"
-	"github.com/waqtor/waqtor/shared/standalone"
+	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+	"github.com/waqtor/waqtor/shared/runtime/awshost"
+	"github.com/waqtor/waqtor/shared/runtime/standalone"
 )
 
 func main() {
@@ -41,7 +41,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case len(args) == 1 && args[0] == "healthcheck":
 		return healthcheck(ctx, cfg.Addr)
 	case len(args) == 1 && args[0] == "bootstrap" && cfg.AWS():
-		return awsrun.Bootstrap(ctx, cfg, log, stdout)
+		return awsfunction.Bootstrap(ctx, cfg, log, stdout)
 	case len(args) == 1 && args[0] == "bootstrap":
 		return fmt.Errorf("bootstrap is for the AWS runtime (set WAQTOR_TABLE); standalone WaQtor bootstraps on its first start")
 	case len(args) == 1 && args[0] == "rotate-secrets-key" && !cfg.AWS():
@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stdout, "new secrets key %s is now current in %s; the next start seals every webhook secret with it, after which the older lines may be deleted\n", id, cfg.SecretsKeyFile)
 		return nil
 	case len(args) == 1 && args[0] == "reseal-secrets" && cfg.AWS():
-		rt, err := awsrun.New(ctx, cfg, log)
+		rt, err := awsfunction.New(ctx, cfg, log)
 		if err != nil {
 			return err
 		}

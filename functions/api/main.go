@@ -7,11 +7,11 @@ import (
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/waqtor/waqtor/shared/awsrun"
+	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
 )
 
 func main() {
-	awsrun.Lambda(func(ctx context.Context, rt *awsrun.Runtime) (any, error) {
+	awsfunction.Lambda(func(ctx context.Context, rt *awsfunction.Runtime) (any, error) {
 		h, err := rt.API(ctx)
 		if err != nil {
 			return nil, err

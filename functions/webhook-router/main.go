@@ -6,11 +6,11 @@ import (
 	"context"
 
 	"github.com/waqtor/waqtor/shared/awslambda"
-	"github.com/waqtor/waqtor/shared/awsrun"
+	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
 )
 
 func main() {
-	awsrun.Lambda(func(ctx context.Context, rt *awsrun.Runtime) (any, error) {
+	awsfunction.Lambda(func(ctx context.Context, rt *awsfunction.Runtime) (any, error) {
 		h, err := rt.WebhookRouter(rt.SQS())
 		if err != nil {
 			return nil, err

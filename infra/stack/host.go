@@ -248,7 +248,7 @@ func (b *builder) addSessionHost() {
 		TaskDefinition: task,
 		DesiredCount:   jsii.Number(1),
 		// A deployment starts the new task next to the old one, which ECS stops once the new one is healthy. The
-		// new host connects no session until the old one released its lease (shared/sessionhost/lease.go), so
+		// new host connects no session until the old one released its lease (shared/sessionrunner/lease.go), so
 		// WhatsApp is off only between the old host's release and the new host's next try (a sixth of the lease
 		// TTL), not for a whole task start; and a new task that never gets healthy is rolled back while the old
 		// one still runs. (Min 0 %, max 100 %, the setting before the leases, stopped the old task first.)

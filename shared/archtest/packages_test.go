@@ -63,7 +63,7 @@ var packageMap = []entry{
 	{path: "shared/notification", class: domain, what: "the tenant's notification center"},
 	{path: "shared/realtime", class: domain, what: "the live feed: the WebSocket protocol, THE event-to-topic table, topic scopes, connect tickets (see [realtime.md](realtime.md))"},
 	{path: "shared/session", class: domain, what: "WhatsApp sessions, statuses, host commands, leases, and THE port to WhatsApp (`Client`, `Devices`)"},
-	{path: "shared/sessionhost", class: domain, what: "runs the sessions: statuses, incoming messages and receipts stored and published before WhatsApp is acked, the send and control commands",
+	{path: "shared/sessionrunner", class: domain, what: "runs the WhatsApp sessions (the service the session host runs, standalone and on ECS): statuses, incoming messages and receipts stored and published before WhatsApp is acked, the send and control commands",
 		allow: map[string]string{testWhatsmeow: "TestUnreachableWhatsApp parses the device JID with whatsmeow's `types` to address the device on `wasim.Server`"}},
 	{path: "shared/setup", class: domain, what: "first start: the first tenant, its owner and an owner API key"},
 	{path: "shared/tenant", class: domain, what: "tenants and users, the rules for roles, the per-account login lockout"},
@@ -72,7 +72,7 @@ var packageMap = []entry{
 	// Contracts.
 	{path: "docs", class: contract, what: "embeds docs/openapi.yaml, the API's one description (served at `GET /api/openapi.yaml`)"},
 	{path: "shared/event", class: contract, what: "the event envelope, THE event catalog, `Publisher`, `Handler`"},
-	{path: "shared/eventpattern", class: contract, what: "EventBridge pattern semantics, so the standalone router matches exactly as EventBridge does"},
+	{path: "shared/eventpattern", class: contract, what: "EventBridge pattern semantics, so the standalone event bus matches exactly as EventBridge does"},
 	{path: "shared/queue", class: contract, what: "the queue port (SQS semantics) and THE queue catalog"},
 	{path: "shared/routing", class: contract, what: "THE routing table: which events go to which queue"},
 
@@ -84,20 +84,20 @@ var packageMap = []entry{
 	{path: "shared/httpapi", class: adapter, what: "the REST API as one `http.Handler`; THE route table (`routes.go`)"},
 	{path: "shared/kms", class: adapter, aws: true, what: "webhook secrets encrypted by AWS KMS"},
 	{path: "shared/localdisk", class: adapter, what: "the media store on a local directory (standalone)"},
-	{path: "shared/router", class: adapter, what: "the standalone event bus: the routing table evaluated in process, onto SQLite queues"},
+	{path: "shared/eventbus", class: adapter, what: "the standalone event bus: the routing table evaluated in process, onto SQLite queues"},
 	{path: "shared/realtime/client", class: adapter, what: "a Go client of the live feed (reconnects, resubscribes, resumes); the tests use it"},
 	{path: "shared/s3", class: adapter, aws: true, what: "the media store on S3"},
 	{path: "shared/sqlite", class: adapter, what: "the store ports, the durable queue (SQS semantics) and migrations on SQLite"},
 	{path: "shared/sqs", class: adapter, aws: true, what: "`queue.Queue` on SQS"},
-	{path: "shared/wshub", class: adapter, what: "the standalone live feed behind `/ws`, fed by a publisher tapped onto the router"},
+	{path: "shared/wshub", class: adapter, what: "the standalone live feed behind `/ws`, fed by a publisher tapped onto the event bus"},
 	{path: "shared/whatsapp", class: adapter, whatsmeow: true, what: "the WhatsApp port on whatsmeow: login client, supervisor, watchdog"},
 
 	// Runtimes (composition roots).
-	{path: "shared/app", class: runtime, what: "the domain services and the API, from any runtime's adapters"},
-	{path: "shared/awshost", class: runtime, aws: true, what: "the session host on ECS (apart from `awsrun`, so no Lambda links whatsmeow)"},
-	{path: "shared/awsrun", class: runtime, aws: true, what: "the AWS wiring the Lambdas share (DynamoDB, EventBridge, SQS, Secrets Manager)"},
+	{path: "shared/runtime/app", class: runtime, what: "the domain services and the API, from any runtime's adapters"},
+	{path: "shared/runtime/awshost", class: runtime, aws: true, what: "the session host on ECS (apart from `awsfunction`, so no Lambda links whatsmeow)"},
+	{path: "shared/runtime/awsfunction", class: runtime, aws: true, what: "the AWS wiring the Lambdas share (DynamoDB, EventBridge, SQS, Secrets Manager)"},
 	{path: "shared/config", class: runtime, what: "the typed configuration, read from the environment and validated once"},
-	{path: "shared/standalone", class: runtime, what: "all of WaQtor in one process: SQLite, the router, the session host",
+	{path: "shared/runtime/standalone", class: runtime, what: "all of WaQtor in one process: SQLite, the event bus, the session runner",
 		allow: map[string]string{"shared/wasim": "demo mode (`WAQTOR_WHATSAPP=demo`) runs the fake WhatsApp in process"}},
 
 	// Mains.

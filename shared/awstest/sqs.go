@@ -153,7 +153,7 @@ const receiveTarget = "AmazonSQS.ReceiveMessage"
 // when messages are there (AWS-TESTING.md); SQS answers as soon as it has one. The proxy passes every call on
 // unchanged but such receives, which it sends with MaxNumberOfMessages 1: the emulator answers those as soon as a
 // message is there, and the receiver gets fewer messages than it asked for, which SQS allows too. Long-polling
-// consumers (shared/router) then see messages at once, as on SQS.
+// consumers (shared/eventbus) then see messages at once, as on SQS.
 func SQSPromptEndpoint(t testing.TB, endpoint string) string {
 	t.Helper()
 	target, err := url.Parse(endpoint)

@@ -1,7 +1,7 @@
 // Package eventtest is the contract suite of event.Publisher: every bus WaQtor publishes to (the standalone router,
 // EventBridge) must route the same events to the same targets in the same shape.
 //
-// Adapters call Run from their tests with a constructor; see shared/router and shared/eventbridge.
+// Adapters call Run from their tests with a constructor; see shared/eventbus and shared/eventbridge.
 package eventtest
 
 import (

@@ -19,12 +19,12 @@ import (
 	waLog "go.mau.fi/whatsmeow/util/log"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/waqtor/waqtor/shared/eventbus"
 	"github.com/waqtor/waqtor/shared/localdisk"
 	"github.com/waqtor/waqtor/shared/message"
 	"github.com/waqtor/waqtor/shared/queue"
-	"github.com/waqtor/waqtor/shared/router"
 	"github.com/waqtor/waqtor/shared/session"
-	"github.com/waqtor/waqtor/shared/sessionhost"
+	"github.com/waqtor/waqtor/shared/sessionrunner"
 	"github.com/waqtor/waqtor/shared/sqlite"
 	"github.com/waqtor/waqtor/shared/wasim"
 	"github.com/waqtor/waqtor/shared/whatsapp"
@@ -188,7 +188,7 @@ func BenchmarkSendThroughput(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer q.Close()
-	rt, err := router.New(q, nil, router.Options{})
+	rt, err := eventbus.New(q, nil, eventbus.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -202,12 +202,12 @@ func BenchmarkSendThroughput(b *testing.B) {
 	}
 	defer devs.Close()
 	sessions, messages := sqlite.NewSessionStore(db), sqlite.NewMessageStore(db)
-	host, err := sessionhost.New(sessionhost.Config{Sessions: sessions, Messages: messages, Devices: devs, Events: rt,
+	host, err := sessionrunner.New(sessionrunner.Config{Sessions: sessions, Messages: messages, Devices: devs, Events: rt,
 		Queue: q, Files: files})
 	if err != nil {
 		b.Fatal(err)
 	}
-	rt.HandleQueue(session.SendsQueue, host.HandleSend, router.Concurrency(4))
+	rt.HandleQueue(session.SendsQueue, host.HandleSend, eventbus.Concurrency(4))
 	rt.HandleQueue(session.ControlQueue, host.HandleControl)
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
