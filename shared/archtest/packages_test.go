@@ -71,6 +71,7 @@ var packageMap = []entry{
 
 	// Contracts.
 	{path: "docs", class: contract, what: "embeds docs/openapi.yaml, the API's one description (served at `GET /api/openapi.yaml`)"},
+	{path: "shared/consumers", class: contract, what: "THE consumer registry: each queue's one consumer (handler factory, batch size, concurrency, retry, where it runs); standalone, the Lambdas, the session host and the stack read it"},
 	{path: "shared/event", class: contract, what: "the event envelope, THE event catalog, `Publisher`, `Handler`"},
 	{path: "shared/eventpattern", class: contract, what: "EventBridge pattern semantics, so the standalone event bus matches exactly as EventBridge does"},
 	{path: "shared/queue", class: contract, what: "the queue port (SQS semantics) and THE queue catalog"},

@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -30,7 +31,9 @@ import (
 // Version is the WaQtor version, set at build time with -ldflags "-X github.com/waqtor/waqtor/shared/runtime/app.Version=…".
 var Version = "dev"
 
-// Stores are one runtime's store adapters.
+// Stores are one runtime's store adapters: THE list of the app's stores. Each runtime builds all of them
+// (standalone.NewStores on SQLite, awsapp.NewStores on DynamoDB and S3), and each runtime's tests fail on a field it
+// leaves nil (Missing), so a store added here is added to both.
 type Stores struct {
 	Tenants       tenant.Store
 	Keys          apikey.Store
@@ -43,8 +46,20 @@ type Stores struct {
 	Media         media.Store
 	// LoginAttempts keeps failed sign-ins for the per-account lockout.
 	LoginAttempts tenant.AttemptStore
-	// Tickets keeps the live feed's connect tickets (nil where the runtime has no live feed yet: AWS).
+	// Tickets keeps the live feed's connect tickets.
 	Tickets realtime.TicketStore
+}
+
+// Missing names the fields of s that are nil: a runtime's stores must have none.
+func (s Stores) Missing() []string {
+	var out []string
+	v := reflect.ValueOf(s)
+	for i := range v.NumField() {
+		if v.Field(i).IsNil() {
+			out = append(out, v.Type().Field(i).Name)
+		}
+	}
+	return out
 }
 
 // Services are the domain services over a runtime's adapters.

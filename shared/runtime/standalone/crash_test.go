@@ -64,7 +64,10 @@ func crashNode(path, hookID string, n int) int {
 	if err != nil {
 		return fail(err)
 	}
-	standalone.Webhooks(rt, db, q, testKeyring, config.Config{WebhookAllow: allow}, nil)
+	if err := standalone.Consume(rt, standalone.ConsumerDeps(db, q, testKeyring, config.Config{WebhookAllow: allow}, nil),
+		webhook.RouterQueue, webhook.DeliveriesQueue); err != nil {
+		return fail(err)
+	}
 	go rt.Run(ctx)
 	var next atomic.Int64
 	var out sync.Mutex

@@ -25,7 +25,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/waqtor/waqtor/shared/activity"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/crypt"
 	"github.com/waqtor/waqtor/shared/dashboard"
@@ -109,23 +108,19 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	} else if n > 0 {
 		log.InfoContext(ctx, "sealed webhook secrets with the current key", "webhooks", n, "key", ring.CurrentID())
 	}
-	stores := app.Stores{Tenants: sqlite.NewTenantStore(db), Keys: sqlite.NewKeyStore(db),
-		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
-		Webhooks: webhook.SealedStore(sqlite.NewWebhookStore(db), ring), Notifications: sqlite.NewNotificationStore(db),
-		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files,
-		LoginAttempts: sqlite.NewLoginAttemptStore(db), Tickets: sqlite.NewTicketStore(db)}
-	rt.Handle("audit", activity.Handler(stores.Activity))
+	stores := NewStores(db, files, ring)
+	// Every queue's consumer (shared/consumers) runs on the bus, registered below once the session runner exists.
+	deps := ConsumerDeps(db, q, ring, cfg, log)
 	// The live feed (/ws) is tapped onto the bus: every event the router accepts reaches the hub in process.
 	hub := wshub.New(wshub.Config{Tickets: realtime.NewTickets(stores.Tickets), OriginPatterns: originHosts(cfg.DashboardOrigins),
 		Log: log.With("component", "wshub")})
 	bus := hub.Publisher(rt)
-	deliverer := Webhooks(rt, db, q, ring, cfg, log)
 
 	secret, err := tokenSecret(cfg)
 	if err != nil {
 		return err
 	}
-	svc, err := app.NewServices(stores, bus, app.Outbound{Queue: q, Sender: deliverer.Sender}, secret, cfg, log)
+	svc, err := app.NewServices(stores, bus, app.Outbound{Queue: q, Sender: deps.Sender}, secret, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -161,8 +156,10 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	} else if n > 0 {
 		log.InfoContext(ctx, "released session commands a previous process left in flight", "count", n)
 	}
-	rt.HandleQueue(session.SendsQueue, host.HandleSend, eventbus.Concurrency(4))
-	rt.HandleQueue(session.ControlQueue, host.HandleControl, eventbus.Concurrency(2))
+	deps.Sessions = host
+	if err := Consume(rt, deps); err != nil {
+		return err
+	}
 	api := app.NewAPI(stores, svc, cfg, log, reg, ready, world)
 
 	// The live feed at /ws; the dashboard at / (dashboard/dist), the API under /api/ and its other paths.

@@ -79,12 +79,12 @@ type node struct {
 	stop  func() error
 }
 
-// testKeyring seals the webhook secrets of the nodes (standalone.Webhooks).
+// testKeyring seals the webhook secrets of the nodes (standalone.ConsumerDeps).
 var testKeyring, _ = crypt.NewKeyring(crypt.NewKey())
 
 func startNode(t testing.TB, path string) *node { return startNodeLater(t, path, 0) }
 
-// startNodeLater is startNode with the clocks of the database (queue visibility, expiry) and of the deliverer
+// startNodeLater is startNode with the clocks of the database (queue visibility, expiry) and of the consumers
 // running later by shift: a node restarted after a crash that long ago.
 func startNodeLater(t testing.TB, path string, shift time.Duration) *node {
 	t.Helper()
@@ -107,8 +107,11 @@ func startNodeLater(t testing.TB, path string, shift time.Duration) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := standalone.Webhooks(rt, db, q, testKeyring, config.Config{WebhookAllow: allow}, nil)
-	d.Now = later
+	deps := standalone.ConsumerDeps(db, q, testKeyring, config.Config{WebhookAllow: allow}, nil)
+	deps.Now = later
+	if err := standalone.Consume(rt, deps, webhook.RouterQueue, webhook.DeliveriesQueue); err != nil {
+		t.Fatal(err)
+	}
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- rt.Run(runCtx) }()

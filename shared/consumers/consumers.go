@@ -1,0 +1,222 @@
+// Package consumers is THE consumer registry: for every queue of queue.Catalog that is not a dead-letter queue, the
+// one consumer that handles its messages, declared once. Standalone registers every entry on its in-process event
+// bus (shared/runtime/standalone), each consumer Lambda's main runs its entry (awsfunction.Consume), the session host
+// on ECS runs the entries it owns (shared/runtime/awshost), and the CDK stack derives each function's SQS event source
+// mapping from it (infra/stack). Validate, run by this package's tests, fails when a queue has no consumer or two.
+//
+// Adding a route and its consumer is one routing.Table entry, one queue.Catalog entry (with its dead-letter queue)
+// and one Registry entry here with its handler; a dependency the handler needs that Deps lacks is one field of Deps,
+// which each runtime then fills (their tests fail until they do).
+package consumers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/activity"
+	"github.com/waqtor/waqtor/shared/event"
+	"github.com/waqtor/waqtor/shared/notification"
+	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/session"
+	"github.com/waqtor/waqtor/shared/webhook"
+)
+
+// Consumer declares the consumer of one queue.
+type Consumer struct {
+	// Queue is the queue.Catalog name of the queue consumed.
+	Queue string
+	// On is where the consumer runs on AWS: a Lambda function (Lambda) or the session host (SessionHost).
+	// Standalone runs every consumer in its one process.
+	On Runner
+	// Exactly one of Events and Messages builds the handler from what it needs. Events: the queue is a route's
+	// target (routing.Table) and carries bus events. Messages: plain queue messages (queue.Handler's contract).
+	Events   func(Deps) (event.Handler, error)
+	Messages func(Deps) (queue.Handler, error)
+	// BatchSize is the most records one invocation of the Lambda gets (1 to 10); 0 for the session host.
+	BatchSize int
+	// Concurrency is how many handlers of this consumer run at once on standalone's event bus (0: 1).
+	Concurrency int
+	// AWSConcurrency is, for a Lambda, the event source mapping's maximum concurrency (0: no cap; else 2 to
+	// 1000); for the session host, how many handlers run at once on the host's event bus (0: 1).
+	AWSConcurrency int
+	// Retry is the event bus's backoff after a failed message, standalone and on the session host (zero: the bus's
+	// default, 1 s doubling to 5 min). On a Lambda the queue's visibility timeout decides when a failure comes back.
+	Retry Backoff
+}
+
+// Runner says where a consumer runs on AWS. Build it with Lambda or use SessionHost.
+type Runner struct {
+	// Function is the Lambda function's name (functions/<Function>/main.go, infra/stack's function list).
+	Function string
+	// Host: the session host (ECS) runs the consumer: it holds the WhatsApp connections.
+	Host bool
+}
+
+// Lambda runs a consumer on the Lambda function of that name.
+func Lambda(function string) Runner { return Runner{Function: function} }
+
+// SessionHost runs a consumer on the session host.
+var SessionHost = Runner{Host: true}
+
+func (r Runner) String() string {
+	if r.Host {
+		return "the session host"
+	}
+	return "function " + r.Function
+}
+
+// Backoff is a failed message's wait before it comes back: Base, doubling with each receive, at most Max.
+type Backoff struct{ Base, Max time.Duration }
+
+// SessionCommands is the session host's side of its two queues (sessionrunner.Host).
+type SessionCommands interface {
+	HandleSend(ctx context.Context, m queue.Message) error
+	HandleControl(ctx context.Context, m queue.Message) error
+}
+
+// Deps is what the handlers are built from. Each runtime fills it (standalone: the SQLite adapters; a Lambda: the
+// DynamoDB, KMS and SQS adapters; the session host: Sessions). A handler names the fields it needs (Deps.need), so a
+// runtime that leaves one empty fails when it builds the consumer, at start and in its tests, not at the first message.
+type Deps struct {
+	// Activity is the tenant's activity log.
+	Activity activity.Store
+	// Webhooks is the webhook store, secrets sealed (webhook.SealedStore). Standalone's also commits each event's
+	// deliveries with their jobs (sqlite.WebhookJobStore).
+	Webhooks webhook.Store
+	// Notifications is the tenant's notification center.
+	Notifications notification.Store
+	// Queue is the queue consumers send to.
+	Queue queue.Queue
+	// Sender sends webhook deliveries: the SSRF-guarded client (webhook.NewClient).
+	Sender webhook.Sender
+	// Sessions handles the session host's commands; only the session host has it.
+	Sessions SessionCommands
+	// Now is the consumers' clock (time.Now; tests shift it).
+	Now func() time.Time
+	// Version is WaQtor's version (app.Version), in the deliveries' User-Agent.
+	Version string
+	// Log gets the consumers' own log lines (nil: none).
+	Log *slog.Logger
+}
+
+// ErrMissingDep: a runtime built a consumer without a dependency its handler needs.
+var ErrMissingDep = errors.New("consumers: missing dependency")
+
+// need fails naming every listed field of d that is empty.
+func (d Deps) need(queueName string, fields ...string) error {
+	v := reflect.ValueOf(d)
+	var missing []string
+	for _, f := range fields {
+		fv := v.FieldByName(f)
+		if !fv.IsValid() {
+			panic("consumers: Deps has no field " + f)
+		}
+		if fv.IsZero() {
+			missing = append(missing, f)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: the consumer of %q needs Deps.%v", ErrMissingDep, queueName, missing)
+	}
+	return nil
+}
+
+// Registry is every queue's consumer. One entry per queue of queue.Catalog that is not a dead-letter queue.
+var Registry = []Consumer{
+	{
+		Queue: "audit", On: Lambda("audit"), BatchSize: 10,
+		Events: func(d Deps) (event.Handler, error) {
+			return activity.Handler(d.Activity), d.need("audit", "Activity")
+		},
+	},
+	{
+		// Fan-out is a few quick writes per event, but on SQLite each write waits for its turn on the one writer,
+		// and writes that wait together commit together (sqlite.DB.Write), so a busy moment needs many at once.
+		Queue: webhook.RouterQueue, On: Lambda("webhook-router"), BatchSize: 10, Concurrency: 16,
+		Events: func(d Deps) (event.Handler, error) {
+			return webhook.Fanout(d.Webhooks, d.Queue, d.Now), d.need(webhook.RouterQueue, "Webhooks", "Queue", "Now")
+		},
+	},
+	{
+		// Deliveries wait on receivers (up to 30 s each), so many run at once; each endpoint is bounded by its own
+		// MaxConcurrency. On Lambda each invocation enforces that among its own records (webhook.Semaphores): with
+		// at most 10 invocations at once, an endpoint has at most 10 times its limit in flight (best effort).
+		Queue: webhook.DeliveriesQueue, On: Lambda("webhook-deliver"), BatchSize: 10, Concurrency: 32, AWSConcurrency: 10,
+		Messages: func(d Deps) (queue.Handler, error) {
+			if err := d.need(webhook.DeliveriesQueue, "Webhooks", "Sender", "Notifications", "Now"); err != nil {
+				return nil, err
+			}
+			dl := &webhook.Deliverer{Store: d.Webhooks, Sender: d.Sender,
+				Notifier: notification.StoreNotifier{Store: d.Notifications}, Limiter: webhook.NewSemaphores(),
+				Now: d.Now, Version: d.Version, Log: d.Log}
+			return dl.Handle, nil
+		},
+	},
+	{
+		Queue: session.SendsQueue, On: SessionHost, Concurrency: 4, AWSConcurrency: 8,
+		Messages: func(d Deps) (queue.Handler, error) {
+			if err := d.need(session.SendsQueue, "Sessions"); err != nil {
+				return nil, err
+			}
+			return d.Sessions.HandleSend, nil
+		},
+	},
+	{
+		Queue: session.ControlQueue, On: SessionHost, Concurrency: 2, AWSConcurrency: 4,
+		Messages: func(d Deps) (queue.Handler, error) {
+			if err := d.need(session.ControlQueue, "Sessions"); err != nil {
+				return nil, err
+			}
+			return d.Sessions.HandleControl, nil
+		},
+	},
+}
+
+// Handlers are a consumer's built handler: exactly one is set.
+type Handlers struct {
+	Events   event.Handler
+	Messages queue.Handler
+}
+
+// Build builds c's handler from d.
+func (c Consumer) Build(d Deps) (Handlers, error) {
+	var h Handlers
+	var err error
+	switch {
+	case c.Events != nil && c.Messages == nil:
+		h.Events, err = c.Events(d)
+	case c.Messages != nil && c.Events == nil:
+		h.Messages, err = c.Messages(d)
+	default:
+		return h, fmt.Errorf("consumers: the consumer of %q needs exactly one of Events and Messages", c.Queue)
+	}
+	if err != nil {
+		return Handlers{}, err
+	}
+	return h, nil
+}
+
+// For returns the consumer of the queue.
+func For(queueName string) (Consumer, bool) {
+	for _, c := range Registry {
+		if c.Queue == queueName {
+			return c, true
+		}
+	}
+	return Consumer{}, false
+}
+
+// On returns the consumers that run on r, in registry order.
+func On(r Runner) []Consumer {
+	var out []Consumer
+	for _, c := range Registry {
+		if c.On == r {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,56 @@
+package standalone
+
+import (
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/consumers"
+	"github.com/waqtor/waqtor/shared/eventbus"
+	"github.com/waqtor/waqtor/shared/media"
+	"github.com/waqtor/waqtor/shared/runtime/app"
+	"github.com/waqtor/waqtor/shared/sqlite"
+	"github.com/waqtor/waqtor/shared/webhook"
+)
+
+// NewStores is standalone's app.Stores: every store on the SQLite database db, media files in files, webhook
+// secrets and header values sealed with secrets (webhook.SealedStore).
+func NewStores(db *sqlite.DB, files media.Store, secrets webhook.Sealer) app.Stores {
+	return app.Stores{Tenants: sqlite.NewTenantStore(db), Keys: sqlite.NewKeyStore(db),
+		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
+		Webhooks: webhook.SealedStore(sqlite.NewWebhookStore(db), secrets), Notifications: sqlite.NewNotificationStore(db),
+		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files,
+		LoginAttempts: sqlite.NewLoginAttemptStore(db), Tickets: sqlite.NewTicketStore(db)}
+}
+
+// ConsumerDeps is what standalone's consumers (shared/consumers) are built from, over the SQLite database db and
+// its queue q: the webhook store commits each event's deliveries with their jobs (sqlite.WebhookJobStore) and seals
+// endpoint secrets and header values with secrets; deliveries go through the SSRF-guarded client (cfg.WebhookAllow
+// lets chosen private destinations through). Sessions is left to the caller: the session runner.
+func ConsumerDeps(db *sqlite.DB, q *sqlite.Queue, secrets webhook.Sealer, cfg config.Config, log *slog.Logger) consumers.Deps {
+	return consumers.Deps{
+		Activity:      sqlite.NewActivityStore(db),
+		Webhooks:      webhook.SealedStore(sqlite.NewWebhookJobStore(q), secrets),
+		Notifications: sqlite.NewNotificationStore(db),
+		Queue:         q,
+		Sender:        webhook.NewClient(cfg.WebhookGuard(), app.Version),
+		Now:           time.Now,
+		Version:       app.Version,
+		Log:           log,
+	}
+}
+
+// Consume registers on rt the consumer of every queue of the registry (only those of queues when given; tests
+// run parts of the pipeline), each with its standalone concurrency. It fails when d lacks what a consumer needs.
+func Consume(rt *eventbus.Bus, d consumers.Deps, queues ...string) error {
+	for _, c := range consumers.Registry {
+		if len(queues) > 0 && !slices.Contains(queues, c.Queue) {
+			continue
+		}
+		if err := rt.Consume(c, d, c.Concurrency); err != nil {
+			return err
+		}
+	}
+	return nil
+}
