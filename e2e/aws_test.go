@@ -310,7 +310,7 @@ type apiGateway struct {
 	t  *testing.T
 	fn *awstest.LambdaFn
 	n  int
-	// handler, when set instead of fn, is the API served in the test process (awsfunction.Runtime.API).
+	// handler, when set instead of fn, is the API served in the test process (awsapp.App.API).
 	handler http.Handler
 }
 

@@ -19,7 +19,7 @@ import (
 
 	"github.com/waqtor/waqtor/shared/awstest"
 	"github.com/waqtor/waqtor/shared/config"
-	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+	"github.com/waqtor/waqtor/shared/runtime/awsapp"
 	"github.com/waqtor/waqtor/shared/runtime/awshost"
 	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/testkit"
@@ -91,10 +91,10 @@ func TestAWSSessionLease(t *testing.T) {
 	ownerKey := "wq_live_" + randomString(t, 40)
 	bootCfg := cfg
 	bootCfg.BootstrapTenant, bootCfg.BootstrapEmail, bootCfg.BootstrapPassword, bootCfg.BootstrapAPIKey = "One", ownerEmail, ownerPassword, ownerKey
-	if err := awsfunction.Bootstrap(ctx, bootCfg, slog.New(slog.DiscardHandler), io.Discard); err != nil {
+	if err := awsapp.Bootstrap(ctx, bootCfg, slog.New(slog.DiscardHandler), io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	rt, err := awsfunction.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	rt, err := awsapp.New(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

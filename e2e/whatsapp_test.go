@@ -35,7 +35,7 @@ import (
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/routing"
-	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+	"github.com/waqtor/waqtor/shared/runtime/awsapp"
 	"github.com/waqtor/waqtor/shared/runtime/awshost"
 	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/testkit"
@@ -125,7 +125,7 @@ func TestAWSWhatsApp(t *testing.T) {
 	ownerKey := "wq_live_" + randomString(t, 40)
 	bootCfg := cfg
 	bootCfg.BootstrapTenant, bootCfg.BootstrapEmail, bootCfg.BootstrapPassword, bootCfg.BootstrapAPIKey = "One", ownerEmail, ownerPassword, ownerKey
-	if err := awsfunction.Bootstrap(ctx, bootCfg, log, io.Discard); err != nil {
+	if err := awsapp.Bootstrap(ctx, bootCfg, log, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 

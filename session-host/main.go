@@ -13,6 +13,7 @@ import (
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/crypt"
 	"github.com/waqtor/waqtor/shared/logging"
+	"github.com/waqtor/waqtor/shared/runtime/awsapp"
 	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
 	"github.com/waqtor/waqtor/shared/runtime/awshost"
 	"github.com/waqtor/waqtor/shared/runtime/standalone"
@@ -41,7 +42,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case len(args) == 1 && args[0] == "healthcheck":
 		return healthcheck(ctx, cfg.Addr)
 	case len(args) == 1 && args[0] == "bootstrap" && cfg.AWS():
-		return awsfunction.Bootstrap(ctx, cfg, log, stdout)
+		return awsapp.Bootstrap(ctx, cfg, log, stdout)
 	case len(args) == 1 && args[0] == "bootstrap":
 		return fmt.Errorf("bootstrap is for the AWS runtime (set WAQTOR_TABLE); standalone WaQtor bootstraps on its first start")
 	case len(args) == 1 && args[0] == "rotate-secrets-key" && !cfg.AWS():

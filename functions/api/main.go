@@ -7,12 +7,17 @@ import (
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/waqtor/waqtor/shared/runtime/awsapp"
 	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
 )
 
 func main() {
 	awsfunction.Lambda(func(ctx context.Context, rt *awsfunction.Runtime) (any, error) {
-		h, err := rt.API(ctx)
+		a, err := awsapp.From(rt)
+		if err != nil {
+			return nil, err
+		}
+		h, err := a.API(ctx)
 		if err != nil {
 			return nil, err
 		}

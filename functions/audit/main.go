@@ -2,15 +2,6 @@
 // writes every account change to the tenant's activity log in DynamoDB.
 package main
 
-import (
-	"context"
+import "github.com/waqtor/waqtor/shared/runtime/awsfunction"
 
-	"github.com/waqtor/waqtor/shared/awslambda"
-	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
-)
-
-func main() {
-	awsfunction.Lambda(func(ctx context.Context, rt *awsfunction.Runtime) (any, error) {
-		return awslambda.SQSHandler(rt.Audit(), rt.Log), nil
-	})
-}
+func main() { awsfunction.Consume("audit") }

@@ -3,15 +3,6 @@
 // next attempt by setting the job's visibility timeout (ChangeMessageVisibility).
 package main
 
-import (
-	"context"
+import "github.com/waqtor/waqtor/shared/runtime/awsfunction"
 
-	"github.com/waqtor/waqtor/shared/awslambda"
-	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
-)
-
-func main() {
-	awsfunction.Lambda(func(ctx context.Context, rt *awsfunction.Runtime) (any, error) {
-		return awslambda.SQSMessageHandler(rt.WebhookDeliverer().Handle, rt.SQS(), rt.Log), nil
-	})
-}
+func main() { awsfunction.Consume("webhook-deliver") }

@@ -94,9 +94,11 @@ var packageMap = []entry{
 	{path: "shared/whatsapp", class: adapter, whatsmeow: true, what: "the WhatsApp port on whatsmeow: login client, supervisor, watchdog"},
 
 	// Runtimes (composition roots).
-	{path: "shared/runtime/app", class: runtime, what: "the domain services and the API, from any runtime's adapters"},
+	{path: "shared/runtime/app", class: runtime, what: "THE list of the app's stores (`Stores`, which each runtime fills in full) and the domain services built from them"},
+	{path: "shared/runtime/awsapp", class: runtime, aws: true, what: "the app on AWS: every store on DynamoDB and S3, EventBridge, the API with its token secret, the first start; for the API function and the session host"},
 	{path: "shared/runtime/awshost", class: runtime, aws: true, what: "the session host on ECS (apart from `awsfunction`, so no Lambda links whatsmeow)"},
-	{path: "shared/runtime/awsfunction", class: runtime, aws: true, what: "the AWS wiring the Lambdas share (DynamoDB, EventBridge, SQS, Secrets Manager)"},
+	{path: "shared/runtime/awsfunction", class: runtime, aws: true, what: "the AWS wiring every AWS process shares (SDK configuration, DynamoDB, KMS, SQS) and the consumer functions' main (`Consume`), which links no API"},
+	{path: "shared/runtime/restapi", class: runtime, what: "the REST API over the app's stores and services, for both runtimes (apart from `app`, so consumer Lambdas do not link it)"},
 	{path: "shared/config", class: runtime, what: "the typed configuration, read from the environment and validated once"},
 	{path: "shared/runtime/standalone", class: runtime, what: "all of WaQtor in one process: SQLite, the event bus, the session runner",
 		allow: map[string]string{"shared/wasim": "demo mode (`WAQTOR_WHATSAPP=demo`) runs the fake WhatsApp in process"}},

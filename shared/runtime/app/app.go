@@ -1,22 +1,18 @@
-// Package app assembles the domain services and the API from a runtime's adapters. Both runtimes call it, so
-// standalone and AWS serve the same API with the same rules and differ only in the stores and publisher given.
+// Package app describes the app's stores (Stores, the one list each runtime fills) and assembles the domain services
+// from them. Both runtimes call it, so standalone and AWS serve the same API with the same rules and differ only in
+// the stores and publisher given; the REST API over the services is shared/runtime/restapi.
 package app
 
 import (
-	"context"
 	"log/slog"
 	"reflect"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/waqtor/waqtor/shared/activity"
 	"github.com/waqtor/waqtor/shared/apikey"
 	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/config"
-	"github.com/waqtor/waqtor/shared/demo"
 	"github.com/waqtor/waqtor/shared/event"
-	"github.com/waqtor/waqtor/shared/httpapi"
 	"github.com/waqtor/waqtor/shared/idempotency"
 	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/message"
@@ -100,28 +96,4 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 		Messages: &message.Service{Messages: st.Messages, Sessions: st.Sessions, Queue: out.Queue, Files: st.Media,
 			Now: time.Now, Log: log},
 	}, nil
-}
-
-// NewAPI builds the REST API handler.
-//
-// Media URLs given to send-media are fetched through the SSRF guard with WAQTOR_MEDIA_FETCH_ALLOW (not the
-// webhooks' list), never reaching cfg.Listeners. demo is
-// the demo-mode WhatsApp (nil outside demo mode).
-func NewAPI(st Stores, svc Services, cfg config.Config, log *slog.Logger, reg *prometheus.Registry,
-	ready func(context.Context) error, world demo.World) *httpapi.Server {
-	fetch := webhook.NewClient(cfg.MediaFetchGuard(), Version).Fetch
-	var tickets *realtime.Tickets
-	if st.Tickets != nil {
-		tickets = realtime.NewTickets(st.Tickets)
-	}
-	return httpapi.New(httpapi.Deps{
-		Tenants: svc.Tenants, Keys: svc.Keys, Tokens: svc.Tokens, Idempotency: st.Idempotency, Activity: st.Activity,
-		Webhooks: svc.Webhooks, Notifications: svc.Notifications,
-		Sessions: svc.Sessions, Messages: svc.Messages, Media: st.Media, FetchMedia: fetch, Demo: world,
-		Realtime: tickets, Ready: ready, Registry: reg, Log: log,
-	}, httpapi.Config{
-		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
-		CORSOrigins: cfg.DashboardOrigins, SignupOpen: cfg.SignupOpen, TrustProxy: cfg.TrustProxy,
-		MetricsToken: cfg.MetricsToken, Version: Version,
-	})
 }

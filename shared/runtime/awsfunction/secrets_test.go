@@ -52,7 +52,7 @@ func TestAWSRuntimeSealsWebhookSecrets(t *testing.T) {
 		Headers: map[string]string{"X-Token": "receiver-token-0123"}, Enabled: true,
 		Secrets: []webhook.Secret{{Value: "whsec_plain-secret-0123", CreatedAt: now}}, Policy: webhook.Policy{}.WithDefaults(),
 		CreatedAt: now, UpdatedAt: now}
-	if err := rt.Stores.Webhooks.CreateWebhook(ctx, w); err != nil {
+	if err := rt.WebhookStore().CreateWebhook(ctx, w); err != nil {
 		t.Fatal(err)
 	}
 	raw := func() string {
@@ -76,7 +76,7 @@ func TestAWSRuntimeSealsWebhookSecrets(t *testing.T) {
 		}
 	}
 	sealed()
-	got, err := rt.Stores.Webhooks.GetWebhook(ctx, "ten_a", "wh_1")
+	got, err := rt.WebhookStore().GetWebhook(ctx, "ten_a", "wh_1")
 	if err != nil || got.Headers["X-Token"] != "receiver-token-0123" || got.Secrets[0].Value != "whsec_plain-secret-0123" {
 		t.Fatalf("read back %+v, %v", got, err)
 	}

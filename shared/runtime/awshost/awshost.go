@@ -23,12 +23,14 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/consumers"
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/eventbus"
 	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/runtime/app"
+	"github.com/waqtor/waqtor/shared/runtime/awsapp"
 	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
 	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/sessionrunner"
@@ -44,14 +46,14 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	for _, opt := range opts {
 		opt(&o)
 	}
-	rt, err := awsfunction.New(ctx, cfg, log)
+	rt, err := awsapp.New(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	if rt.Stores.Media == nil {
 		return errors.New("the session host needs WAQTOR_MEDIA_BUCKET (incoming media are stored there)")
 	}
-	dialect, dsn, err := deviceStore(ctx, rt, cfg)
+	dialect, dsn, err := deviceStore(ctx, rt.Runtime, cfg)
 	if err != nil {
 		return err
 	}
@@ -83,8 +85,12 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return err
 	}
-	r.HandleQueue(session.SendsQueue, host.HandleSend, eventbus.Concurrency(8))
-	r.HandleQueue(session.ControlQueue, host.HandleControl, eventbus.Concurrency(4))
+	// The host runs the registry's session host consumers (shared/consumers), each with its AWS concurrency.
+	for _, c := range consumers.On(consumers.SessionHost) {
+		if err := r.Consume(c, consumers.Deps{Sessions: host}, c.AWSConcurrency); err != nil {
+			return err
+		}
+	}
 
 	var draining atomic.Bool
 	mux := http.NewServeMux()

@@ -36,6 +36,7 @@ import (
 	"github.com/waqtor/waqtor/shared/realtime"
 	"github.com/waqtor/waqtor/shared/routing"
 	"github.com/waqtor/waqtor/shared/runtime/app"
+	"github.com/waqtor/waqtor/shared/runtime/restapi"
 	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/sessionrunner"
 	"github.com/waqtor/waqtor/shared/setup"
@@ -160,7 +161,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	if err := Consume(rt, deps); err != nil {
 		return err
 	}
-	api := app.NewAPI(stores, svc, cfg, log, reg, ready, world)
+	api := restapi.New(stores, svc, cfg, log, reg, ready, world)
 
 	// The live feed at /ws; the dashboard at / (dashboard/dist), the API under /api/ and its other paths.
 	mux := http.NewServeMux()

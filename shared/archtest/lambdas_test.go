@@ -1,0 +1,54 @@
+package archtest
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/waqtor/waqtor/shared/consumers"
+)
+
+// notInConsumers: what a consumer function must not link. The REST API (and the packages that exist to build it),
+// whatsmeow, and the AWS services only the API and the session host use: S3 (media), EventBridge (events),
+// Secrets Manager (the token secret), and Prometheus (the API's metrics).
+var notInConsumers = []string{
+	module + "shared/httpapi", module + "shared/runtime/restapi", module + "shared/runtime/awsapp", module + "shared/s3",
+	module + "shared/eventbridge", module + "docs", "go.mau.fi/", "github.com/aws/aws-sdk-go-v2/service/s3",
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge", "github.com/aws/aws-sdk-go-v2/service/secretsmanager",
+	"github.com/prometheus/",
+}
+
+// Each consumer Lambda of the registry (shared/consumers) is a main that only runs its entry
+// (awsfunction.Consume), links only what consumers need, and every function but api is such a consumer.
+func TestConsumerFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
+	pkgs := map[string]pkg{}
+	for _, p := range listPackages(t) {
+		pkgs[rel(p.ImportPath)] = p
+	}
+	want := map[string]bool{}
+	for _, c := range consumers.Registry {
+		if c.On.Function != "" {
+			want["functions/"+c.On.Function] = true
+		}
+	}
+	for name := range pkgs {
+		if strings.HasPrefix(name, "functions/") && name != "functions/api" && !want[name] {
+			t.Errorf("%s is no consumer of the registry (shared/consumers); a consumer function is its entry's On", name)
+		}
+	}
+	for name := range want {
+		p, ok := pkgs[name]
+		if !ok {
+			t.Errorf("the registry runs a consumer on %s, which does not exist", name)
+			continue
+		}
+		if !slices.Equal(p.Imports, []string{module + "shared/runtime/awsfunction"}) {
+			t.Errorf("%s imports %v; a consumer function's main is awsfunction.Consume(name) alone", name, p.Imports)
+		}
+		for _, d := range p.Deps {
+			if slices.ContainsFunc(notInConsumers, func(bad string) bool { return d == bad || strings.HasSuffix(bad, "/") && strings.HasPrefix(d, bad) }) {
+				t.Errorf("%s links %s", name, d)
+			}
+		}
+	}
+}
