@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/waqtor/waqtor/shared/consumers"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/session"
 )
@@ -36,11 +37,10 @@ type function struct {
 	ReadTokenSecret bool
 	// MediaReadWrite grants reading, writing and deleting media files in the media bucket.
 	MediaReadWrite bool
-	// Consumes names the queue whose messages invoke the function (an SQS event source mapping with partial
-	// batch failures). Its visibility timeout must be at least visibilityPerTimeout times Timeout.
-	Consumes string
-	// MaxConcurrency caps the concurrent invocations the event source mapping makes (0: no cap; else 2 to 1000).
-	MaxConcurrency int
+	// The queue whose messages invoke the function, if any, is the consumer registry's (shared/consumers): the
+	// entry whose On names this function gives the queue, the batch size and the maximum concurrency of its SQS
+	// event source mapping (with partial batch failures). The queue's visibility timeout must be at least
+	// visibilityPerTimeout times Timeout.
 	// Sends names the queues the function sends messages to (sqs:SendMessage on exactly these).
 	Sends []string
 }
@@ -71,7 +71,6 @@ var functions = []function{
 		Timeout:        5 * time.Second,
 		MemoryMB:       128,
 		TableReadWrite: true,
-		Consumes:       "audit",
 	},
 	{
 		Name:        "webhook-router",
@@ -80,7 +79,6 @@ var functions = []function{
 		Timeout:        10 * time.Second,
 		MemoryMB:       128,
 		TableReadWrite: true,
-		Consumes:       "webhook-router",
 		Sends:          []string{"webhook-deliveries"},
 	},
 	{
@@ -89,10 +87,6 @@ var functions = []function{
 		Timeout:        60 * time.Second,
 		MemoryMB:       256,
 		TableReadWrite: true,
-		Consumes:       "webhook-deliveries",
-		// Each invocation enforces an endpoint's MaxConcurrency among its own records (webhook.Limiter); with at
-		// most 10 invocations at once, an endpoint has at most 10 times its limit in flight (best effort).
-		MaxConcurrency: 10,
 	},
 }
 
@@ -111,9 +105,8 @@ const (
 	visibilityPerTimeout = 6
 )
 
-// Event source mapping of every queue consumer.
+// Event source mapping of every queue consumer (batch size and maximum concurrency are the registry's).
 const (
-	consumerBatchSize      = 10
 	consumerBatchingWindow = time.Second
 	maxFunctionName        = 64
 )
@@ -127,30 +120,64 @@ const (
 	envDashboardOrigin = "WAQTOR_DASHBOARD_ORIGIN"
 )
 
-// validateFunctions checks names, consumed queues and that every bootstrap is built.
-func validateFunctions(prefix string, fns []function, specs map[string]queue.Spec, asset func(string) string) error {
+// consumerOf is the registry entry that runs on the function, if any (validateFunctions allows at most one).
+func consumerOf(cs []consumers.Consumer, function string) (consumers.Consumer, bool) {
+	for _, c := range cs {
+		if c.On.Function == function {
+			return c, true
+		}
+	}
+	return consumers.Consumer{}, false
+}
+
+// validateFunctions checks names, the consumers the registry runs on functions (each on a declared function, one
+// per function, on a declared queue whose visibility fits the function's timeout, with a batch size and maximum
+// concurrency SQS event sources accept) and that every bootstrap is built.
+func validateFunctions(prefix string, fns []function, cs []consumers.Consumer, specs map[string]queue.Spec, asset func(string) string) error {
 	var errs []error
+	declared := map[string]function{}
+	for _, f := range fns {
+		declared[f.Name] = f
+	}
+	perFunction := map[string]int{}
+	for _, c := range cs {
+		if c.On.Host {
+			continue
+		}
+		perFunction[c.On.Function]++
+		f, ok := declared[c.On.Function]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%w: the consumer of %q runs on function %q, which the stack does not declare", ErrCatalog, c.Queue, c.On.Function))
+			continue
+		}
+		q, ok := specs[c.Queue]
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("%w: function %q consumes undeclared queue %q", ErrCatalog, f.Name, c.Queue))
+		case q.VisibilityTimeout < visibilityPerTimeout*f.Timeout:
+			errs = append(errs, fmt.Errorf("%w: function %q: the visibility timeout %s of queue %q is less than %d times the timeout %s",
+				ErrCatalog, f.Name, q.VisibilityTimeout, c.Queue, visibilityPerTimeout, f.Timeout))
+		}
+		if c.BatchSize < 1 || c.BatchSize > queue.MaxBatch {
+			errs = append(errs, fmt.Errorf("%w: function %q: batch size %d out of 1..%d", ErrCatalog, f.Name, c.BatchSize, queue.MaxBatch))
+		}
+		if c.AWSConcurrency != 0 && (c.AWSConcurrency < 2 || c.AWSConcurrency > 1000) {
+			errs = append(errs, fmt.Errorf("%w: function %q: maximum concurrency %d: 0 (no cap) or 2 to 1000",
+				ErrCatalog, f.Name, c.AWSConcurrency))
+		}
+	}
+	for name, n := range perFunction {
+		if n > 1 {
+			errs = append(errs, fmt.Errorf("%w: function %q runs %d consumers of the registry, want one", ErrCatalog, name, n))
+		}
+	}
 	for _, f := range fns {
 		if len(prefix+f.Name) > maxFunctionName {
 			errs = append(errs, fmt.Errorf("%w: function %q: name longer than %d with the prefix", ErrCatalog, f.Name, maxFunctionName))
 		}
-		if f.Consumes != "" {
-			q, ok := specs[f.Consumes]
-			switch {
-			case !ok:
-				errs = append(errs, fmt.Errorf("%w: function %q consumes undeclared queue %q", ErrCatalog, f.Name, f.Consumes))
-			case q.VisibilityTimeout < visibilityPerTimeout*f.Timeout:
-				errs = append(errs, fmt.Errorf("%w: function %q: the visibility timeout %s of queue %q is less than %d times the timeout %s",
-					ErrCatalog, f.Name, q.VisibilityTimeout, f.Consumes, visibilityPerTimeout, f.Timeout))
-			}
-		}
 		if f.Name == apiFunction && (f.Timeout <= session.DefaultWait || f.Timeout >= apiGatewayTimeout) {
 			errs = append(errs, fmt.Errorf("%w: function %q: timeout %s must exceed the API's longest wait %s and stay below API Gateway's %s",
 				ErrCatalog, f.Name, f.Timeout, session.DefaultWait, apiGatewayTimeout))
-		}
-		if f.MaxConcurrency != 0 && (f.Consumes == "" || f.MaxConcurrency < 2 || f.MaxConcurrency > 1000) {
-			errs = append(errs, fmt.Errorf("%w: function %q: MaxConcurrency %d needs a consumed queue and 2 to 1000",
-				ErrCatalog, f.Name, f.MaxConcurrency))
 		}
 		for _, name := range f.Sends {
 			if _, ok := specs[name]; !ok {
@@ -222,16 +249,16 @@ func (b *builder) addFunctions() {
 		if f.MediaReadWrite {
 			b.grantMedia(role)
 		}
-		if f.Consumes != "" {
+		if c, ok := consumerOf(b.props.Consumers, f.Name); ok {
 			esm := &awslambdaeventsources.SqsEventSourceProps{
-				BatchSize:               jsii.Number(consumerBatchSize),
+				BatchSize:               jsii.Number(c.BatchSize),
 				MaxBatchingWindow:       seconds(consumerBatchingWindow),
 				ReportBatchItemFailures: jsii.Bool(true),
 			}
-			if f.MaxConcurrency > 0 {
-				esm.MaxConcurrency = jsii.Number(f.MaxConcurrency)
+			if c.AWSConcurrency > 0 {
+				esm.MaxConcurrency = jsii.Number(c.AWSConcurrency)
 			}
-			fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(b.queues[f.Consumes], esm))
+			fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(b.queues[c.Queue], esm))
 		}
 		for _, name := range f.Sends {
 			b.queues[name].GrantSendMessages(fn)

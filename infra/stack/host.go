@@ -18,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/consumers"
 )
 
 // The session host: one ECS Fargate task holding every WhatsApp socket, with its device store on RDS Postgres.
@@ -41,8 +42,16 @@ const (
 	deviceDBBackups  = 7 * 24 * time.Hour
 )
 
-// The session queues the host consumes (shared/queue.Catalog).
-var hostConsumes = []string{"session-sends.fifo", "session-control.fifo"}
+// hostConsumes are the queues the session host consumes: the registry's entries On consumers.SessionHost.
+func hostConsumes(cs []consumers.Consumer) []string {
+	var out []string
+	for _, c := range cs {
+		if c.On.Host {
+			out = append(out, c.Queue)
+		}
+	}
+	return out
+}
 
 // Environment the host gets on top of the functions' (runtimeEnv).
 const (
@@ -234,7 +243,7 @@ func (b *builder) addSessionHost() {
 
 	b.grantTable(role, false)
 	b.eventBus.GrantPutEventsTo(role, nil)
-	for _, name := range hostConsumes {
+	for _, name := range hostConsumes(b.props.Consumers) {
 		b.queues[name].GrantConsumeMessages(role)
 	}
 	// The sweep re-enqueues sends the API stored but could not enqueue.

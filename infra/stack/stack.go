@@ -20,6 +20,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/waqtor/waqtor/shared/consumers"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/routing"
 )
@@ -71,6 +72,9 @@ type Props struct {
 	// them, to exercise shapes the real catalog does not have yet (FIFO queues, broken catalogs).
 	Routes []routing.Route
 	Queues []queue.Spec
+	// Consumers replaces consumers.Registry (nil: the real one); only tests set it. The functions' event source
+	// mappings and the session host's queues are derived from it.
+	Consumers []consumers.Consumer
 }
 
 var (
@@ -103,6 +107,9 @@ func (p Props) withDefaults() Props {
 	if p.Queues == nil {
 		p.Queues = queue.Catalog
 	}
+	if p.Consumers == nil {
+		p.Consumers = consumers.Registry
+	}
 	return p
 }
 
@@ -126,9 +133,9 @@ func (p Props) validate() error {
 	specs, err := validateQueues(p.Prefix, p.Queues)
 	errs = append(errs, err)
 	errs = append(errs, validateRoutes(p.Prefix, p.Routes, specs))
-	errs = append(errs, validateFunctions(p.Prefix, functions, specs, p.LambdaAsset))
+	errs = append(errs, validateFunctions(p.Prefix, functions, p.Consumers, specs, p.LambdaAsset))
 	errs = append(errs, validateHost(p))
-	for _, name := range hostConsumes {
+	for _, name := range hostConsumes(p.Consumers) {
 		if s, ok := specs[name]; !ok || !s.FIFO {
 			errs = append(errs, fmt.Errorf("%w: the session host consumes %q, which is not a FIFO queue of the catalog", ErrCatalog, name))
 		}

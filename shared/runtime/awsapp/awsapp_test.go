@@ -48,7 +48,7 @@ func TestAWSRuntimeBuildsEveryStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	if m := a.Stores.Missing(); len(m) > 0 {
-		t.Errorf("the AWS runtime leaves app.Stores %v nil", m)
+		t.Fatalf("the AWS runtime leaves app.Stores %v nil", m)
 	}
 
 	tickets := realtime.NewTickets(a.Stores.Tickets)
