@@ -208,7 +208,7 @@ func TestNetworkHardening(t *testing.T) {
 	}
 }
 
-// TestTableGrantCoversDynamoCalls: every DynamoDB call of the AWS runtime's code (shared/dynamo, shared/runtime/awsfunction,
+// TestTableGrantCoversDynamoCalls: every DynamoDB call of the AWS runtime's code (shared/dynamo, shared/runtime/awsfunction, awsapp,
 // shared/runtime/awshost) is an action the api role holds on the table, so a new call (a Scan, a batch write) fails here
 // instead of with AccessDenied in production. Transactions are authorised per item action (PutItem,
 // UpdateItem, DeleteItem, ConditionCheckItem).
@@ -239,7 +239,7 @@ func TestTableGrantCoversDynamoCalls(t *testing.T) {
 		"TransactGetItems":   {"GetItem"},
 	}
 	calls := 0
-	for _, dir := range []string{"dynamo", "runtime/awsfunction", "runtime/awshost"} {
+	for _, dir := range []string{"dynamo", "runtime/awsfunction", "runtime/awsapp", "runtime/awshost"} {
 		files, _ := filepath.Glob(filepath.Join("..", "..", "shared", dir, "*.go"))
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {
