@@ -43,7 +43,7 @@ type Stores struct {
 	Media         media.Store
 	// LoginAttempts keeps failed sign-ins for the per-account lockout.
 	LoginAttempts tenant.AttemptStore
-	// Tickets keeps the live feed's connect tickets (nil where the runtime has no live feed yet: AWS).
+	// Tickets keeps the live feed's connect tickets (nil: no live feed, POST /api/realtime/ticket answers 404).
 	Tickets realtime.TicketStore
 }
 
@@ -107,6 +107,6 @@ func NewAPI(st Stores, svc Services, cfg config.Config, log *slog.Logger, reg *p
 	}, httpapi.Config{
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
 		CORSOrigins: cfg.DashboardOrigins, SignupOpen: cfg.SignupOpen, TrustProxy: cfg.TrustProxy,
-		MetricsToken: cfg.MetricsToken, Version: Version,
+		MetricsToken: cfg.MetricsToken, Version: Version, RealtimeURL: cfg.WSURL,
 	})
 }
