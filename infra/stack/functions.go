@@ -43,10 +43,14 @@ type function struct {
 	MaxConcurrency int
 	// Sends names the queues the function sends messages to (sqs:SendMessage on exactly these).
 	Sends []string
+	// ManageConnections lists the WebSocket Management API methods (POST, DELETE) the function may call on the
+	// live feed's stage (execute-api:ManageConnections, ws.go).
+	ManageConnections []string
 }
 
-// functions is every Lambda function of the stack. A new function is one entry here plus its functions/<name>.
-var functions = []function{
+// functions is every Lambda function of the stack (the live feed's are in ws.go). A new function is one entry
+// here plus its functions/<name>.
+var functions = append([]function{
 	{
 		Name:        apiFunction,
 		Description: "the REST API behind the HTTP API",
@@ -94,7 +98,7 @@ var functions = []function{
 		// most 10 invocations at once, an endpoint has at most 10 times its limit in flight (best effort).
 		MaxConcurrency: 10,
 	},
-}
+}, wsFunctions...)
 
 // Timeouts that must fit each other; validateFunctions enforces them and TestTimeoutsFit reads them back from
 // the template.
@@ -184,6 +188,7 @@ func (b *builder) addFunctions() {
 	b.functionLogs = make(map[string]awslogs.LogGroup, len(functions))
 	env := b.runtimeEnv()
 	env[envTokenSecretARN] = b.tokenSecret.SecretArn()
+	env[envWSURL] = b.wsURL
 	for _, f := range functions {
 		physical := b.props.Prefix + f.Name
 		logs := awslogs.NewLogGroup(b.stack, constructID("Logs", f.Name), &awslogs.LogGroupProps{

@@ -35,6 +35,10 @@ var wantFunctions = []struct {
 	{"audit", 5, 128},
 	{"webhook-deliver", 60, 256},
 	{"webhook-router", 10, 128},
+	{"ws-connect", 5, 128},
+	{"ws-default", 10, 128},
+	{"ws-disconnect", 5, 128},
+	{"ws-push", 10, 256},
 }
 
 // testOrigins are the dashboard origins of every test stack (Props.DashboardOrigins has no default).
@@ -508,8 +512,10 @@ func TestFunctions(t *testing.T) {
 				"WAQTOR_TOKEN_SECRET_ARN": ref(secretID),
 				"WAQTOR_DASHBOARD_ORIGIN": strings.Join(testOrigins, ","),
 				"WAQTOR_MEDIA_BUCKET":     ref(bucketID),
+				"WAQTOR_WS_URL":           wsURL(t, tmpl),
 			}
-			if f.name != "audit" { // the functions that seal or open webhook secrets
+			// the functions that seal or open webhook secrets
+			if f.name != "audit" && !strings.HasPrefix(f.name, "ws-") {
 				wantEnv["WAQTOR_SECRETS_KMS_KEY"] = getAtt(singleID(t, tmpl, "AWS::KMS::Key"), "Arn")
 			}
 			env, _ := p["Environment"].(map[string]any)
@@ -553,6 +559,7 @@ func TestQueueConsumers(t *testing.T) {
 		{"audit", "audit", nil},
 		{"webhook-router", "webhook-router", nil},
 		{"webhook-deliver", "webhook-deliveries", map[string]any{"MaximumConcurrency": 10.0}},
+		{"ws-push", "realtime-push", nil},
 	}
 	esm := resources(t, tmpl, "AWS::Lambda::EventSourceMapping")
 	if len(esm) != len(consumers) {
