@@ -1,6 +1,7 @@
 // Package routing is THE routing table: which events go to which target. Infra turns every route into one
 // EventBridge rule whose target is the SQS queue of the same name; standalone evaluates the same patterns in
-// process (shared/eventbus) and enqueues into the same queues. Nothing else decides where an event goes.
+// process (shared/eventbus) and enqueues into the same queues, except for the routes marked AWSOnly, whose work
+// standalone does in process (Standalone). Nothing else decides where an event goes.
 package routing
 
 import (
