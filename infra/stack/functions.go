@@ -43,6 +43,9 @@ type function struct {
 	MaxConcurrency int
 	// Sends names the queues the function sends messages to (sqs:SendMessage on exactly these).
 	Sends []string
+	// NoBatchingWindow hands records to the function as soon as they arrive, instead of waiting up to
+	// consumerBatchingWindow to fill a batch (the live feed's push, where a second matters).
+	NoBatchingWindow bool
 	// ManageConnections lists the WebSocket Management API methods (POST, DELETE) the function may call on the
 	// live feed's stage (execute-api:ManageConnections, ws.go).
 	ManageConnections []string
@@ -232,6 +235,9 @@ func (b *builder) addFunctions() {
 				BatchSize:               jsii.Number(consumerBatchSize),
 				MaxBatchingWindow:       seconds(consumerBatchingWindow),
 				ReportBatchItemFailures: jsii.Bool(true),
+			}
+			if f.NoBatchingWindow {
+				esm.MaxBatchingWindow = nil
 			}
 			if f.MaxConcurrency > 0 {
 				esm.MaxConcurrency = jsii.Number(f.MaxConcurrency)

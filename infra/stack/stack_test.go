@@ -555,11 +555,13 @@ func TestQueueConsumers(t *testing.T) {
 	consumers := []struct {
 		fn, queue      string
 		maxConcurrency any // nil: no scaling config
+		noWindow       bool
 	}{
-		{"audit", "audit", nil},
-		{"webhook-router", "webhook-router", nil},
-		{"webhook-deliver", "webhook-deliveries", map[string]any{"MaximumConcurrency": 10.0}},
-		{"ws-push", "realtime-push", nil},
+		{"audit", "audit", nil, false},
+		{"webhook-router", "webhook-router", nil, false},
+		{"webhook-deliver", "webhook-deliveries", map[string]any{"MaximumConcurrency": 10.0}, false},
+		// The live feed's push takes each event as it arrives.
+		{"ws-push", "realtime-push", nil, true},
 	}
 	esm := resources(t, tmpl, "AWS::Lambda::EventSourceMapping")
 	if len(esm) != len(consumers) {
@@ -579,7 +581,9 @@ func TestQueueConsumers(t *testing.T) {
 					t.Error(diff(key, got, want))
 				}
 			}
-			if w, _ := p["MaximumBatchingWindowInSeconds"].(float64); w < 1 || w > 5 {
+			if w, _ := p["MaximumBatchingWindowInSeconds"].(float64); c.noWindow && p["MaximumBatchingWindowInSeconds"] != nil {
+				t.Errorf("MaximumBatchingWindowInSeconds: got %v, want none", p["MaximumBatchingWindowInSeconds"])
+			} else if !c.noWindow && (w < 1 || w > 5) {
 				t.Errorf("MaximumBatchingWindowInSeconds: got %v, want 1..5", w)
 			}
 			q := props(resources(t, tmpl, "AWS::SQS::Queue")[ids[c.queue]])

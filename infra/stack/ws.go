@@ -58,6 +58,7 @@ var wsFunctions = []function{
 		MemoryMB:          256,
 		TableReadWrite:    true,
 		Consumes:          "realtime-push",
+		NoBatchingWindow:  true,
 		ManageConnections: []string{"POST"},
 	},
 }
