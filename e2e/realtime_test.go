@@ -157,12 +157,13 @@ func TestAWSRealtime(t *testing.T) {
 	}
 	inOne := publish(tenantOne, event.MessageReceived, map[string]any{"body": "for one"})
 	qrOne := publish(tenantOne, event.SessionQR, map[string]any{"qr": "2@one"})
+	cmpOne := publish(tenantOne, event.CampaignProgress, map[string]any{"campaignId": "cmp_1", "sent": 1})
 	inTwo := publish(tenantTwo, event.MessageReceived, map[string]any{"body": "for two"})
 	qrTwo := publish(tenantTwo, event.SessionQR, map[string]any{"qr": "2@two"})
 	publish(tenantTwo, event.APIKeyCreated, map[string]any{"keyId": "key_x"}) // not on the feed: not routed to ws-push
 
 	// Every event on the feed is pushed once and deleted from the queue.
-	testkit.UntilWhy(t, eventualDeadline, "ws-push consumed the four feed events", func() (bool, string) {
+	testkit.UntilWhy(t, eventualDeadline, "ws-push consumed the five feed events", func() (bool, string) {
 		deleted := 0
 		for _, b := range poller.Batches() {
 			if b.Err != nil || len(b.Failed) > 0 {
@@ -170,10 +171,11 @@ func TestAWSRealtime(t *testing.T) {
 			}
 			deleted += len(b.Deleted)
 		}
-		return deleted == 4, fmt.Sprintf("%d records deleted", deleted)
+		return deleted == 5, fmt.Sprintf("%d records deleted", deleted)
 	})
 	if got, want := ws.summary("one="), []string{"ack:s", "error:forbidden_topic:c", "pong:p", "event:" + inOne.ID}; !slices.Equal(got, want) {
-		t.Errorf("tenant one's frames %v, want %v (not %s: its key lacks sessions:write; nothing of tenant two)", got, want, qrOne.ID)
+		t.Errorf("tenant one's frames %v, want %v (not %s: its key lacks sessions:write; not %s: it lacks campaigns:read; "+
+			"nothing of tenant two)", got, want, qrOne.ID, cmpOne.ID)
 	}
 	// Standard queues do not keep order: compare tenant two's event frames as a set.
 	if got, want := sortedTail(ws.summary("two="), 1), []string{"ack:s", "event:" + inTwo.ID, "event:" + qrTwo.ID}; !slices.Equal(got, sortedTail(want, 1)) {
