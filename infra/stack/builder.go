@@ -36,6 +36,8 @@ type builder struct {
 
 	functionLogs map[string]awslogs.LogGroup
 	httpAPI      awsapigatewayv2.HttpApi
+	wsAPI        awsapigatewayv2.WebSocketApi
+	wsURL        *string
 
 	vpc               awsec2.Vpc
 	hostSecurityGroup awsec2.SecurityGroup

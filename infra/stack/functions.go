@@ -43,10 +43,17 @@ type function struct {
 	// visibilityPerTimeout times Timeout.
 	// Sends names the queues the function sends messages to (sqs:SendMessage on exactly these).
 	Sends []string
+	// NoBatchingWindow hands records to the function as soon as they arrive, instead of waiting up to
+	// consumerBatchingWindow to fill a batch (the live feed's push, where a second matters).
+	NoBatchingWindow bool
+	// ManageConnections lists the WebSocket Management API methods (POST, DELETE) the function may call on the
+	// live feed's stage (execute-api:ManageConnections, ws.go).
+	ManageConnections []string
 }
 
-// functions is every Lambda function of the stack. A new function is one entry here plus its functions/<name>.
-var functions = []function{
+// functions is every Lambda function of the stack (the live feed's are in ws.go). A new function is one entry
+// here plus its functions/<name>.
+var functions = append([]function{
 	{
 		Name:        apiFunction,
 		Description: "the REST API behind the HTTP API",
@@ -88,7 +95,7 @@ var functions = []function{
 		MemoryMB:       256,
 		TableReadWrite: true,
 	},
-}
+}, wsFunctions...)
 
 // Timeouts that must fit each other; validateFunctions enforces them and TestTimeoutsFit reads them back from
 // the template.
@@ -211,6 +218,7 @@ func (b *builder) addFunctions() {
 	b.functionLogs = make(map[string]awslogs.LogGroup, len(functions))
 	env := b.runtimeEnv()
 	env[envTokenSecretARN] = b.tokenSecret.SecretArn()
+	env[envWSURL] = b.wsURL
 	for _, f := range functions {
 		physical := b.props.Prefix + f.Name
 		logs := awslogs.NewLogGroup(b.stack, constructID("Logs", f.Name), &awslogs.LogGroupProps{
@@ -254,6 +262,9 @@ func (b *builder) addFunctions() {
 				BatchSize:               jsii.Number(c.BatchSize),
 				MaxBatchingWindow:       seconds(consumerBatchingWindow),
 				ReportBatchItemFailures: jsii.Bool(true),
+			}
+			if f.NoBatchingWindow {
+				esm.MaxBatchingWindow = nil
 			}
 			if c.AWSConcurrency > 0 {
 				esm.MaxConcurrency = jsii.Number(c.AWSConcurrency)

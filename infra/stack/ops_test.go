@@ -38,7 +38,7 @@ func TestNagAwsSolutions(t *testing.T) {
 func TestTimeoutsFit(t *testing.T) {
 	tmpl := defaultTemplate(t)
 	_, api := only(t, tmpl, "AWS::Lambda::Function", "FunctionName", prefixed("api"))
-	_, integration := only(t, tmpl, "AWS::ApiGatewayV2::Integration", "IntegrationType", "AWS_PROXY")
+	_, integration := only(t, tmpl, "AWS::ApiGatewayV2::Integration", "PayloadFormatVersion", "2.0")
 	apiTimeout := time.Duration(api["Timeout"].(float64)) * time.Second
 	gateway := time.Duration(integration["TimeoutInMillis"].(float64)) * time.Millisecond
 	// API Gateway's HTTP API limit is 30 s; CDK accepts at most 29 s.

@@ -35,6 +35,10 @@ var wantFunctions = []struct {
 	{"audit", 5, 128},
 	{"webhook-deliver", 60, 256},
 	{"webhook-router", 10, 128},
+	{"ws-connect", 5, 128},
+	{"ws-default", 10, 128},
+	{"ws-disconnect", 5, 128},
+	{"ws-push", 10, 256},
 }
 
 // testOrigins are the dashboard origins of every test stack (Props.DashboardOrigins has no default).
@@ -508,8 +512,10 @@ func TestFunctions(t *testing.T) {
 				"WAQTOR_TOKEN_SECRET_ARN": ref(secretID),
 				"WAQTOR_DASHBOARD_ORIGIN": strings.Join(testOrigins, ","),
 				"WAQTOR_MEDIA_BUCKET":     ref(bucketID),
+				"WAQTOR_WS_URL":           wsURL(t, tmpl),
 			}
-			if f.name != "audit" { // the functions that seal or open webhook secrets
+			// the functions that seal or open webhook secrets
+			if f.name != "audit" && !strings.HasPrefix(f.name, "ws-") {
 				wantEnv["WAQTOR_SECRETS_KMS_KEY"] = getAtt(singleID(t, tmpl, "AWS::KMS::Key"), "Arn")
 			}
 			env, _ := p["Environment"].(map[string]any)
@@ -549,10 +555,13 @@ func TestQueueConsumers(t *testing.T) {
 	consumers := []struct {
 		fn, queue      string
 		maxConcurrency any // nil: no scaling config
+		noWindow       bool
 	}{
-		{"audit", "audit", nil},
-		{"webhook-router", "webhook-router", nil},
-		{"webhook-deliver", "webhook-deliveries", map[string]any{"MaximumConcurrency": 10.0}},
+		{"audit", "audit", nil, false},
+		{"webhook-router", "webhook-router", nil, false},
+		{"webhook-deliver", "webhook-deliveries", map[string]any{"MaximumConcurrency": 10.0}, false},
+		// The live feed's push takes each event as it arrives.
+		{"ws-push", "realtime-push", nil, true},
 	}
 	esm := resources(t, tmpl, "AWS::Lambda::EventSourceMapping")
 	if len(esm) != len(consumers) {
@@ -572,7 +581,9 @@ func TestQueueConsumers(t *testing.T) {
 					t.Error(diff(key, got, want))
 				}
 			}
-			if w, _ := p["MaximumBatchingWindowInSeconds"].(float64); w < 1 || w > 5 {
+			if w, _ := p["MaximumBatchingWindowInSeconds"].(float64); c.noWindow && p["MaximumBatchingWindowInSeconds"] != nil {
+				t.Errorf("MaximumBatchingWindowInSeconds: got %v, want none", p["MaximumBatchingWindowInSeconds"])
+			} else if !c.noWindow && (w < 1 || w > 5) {
 				t.Errorf("MaximumBatchingWindowInSeconds: got %v, want 1..5", w)
 			}
 			q := props(resources(t, tmpl, "AWS::SQS::Queue")[ids[c.queue]])
@@ -605,8 +616,8 @@ func tokenSecretID(t *testing.T, tmpl assertions.Template) string {
 func TestHTTPAPI(t *testing.T) {
 	tmpl := defaultTemplate(t)
 	fnID, _ := only(t, tmpl, "AWS::Lambda::Function", "FunctionName", prefixed("api"))
-	apiID := singleID(t, tmpl, "AWS::ApiGatewayV2::Api")
-	integrationID := singleID(t, tmpl, "AWS::ApiGatewayV2::Integration")
+	apiID, _ := only(t, tmpl, "AWS::ApiGatewayV2::Api", "ProtocolType", "HTTP")
+	integrationID, _ := only(t, tmpl, "AWS::ApiGatewayV2::Integration", "PayloadFormatVersion", "2.0")
 	check(t, "api with CORS for the dashboard", func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{
 			"Name":         prefixed("api"),
@@ -626,6 +637,11 @@ func TestHTTPAPI(t *testing.T) {
 		})
 	})
 	routes := resources(t, tmpl, "AWS::ApiGatewayV2::Route")
+	for id, r := range routes {
+		if !reflect.DeepEqual(props(r)["ApiId"], ref(apiID)) {
+			delete(routes, id) // the WebSocket API's (TestWebSocketAPI)
+		}
+	}
 	var keys []string
 	for _, r := range routes {
 		p := props(r)

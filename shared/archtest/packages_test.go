@@ -67,6 +67,7 @@ var packageMap = []entry{
 		allow: map[string]string{testWhatsmeow: "TestUnreachableWhatsApp parses the device JID with whatsmeow's `types` to address the device on `wasim.Server`"}},
 	{path: "shared/setup", class: domain, what: "first start: the first tenant, its owner and an owner API key"},
 	{path: "shared/tenant", class: domain, what: "tenants and users, the rules for roles, the per-account login lockout"},
+	{path: "shared/wsgateway", class: domain, what: "the live feed on API Gateway WebSocket: $connect with a ticket, client frames (protocol, rate limit), push to the tenant's visible connections, the resume window; ports for the connections store and the Management API"},
 	{path: "shared/webhook", class: domain, what: "webhook endpoints, fan-out, signed delivery with retries, the SSRF-guarded client"},
 
 	// Contracts.
@@ -81,6 +82,7 @@ var packageMap = []entry{
 	{path: "shared/awslambda", class: adapter, aws: true, what: "SQS-triggered Lambda → event handler, partial batch failures"},
 	{path: "shared/dashboard", class: adapter, what: "serves the built web dashboard (dashboard/dist) beside the API: SPA fallback and cache headers (standalone)"},
 	{path: "shared/dynamo", class: adapter, aws: true, what: "the store ports on DynamoDB (one table)"},
+	{path: "shared/apigw", class: adapter, aws: true, what: "API Gateway's WebSocket Management API: post frames to connections, close them (410 Gone → `wsgateway.ErrGone`)"},
 	{path: "shared/eventbridge", class: adapter, aws: true, what: "`event.Publisher` on an EventBridge bus"},
 	{path: "shared/httpapi", class: adapter, what: "the REST API as one `http.Handler`; THE route table (`routes.go`)"},
 	{path: "shared/kms", class: adapter, aws: true, what: "webhook secrets encrypted by AWS KMS"},
@@ -108,6 +110,10 @@ var packageMap = []entry{
 	{path: "functions/audit", class: mainPkg, what: "Lambda: the `audit` queue's consumer (activity log)"},
 	{path: "functions/webhook-deliver", class: mainPkg, what: "Lambda: the `webhook-deliveries` queue's consumer (Deliverer)"},
 	{path: "functions/webhook-router", class: mainPkg, what: "Lambda: the `webhook-router` queue's consumer (Fanout)"},
+	{path: "functions/ws-connect", class: mainPkg, what: "Lambda: the WebSocket API's `$connect` (ticket check)"},
+	{path: "functions/ws-default", class: mainPkg, what: "Lambda: the WebSocket API's `$default` (client frames)"},
+	{path: "functions/ws-disconnect", class: mainPkg, what: "Lambda: the WebSocket API's `$disconnect`"},
+	{path: "functions/ws-push", class: mainPkg, what: "Lambda: the `realtime-push` queue's consumer (posts the live feed's frames)"},
 	{path: "session-host", class: mainPkg, what: "the `waqtor` binary: standalone, or the session host on ECS"},
 
 	// Infra.

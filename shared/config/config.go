@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -86,6 +87,10 @@ type Config struct {
 	QueuePrefix string // WAQTOR_QUEUE_PREFIX, default "waqtor-"
 	// MediaBucket is the S3 bucket of media files (WAQTOR_MEDIA_BUCKET); the CDK stack creates it and sets this.
 	MediaBucket string
+	// WSURL is the URL of the AWS runtime's WebSocket API stage (WAQTOR_WS_URL, wss://<api>.execute-api.<region>.
+	// amazonaws.com/<stage>); the CDK stack sets it. Tickets point clients there, and the live feed's functions
+	// reach its Management API at the same host and stage over https. Empty: the standalone /ws.
+	WSURL string
 	// DeviceDBSecret is the ARN of the Secrets Manager secret of the session host's Postgres device store (the
 	// JSON RDS generates: username, password, host, port, dbname), WAQTOR_DEVICE_DB_SECRET. Only the session host
 	// on AWS reads it; the functions never open the device store.
@@ -147,7 +152,7 @@ var Vars = []string{"WAQTOR_ADDR", "WAQTOR_DATA_DIR", "WAQTOR_BOOTSTRAP_API_KEY"
 	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX", "WAQTOR_WEBHOOK_ALLOW",
 	"WAQTOR_MEDIA_FETCH_ALLOW", "WAQTOR_WHATSAPP", "WAQTOR_MAX_UPLOAD_BYTES", "WAQTOR_MEDIA_BUCKET", "WAQTOR_DEVICE_DB_SECRET",
 	"WAQTOR_DEVICE_DB_HOST", "WAQTOR_DEVICE_DB_PORT", "WAQTOR_DEVICE_DB_NAME", "WAQTOR_DEVICE_DB_USER",
-	"WAQTOR_DEVICE_DB_PASSWORD", "WAQTOR_METRICS_ADDR", "WAQTOR_SECRETS_KEY_FILE", "WAQTOR_SECRETS_KMS_KEY", "WAQTOR_SESSION_LEASE_TTL"}
+	"WAQTOR_DEVICE_DB_PASSWORD", "WAQTOR_METRICS_ADDR", "WAQTOR_SECRETS_KEY_FILE", "WAQTOR_SECRETS_KMS_KEY", "WAQTOR_SESSION_LEASE_TTL", "WAQTOR_WS_URL"}
 
 // secretVars may instead be read from a file named by NAME_FILE.
 var secretVars = map[string]bool{"WAQTOR_BOOTSTRAP_API_KEY": true, "WAQTOR_BOOTSTRAP_PASSWORD": true,
@@ -334,6 +339,7 @@ func Load(getenv func(string) string) (Config, error) {
 		WhatsApp:          r.oneOf("WAQTOR_WHATSAPP", "whatsapp", "whatsapp", "demo"),
 		MaxUploadBytes:    r.whole("WAQTOR_MAX_UPLOAD_BYTES", 100<<20),
 		MediaBucket:       r.str("WAQTOR_MEDIA_BUCKET", ""),
+		WSURL:             strings.TrimRight(r.str("WAQTOR_WS_URL", ""), "/"),
 		DeviceDBSecret:    r.str("WAQTOR_DEVICE_DB_SECRET", ""),
 		SessionLeaseTTL:   r.duration("WAQTOR_SESSION_LEASE_TTL", 30*time.Second),
 	}
@@ -374,6 +380,12 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.MediaBucket != "" && !bucketPattern.MatchString(c.MediaBucket) {
 		r.errs = append(r.errs, fmt.Errorf("WAQTOR_MEDIA_BUCKET=%q: want an S3 bucket name (3 to 63 of a-z 0-9 . -)", c.MediaBucket))
+	}
+	if c.WSURL != "" {
+		if u, err := url.Parse(c.WSURL); err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" ||
+			strings.Trim(u.Path, "/") == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			r.errs = append(r.errs, fmt.Errorf("WAQTOR_WS_URL=%q: want wss://host/stage (the WebSocket API's stage URL)", c.WSURL))
+		}
 	}
 	if c.AWS() {
 		if c.EventBus == "" {

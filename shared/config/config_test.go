@@ -283,3 +283,15 @@ func TestDeviceDBVariables(t *testing.T) {
 		})
 	}
 }
+
+func TestWSURL(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"WAQTOR_WS_URL": "wss://abc.execute-api.eu-west-1.amazonaws.com/live/"}))
+	if err != nil || c.WSURL != "wss://abc.execute-api.eu-west-1.amazonaws.com/live" {
+		t.Fatalf("WSURL = %q, %v", c.WSURL, err)
+	}
+	for _, bad := range []string{"https://abc/live", "wss://abc", "wss://abc/live?ticket=x", "wss:///live"} {
+		if _, err := config.Load(env(map[string]string{"WAQTOR_WS_URL": bad})); err == nil || !strings.Contains(err.Error(), "WAQTOR_WS_URL") {
+			t.Errorf("WAQTOR_WS_URL=%q: %v, want an error naming the variable", bad, err)
+		}
+	}
+}

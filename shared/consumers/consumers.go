@@ -43,6 +43,9 @@ type Consumer struct {
 	// AWSConcurrency is, for a Lambda, the event source mapping's maximum concurrency (0: no cap; else 2 to
 	// 1000); for the session host, how many handlers run at once on the host's event bus (0: 1).
 	AWSConcurrency int
+	// AWSOnly: only the AWS runtime runs this consumer; its queue is the target of a routing.Route marked AWSOnly,
+	// whose work standalone does in process (the live feed's push: shared/wshub is tapped onto the bus).
+	AWSOnly bool
 	// Retry is the event bus's backoff after a failed message, standalone and on the session host (zero: the bus's
 	// default, 1 s doubling to 5 min). On a Lambda the queue's visibility timeout decides when a failure comes back.
 	Retry Backoff
@@ -95,6 +98,9 @@ type Deps struct {
 	Sender webhook.Sender
 	// Sessions handles the session host's commands; only the session host has it.
 	Sessions SessionCommands
+	// LiveFeed pushes bus events to the live feed's WebSocket connections (AWS: the API Gateway WebSocket API's
+	// gateway, shared/wsgateway; standalone has none, its hub is fed in process).
+	LiveFeed event.Handler
 	// Now is the consumers' clock (time.Now; tests shift it).
 	Now func() time.Time
 	// Version is WaQtor's version (app.Version), in the deliveries' User-Agent.
@@ -154,6 +160,12 @@ var Registry = []Consumer{
 				Notifier: notification.StoreNotifier{Store: d.Notifications}, Limiter: webhook.NewSemaphores(),
 				Now: d.Now, Version: d.Version, Log: d.Log}
 			return dl.Handle, nil
+		},
+	},
+	{
+		Queue: "realtime-push", On: Lambda("ws-push"), BatchSize: 10, AWSOnly: true,
+		Events: func(d Deps) (event.Handler, error) {
+			return d.LiveFeed, d.need("realtime-push", "LiveFeed")
 		},
 	},
 	{

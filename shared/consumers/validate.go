@@ -61,6 +61,9 @@ func Validate(catalog []queue.Spec, routes []routing.Route, registry []Consumer)
 		case !c.On.Host && c.AWSConcurrency != 0 && (c.AWSConcurrency < 2 || c.AWSConcurrency > 1000):
 			bad("consumer of %q: AWSConcurrency %d: a Lambda's maximum concurrency is 0 (no cap) or 2..1000", c.Queue, c.AWSConcurrency)
 		}
+		if c.AWSOnly && c.On.Host {
+			bad("consumer of %q: AWSOnly is for Lambda consumers", c.Queue)
+		}
 		if c.Concurrency < 0 || c.AWSConcurrency < 0 {
 			bad("consumer of %q: negative concurrency", c.Queue)
 		}

@@ -20,6 +20,13 @@
 //	                                lockedUntil, lastFailure, expiresAt, ttl, version
 //	TICKET#<hash> / TICKET          live feed connect ticket (hash: SHA-256 of the secret): tenantId, hash, principal
 //	                                (JSON), expiresAt, ttl; taken by a conditional DeleteItem returning the old item
+//	TENANT#<tid> / WSCONN#<cid>     live feed connection on API Gateway (ConnectionStore): id, tenantId, principal
+//	                                (JSON), subs (JSON), connectedAt, expiresAt, tokens, refilled, dropped, limitedAt,
+//	                                version, ttl
+//	WSCONN#<cid> / WSCONN           connection lookup: tenantId, ttl
+//	TENANT#<tid> / FEEDID#<eid>     live feed window entry: at, pushed, ttl
+//	TENANT#<tid> / FEED#<at>#<eid>  live feed window frame: id, type, topic, sessionId, campaignId, userId,
+//	                                coalesceKey, frame (binary), at, ttl
 //	TENANT#<tid> / WEBHOOK#<wid>    webhook endpoint: id, tenantId, url, description, events, sessions, ignoreGroups,
 //	                                ignoreBroadcast, ignoreStatus, headers, enabled, disabledReason,
 //	                                secrets [{value, createdAt, expiresAt?}], policy {schedule, timeoutMs,

@@ -8,7 +8,8 @@ import (
 )
 
 // handleRealtimeTicket issues a single-use ticket, bound to the caller, that opens the live feed: the socket
-// connects with /ws?ticket=…, so no long-lived secret goes into a URL.
+// connects with <RealtimeURL>?ticket=… (/ws standalone, the WebSocket API on AWS), so no long-lived secret goes
+// into a URL.
 func (s *Server) handleRealtimeTicket(w http.ResponseWriter, r *http.Request) error {
 	if s.Realtime == nil {
 		return apperr.New(apperr.NotFound, "the live feed is not available in this runtime")
@@ -19,6 +20,14 @@ func (s *Server) handleRealtimeTicket(w http.ResponseWriter, r *http.Request) er
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusCreated, map[string]any{"ticket": ticket, "expiresAt": expires.Format(time.RFC3339Nano),
-		"url": "/ws?ticket=" + ticket})
+		"url": s.realtimeURL() + "?ticket=" + ticket})
 	return nil
+}
+
+// realtimeURL is Config.RealtimeURL, or "/ws".
+func (s *Server) realtimeURL() string {
+	if s.cfg.RealtimeURL == "" {
+		return "/ws"
+	}
+	return s.cfg.RealtimeURL
 }

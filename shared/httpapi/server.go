@@ -60,6 +60,9 @@ type Config struct {
 	MetricsToken string
 	// Version is reported by /healthz.
 	Version string
+	// RealtimeURL is where the live feed's sockets connect: the ticket response's url is RealtimeURL?ticket=…
+	// (default "/ws", the standalone hub on the API's own address; on AWS the WebSocket API's wss:// URL).
+	RealtimeURL string
 }
 
 func (c *Config) setDefaults() {

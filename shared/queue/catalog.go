@@ -16,6 +16,13 @@ var Catalog = []Spec{
 	{Name: "webhook-router", VisibilityTimeout: time.Minute, MaxReceives: 5, DeadLetter: "webhook-router-dlq", Retention: 4 * 24 * time.Hour},
 	{Name: "webhook-router-dlq", VisibilityTimeout: 30 * time.Second, Retention: 14 * 24 * time.Hour},
 
+	// The "realtime" route's target (AWS only): one message per event on the live feed, posted by the ws-push
+	// function to the tenant's subscribed WebSocket connections. A live frame is worth little after minutes, so
+	// the retention is short (the resume window keeps 5 minutes); the visibility timeout is six times the
+	// function's 10 s timeout.
+	{Name: "realtime-push", VisibilityTimeout: time.Minute, MaxReceives: 5, DeadLetter: "realtime-push-dlq", Retention: time.Hour},
+	{Name: "realtime-push-dlq", VisibilityTimeout: 30 * time.Second, Retention: 4 * 24 * time.Hour},
+
 	// One message per delivery (webhook.Deliverer). The deliverer, not the queue, decides when a delivery has
 	// failed for good: it records every attempt and marks the delivery failed when its retry policy says so, then
 	// deletes the message. The queue only carries the message between attempts, so:

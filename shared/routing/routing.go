@@ -1,12 +1,14 @@
 // Package routing is THE routing table: which events go to which target. Infra turns every route into one
 // EventBridge rule whose target is the SQS queue of the same name; standalone evaluates the same patterns in
-// process (shared/eventbus) and enqueues into the same queues. Nothing else decides where an event goes.
+// process (shared/eventbus) and enqueues into the same queues, except for the routes marked AWSOnly, whose work
+// standalone does in process (Standalone). Nothing else decides where an event goes.
 package routing
 
 import (
 	"encoding/json"
 
 	"github.com/waqtor/waqtor/shared/event"
+	"github.com/waqtor/waqtor/shared/realtime"
 )
 
 // Route sends every event that matches Pattern to the queue named Target.
@@ -19,6 +21,20 @@ type Route struct {
 	Pattern map[string]any
 	// Target is a queue name from queue.Catalog; the consumer of that queue handles the event.
 	Target string
+	// AWSOnly marks a route only the AWS runtime has: standalone does in process what its consumer does, so its
+	// event bus leaves it out (Standalone).
+	AWSOnly bool
+}
+
+// Standalone is the table without the AWS-only routes: what the standalone event bus evaluates.
+func Standalone() []Route {
+	var out []Route
+	for _, r := range Table {
+		if !r.AWSOnly {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // PatternJSON is the pattern as EventBridge wants it.
@@ -52,5 +68,20 @@ var Table = []Route{
 			},
 		},
 		Target: "webhook-router",
+	}, {
+		Name: "realtime",
+		Description: "events on the live feed (realtime.Types(), from realtime.Table) go to the push function, which " +
+			"posts them to the tenant's subscribed WebSocket connections; standalone feeds its hub in process instead",
+		Pattern: map[string]any{"detail-type": anys(realtime.Types())},
+		Target:  "realtime-push",
+		AWSOnly: true,
 	},
+}
+
+func anys(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
 }

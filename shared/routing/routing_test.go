@@ -9,6 +9,7 @@ import (
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventpattern"
 	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/realtime"
 	"github.com/waqtor/waqtor/shared/routing"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
@@ -72,4 +73,38 @@ func sortedCopy(s []string) []string {
 	s = slices.Clone(s)
 	slices.Sort(s)
 	return s
+}
+
+// The realtime route carries exactly the event types of the live feed (realtime.Table), is AWS-only, and the
+// standalone table leaves it out (its hub is fed in process) while keeping every other route.
+func TestRealtimeRouteIsTheLiveFeedOnAWSOnly(t *testing.T) {
+	r := route(t, "realtime")
+	p := eventpattern.MustCompile(r.Pattern)
+	for typ := range event.Catalog {
+		e, err := event.New("waqtor.session-host", typ, "t1", time.Now(), map[string]string{"status": "ready"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := json.Marshal(e.Bus("123456789012", "us-east-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := p.Match(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, want := realtime.RouteOf(typ); got != want {
+			t.Errorf("%s: realtime route matches %v, want %v (realtime.Table)", typ, got, want)
+		}
+	}
+	if !r.AWSOnly || r.Target != "realtime-push" {
+		t.Errorf("realtime route: AWSOnly %v target %q", r.AWSOnly, r.Target)
+	}
+	var names []string
+	for _, s := range routing.Standalone() {
+		names = append(names, s.Name)
+	}
+	if slices.Contains(names, "realtime") || len(names) != len(routing.Table)-1 {
+		t.Errorf("standalone routes %v, want every route but realtime", names)
+	}
 }

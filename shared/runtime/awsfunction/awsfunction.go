@@ -87,7 +87,7 @@ func (rt *Runtime) ConsumerDeps(client *sqssdk.Client) (consumers.Deps, error) {
 	if err != nil {
 		return consumers.Deps{}, err
 	}
-	return consumers.Deps{
+	d := consumers.Deps{
 		Activity:      dynamo.NewActivityStore(rt.DynamoDB, rt.Config.Table),
 		Webhooks:      rt.WebhookStore(),
 		Notifications: dynamo.NewNotificationStore(rt.DynamoDB, rt.Config.Table),
@@ -96,7 +96,15 @@ func (rt *Runtime) ConsumerDeps(client *sqssdk.Client) (consumers.Deps, error) {
 		Now:           time.Now,
 		Version:       app.Version,
 		Log:           rt.Log,
-	}, nil
+	}
+	if rt.Config.WSURL != "" { // the stack gives every function the WebSocket API's URL; ws-push needs it
+		gw, err := rt.WSGateway()
+		if err != nil {
+			return consumers.Deps{}, err
+		}
+		d.LiveFeed = gw.Handle
+	}
+	return d, nil
 }
 
 // Consumer is the Lambda handler of the function's consumer (its shared/consumers entry): an SQS event source

@@ -36,7 +36,8 @@ func TestEveryConsumerFunctionBuilds(t *testing.T) {
 	} {
 		t.Setenv(k, v)
 	}
-	env := map[string]string{"WAQTOR_TABLE": table, "WAQTOR_EVENT_BUS": "bus"}
+	// The stack gives every function the WebSocket API's URL (ws-push builds its gateway from it).
+	env := map[string]string{"WAQTOR_TABLE": table, "WAQTOR_EVENT_BUS": "bus", "WAQTOR_WS_URL": "wss://abc123.execute-api." + awstest.Region + ".amazonaws.com/live"}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)

@@ -36,6 +36,6 @@ func New(st app.Stores, svc app.Services, cfg config.Config, log *slog.Logger, r
 	}, httpapi.Config{
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
 		CORSOrigins: cfg.DashboardOrigins, SignupOpen: cfg.SignupOpen, TrustProxy: cfg.TrustProxy,
-		MetricsToken: cfg.MetricsToken, Version: app.Version,
+		MetricsToken: cfg.MetricsToken, Version: app.Version, RealtimeURL: cfg.WSURL,
 	})
 }

@@ -42,10 +42,11 @@ func ConsumerDeps(db *sqlite.DB, q *sqlite.Queue, secrets webhook.Sealer, cfg co
 }
 
 // Consume registers on rt the consumer of every queue of the registry (only those of queues when given; tests
-// run parts of the pipeline), each with its standalone concurrency. It fails when d lacks what a consumer needs.
+// run parts of the pipeline), each with its standalone concurrency, but those only AWS runs (AWSOnly: their routes
+// are not on standalone's bus, routing.Standalone). It fails when d lacks what a consumer needs.
 func Consume(rt *eventbus.Bus, d consumers.Deps, queues ...string) error {
 	for _, c := range consumers.Registry {
-		if len(queues) > 0 && !slices.Contains(queues, c.Queue) {
+		if c.AWSOnly || len(queues) > 0 && !slices.Contains(queues, c.Queue) {
 			continue
 		}
 		if err := rt.Consume(c, d, c.Concurrency); err != nil {

@@ -90,7 +90,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 		return err
 	}
 	defer q.Close()
-	rt, err := eventbus.New(q, routing.Table, eventbus.Options{Logger: log, ShutdownGrace: cfg.ShutdownTimeout})
+	rt, err := eventbus.New(q, routing.Standalone(), eventbus.Options{Logger: log, ShutdownGrace: cfg.ShutdownTimeout})
 	if err != nil {
 		return err
 	}

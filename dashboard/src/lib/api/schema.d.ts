@@ -3505,7 +3505,7 @@ export interface paths {
                             ticket: string;
                             /** Format: date-time */
                             expiresAt: string;
-                            /** @description the path to connect to, /ws?ticket=<ticket> */
+                            /** @description where to connect: /ws?ticket=<ticket> (standalone, on the API's address) or the WebSocket API's wss:// URL with ?ticket=<ticket> (AWS) */
                             url: string;
                         };
                     };

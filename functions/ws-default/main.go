@@ -1,0 +1,20 @@
+// Function ws-default is the WebSocket API's $default route: every client frame (subscribe, unsubscribe, ping),
+// rate-limited per connection and answered through the Management API with the protocol's ack, pong, error,
+// replayed and resync frames.
+package main
+
+import (
+	"context"
+
+	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+)
+
+func main() {
+	awsfunction.Lambda(func(ctx context.Context, rt *awsfunction.Runtime) (any, error) {
+		gw, err := rt.WSGateway()
+		if err != nil {
+			return nil, err
+		}
+		return rt.WSDefault(gw), nil
+	})
+}
