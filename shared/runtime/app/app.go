@@ -14,6 +14,7 @@ import (
 	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/demo"
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/httpapi"
 	"github.com/waqtor/waqtor/shared/idempotency"
@@ -94,7 +95,7 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 // the demo-mode WhatsApp (nil outside demo mode).
 func NewAPI(st Stores, svc Services, cfg config.Config, log *slog.Logger, reg *prometheus.Registry,
 	ready func(context.Context) error, world demo.World) *httpapi.Server {
-	fetch := webhook.NewClient(cfg.MediaFetchGuard(), Version).Fetch
+	fetch := egress.NewClient(cfg.MediaFetchGuard(), Version).Fetch
 	var tickets *realtime.Tickets
 	if st.Tickets != nil {
 		tickets = realtime.NewTickets(st.Tickets)

@@ -27,6 +27,7 @@ import (
 	"github.com/waqtor/waqtor/shared/apikey"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/dynamo"
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbridge"
 	"github.com/waqtor/waqtor/shared/kms"
@@ -155,7 +156,7 @@ func (rt *Runtime) API(ctx context.Context) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := app.Outbound{Queue: q, Sender: webhook.NewClient(rt.Config.WebhookGuard(), app.Version)}
+	out := app.Outbound{Queue: q, Sender: egress.NewClient(rt.Config.WebhookGuard(), app.Version)}
 	svc, err := app.NewServices(rt.Stores, rt.Publisher, out, secret, rt.Config, rt.Log)
 	if err != nil {
 		return nil, err
@@ -189,7 +190,7 @@ func (rt *Runtime) WebhookRouter(client *sqssdk.Client) (event.Handler, error) {
 func (rt *Runtime) WebhookDeliverer() *webhook.Deliverer {
 	return &webhook.Deliverer{
 		Store:    rt.webhookStore(),
-		Sender:   webhook.NewClient(rt.Config.WebhookGuard(), app.Version),
+		Sender:   egress.NewClient(rt.Config.WebhookGuard(), app.Version),
 		Notifier: notification.StoreNotifier{Store: dynamo.NewNotificationStore(rt.DynamoDB, rt.Config.Table)},
 		Limiter:  webhook.NewSemaphores(),
 		Version:  app.Version,

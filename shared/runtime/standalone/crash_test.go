@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbus"
 	"github.com/waqtor/waqtor/shared/id"
@@ -60,7 +61,7 @@ func crashNode(path, hookID string, n int) int {
 	if err != nil {
 		return fail(err)
 	}
-	allow, err := webhook.ParseAllow("127.0.0.1/32")
+	allow, err := egress.ParseAllow("127.0.0.1/32")
 	if err != nil {
 		return fail(err)
 	}

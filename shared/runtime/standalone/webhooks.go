@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/eventbus"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/runtime/app"
@@ -31,7 +32,7 @@ func Webhooks(rt *eventbus.Bus, db *sqlite.DB, q *sqlite.Queue, secrets webhook.
 	rt.Handle(webhook.RouterQueue, webhook.Fanout(store, q, time.Now), eventbus.Concurrency(fanoutConcurrency))
 	d := &webhook.Deliverer{
 		Store:    store,
-		Sender:   webhook.NewClient(cfg.WebhookGuard(), app.Version),
+		Sender:   egress.NewClient(cfg.WebhookGuard(), app.Version),
 		Notifier: notification.StoreNotifier{Store: sqlite.NewNotificationStore(db)},
 		Limiter:  webhook.NewSemaphores(),
 		Version:  app.Version,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/crypt"
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbus"
 	"github.com/waqtor/waqtor/shared/id"
@@ -103,7 +104,7 @@ func startNodeLater(t testing.TB, path string, shift time.Duration) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	allow, err := webhook.ParseAllow("127.0.0.1/32")
+	allow, err := egress.ParseAllow("127.0.0.1/32")
 	if err != nil {
 		t.Fatal(err)
 	}
