@@ -163,13 +163,13 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, keyID string, in
 	if err := s.validate(p, name, scopes, nil); err != nil {
 		return Key{}, err
 	}
-	return s.Store.UpdateKey(ctx, p.TenantID, keyID, func(k *Key) error {
+	return s.Store.UpdateKey(ctx, p.TenantID, keyID, keepFixed(func(k *Key) error {
 		if k.RevokedAt != nil {
 			return apperr.New(apperr.Conflict, "the key is revoked")
 		}
 		k.Name, k.Scopes = strings.TrimSpace(name), scopes
 		return nil
-	})
+	}))
 }
 
 // Revoke disables a key for good (keys:write). Revoking a revoked key changes nothing.
@@ -181,13 +181,13 @@ func (s *Service) Revoke(ctx context.Context, p auth.Principal, keyID string) (K
 		return Key{}, apperr.New(apperr.Forbidden, "revoking API keys needs the keys:write scope")
 	}
 	changed := false
-	k, err := s.Store.UpdateKey(ctx, p.TenantID, keyID, func(k *Key) error {
+	k, err := s.Store.UpdateKey(ctx, p.TenantID, keyID, keepFixed(func(k *Key) error {
 		if k.RevokedAt == nil {
 			now := s.Now().UTC()
 			k.RevokedAt, changed = &now, true
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return Key{}, err
 	}

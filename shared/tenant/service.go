@@ -228,7 +228,7 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 	}
 	demotesOwner := false
 	var before User
-	u, err := s.Store.UpdateUser(ctx, p.TenantID, userID, func(u *User) error {
+	u, err := s.Store.UpdateUser(ctx, p.TenantID, userID, keepFixed(func(u *User) error {
 		if u.Role == auth.Owner && p.Role != auth.Owner && !self {
 			return apperr.New(apperr.Forbidden, "only an owner can change an owner")
 		}
@@ -255,17 +255,17 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 		demotesOwner = wasOwner && (u.Role != auth.Owner || u.Disabled)
 		u.UpdatedAt = s.Now().UTC()
 		return nil
-	})
+	}))
 	if err != nil {
 		return User{}, err
 	}
 	if demotesOwner {
 		if err := s.ensureOwner(ctx, p.TenantID); err != nil {
 			// Undo: put the owner back as they were (password and tokens included: a refused change changes nothing).
-			if _, uerr := s.Store.UpdateUser(ctx, p.TenantID, userID, func(u *User) error {
+			if _, uerr := s.Store.UpdateUser(ctx, p.TenantID, userID, keepFixed(func(u *User) error {
 				*u = before
 				return nil
-			}); uerr != nil {
+			})); uerr != nil {
 				return User{}, uerr
 			}
 			return User{}, err
@@ -291,14 +291,14 @@ func (s *Service) EndTokens(ctx context.Context, p auth.Principal, userID string
 		}
 		return apperr.New(apperr.Forbidden, "logging other users out needs the users:write scope")
 	}
-	u, err := s.Store.UpdateUser(ctx, p.TenantID, userID, func(u *User) error {
+	u, err := s.Store.UpdateUser(ctx, p.TenantID, userID, keepFixed(func(u *User) error {
 		if u.Role == auth.Owner && p.Role != auth.Owner && !self {
 			return apperr.New(apperr.Forbidden, "only an owner can log an owner out")
 		}
 		u.TokenVersion++
 		u.UpdatedAt = s.Now().UTC()
 		return nil
-	})
+	}))
 	if err != nil {
 		return err
 	}

@@ -288,11 +288,11 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, webhookID string
 	if err := f.Err(); err != nil {
 		return Webhook{}, err
 	}
-	w, err := s.Store.UpdateWebhook(ctx, p.TenantID, webhookID, func(w *Webhook) error {
+	w, err := s.Store.UpdateWebhook(ctx, p.TenantID, webhookID, keepWebhookFixed(func(w *Webhook) error {
 		apply(w)
 		w.UpdatedAt = s.Now().UTC()
 		return nil
-	})
+	}))
 	return masked(w), err
 }
 
@@ -343,7 +343,7 @@ func (s *Service) RotateSecret(ctx context.Context, p auth.Principal, webhookID 
 		secret = NewSecret()
 	}
 	now := s.Now().UTC()
-	w, err := s.Store.UpdateWebhook(ctx, p.TenantID, webhookID, func(w *Webhook) error {
+	w, err := s.Store.UpdateWebhook(ctx, p.TenantID, webhookID, keepWebhookFixed(func(w *Webhook) error {
 		until := now.Add(time.Duration(overlap) * time.Hour)
 		keep := []Secret{{Value: secret, CreatedAt: now}}
 		if len(w.Secrets) > 0 && overlap > 0 {
@@ -353,7 +353,7 @@ func (s *Service) RotateSecret(ctx context.Context, p auth.Principal, webhookID 
 		}
 		w.Secrets, w.UpdatedAt = keep, now
 		return nil
-	})
+	}))
 	if err != nil {
 		return Created{}, err
 	}
@@ -403,14 +403,14 @@ func (s *Service) Test(ctx context.Context, p auth.Principal, webhookID string) 
 		a.Error = res.Err.Error()
 	}
 	ok := res.Err == nil && res.StatusCode >= 200 && res.StatusCode < 300
-	d, err = s.Store.RecordAttempt(ctx, w.TenantID, a, d.ExpiresAt, func(d *Delivery) error {
+	d, err = s.Store.RecordAttempt(ctx, w.TenantID, a, d.ExpiresAt, keepDeliveryFixed(func(d *Delivery) error {
 		d.Attempts, d.LastCode, d.LastError, d.UpdatedAt = 1, a.StatusCode, a.Error, s.Now().UTC()
 		d.Status = Failed
 		if ok {
 			d.Status = Delivered
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return TestResult{}, err
 	}
@@ -475,10 +475,10 @@ func (s *Service) Replay(ctx context.Context, p auth.Principal, webhookID, deliv
 	if cur.Status == Pending {
 		return cur.Delivery, nil
 	}
-	d, err := s.Store.UpdateDelivery(ctx, p.TenantID, deliveryID, func(d *Delivery) error {
+	d, err := s.Store.UpdateDelivery(ctx, p.TenantID, deliveryID, keepDeliveryFixed(func(d *Delivery) error {
 		d.Status, d.NextAt, d.CycleStart, d.UpdatedAt = Pending, nil, d.Attempts, s.Now().UTC()
 		return nil
-	})
+	}))
 	if err != nil {
 		return Delivery{}, err
 	}
