@@ -83,7 +83,8 @@ func (s *Service) validate(p auth.Principal, name string, scopes []auth.Scope, e
 	return nil
 }
 
-// Create makes a key for the caller's tenant. Its API route needs keys:write; the key's scopes must be held by the caller.
+// Create makes a key for the caller's tenant (the API route needs keys:write); the key's scopes must be held by
+// the caller.
 func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) (Created, error) {
 	return s.create(ctx, p, in, Generate())
 }

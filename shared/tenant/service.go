@@ -186,8 +186,8 @@ type UpdateUserInput struct {
 
 // UpdateUser changes a user. Anyone may change their own name and password; everything else needs users:write
 // (checked by the API, which owns every scope check: its route table, and handleUpdateUser for one's own role or
-// disabled flag), and only an owner may touch an owner or grant the owner role. The tenant always keeps an enabled owner. A new
-// password, a different role and disabling end the user's tokens (TokenVersion).
+// disabled flag), and only an owner may touch an owner or grant the owner role. The tenant always keeps an
+// enabled owner. A new password, a different role and disabling end the user's tokens (TokenVersion).
 func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID string, in UpdateUserInput) (User, error) {
 	self := p.UserID == userID && p.KeyID == ""
 	var f apperr.Fields
