@@ -109,7 +109,7 @@ test-fast:
 FUZZTIME  ?= 30s
 FUZZFLAGS ?=
 FUZZ_TARGETS := ./shared/httpapi:FuzzDecode ./shared/message:FuzzParseChatID ./shared/session:FuzzNormalizePhone \
-	./shared/eventpattern:FuzzPattern ./shared/webhook:FuzzCheckURL ./shared/webhook:FuzzCanonical
+	./shared/eventpattern:FuzzPattern ./shared/egress:FuzzCheckURL ./shared/webhook:FuzzCanonical
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t##*:}; \

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 // With the log level at debug, requests that carry phone numbers (a send to "+966 …", the demo inbox route with
@@ -41,7 +43,7 @@ func TestLogsAndFilesAtRest(t *testing.T) {
 	// Metrics: not on the API without a token, on the metrics listener.
 	expect(t, p.do(t, "GET", "/metrics", "", ""), 404, "not_found")
 	var metricsAddr string
-	waitFor(t, 10*time.Second, "the start line with metrics_addr", func() bool {
+	testkit.Until(t, 10*time.Second, "the start line with metrics_addr", func() bool {
 		for _, line := range strings.Split(p.stderr.String(), "\n") {
 			var l struct {
 				MetricsAddr string `json:"metrics_addr"`

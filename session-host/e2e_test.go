@@ -12,10 +12,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 // binary is the standalone WaQtor built once for these tests.
@@ -41,22 +42,10 @@ func TestMain(m *testing.M) {
 type proc struct {
 	cmd    *exec.Cmd
 	url    string
-	stdout *lineBuffer
-	stderr *lineBuffer
+	stdout *testkit.Buffer
+	stderr *testkit.Buffer
 	done   chan error
 }
-
-type lineBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lineBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-func (b *lineBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
 
 var runningRE = regexp.MustCompile(`WaQtor is running on (http://\S+)`)
 
@@ -67,7 +56,7 @@ func start(t *testing.T, dataDir string, env ...string) *proc {
 	cmd.Env = append(os.Environ(), "WAQTOR_ADDR=127.0.0.1:0", "WAQTOR_DATA_DIR="+dataDir, "WAQTOR_LOG_FORMAT=json",
 		"WAQTOR_METRICS_ADDR=127.0.0.1:0")
 	cmd.Env = append(cmd.Env, env...)
-	p := &proc{cmd: cmd, stdout: &lineBuffer{}, stderr: &lineBuffer{}, done: make(chan error, 1)}
+	p := &proc{cmd: cmd, stdout: &testkit.Buffer{}, stderr: &testkit.Buffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -80,7 +69,7 @@ func start(t *testing.T, dataDir string, env ...string) *proc {
 			t.Logf("stdout:\n%s\nstderr:\n%s", p.stdout, p.stderr)
 		}
 	})
-	waitFor(t, 30*time.Second, "the server to start", func() bool {
+	testkit.Until(t, 30*time.Second, "the server to start", func() bool {
 		if m := runningRE.FindStringSubmatch(p.stdout.String()); m != nil {
 			p.url = m[1]
 			return true
@@ -116,17 +105,6 @@ func (p *proc) kill() {
 	p.cmd.Process.Signal(syscall.SIGKILL)
 	err := <-p.done
 	p.done <- err
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(100 * time.Millisecond) // a poll interval under the API's rate limit, not a wait for an outcome
-	}
 }
 
 type reply struct {
@@ -190,7 +168,7 @@ var bannerRE = regexp.MustCompile(`Owner email:\s+(\S+)\s+Owner password:\s+(\S+
 func credentials(t *testing.T, p *proc) (email, password, key string) {
 	t.Helper()
 	var m []string
-	waitFor(t, 10*time.Second, "the first start's credentials on stdout", func() bool {
+	testkit.Until(t, 10*time.Second, "the first start's credentials on stdout", func() bool {
 		m = bannerRE.FindStringSubmatch(p.stdout.String())
 		return m != nil
 	})
@@ -267,7 +245,7 @@ func TestStandaloneEndToEnd(t *testing.T) {
 	expect(t, p.do(t, "POST", "/api/keys", tok, `{"name":"other","scopes":["messages:send"]}`, "Idempotency-Key: e2e-1"), 422, "idempotency_key_reused")
 
 	// The event path (publisher -> router -> audit queue -> consumer -> store) fills the activity log.
-	waitFor(t, 10*time.Second, "activity entries", func() bool {
+	testkit.Until(t, 10*time.Second, "activity entries", func() bool {
 		types := activityTypes(t, p, tok)
 		return slices.Contains(types, "apikey.revoked") && slices.Contains(types, "user.logged-in") && len(types) >= 7
 	})
@@ -349,7 +327,7 @@ func TestBootstrapKeyAndKill9(t *testing.T) {
 	}
 	p.kill()
 	p2 := start(t, data, "WAQTOR_BOOTSTRAP_API_KEY="+known)
-	waitFor(t, 45*time.Second, "all 20 apikey.created entries after kill -9", func() bool {
+	testkit.Until(t, 45*time.Second, "all 20 apikey.created entries after kill -9", func() bool {
 		r := expect(t, p2.do(t, "GET", "/api/activity?limit=100", tok, ""), 200, "")
 		seen := 0
 		for _, id := range ids {

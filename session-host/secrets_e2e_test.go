@@ -12,6 +12,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 // Webhook secrets and header values at rest in standalone: the row holds ciphertext, the API masks the header
@@ -115,7 +117,7 @@ func TestWebhookSecretsAtRest(t *testing.T) {
 	}
 
 	p = start(t, data, env...)
-	waitFor(t, 10*time.Second, "the reseal log line", func() bool {
+	testkit.Until(t, 10*time.Second, "the reseal log line", func() bool {
 		return strings.Contains(p.stderr.String(), "sealed webhook secrets with the current key")
 	})
 	delivered(2)

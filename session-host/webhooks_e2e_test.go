@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 // receiver is a real local webhook endpoint that records what it gets and answers with a settable status.
@@ -124,13 +126,13 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	}
 	rc.setStatus(204)
 	expect(t, p.do(t, "POST", "/api/webhooks/"+id+"/deliveries/"+failedID+"/replay", key, ""), 202, "")
-	waitFor(t, 10*time.Second, "the replayed delivery", func() bool { return len(rc.all()) == 3 })
+	testkit.Until(t, 10*time.Second, "the replayed delivery", func() bool { return len(rc.all()) == 3 })
 	replayed := rc.all()[2]
 	if replayed.header.Get("Webhook-Id") != failedID || string(replayed.body) != string(rc.all()[1].body) {
 		t.Fatalf("replay changed the webhook-id or body: %v", replayed.header)
 	}
 	verify(t, secret, replayed)
-	waitFor(t, 10*time.Second, "the replay to be recorded", func() bool {
+	testkit.Until(t, 10*time.Second, "the replay to be recorded", func() bool {
 		d := expect(t, p.do(t, "GET", "/api/webhooks/"+id+"/deliveries/"+failedID, key, ""), 200, "").obj(t)
 		return d["status"] == "delivered" && len(d["attemptLog"].([]any)) == 2
 	})
@@ -155,13 +157,13 @@ func TestWebhooksEndToEnd(t *testing.T) {
 	if r["replayed"] != float64(1) {
 		t.Fatalf("replay of failed deliveries in the last hour = %v, want 1 (%s)", r, gone)
 	}
-	waitFor(t, 10*time.Second, "the endpoint to be disabled after 410", func() bool {
+	testkit.Until(t, 10*time.Second, "the endpoint to be disabled after 410", func() bool {
 		w := expect(t, p.do(t, "GET", "/api/webhooks/"+id, key, ""), 200, "").obj(t)["webhook"].(map[string]any)
 		return w["enabled"] == false && w["disabledReason"] == "gone"
 	})
 	// The deliverer disables the endpoint, then notifies: wait for the notification too.
 	var notes map[string]any
-	waitFor(t, 10*time.Second, "the notification about the disabled endpoint", func() bool {
+	testkit.Until(t, 10*time.Second, "the notification about the disabled endpoint", func() bool {
 		notes = expect(t, p.do(t, "GET", "/api/notifications?filter=unread", key, ""), 200, "").obj(t)
 		return len(notes["data"].([]any)) > 0
 	})

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 // demoEnv runs the binary in demo mode: sessions connect to the in-process fake WhatsApp.
@@ -58,7 +60,7 @@ func status(t *testing.T, p *proc, key, id string) sessionStatus {
 func waitStatus(t *testing.T, p *proc, key, id, want string) sessionStatus {
 	t.Helper()
 	var s sessionStatus
-	waitFor(t, 30*time.Second, "session "+id+" to be "+want, func() bool {
+	testkit.Until(t, 30*time.Second, "session "+id+" to be "+want, func() bool {
 		s = status(t, p, key, id)
 		return s.Status == want
 	})
@@ -72,7 +74,7 @@ func pair(t *testing.T, p *proc, key, name string) (string, string) {
 	expect(t, p.do(t, "POST", "/api/sessions", key, fmt.Sprintf(`{"name":%q}`, name)), 201, "").decode(t, &created)
 	id := created.Session.ID
 	var qr struct{ QR string }
-	waitFor(t, 30*time.Second, "a QR code", func() bool {
+	testkit.Until(t, 30*time.Second, "a QR code", func() bool {
 		r := p.do(t, "GET", "/api/sessions/"+id+"/qr", key, "")
 		if r.status != 200 {
 			return false
@@ -113,7 +115,7 @@ func getMessage(t *testing.T, p *proc, key, id string) storedMessage {
 func waitMessage(t *testing.T, p *proc, key, id, want string) storedMessage {
 	t.Helper()
 	var m storedMessage
-	waitFor(t, 30*time.Second, "message "+id+" to be "+want, func() bool {
+	testkit.Until(t, 30*time.Second, "message "+id+" to be "+want, func() bool {
 		r := p.do(t, "GET", "/api/messages/"+id, key, "")
 		if r.status == 404 { // an incoming message is stored when WhatsApp delivers it
 			return false
@@ -309,7 +311,7 @@ func TestWhatsAppDemoEndToEnd(t *testing.T) {
 			t.Logf("webhook events seen: %v", counts)
 		}
 	}()
-	waitFor(t, 20*time.Second, "the webhooks", func() bool {
+	testkit.Until(t, 20*time.Second, "the webhooks", func() bool {
 		ev := events(rc)
 		counts = map[string]int{}
 		for k, v := range ev {
@@ -339,14 +341,14 @@ func TestWhatsAppDemoEndToEnd(t *testing.T) {
 
 	// Faults: a dropped socket reconnects by itself; the others end in their own status.
 	expect(t, p.do(t, "POST", "/api/dev/demo/sessions/"+id+"/faults", key, `{"kind":"drop"}`), 202, "")
-	waitFor(t, 30*time.Second, "a reconnect after the drop", func() bool {
+	testkit.Until(t, 30*time.Second, "a reconnect after the drop", func() bool {
 		return slices.ContainsFunc(statusEvents(rc), func(s string) bool { return s == "reconnecting" }) && status(t, p, key, id).Status == "ready"
 	})
 	for _, c := range []struct{ kind, want string }{{"replaced", "replaced"}, {"ban", "banned"}, {"logout", "logged_out"}} {
 		sid, _ := pair(t, p, key, "fault "+c.kind)
 		expect(t, p.do(t, "POST", "/api/dev/demo/sessions/"+sid+"/faults", key, fmt.Sprintf(`{"kind":%q}`, c.kind)), 202, "")
 		s := waitStatus(t, p, key, sid, c.want)
-		waitFor(t, 10*time.Second, "a session_status webhook "+c.want, func() bool {
+		testkit.Until(t, 10*time.Second, "a session_status webhook "+c.want, func() bool {
 			return slices.Contains(statusEvents(rc), c.want)
 		})
 		if c.want == "banned" && (s.Until == nil || !s.Until.After(time.Now())) {
@@ -398,7 +400,7 @@ func TestWhatsAppKill9DuringSends(t *testing.T) {
 	}
 	wg.Wait()
 	// Kill while sends are still going out.
-	waitFor(t, 30*time.Second, "some sends to go out", func() bool {
+	testkit.Until(t, 30*time.Second, "some sends to go out", func() bool {
 		return getMessage(t, p, key, ids[20]).Status != "pending"
 	})
 	p.kill()
@@ -406,7 +408,7 @@ func TestWhatsAppKill9DuringSends(t *testing.T) {
 	p = start(t, data, demoEnv...)
 	waitStatus(t, p, key, id, "ready")
 	for i, mid := range ids {
-		waitFor(t, 60*time.Second, "message "+mid+" to go out", func() bool {
+		testkit.Until(t, 60*time.Second, "message "+mid+" to go out", func() bool {
 			s := getMessage(t, p, key, mid).Status
 			return s == "sent" || s == "delivered" || s == "read"
 		})

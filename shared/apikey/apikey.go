@@ -88,7 +88,8 @@ type Store interface {
 	FindKeyByHash(ctx context.Context, hash string) (Key, Creator, error)
 	// ListKeys returns the tenant's keys, revoked ones included, ordered by creation time.
 	ListKeys(ctx context.Context, tenantID string) ([]Key, error)
-	// UpdateKey applies fn to the stored key and saves it atomically. Hash, IDs and CreatedAt cannot change.
+	// UpdateKey applies fn to the stored key and saves it atomically; a change of its ID or tenant is refused.
+	// Which fields may change is the service's rule (keepFixed), not the store's.
 	UpdateKey(ctx context.Context, tenantID, keyID string, fn func(*Key) error) (Key, error)
 	// TouchKey records a use; it never moves LastUsed backwards.
 	TouchKey(ctx context.Context, tenantID, keyID string, at time.Time) error

@@ -55,6 +55,7 @@ var packageMap = []entry{
 	{path: "shared/auth", class: domain, what: "who is calling (principal), roles, scopes, dashboard tokens, password hashing"},
 	{path: "shared/crypt", class: domain, what: "the keyring that encrypts webhook secrets at rest, and its key file"},
 	{path: "shared/demo", class: domain, what: "demo mode: the fake contacts and what its endpoints drive"},
+	{path: "shared/egress", class: domain, what: "the one way out to addresses a tenant names: the SSRF guard (`Guard`, `Allow`), the HTTP client that dials only addresses it checked (webhook deliveries, `Fetch` of media URLs)"},
 	{path: "shared/id", class: domain, what: "record IDs: a type prefix and a ULID"},
 	{path: "shared/idempotency", class: domain, what: "Idempotency-Key records: the first response kept and replayed"},
 	{path: "shared/logging", class: domain, what: "slog setup (JSON or text); masks phone numbers in every line"},
@@ -68,7 +69,7 @@ var packageMap = []entry{
 	{path: "shared/setup", class: domain, what: "first start: the first tenant, its owner and an owner API key"},
 	{path: "shared/tenant", class: domain, what: "tenants and users, the rules for roles, the per-account login lockout"},
 	{path: "shared/wsgateway", class: domain, what: "the live feed on API Gateway WebSocket: $connect with a ticket, client frames (protocol, rate limit), push to the tenant's visible connections, the resume window; ports for the connections store and the Management API"},
-	{path: "shared/webhook", class: domain, what: "webhook endpoints, fan-out, signed delivery with retries, the SSRF-guarded client"},
+	{path: "shared/webhook", class: domain, what: "webhook endpoints, fan-out, signed delivery with retries (sent through `shared/egress`)"},
 
 	// Contracts.
 	{path: "docs", class: contract, what: "embeds docs/openapi.yaml, the API's one description (served at `GET /api/openapi.yaml`)"},

@@ -1,7 +1,6 @@
 package awslambda_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/waqtor/waqtor/shared/awslambda"
 	"github.com/waqtor/waqtor/shared/queue"
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 // visibility records ChangeMessageVisibility calls.
@@ -47,13 +47,8 @@ func (v *visibility) recorded() []string {
 // bodies, and returns the failed record IDs and the logs.
 func invokeMessages(t *testing.T, ctx context.Context, h queue.Handler, vis awslambda.VisibilityChanger, arn string, bodies ...string) ([]string, string) {
 	t.Helper()
-	var logs bytes.Buffer
-	var mu sync.Mutex
-	logger := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		return logs.Write(p)
-	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var logs testkit.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	ev := events.SQSEvent{}
 	for i, b := range bodies {
 		ev.Records = append(ev.Records, events.SQSMessage{
@@ -81,14 +76,8 @@ func invokeMessages(t *testing.T, ctx context.Context, h queue.Handler, vis awsl
 		failed = append(failed, f.ItemIdentifier)
 	}
 	slices.Sort(failed)
-	mu.Lock()
-	defer mu.Unlock()
 	return failed, logs.String()
 }
-
-type writerFunc func(p []byte) (int, error)
-
-func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
 func TestSQSMessageHandler(t *testing.T) {
 	const url = "https://sqs.us-east-1.amazonaws.com/123456789012/webhook-router"

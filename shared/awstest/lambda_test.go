@@ -3,6 +3,7 @@ package awstest_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/waqtor/waqtor/shared/awstest"
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 // buildTestFunction builds testdata/sqsfn for the host, as a Lambda bootstrap.
@@ -112,17 +114,13 @@ func TestPollSQS(t *testing.T) {
 			}
 
 			p := awstest.PollSQS(t, ctx, client, aws.ToString(q.QueueUrl), fn, 10)
-			deadline := time.Now().Add(10 * time.Second)
-			for seen := 0; seen < len(tt.bodies); {
-				seen = 0
+			testkit.UntilWhy(t, 10*time.Second, "the poller receiving every message", func() (bool, string) {
+				seen := 0
 				for _, b := range p.Batches() {
 					seen += len(b.Received)
 				}
-				if time.Now().After(deadline) {
-					t.Fatalf("the poller received %d of %d messages in 10s", seen, len(tt.bodies))
-				}
-				time.Sleep(10 * time.Millisecond)
-			}
+				return seen >= len(tt.bodies), fmt.Sprintf("it received %d of %d", seen, len(tt.bodies))
+			})
 			p.Stop()
 
 			var kept, deleted []string

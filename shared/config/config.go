@@ -18,8 +18,8 @@ import (
 
 	"github.com/waqtor/waqtor/shared/apikey"
 	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/tenant"
-	"github.com/waqtor/waqtor/shared/webhook"
 )
 
 // Config is the whole configuration of a WaQtor process.
@@ -67,12 +67,12 @@ type Config struct {
 
 	// WebhookAllow are the destinations webhook deliveries may reach although the SSRF guard refuses them by
 	// default (loopback, private, link-local, …): WAQTOR_WEBHOOK_ALLOW, comma-separated CIDRs, addresses and host
-	// names (webhook.ParseAllow). It opens webhooks only, not media fetches.
-	WebhookAllow webhook.Allow
+	// names (egress.ParseAllow). It opens webhooks only, not media fetches.
+	WebhookAllow egress.Allow
 	// MediaFetchAllow is the same for the media URLs send-media fetches (WAQTOR_MEDIA_FETCH_ALLOW, same syntax).
-	MediaFetchAllow webhook.Allow
+	MediaFetchAllow egress.Allow
 	// Listeners are the addresses this process listens on. Not read from the environment: the runtime fills it in
-	// once it listens, and every SSRF guard refuses them whatever the allow-lists say (webhook.Guard.Self).
+	// once it listens, and every SSRF guard refuses them whatever the allow-lists say (egress.Guard.Self).
 	Listeners []netip.AddrPort
 
 	// WhatsApp selects what sessions connect to (WAQTOR_WHATSAPP): "whatsapp" (the default, the real service) or
@@ -132,13 +132,13 @@ func (d DeviceDB) GoString() string { return "config.DeviceDB" + d.String() }
 func (c Config) Demo() bool { return c.WhatsApp == "demo" }
 
 // WebhookGuard is the SSRF guard of webhook endpoints and deliveries: WebhookAllow, never the own listeners.
-func (c Config) WebhookGuard() webhook.Guard {
-	return webhook.Guard{Allow: c.WebhookAllow, Self: c.Listeners}
+func (c Config) WebhookGuard() egress.Guard {
+	return egress.Guard{Allow: c.WebhookAllow, Self: c.Listeners}
 }
 
 // MediaFetchGuard is the SSRF guard of the media URLs send-media fetches: MediaFetchAllow, never the own listeners.
-func (c Config) MediaFetchGuard() webhook.Guard {
-	return webhook.Guard{Allow: c.MediaFetchAllow, Self: c.Listeners}
+func (c Config) MediaFetchGuard() egress.Guard {
+	return egress.Guard{Allow: c.MediaFetchAllow, Self: c.Listeners}
 }
 
 // AWS reports whether the process runs on AWS services.
@@ -366,12 +366,12 @@ func Load(getenv func(string) string) (Config, error) {
 			c.DashboardOrigins = append(c.DashboardOrigins, o)
 		}
 	}
-	allow, err := webhook.ParseAllow(r.str(webhook.AllowEnv, ""))
+	allow, err := egress.ParseAllow(r.str(egress.WebhookAllowEnv, ""))
 	if err != nil {
 		r.errs = append(r.errs, err)
 	}
 	c.WebhookAllow = allow
-	if c.MediaFetchAllow, err = webhook.ParseAllowEnv(webhook.MediaFetchAllowEnv, r.str(webhook.MediaFetchAllowEnv, "")); err != nil {
+	if c.MediaFetchAllow, err = egress.ParseAllowEnv(egress.MediaFetchAllowEnv, r.str(egress.MediaFetchAllowEnv, "")); err != nil {
 		r.errs = append(r.errs, err)
 	}
 	r.errs = append(r.errs, checkStandalone(c)...)

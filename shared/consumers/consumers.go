@@ -94,7 +94,7 @@ type Deps struct {
 	Notifications notification.Store
 	// Queue is the queue consumers send to.
 	Queue queue.Queue
-	// Sender sends webhook deliveries: the SSRF-guarded client (webhook.NewClient).
+	// Sender sends webhook deliveries: the SSRF-guarded client (egress.NewClient).
 	Sender webhook.Sender
 	// Sessions handles the session host's commands; only the session host has it.
 	Sessions SessionCommands

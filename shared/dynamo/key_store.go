@@ -154,7 +154,9 @@ func (s *KeyStore) UpdateKey(ctx context.Context, tenantID, keyID string, fn fun
 			if err := fn(k); err != nil {
 				return err
 			}
-			k.ID, k.TenantID, k.Hash, k.Hint, k.CreatedAt, k.CreatedBy = orig.ID, orig.TenantID, orig.Hash, orig.Hint, orig.CreatedAt, orig.CreatedBy
+			if k.ID != orig.ID || k.TenantID != orig.TenantID {
+				return moved("key")
+			}
 			return nil
 		},
 		func(k apikey.Key, version int64) any { return keyToItem(k, version) })

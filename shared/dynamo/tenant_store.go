@@ -230,7 +230,9 @@ func (s *TenantStore) UpdateUser(ctx context.Context, tenantID, userID string, f
 			if err := fn(u); err != nil {
 				return err
 			}
-			u.ID, u.TenantID, u.Email, u.CreatedAt = orig.ID, orig.TenantID, orig.Email, orig.CreatedAt
+			if u.ID != orig.ID || u.TenantID != orig.TenantID || u.Email != orig.Email {
+				return moved("user")
+			}
 			return nil
 		},
 		func(u tenant.User, version int64) any { return userToItem(u, version) })

@@ -276,7 +276,9 @@ func (s *WebhookStore) UpdateWebhook(ctx context.Context, tenantID, id string, f
 		if err := fn(&w); err != nil {
 			return webhook.Webhook{}, err
 		}
-		w.ID, w.TenantID, w.CreatedAt, w.Seq = orig.ID, orig.TenantID, orig.CreatedAt, orig.Seq
+		if w.ID != orig.ID || w.TenantID != orig.TenantID {
+			return webhook.Webhook{}, moved("webhook")
+		}
 		av, err := attributevalue.MarshalMap(webhookToItem(w, version+1))
 		if err != nil {
 			return webhook.Webhook{}, fmt.Errorf("encode webhook: %w", err)
@@ -484,8 +486,9 @@ func txItem(err error, i int) map[string]types.AttributeValue {
 }
 
 // UpdateDelivery reads the delivery, applies fn and writes the result on the condition that the delivery did not
-// change in between; on a lost race it starts over, so fn may run more than once. Only Status, Attempts, NextAt,
-// LastCode, LastError, UpdatedAt and ExpiresAt (with ttl) change.
+// change in between; on a lost race it starts over, so fn may run more than once. It saves what fn leaves (the
+// domain keeps the fixed fields: webhook.keepDeliveryFixed), ttl from ExpiresAt; a change of the ID or tenant is
+// refused.
 func (s *WebhookStore) UpdateDelivery(ctx context.Context, tenantID, id string, fn func(*webhook.Delivery) error) (webhook.Delivery, error) {
 	return updateVersioned(ctx, s.c, s.table, "delivery",
 		func() (webhook.Delivery, int64, error) { return s.getDelivery(ctx, tenantID, id) },
@@ -494,8 +497,9 @@ func (s *WebhookStore) UpdateDelivery(ctx context.Context, tenantID, id string, 
 			if err := fn(d); err != nil {
 				return err
 			}
-			d.ID, d.TenantID, d.WebhookID, d.EventID, d.Event, d.SessionID = orig.ID, orig.TenantID, orig.WebhookID, orig.EventID, orig.Event, orig.SessionID
-			d.Body, d.Seq, d.CreatedAt = orig.Body, orig.Seq, orig.CreatedAt
+			if d.ID != orig.ID || d.TenantID != orig.TenantID {
+				return moved("delivery")
+			}
 			return nil
 		},
 		func(d webhook.Delivery, version int64) any { return deliveryToItem(d, version) })
@@ -597,8 +601,9 @@ func (s *WebhookStore) RecordAttempt(ctx context.Context, tenantID string, a web
 		if err := fn(&d); err != nil {
 			return webhook.Delivery{}, err
 		}
-		d.ID, d.TenantID, d.WebhookID, d.EventID, d.Event, d.SessionID = orig.ID, orig.TenantID, orig.WebhookID, orig.EventID, orig.Event, orig.SessionID
-		d.Body, d.Seq, d.CreatedAt = orig.Body, orig.Seq, orig.CreatedAt
+		if d.ID != orig.ID || d.TenantID != orig.TenantID {
+			return webhook.Delivery{}, moved("delivery")
+		}
 		av, err := attributevalue.MarshalMap(deliveryToItem(d, version+1))
 		if err != nil {
 			return webhook.Delivery{}, fmt.Errorf("encode delivery: %w", err)

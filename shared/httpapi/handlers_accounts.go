@@ -127,6 +127,11 @@ func (s *Server) handleUpdateUser(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	p := principalOf(r)
+	if in.Role != nil || in.Disabled != nil { // the route let the caller's own record through without users:write
+		if err := requireScope(p, auth.ScopeUsersWrite, "changing other users, roles or disabling needs the users:write scope"); err != nil {
+			return err
+		}
+	}
 	u, err := s.Tenants.UpdateUser(r.Context(), p, r.PathValue("id"), in)
 	if err != nil {
 		return err

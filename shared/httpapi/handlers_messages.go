@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"slices"
@@ -87,8 +88,12 @@ func applyOptions(out *session.Outgoing, o *sendOptions) {
 	}
 }
 
-// MaxTextLen is WhatsApp's limit on a text message.
-const MaxTextLen = 65536
+// checked reports the request's own problems in fe together with the content's (message.CheckContent, the
+// domain's rules), so one answer names every bad field.
+func checked(fe *apperr.Fields, out session.Outgoing) error {
+	message.CheckContent(out, fe)
+	return fe.Err()
+}
 
 func (s *Server) handleSendText(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
@@ -100,15 +105,11 @@ func (s *Server) handleSendText(w http.ResponseWriter, r *http.Request) error {
 	}
 	var fe apperr.Fields
 	in.check(&fe)
-	if strings.TrimSpace(in.Text) == "" {
-		fe.Add("text", "is required")
-	} else if len(in.Text) > MaxTextLen {
-		fe.Add("text", "is longer than %d bytes", MaxTextLen)
-	}
-	if err := fe.Err(); err != nil {
+	out := session.Outgoing{Text: in.Text}
+	if err := checked(&fe, out); err != nil {
 		return err
 	}
-	return s.send(w, r, in.sendBase, session.Outgoing{Text: in.Text})
+	return s.send(w, r, in.sendBase, out)
 }
 
 // mediaRequest is send-media's fields: media is an https URL, an upload ID, a data: URL or plain base64 (the last
@@ -146,12 +147,9 @@ func (s *Server) handleSendMedia(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	kind := session.MediaKind(in.Type)
-	switch kind {
-	case session.Image, session.Video, session.Audio, session.Voice, session.Document, session.Sticker:
-	case "":
-		return fieldErr("type", "is required: image, video, audio, voice, document or sticker")
-	default:
-		return fieldErr("type", fmt.Sprintf("must be image, video, audio, voice, document or sticker, not %q", in.Type))
+	var fe apperr.Fields
+	if message.CheckContent(session.Outgoing{Media: &session.Media{Kind: kind}}, &fe); len(fe) > 0 {
+		return fe.Err()
 	}
 	if strings.TrimSpace(in.ChatID) == "" {
 		return fieldErr("chatId", "is required")
@@ -283,26 +281,11 @@ func (s *Server) handleSendPoll(w http.ResponseWriter, r *http.Request) error {
 	}
 	var fe apperr.Fields
 	in.check(&fe)
-	if strings.TrimSpace(q) == "" {
-		fe.Add("question", "is required")
-	}
-	if len(in.Options) < 2 || len(in.Options) > 12 {
-		fe.Add("options", "must have 2 to 12 options")
-	}
-	if in.SelectableCount < 0 || in.SelectableCount > len(in.Options) {
-		fe.Add("selectableCount", "must be between 0 (one) and the number of options")
-	}
-	seen := map[string]bool{}
-	for i, o := range in.Options {
-		if strings.TrimSpace(o) == "" || seen[o] {
-			fe.Add(fmt.Sprintf("options[%d]", i), "must be a non-empty, distinct option")
-		}
-		seen[o] = true
-	}
-	if err := fe.Err(); err != nil {
+	out := session.Outgoing{Poll: &session.Poll{Question: q, Options: in.Options, Selectable: in.SelectableCount}}
+	if err := checked(&fe, out); err != nil {
 		return err
 	}
-	return s.send(w, r, in.sendBase, session.Outgoing{Poll: &session.Poll{Question: q, Options: in.Options, Selectable: in.SelectableCount}})
+	return s.send(w, r, in.sendBase, out)
 }
 
 func (s *Server) handleSendLocation(w http.ResponseWriter, r *http.Request) error {
@@ -318,17 +301,18 @@ func (s *Server) handleSendLocation(w http.ResponseWriter, r *http.Request) erro
 	}
 	var fe apperr.Fields
 	in.check(&fe)
-	if in.Latitude == nil || *in.Latitude < -90 || *in.Latitude > 90 {
-		fe.Add("latitude", "is required, between -90 and 90")
+	lat, long := math.NaN(), math.NaN() // NaN: not given
+	if in.Latitude != nil {
+		lat = *in.Latitude
 	}
-	if in.Longitude == nil || *in.Longitude < -180 || *in.Longitude > 180 {
-		fe.Add("longitude", "is required, between -180 and 180")
+	if in.Longitude != nil {
+		long = *in.Longitude
 	}
-	if err := fe.Err(); err != nil {
+	out := session.Outgoing{Location: &session.Location{Latitude: lat, Longitude: long, Name: in.Name, Address: in.Address}}
+	if err := checked(&fe, out); err != nil {
 		return err
 	}
-	return s.send(w, r, in.sendBase, session.Outgoing{Location: &session.Location{Latitude: *in.Latitude, Longitude: *in.Longitude,
-		Name: in.Name, Address: in.Address}})
+	return s.send(w, r, in.sendBase, out)
 }
 
 func (s *Server) handleSendContact(w http.ResponseWriter, r *http.Request) error {
@@ -345,17 +329,11 @@ func (s *Server) handleSendContact(w http.ResponseWriter, r *http.Request) error
 	if in.Contact != nil {
 		card = *in.Contact
 	}
-	if strings.TrimSpace(card.Name) == "" {
-		fe.Add("contact.name", "is required")
-	}
-	addr, _, err := message.ParseChatID(card.Phone)
-	if err != nil || addr.Phone == "" {
-		fe.Add("contact.phone", "must be an international phone number")
-	}
-	if err := fe.Err(); err != nil {
+	out := session.Outgoing{Contact: &card} // the send service keeps the phone's digits
+	if err := checked(&fe, out); err != nil {
 		return err
 	}
-	return s.send(w, r, in.sendBase, session.Outgoing{Contact: &session.ContactCard{Name: in.Contact.Name, Phone: addr.Phone}})
+	return s.send(w, r, in.sendBase, out)
 }
 
 func (s *Server) handleSendReaction(w http.ResponseWriter, r *http.Request) error {
@@ -369,16 +347,11 @@ func (s *Server) handleSendReaction(w http.ResponseWriter, r *http.Request) erro
 	}
 	var fe apperr.Fields
 	in.check(&fe)
-	if in.MessageID == "" {
-		fe.Add("messageId", "is required")
-	}
-	if len([]rune(in.Reaction)) > 10 {
-		fe.Add("reaction", "must be one emoji (or empty to remove the reaction)")
-	}
-	if err := fe.Err(); err != nil {
+	out := session.Outgoing{Reaction: &session.Reaction{MessageID: in.MessageID, Emoji: in.Reaction}}
+	if err := checked(&fe, out); err != nil {
 		return err
 	}
-	return s.send(w, r, in.sendBase, session.Outgoing{Reaction: &session.Reaction{MessageID: in.MessageID, Emoji: in.Reaction}})
+	return s.send(w, r, in.sendBase, out)
 }
 
 func (s *Server) handleSendButtons(w http.ResponseWriter, r *http.Request) error {
@@ -393,24 +366,11 @@ func (s *Server) handleSendButtons(w http.ResponseWriter, r *http.Request) error
 	}
 	var fe apperr.Fields
 	in.check(&fe)
-	if strings.TrimSpace(in.Text) == "" {
-		fe.Add("text", "is required")
-	}
-	if len(in.Buttons) < 1 || len(in.Buttons) > 3 {
-		fe.Add("buttons", "must have 1 to 3 buttons")
-	}
-	for i, b := range in.Buttons {
-		if strings.TrimSpace(b.Text) == "" {
-			fe.Add(fmt.Sprintf("buttons[%d].text", i), "is required")
-		}
-		if b.ID == "" {
-			in.Buttons[i].ID = fmt.Sprintf("btn-%d", i+1)
-		}
-	}
-	if err := fe.Err(); err != nil {
+	out := session.Outgoing{Buttons: &session.Buttons{Text: in.Text, Footer: in.Footer, Buttons: in.Buttons}} // IDs: the send service's
+	if err := checked(&fe, out); err != nil {
 		return err
 	}
-	return s.send(w, r, in.sendBase, session.Outgoing{Buttons: &session.Buttons{Text: in.Text, Footer: in.Footer, Buttons: in.Buttons}})
+	return s.send(w, r, in.sendBase, out)
 }
 
 func (s *Server) handleSendList(w http.ResponseWriter, r *http.Request) error {
@@ -426,38 +386,11 @@ func (s *Server) handleSendList(w http.ResponseWriter, r *http.Request) error {
 	}
 	var fe apperr.Fields
 	in.check(&fe)
-	if strings.TrimSpace(in.Text) == "" {
-		fe.Add("text", "is required")
-	}
-	if strings.TrimSpace(in.ButtonText) == "" {
-		fe.Add("buttonText", "is required")
-	}
-	if len(in.Sections) < 1 || len(in.Sections) > 10 {
-		fe.Add("sections", "must have 1 to 10 sections")
-	}
-	rows := 0
-	for i, sec := range in.Sections {
-		if len(sec.Rows) == 0 {
-			fe.Add(fmt.Sprintf("sections[%d].rows", i), "must have at least one row")
-		}
-		for j, row := range sec.Rows {
-			if strings.TrimSpace(row.Title) == "" {
-				fe.Add(fmt.Sprintf("sections[%d].rows[%d].title", i, j), "is required")
-			}
-			if row.ID == "" {
-				in.Sections[i].Rows[j].ID = fmt.Sprintf("row-%d-%d", i+1, j+1)
-			}
-			rows++
-		}
-	}
-	if rows > 10 {
-		fe.Add("sections", "may hold at most 10 rows in all")
-	}
-	if err := fe.Err(); err != nil {
+	out := session.Outgoing{List: &session.List{Text: in.Text, Footer: in.Footer, ButtonText: in.ButtonText, Sections: in.Sections}}
+	if err := checked(&fe, out); err != nil { // row IDs: the send service's
 		return err
 	}
-	return s.send(w, r, in.sendBase, session.Outgoing{List: &session.List{Text: in.Text, Footer: in.Footer, ButtonText: in.ButtonText,
-		Sections: in.Sections}})
+	return s.send(w, r, in.sendBase, out)
 }
 
 func (s *Server) handleMarkMessagesRead(w http.ResponseWriter, r *http.Request) error {
@@ -468,9 +401,6 @@ func (s *Server) handleMarkMessagesRead(w http.ResponseWriter, r *http.Request) 
 	}
 	if err := decode(r, &in); err != nil {
 		return err
-	}
-	if len(in.MessageIDs) == 0 || len(in.MessageIDs) > 100 {
-		return fieldErr("messageIds", "must list 1 to 100 message IDs")
 	}
 	n, err := s.Messages.MarkRead(r.Context(), principalOf(r).TenantID, in.SessionID, in.ChatID, in.MessageIDs)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/waqtor/waqtor/shared/apperr"
+	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/session"
 )
@@ -51,9 +52,19 @@ func NewID() string {
 	return "3EB0" + strings.ToUpper(hex.EncodeToString(b))
 }
 
-// Send validates r, stores the message as pending under a new WhatsApp message ID, and queues its send.
-// The session host sends it and records what follows (sent, delivered, read or failed).
+// Send validates r (Check, and a media file against WhatsApp's limits), stores the message as pending under a new
+// WhatsApp message ID, and queues its send. The session host sends it and records what follows (sent, delivered,
+// read or failed). Every send goes through here, whatever its origin, so every one gets the same content rules.
 func (s *Service) Send(ctx context.Context, tenantID string, r Request) (Message, error) {
+	if err := Check(r); err != nil {
+		return Message{}, err
+	}
+	if r.Out.Media != nil {
+		_, size := r.Out.Media.Reader()
+		if err := media.Check(r.Out.Media.Kind, r.Out.Media.Mime, size); err != nil {
+			return Message{}, err
+		}
+	}
 	addr, chatID, err := ParseChatID(r.ChatID)
 	if err != nil {
 		return Message{}, err
@@ -75,6 +86,7 @@ func (s *Service) Send(ctx context.Context, tenantID string, r Request) (Message
 		IsGroup: addr.Group != "", Type: typ, Body: body, CampaignID: r.CampaignID, Status: Pending,
 		Timeline: []Step{{Status: Pending, At: now}}, Timestamp: now, UpdatedAt: now}
 	out := r.Out
+	normalize(&out)
 	if out.ReplyTo != nil {
 		m.ReplyTo = out.ReplyTo.ID
 		// WhatsApp shows a quote with its author and text: take them from the stored message of this session.
@@ -174,8 +186,14 @@ func EnqueueSend(ctx context.Context, q queue.Queue, m Message) error {
 	return q.Send(ctx, session.SendsQueue, queue.Outgoing{Body: body, GroupID: m.SessionID, DedupID: m.ID})
 }
 
-// MarkRead queues read receipts for incoming messages of a chat and returns the IDs queued.
+// MaxMarkRead is the most message IDs one MarkRead takes.
+const MaxMarkRead = 100
+
+// MarkRead queues read receipts for 1 to MaxMarkRead incoming messages of a chat and returns the IDs queued.
 func (s *Service) MarkRead(ctx context.Context, tenantID, sessionID, chatID string, ids []string) ([]string, error) {
+	if len(ids) == 0 || len(ids) > MaxMarkRead {
+		return nil, apperr.Field("messageIds", fmt.Sprintf("must list 1 to %d message IDs", MaxMarkRead))
+	}
 	sess, err := s.session(ctx, tenantID, sessionID)
 	if err != nil {
 		return nil, err

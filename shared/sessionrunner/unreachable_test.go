@@ -28,6 +28,7 @@ import (
 	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqlite"
 	"github.com/waqtor/waqtor/shared/tenant"
+	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/wasim"
 	"github.com/waqtor/waqtor/shared/whatsapp"
 )
@@ -65,17 +66,6 @@ func closedPort(t *testing.T) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
-}
-
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // TestUnreachableWhatsApp: a session that cannot reach WhatsApp says why (DNS, refused) and when it tries next,
@@ -205,7 +195,7 @@ func TestUnreachableWhatsApp(t *testing.T) {
 	// The host retries by itself: the cause follows the network.
 	firstRetry := *get().NextRetryAt
 	nw.set("refused")
-	waitUntil(t, "a retry that is refused", unreachable(session.Connecting, session.CauseRefused))
+	testkit.Until(t, 20*time.Second, "a retry that is refused", unreachable(session.Connecting, session.CauseRefused))
 	if !get().NextRetryAt.After(firstRetry) {
 		t.Fatalf("next retry %v did not move past %v", get().NextRetryAt, firstRetry)
 	}
@@ -215,14 +205,14 @@ func TestUnreachableWhatsApp(t *testing.T) {
 
 	// WhatsApp is back: the session shows a QR code (reason cleared), pairs and is ready.
 	nw.set("whatsapp")
-	waitUntil(t, "a QR code", func() bool { g := get(); return g.Status == session.QR && g.QR != "" })
+	testkit.Until(t, 20*time.Second, "a QR code", func() bool { g := get(); return g.Status == session.QR && g.QR != "" })
 	if g := get(); g.Reason != "" || g.NextRetryAt != nil {
 		t.Fatalf("session back online keeps reason %q and next retry %v", g.Reason, g.NextRetryAt)
 	}
 	if _, err := srv.Phone("966500000301").Scan(get().QR); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the session to be ready", func() bool { g := get(); return g.Status == session.Ready && g.Account != nil })
+	testkit.Until(t, 20*time.Second, "the session to be ready", func() bool { g := get(); return g.Status == session.Ready && g.Account != nil })
 
 	// A paired session loses the network: whatsmeow retries, the host records cause and next attempt.
 	nw.set("refused")
@@ -231,9 +221,9 @@ func TestUnreachableWhatsApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Kick(jid)
-	waitUntil(t, "the paired session to report the refused reconnect", unreachable(session.Reconnecting, session.CauseRefused))
+	testkit.Until(t, 20*time.Second, "the paired session to report the refused reconnect", unreachable(session.Reconnecting, session.CauseRefused))
 	retry := *get().NextRetryAt
-	waitUntil(t, "a second failed reconnect", func() bool {
+	testkit.Until(t, 20*time.Second, "a second failed reconnect", func() bool {
 		g := get()
 		return g.NextRetryAt != nil && g.NextRetryAt.After(retry)
 	})
@@ -241,7 +231,7 @@ func TestUnreachableWhatsApp(t *testing.T) {
 		t.Fatalf("%d notifications after two outages, want 2 (one each): %+v", len(n), n)
 	}
 	nw.set("whatsapp")
-	waitUntil(t, "the session to be ready again", func() bool { g := get(); return g.Status == session.Ready })
+	testkit.Until(t, 20*time.Second, "the session to be ready again", func() bool { g := get(); return g.Status == session.Ready })
 	if g := get(); g.Reason != "" || g.NextRetryAt != nil {
 		t.Fatalf("ready session keeps reason %q and next retry %v", g.Reason, g.NextRetryAt)
 	}

@@ -143,7 +143,9 @@ func (s *TenantStore) UpdateUser(ctx context.Context, tenantID, userID string, f
 		if err := fn(&u); err != nil {
 			return err
 		}
-		u.ID, u.TenantID, u.Email, u.CreatedAt = orig.ID, orig.TenantID, orig.Email, orig.CreatedAt
+		if u.ID != orig.ID || u.TenantID != orig.TenantID || u.Email != orig.Email {
+			return moved("user")
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = ?, role = ?, password_hash = ?, disabled = ?, updated_at = ?,
 			token_version = ? WHERE tenant_id = ? AND id = ?`, u.Name, string(u.Role), u.PasswordHash, u.Disabled,
 			fmtTime(u.UpdatedAt), u.TokenVersion, tenantID, userID); err != nil {

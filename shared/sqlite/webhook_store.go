@@ -226,8 +226,8 @@ func (s *WebhookStore) ListWebhooks(ctx context.Context, tenantID string) ([]web
 	return out, rows.Err()
 }
 
-// UpdateWebhook applies fn in a write transaction. ID, TenantID, CreatedAt and Seq (owned by CreateDelivery) keep
-// their stored values whatever fn does.
+// UpdateWebhook applies fn in a write transaction. It never writes Seq (CreateDelivery's) nor CreatedAt (the domain
+// keeps it: webhook.keepWebhookFixed) and answers what was stored; a change of the ID or tenant is refused.
 func (s *WebhookStore) UpdateWebhook(ctx context.Context, tenantID, id string, fn func(*webhook.Webhook) error) (webhook.Webhook, error) {
 	st, err := s.db.writeStmts(ctx, getWebhookSQL, updateWebhookSQL)
 	if err != nil {
@@ -244,7 +244,9 @@ func (s *WebhookStore) UpdateWebhook(ctx context.Context, tenantID, id string, f
 		if err := fn(&w); err != nil {
 			return err
 		}
-		w.ID, w.TenantID, w.CreatedAt, w.Seq = orig.ID, orig.TenantID, orig.CreatedAt, orig.Seq
+		if w.ID != orig.ID || w.TenantID != orig.TenantID {
+			return moved("webhook")
+		}
 		j, err := encodeWebhookJSON(w)
 		if err != nil {
 			return err
@@ -399,8 +401,9 @@ func (s *WebhookStore) GetDelivery(ctx context.Context, tenantID, id string) (we
 	return liveDelivery(s.db.readRow(ctx, getLiveDelivery, tenantID, id, fmtTime(s.db.Now())))
 }
 
-// UpdateDelivery applies fn in a write transaction. Only Status, Attempts, NextAt, LastCode, LastError, UpdatedAt
-// and ExpiresAt change; the identity, event, body, Seq and CreatedAt keep their stored values.
+// UpdateDelivery applies fn in a write transaction and saves what a delivery's progress is (Status, Attempts,
+// CycleStart, NextAt, LastCode, LastError, UpdatedAt, ExpiresAt); the rest is fixed by the domain
+// (webhook.keepDeliveryFixed), and a change of the ID or tenant is refused.
 func (s *WebhookStore) UpdateDelivery(ctx context.Context, tenantID, id string, fn func(*webhook.Delivery) error) (webhook.Delivery, error) {
 	st, err := s.db.writeStmts(ctx, updateDeliveryStmts...)
 	if err != nil {
@@ -428,7 +431,9 @@ func updateDeliveryTx(ctx context.Context, tx *sql.Tx, st []*sql.Stmt, tenantID,
 	if err := fn(&d); err != nil {
 		return webhook.Delivery{}, err
 	}
-	d = keepDeliveryIdentity(d, orig)
+	if d.ID != orig.ID || d.TenantID != orig.TenantID {
+		return webhook.Delivery{}, moved("delivery")
+	}
 	if d.ExpiresAt.Equal(orig.ExpiresAt) {
 		_, err = tx.StmtContext(ctx, st[2]).ExecContext(ctx, d.Status, d.Attempts, d.CycleStart, fmtTimePtr(d.NextAt),
 			d.LastCode, d.LastError, fmtTime(d.UpdatedAt), tenantID, id)
@@ -471,13 +476,6 @@ func insertAttempt(ctx context.Context, tx *sql.Tx, insert *sql.Stmt, tenantID s
 		return fmt.Errorf("add attempt: %w", err)
 	}
 	return nil
-}
-
-// keepDeliveryIdentity returns d with the fields UpdateDelivery must not change taken from orig.
-func keepDeliveryIdentity(d, orig webhook.Delivery) webhook.Delivery {
-	d.ID, d.TenantID, d.WebhookID, d.EventID, d.Event, d.SessionID = orig.ID, orig.TenantID, orig.WebhookID, orig.EventID, orig.Event, orig.SessionID
-	d.Body, d.Seq, d.CreatedAt = orig.Body, orig.Seq, orig.CreatedAt
-	return d
 }
 
 // ListDeliveries returns the live deliveries matching f, newest (highest ID) first. From is inclusive and To

@@ -154,16 +154,28 @@ func testUsers(t *testing.T, s Stores) {
 	wantCode(t, "UpdateUser across tenants", err, apperr.NotFound)
 	wantCode(t, "DeleteUser across tenants", s.Tenants.DeleteUser(ctx, b.ID, member.ID), apperr.NotFound)
 
-	// Update: fn errors change nothing; IDs and email are immutable.
+	// Update: fn errors change nothing; a change that moves the user (ID, tenant, email: what it is found by) is
+	// refused and changes nothing. Which other fields may change is the domain's rule (tenant's keepFixed).
 	boom := errors.New("boom")
 	if _, err := s.Tenants.UpdateUser(ctx, a.ID, member.ID, func(u *tenant.User) error { u.Name = "changed"; return boom }); !errors.Is(err, boom) {
 		t.Fatalf("UpdateUser with failing fn = %v, want boom", err)
+	}
+	for _, move := range []func(u *tenant.User){
+		func(u *tenant.User) { u.Email = "hijack@a.example" },
+		func(u *tenant.User) { u.TenantID = b.ID },
+		func(u *tenant.User) { u.ID = "usr_other" },
+	} {
+		if _, err := s.Tenants.UpdateUser(ctx, a.ID, member.ID, func(u *tenant.User) error { u.Name = "moved"; move(u); return nil }); err == nil {
+			t.Fatal("UpdateUser moving the user = nil error, want it refused")
+		}
+		if got, err := s.Tenants.GetUser(ctx, a.ID, member.ID); err != nil || got.Name != member.Name {
+			t.Fatalf("user after a refused move = %+v, %v; want unchanged", got, err)
+		}
 	}
 	later := now.Add(time.Hour)
 	updated, err := s.Tenants.UpdateUser(ctx, a.ID, member.ID, func(u *tenant.User) error {
 		u.Name, u.Role, u.Disabled, u.PasswordHash, u.UpdatedAt = "Renamed", auth.Admin, true, "new-hash", later
 		u.TokenVersion += 2
-		u.Email, u.TenantID, u.ID = "hijack@a.example", b.ID, "usr_other"
 		return nil
 	})
 	if err != nil {
@@ -264,15 +276,23 @@ func testKeys(t *testing.T, s Stores) {
 	wantCode(t, "UpdateKey across tenants", err, apperr.NotFound)
 	wantCode(t, "TouchKey across tenants", s.Keys.TouchKey(ctx, b.ID, k1.ID, now), apperr.NotFound)
 
-	// Update: fn error changes nothing; hash, IDs and creation stay.
+	// Update: fn error changes nothing; a change that moves the key (ID, tenant) is refused and changes nothing.
+	// Which other fields may change is the domain's rule (apikey's keepFixed).
 	boom := errors.New("boom")
 	if _, err := s.Keys.UpdateKey(ctx, a.ID, k1.ID, func(k *apikey.Key) error { k.Name = "x"; return boom }); !errors.Is(err, boom) {
 		t.Fatalf("UpdateKey with failing fn = %v", err)
 	}
+	for _, move := range []func(k *apikey.Key){func(k *apikey.Key) { k.TenantID = b.ID }, func(k *apikey.Key) { k.ID = "key_other" }} {
+		if _, err := s.Keys.UpdateKey(ctx, a.ID, k1.ID, func(k *apikey.Key) error { k.Name = "moved"; move(k); return nil }); err == nil {
+			t.Fatal("UpdateKey moving the key = nil error, want it refused")
+		}
+		if got, err := s.Keys.GetKey(ctx, a.ID, k1.ID); err != nil || got.Name != k1.Name {
+			t.Fatalf("key after a refused move = %+v, %v; want unchanged", got, err)
+		}
+	}
 	revoked := now.Add(time.Minute)
 	updated, err := s.Keys.UpdateKey(ctx, a.ID, k1.ID, func(k *apikey.Key) error {
 		k.Name, k.Scopes, k.RevokedAt = "renamed", []auth.Scope{auth.ScopeAll}, &revoked
-		k.Hash, k.TenantID, k.CreatedAt = "other", b.ID, now.Add(time.Hour)
 		return nil
 	})
 	if err != nil {

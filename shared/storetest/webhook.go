@@ -136,7 +136,8 @@ func testWebhooks(t *testing.T, s webhook.Store) {
 	wantErr(t, "GetWebhook(missing)", err, webhook.ErrNotFound)
 	wantCode(t, "GetWebhook(missing)", err, apperr.NotFound)
 
-	// Update: fn errors change nothing; IDs, CreatedAt and Seq are immutable; every other field changes.
+	// Update: fn errors change nothing; a change that moves the endpoint (ID, tenant) is refused and changes
+	// nothing; Seq is the store's; every other field changes (CreatedAt is kept by the domain: keepWebhookFixed).
 	boom := errors.New("boom")
 	if _, err := s.UpdateWebhook(ctx, "ten_a", w1.ID, func(w *webhook.Webhook) error { w.URL = "https://x.example"; return boom }); !errors.Is(err, boom) {
 		t.Fatalf("UpdateWebhook with failing fn = %v, want boom", err)
@@ -156,9 +157,16 @@ func testWebhooks(t *testing.T, s webhook.Store) {
 		w.Policy = webhook.Policy{Schedule: "default", TimeoutMS: 1000, MaxConcurrency: 1}
 		w.FailingSince, w.UpdatedAt = nil, later
 	}
+	for _, move := range []func(w *webhook.Webhook){func(w *webhook.Webhook) { w.ID = "whk_other" }, func(w *webhook.Webhook) { w.TenantID = "ten_b" }} {
+		if _, err := s.UpdateWebhook(ctx, "ten_a", w1.ID, func(w *webhook.Webhook) error { change(w); move(w); return nil }); err == nil {
+			t.Fatal("UpdateWebhook moving the endpoint = nil error, want it refused")
+		}
+		got, _ = s.GetWebhook(ctx, "ten_a", w1.ID)
+		sameWebhook(t, "webhook after a refused move", got, w1)
+	}
 	updated, err := s.UpdateWebhook(ctx, "ten_a", w1.ID, func(w *webhook.Webhook) error {
 		change(w)
-		w.ID, w.TenantID, w.CreatedAt, w.Seq = "whk_other", "ten_b", later, 99
+		w.Seq = 99
 		return nil
 	})
 	if err != nil {
@@ -496,10 +504,13 @@ func testDeliveries(t *testing.T, s webhook.Store) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.change(&want)
+			for _, move := range []func(d *webhook.Delivery){func(d *webhook.Delivery) { d.ID = "msg_x" }, func(d *webhook.Delivery) { d.TenantID = "ten_b" }} {
+				if _, err := s.UpdateDelivery(ctx, "ten_a", d.ID, func(d *webhook.Delivery) error { tt.change(d); move(d); return nil }); err == nil {
+					t.Fatal("UpdateDelivery moving the delivery = nil error, want it refused")
+				}
+			}
 			got, err := s.UpdateDelivery(ctx, "ten_a", d.ID, func(d *webhook.Delivery) error {
 				tt.change(d)
-				d.ID, d.TenantID, d.WebhookID, d.EventID, d.Event, d.SessionID = "msg_x", "ten_b", "whk_x", "evt_x", "session_qr", "ses_x"
-				d.Body, d.Seq, d.CreatedAt = json.RawMessage(`{"x":1}`), 42, later
 				return nil
 			})
 			if err != nil {
@@ -722,13 +733,22 @@ func testRecordAttempt(t *testing.T, s webhook.Store) {
 	got, _ := s.GetDelivery(ctx, "ten_a", d.ID)
 	sameDelivery(t, "delivery after a failed fn", got, d)
 
-	// Both are stored; the identity, body, Seq and CreatedAt keep their stored values.
+	// A change that moves the delivery (ID, tenant) is refused: neither is stored.
 	next := later.Add(time.Minute)
+	for _, move := range []func(x *webhook.Delivery){func(x *webhook.Delivery) { x.ID = "msg_x" }, func(x *webhook.Delivery) { x.TenantID = "ten_b" }} {
+		if _, err := s.RecordAttempt(ctx, "ten_a", first, live(), func(x *webhook.Delivery) error { x.Attempts = 1; move(x); return nil }); err == nil {
+			t.Fatal("RecordAttempt moving the delivery = nil error, want it refused")
+		}
+		attempts("after a refused move")
+		got, _ := s.GetDelivery(ctx, "ten_a", d.ID)
+		sameDelivery(t, "delivery after a refused move", got, d)
+	}
+
+	// Both are stored.
 	want := d
 	want.Attempts, want.NextAt, want.LastCode, want.LastError, want.UpdatedAt = 1, &next, 503, "HTTP 503", later
 	got, err = s.RecordAttempt(ctx, "ten_a", first, live(), func(x *webhook.Delivery) error {
 		x.Attempts, x.NextAt, x.LastCode, x.LastError, x.UpdatedAt = 1, &next, 503, "HTTP 503", later
-		x.ID, x.TenantID, x.WebhookID, x.Body, x.Seq, x.CreatedAt = "msg_x", "ten_b", "whk_x", json.RawMessage(`{}`), 42, later
 		return nil
 	})
 	if err != nil {

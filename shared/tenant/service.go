@@ -142,11 +142,8 @@ type CreateUserInput struct {
 	Password string    `json:"password"`
 }
 
-// CreateUser adds a user. Needs users:write; only an owner can create an owner.
+// CreateUser adds a user (the API route needs users:write); only an owner can create an owner.
 func (s *Service) CreateUser(ctx context.Context, p auth.Principal, in CreateUserInput) (User, error) {
-	if !p.Can(auth.ScopeUsersWrite) {
-		return User{}, apperr.New(apperr.Forbidden, "creating users needs the users:write scope")
-	}
 	var f apperr.Fields
 	email, ok := NormalizeEmail(in.Email)
 	if !ok {
@@ -187,18 +184,12 @@ type UpdateUserInput struct {
 	Disabled *bool      `json:"disabled"`
 }
 
-// UpdateUser changes a user. Anyone may change their own name and password; everything else needs users:write,
-// and only an owner may touch an owner or grant the owner role. The tenant always keeps an enabled owner. A new
-// password, a different role and disabling end the user's tokens (TokenVersion).
+// UpdateUser changes a user. Anyone may change their own name and password; everything else needs users:write
+// (checked by the API, which owns every scope check: its route table, and handleUpdateUser for one's own role or
+// disabled flag), and only an owner may touch an owner or grant the owner role. The tenant always keeps an
+// enabled owner. A new password, a different role and disabling end the user's tokens (TokenVersion).
 func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID string, in UpdateUserInput) (User, error) {
 	self := p.UserID == userID && p.KeyID == ""
-	privileged := in.Role != nil || in.Disabled != nil
-	if !(self && !privileged) && !p.Can(auth.ScopeUsersWrite) {
-		if _, err := s.Store.GetUser(ctx, p.TenantID, userID); err != nil {
-			return User{}, err
-		}
-		return User{}, apperr.New(apperr.Forbidden, "changing other users, roles or disabling needs the users:write scope")
-	}
 	var f apperr.Fields
 	if in.Name != nil {
 		checkName(&f, "name", *in.Name, false)
@@ -228,7 +219,7 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 	}
 	demotesOwner := false
 	var before User
-	u, err := s.Store.UpdateUser(ctx, p.TenantID, userID, func(u *User) error {
+	u, err := s.Store.UpdateUser(ctx, p.TenantID, userID, keepFixed(func(u *User) error {
 		if u.Role == auth.Owner && p.Role != auth.Owner && !self {
 			return apperr.New(apperr.Forbidden, "only an owner can change an owner")
 		}
@@ -255,17 +246,17 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 		demotesOwner = wasOwner && (u.Role != auth.Owner || u.Disabled)
 		u.UpdatedAt = s.Now().UTC()
 		return nil
-	})
+	}))
 	if err != nil {
 		return User{}, err
 	}
 	if demotesOwner {
 		if err := s.ensureOwner(ctx, p.TenantID); err != nil {
 			// Undo: put the owner back as they were (password and tokens included: a refused change changes nothing).
-			if _, uerr := s.Store.UpdateUser(ctx, p.TenantID, userID, func(u *User) error {
+			if _, uerr := s.Store.UpdateUser(ctx, p.TenantID, userID, keepFixed(func(u *User) error {
 				*u = before
 				return nil
-			}); uerr != nil {
+			})); uerr != nil {
 				return User{}, uerr
 			}
 			return User{}, err
@@ -282,23 +273,17 @@ func endsTokens(u User, in UpdateUserInput, hash string) bool {
 
 // EndTokens logs the user out everywhere: every token issued to them so far stops working (their API keys do
 // not: revoke those with the key API). Callers may end their own tokens with a dashboard token; ending another
-// user's needs users:write, and only an owner may end an owner's.
+// user's needs users:write (the API route's check), and only an owner may end an owner's.
 func (s *Service) EndTokens(ctx context.Context, p auth.Principal, userID string) error {
 	self := p.UserID == userID && p.KeyID == ""
-	if !self && !p.Can(auth.ScopeUsersWrite) {
-		if _, err := s.Store.GetUser(ctx, p.TenantID, userID); err != nil {
-			return err
-		}
-		return apperr.New(apperr.Forbidden, "logging other users out needs the users:write scope")
-	}
-	u, err := s.Store.UpdateUser(ctx, p.TenantID, userID, func(u *User) error {
+	u, err := s.Store.UpdateUser(ctx, p.TenantID, userID, keepFixed(func(u *User) error {
 		if u.Role == auth.Owner && p.Role != auth.Owner && !self {
 			return apperr.New(apperr.Forbidden, "only an owner can log an owner out")
 		}
 		u.TokenVersion++
 		u.UpdatedAt = s.Now().UTC()
 		return nil
-	})
+	}))
 	if err != nil {
 		return err
 	}
@@ -337,14 +322,11 @@ func (s *Service) ensureOwner(ctx context.Context, tenantID string) error {
 	return ErrLastOwner
 }
 
-// DeleteUser removes a user. Needs users:write; only an owner can delete an owner; the last owner stays.
+// DeleteUser removes a user (the API route needs users:write); only an owner can delete an owner; the last owner stays.
 func (s *Service) DeleteUser(ctx context.Context, p auth.Principal, userID string) error {
 	u, err := s.Store.GetUser(ctx, p.TenantID, userID)
 	if err != nil {
 		return err
-	}
-	if !p.Can(auth.ScopeUsersWrite) {
-		return apperr.New(apperr.Forbidden, "deleting users needs the users:write scope")
 	}
 	if u.Role == auth.Owner {
 		if p.Role != auth.Owner {
@@ -371,20 +353,14 @@ func (s *Service) DeleteUser(ctx context.Context, p auth.Principal, userID strin
 	return nil
 }
 
-// GetUser returns one user of the caller's tenant: users:read, or the caller's own record with a dashboard token
-// (an API key acts for its creator but needs users:read to read any user, its creator included).
+// GetUser returns one user of the caller's tenant. The API route lets users:read, or the caller's own record with
+// a dashboard token (an API key acts for its creator but needs users:read to read any user, its creator included).
 func (s *Service) GetUser(ctx context.Context, p auth.Principal, userID string) (User, error) {
-	if !p.Can(auth.ScopeUsersRead) && !(p.UserID == userID && p.KeyID == "") {
-		return User{}, apperr.New(apperr.Forbidden, "reading users needs the users:read scope")
-	}
 	return s.Store.GetUser(ctx, p.TenantID, userID)
 }
 
-// ListUsers returns the caller's tenant's users (users:read).
+// ListUsers returns the caller's tenant's users (the API route needs users:read).
 func (s *Service) ListUsers(ctx context.Context, p auth.Principal) ([]User, error) {
-	if !p.Can(auth.ScopeUsersRead) {
-		return nil, apperr.New(apperr.Forbidden, "listing users needs the users:read scope")
-	}
 	return s.Store.ListUsers(ctx, p.TenantID)
 }
 

@@ -56,7 +56,8 @@ type Store interface {
 	FindUserByEmail(ctx context.Context, email string) (User, error)
 	// ListUsers returns the tenant's users ordered by creation time.
 	ListUsers(ctx context.Context, tenantID string) ([]User, error)
-	// UpdateUser applies fn to the stored user and saves the result atomically. The email and IDs cannot change.
+	// UpdateUser applies fn to the stored user and saves the result atomically; a change of its ID, tenant or email
+	// (the login's lookup key) is refused. Which fields may change is the service's rule (keepFixed).
 	UpdateUser(ctx context.Context, tenantID, userID string, fn func(*User) error) (User, error)
 	DeleteUser(ctx context.Context, tenantID, userID string) error
 }

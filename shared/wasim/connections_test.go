@@ -9,6 +9,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/wasim"
 )
 
@@ -38,7 +39,7 @@ func TestConnectionCountsAndCopies(t *testing.T) {
 		t.Fatalf("with a twin: %d connected, peak %d, %d logins; want 2, 2, %d", n, peak, l, logins+1)
 	}
 	twin.Disconnect()
-	eventually(t, "the twin's connection gone", func() bool { return srv.Connected(jid) == 1 })
+	testkit.Until(t, waitFor, "the twin's connection gone", func() bool { return srv.Connected(jid) == 1 })
 	if peak := srv.PeakConnected(jid); peak != 2 {
 		t.Fatalf("peak %d after the twin left, want 2 (it is the most ever)", peak)
 	}

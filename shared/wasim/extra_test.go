@@ -11,6 +11,7 @@ import (
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types/events"
 
+	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/wasim"
 )
 
@@ -25,7 +26,7 @@ func TestOutdate(t *testing.T) {
 		t.Fatalf("Outdate dropped %d connections, want 1", n)
 	}
 	waitEvent[*events.ClientOutdated](t, evts)
-	eventually(t, "client disconnected", func() bool { return !cli.IsConnected() })
+	testkit.Until(t, waitFor, "client disconnected", func() bool { return !cli.IsConnected() })
 }
 
 // Number lookups say who is on WhatsApp, and a client can log itself out.

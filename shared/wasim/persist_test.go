@@ -16,6 +16,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/wasim"
 )
 
@@ -63,7 +64,7 @@ func TestRestartResumes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("upload: %v", err)
 	}
-	eventually(t, "client acked everything", func() bool { return first.Pending(jid) == 0 })
+	testkit.Until(t, waitFor, "client acked everything", func() bool { return first.Pending(jid) == 0 })
 	cli.Disconnect()
 	queued, err := bob.SendText(ctx, alice, "while you were away")
 	if err != nil {
@@ -191,7 +192,7 @@ func TestCrashKeepsWhatWasAcked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "client acked the delivery receipt", func() bool { return srv.Pending(jid) == 0 })
+	testkit.Until(t, waitFor, "client acked the delivery receipt", func() bool { return srv.Pending(jid) == 0 })
 	cli.Disconnect()
 	queued, err := bob.SendText(ctx, alice, "queued before the crash")
 	if err != nil {

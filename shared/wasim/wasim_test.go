@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	_ "modernc.org/sqlite"
 
+	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/wasim"
 )
 
@@ -453,7 +454,7 @@ func TestFailureInjection(t *testing.T) {
 				t.Fatalf("LoggedOut: got %+v, want a stream error 401", e)
 			}
 			// whatsmeow deletes the device right after dispatching the event.
-			eventually(t, "device deleted from the store", func() bool {
+			testkit.Until(t, waitFor, "device deleted from the store", func() bool {
 				dev, err := s.store.GetDevice(context.Background(), s.jid)
 				if err != nil {
 					t.Fatal(err)
@@ -482,7 +483,7 @@ func TestFailureInjection(t *testing.T) {
 			}
 			tt.check(t, session{cli, evts, store, jid})
 			// The server closes the socket shortly after; the client must not come back.
-			eventually(t, "client disconnected", func() bool { return !cli.IsConnected() })
+			testkit.Until(t, waitFor, "client disconnected", func() bool { return !cli.IsConnected() })
 			for len(evts) > 0 {
 				if _, ok := (<-evts).(*events.Connected); ok {
 					t.Fatal("client reconnected after a permanent failure")
@@ -504,21 +505,6 @@ func waitEvent[T any](t *testing.T, ch eventLog) T {
 			}
 		case <-deadline:
 			t.Fatalf("no %T within %s", *new(T), waitFor)
-		}
-	}
-}
-
-// eventually polls cond every few milliseconds until it holds, failing the test after waitFor.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	deadline := time.After(waitFor)
-	for !cond() {
-		select {
-		case <-tick.C:
-		case <-deadline:
-			t.Fatalf("%s: not within %s", what, waitFor)
 		}
 	}
 }
@@ -667,7 +653,7 @@ func TestOfflineQueue(t *testing.T) {
 			t.Fatalf("after login: message %t, offline marker %t within %s", sawMessage, sawOffline, waitFor)
 		}
 	}
-	eventually(t, "client acked the backlog", func() bool { return srv.Pending(jid) == 0 })
+	testkit.Until(t, waitFor, "client acked the backlog", func() bool { return srv.Pending(jid) == 0 })
 
 	// Acked means gone: the next login has an empty backlog.
 	again.Disconnect()

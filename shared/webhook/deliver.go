@@ -119,7 +119,7 @@ func (d *Deliverer) Handle(ctx context.Context, m queue.Message) error {
 	timeout := policy.Timeout()
 	// Claim: count the attempt and hold the delivery, so a second copy of the job waits instead of sending too.
 	now = d.now()
-	del, err = d.Store.UpdateDelivery(ctx, job.TenantID, del.ID, func(x *Delivery) error {
+	del, err = d.Store.UpdateDelivery(ctx, job.TenantID, del.ID, keepDeliveryFixed(func(x *Delivery) error {
 		switch {
 		case x.Status != Pending:
 			return errNotPending
@@ -131,7 +131,7 @@ func (d *Deliverer) Handle(ctx context.Context, m queue.Message) error {
 		x.NextAt = &hold
 		x.UpdatedAt = now
 		return nil
-	})
+	}))
 	switch {
 	case errors.Is(err, errNotPending), errors.Is(err, ErrDeliveryNotFound):
 		return nil
@@ -164,17 +164,17 @@ func (d *Deliverer) Handle(ctx context.Context, m queue.Message) error {
 	switch dec.Outcome {
 	case Success:
 		log.InfoContext(ctx, "webhook: delivered")
-		if _, err := d.Store.RecordAttempt(ctx, job.TenantID, a, del.ExpiresAt, func(x *Delivery) error {
+		if _, err := d.Store.RecordAttempt(ctx, job.TenantID, a, del.ExpiresAt, keepDeliveryFixed(func(x *Delivery) error {
 			x.Status, x.NextAt, x.LastCode, x.LastError, x.UpdatedAt = Delivered, nil, resp.StatusCode, "", now
 			return nil
-		}); err != nil {
+		})); err != nil {
 			return fmt.Errorf("record delivery %s: %w", del.ID, err)
 		}
 		if w.FailingSince != nil {
-			if _, err := d.Store.UpdateWebhook(ctx, w.TenantID, w.ID, func(x *Webhook) error {
+			if _, err := d.Store.UpdateWebhook(ctx, w.TenantID, w.ID, keepWebhookFixed(func(x *Webhook) error {
 				x.FailingSince = nil
 				return nil
-			}); err != nil && !errors.Is(err, ErrNotFound) {
+			})); err != nil && !errors.Is(err, ErrNotFound) {
 				log.WarnContext(ctx, "webhook: could not clear the endpoint's failing state", "error", err)
 			}
 		}
@@ -194,10 +194,10 @@ func (d *Deliverer) Handle(ctx context.Context, m queue.Message) error {
 		}
 		next := now.Add(dec.Delay)
 		log.InfoContext(ctx, "webhook: attempt failed, retrying", "retryIn", dec.Delay, "error", lastError)
-		if _, err := d.Store.UpdateDelivery(ctx, job.TenantID, del.ID, func(x *Delivery) error {
+		if _, err := d.Store.UpdateDelivery(ctx, job.TenantID, del.ID, keepDeliveryFixed(func(x *Delivery) error {
 			x.Status, x.NextAt, x.LastCode, x.LastError, x.UpdatedAt = Pending, &next, resp.StatusCode, lastError, now
 			return nil
-		}); err != nil {
+		})); err != nil {
 			return fmt.Errorf("record delivery %s: %w", del.ID, err)
 		}
 		return queue.RetryAfter{Delay: dec.Delay}
@@ -251,7 +251,7 @@ func (d *Deliverer) fail(ctx context.Context, log *slog.Logger, del Delivery, re
 
 // finish marks the delivery failed: the dead-letter list, from which it can be replayed.
 func (d *Deliverer) finish(ctx context.Context, del Delivery, code int, reason string, now time.Time) error {
-	_, err := d.Store.UpdateDelivery(ctx, del.TenantID, del.ID, func(x *Delivery) error {
+	_, err := d.Store.UpdateDelivery(ctx, del.TenantID, del.ID, keepDeliveryFixed(func(x *Delivery) error {
 		if x.Status != Pending {
 			return errNotPending
 		}
@@ -260,7 +260,7 @@ func (d *Deliverer) finish(ctx context.Context, del Delivery, code int, reason s
 			x.LastCode = code
 		}
 		return nil
-	})
+	}))
 	if err != nil && !errors.Is(err, errNotPending) && !errors.Is(err, ErrDeliveryNotFound) {
 		return fmt.Errorf("record delivery %s: %w", del.ID, err)
 	}
@@ -272,12 +272,12 @@ func (d *Deliverer) failing(ctx context.Context, w Webhook, now time.Time) (Webh
 	if w.FailingSince != nil {
 		return w, nil
 	}
-	updated, err := d.Store.UpdateWebhook(ctx, w.TenantID, w.ID, func(x *Webhook) error {
+	updated, err := d.Store.UpdateWebhook(ctx, w.TenantID, w.ID, keepWebhookFixed(func(x *Webhook) error {
 		if x.FailingSince == nil {
 			x.FailingSince = &now
 		}
 		return nil
-	})
+	}))
 	if errors.Is(err, ErrNotFound) {
 		return w, nil
 	}
@@ -297,13 +297,13 @@ func (d *Deliverer) disableDue(w Webhook, now time.Time) bool {
 // tenant. The endpoint's other pending deliveries fail when they come due.
 func (d *Deliverer) disable(ctx context.Context, log *slog.Logger, w Webhook, reason string, now time.Time) error {
 	flipped := false
-	_, err := d.Store.UpdateWebhook(ctx, w.TenantID, w.ID, func(x *Webhook) error {
+	_, err := d.Store.UpdateWebhook(ctx, w.TenantID, w.ID, keepWebhookFixed(func(x *Webhook) error {
 		flipped = x.Enabled
 		if x.Enabled {
 			x.Enabled, x.DisabledReason, x.UpdatedAt = false, reason, now
 		}
 		return nil
-	})
+	}))
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
@@ -137,11 +138,11 @@ func delivery(t *testing.T, id string, seq int64, ev string, data any) webhook.D
 // TestExampleReceivers runs every receiver in docs/examples as a real server and sends it signed deliveries with
 // the product's Client.
 func TestExampleReceivers(t *testing.T) {
-	allow, err := webhook.ParseAllow("127.0.0.1")
+	allow, err := egress.ParseAllow("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := webhook.NewClient(webhook.Guard{Allow: allow}, "test")
+	client := egress.NewClient(egress.Guard{Allow: allow}, "test")
 	msg := map[string]any{"from": "966501234567@c.us", "body": "<b>Tom & Jerry</b> \u2028 مرحبا 😀", "timestamp": 1761868800,
 		"messageId": "msg_1", "isGroup": false, "1": "integer-like keys first"}
 

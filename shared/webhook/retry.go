@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/waqtor/waqtor/shared/apperr"
+	"github.com/waqtor/waqtor/shared/egress"
 )
 
 // Retry schedule names (Policy.Schedule).
@@ -32,7 +33,7 @@ const (
 	DefaultTimeoutMS      = 10000
 	DefaultMaxConcurrency = 4
 	// MaxConcurrencyLimit is the highest MaxConcurrency a policy may set.
-	MaxConcurrencyLimit      = 50
+	MaxConcurrencyLimit      = egress.MaxIdleConnsPerHost
 	DefaultDisableAfterHours = 120
 	// MaxRetryAfter caps the wait a receiver can ask for with Retry-After.
 	MaxRetryAfter = 24 * time.Hour

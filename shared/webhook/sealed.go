@@ -141,7 +141,7 @@ func (s sealedStore) ListWebhooks(ctx context.Context, tenantID string) ([]Webho
 }
 
 func (s sealedStore) UpdateWebhook(ctx context.Context, tenantID, id string, fn func(*Webhook) error) (Webhook, error) {
-	w, err := s.Store.UpdateWebhook(ctx, tenantID, id, func(stored *Webhook) error {
+	w, err := s.Store.UpdateWebhook(ctx, tenantID, id, func(stored *Webhook) error { // fn is the caller's, kept fixed by it
 		prevPlain, err := openWebhook(ctx, s.k, *stored)
 		if err != nil {
 			return err
@@ -151,8 +151,7 @@ func (s sealedStore) UpdateWebhook(ctx context.Context, tenantID, id string, fn 
 		if err := fn(&plain); err != nil {
 			return err
 		}
-		// IDs cannot change (the store keeps them): seal for the record's own.
-		plain.TenantID, plain.ID = stored.TenantID, stored.ID
+		// A change of the IDs is passed on for the store to refuse.
 		prev := *stored
 		sealed, err := sealWebhook(ctx, s.k, plain, &prev, &prevPlain)
 		if err != nil {
@@ -188,7 +187,7 @@ func Reseal(ctx context.Context, s Store, k Sealer) (int, error) {
 		if allCurrent(k, w) {
 			return nil
 		}
-		if _, err := sealed.UpdateWebhook(ctx, w.TenantID, w.ID, func(*Webhook) error { return nil }); err != nil {
+		if _, err := sealed.UpdateWebhook(ctx, w.TenantID, w.ID, keepWebhookFixed(func(*Webhook) error { return nil })); err != nil {
 			return fmt.Errorf("reseal webhook %s: %w", w.ID, err)
 		}
 		n++

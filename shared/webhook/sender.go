@@ -2,31 +2,20 @@ package webhook
 
 import (
 	"context"
-	"net/http"
-	"time"
+
+	"github.com/waqtor/waqtor/shared/egress"
 )
 
-// Request is one delivery attempt to send.
-type Request struct {
-	URL     string
-	Header  http.Header
-	Body    []byte
-	Timeout time.Duration
-}
+// Request is one delivery attempt to send; Response is what came back (egress's, the client's types).
+type (
+	Request  = egress.Request
+	Response = egress.Response
+)
 
-// Response is what came back. Err is set when no HTTP answer came (refused by the SSRF guard, DNS, connect,
-// timeout); then StatusCode is 0.
-type Response struct {
-	StatusCode int
-	Header     http.Header
-	// Body is the first 2 KiB of the answer.
-	Body     []byte
-	Duration time.Duration
-	Err      error
-}
-
-// Sender sends attempts. The product's Sender is the SSRF-guarded HTTP client (NewClient); it never follows
-// redirects and dials only the address it checked.
+// Sender sends attempts. The product's Sender is the SSRF-guarded HTTP client (egress.NewClient); it never
+// follows redirects and dials only the address it checked.
 type Sender interface {
 	Send(ctx context.Context, r Request) Response
 }
+
+var _ Sender = (*egress.Client)(nil)

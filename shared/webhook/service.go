@@ -153,11 +153,8 @@ type Created struct {
 	Secret string `json:"secret"`
 }
 
-// Create registers an endpoint (webhooks:write). An empty secret is generated.
+// Create registers an endpoint (the API route needs webhooks:write). An empty secret is generated.
 func (s *Service) Create(ctx context.Context, p auth.Principal, in CreateInput) (Created, error) {
-	if !p.Can(auth.ScopeWebhooksWrite) {
-		return Created{}, apperr.New(apperr.Forbidden, "creating webhooks needs the webhooks:write scope")
-	}
 	now := s.Now().UTC()
 	w := Webhook{ID: id.New("wh"), TenantID: p.TenantID, URL: strings.TrimSpace(in.URL), Description: in.Description,
 		Events: dedupe(in.Events), Sessions: dedupe(in.Sessions), IgnoreGroups: in.IgnoreGroups,
@@ -199,11 +196,8 @@ func dedupe(xs []string) []string {
 	return out
 }
 
-// List returns the tenant's endpoints (webhooks:read).
+// List returns the tenant's endpoints (the API route needs webhooks:read).
 func (s *Service) List(ctx context.Context, p auth.Principal) ([]Webhook, error) {
-	if !p.Can(auth.ScopeWebhooksRead) {
-		return nil, apperr.New(apperr.Forbidden, "listing webhooks needs the webhooks:read scope")
-	}
 	ws, err := s.Store.ListWebhooks(ctx, p.TenantID)
 	for i := range ws {
 		ws[i] = masked(ws[i])
@@ -211,23 +205,17 @@ func (s *Service) List(ctx context.Context, p auth.Principal) ([]Webhook, error)
 	return ws, err
 }
 
-// Get returns one endpoint (webhooks:read).
+// Get returns one endpoint (the API route needs webhooks:read).
 func (s *Service) Get(ctx context.Context, p auth.Principal, webhookID string) (Webhook, error) {
-	if !p.Can(auth.ScopeWebhooksRead) {
-		return Webhook{}, apperr.New(apperr.Forbidden, "reading webhooks needs the webhooks:read scope")
-	}
 	w, err := s.Store.GetWebhook(ctx, p.TenantID, webhookID)
 	return masked(w), err
 }
 
-// Update changes an endpoint (webhooks:write). Enabling an endpoint clears its failure run.
+// Update changes an endpoint (the API route needs webhooks:write). Enabling an endpoint clears its failure run.
 func (s *Service) Update(ctx context.Context, p auth.Principal, webhookID string, in UpdateInput) (Webhook, error) {
 	cur, err := s.Store.GetWebhook(ctx, p.TenantID, webhookID)
 	if err != nil {
 		return Webhook{}, err
-	}
-	if !p.Can(auth.ScopeWebhooksWrite) {
-		return Webhook{}, apperr.New(apperr.Forbidden, "changing webhooks needs the webhooks:write scope")
 	}
 	apply := func(w *Webhook) {
 		if in.URL != nil {
@@ -288,21 +276,18 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, webhookID string
 	if err := f.Err(); err != nil {
 		return Webhook{}, err
 	}
-	w, err := s.Store.UpdateWebhook(ctx, p.TenantID, webhookID, func(w *Webhook) error {
+	w, err := s.Store.UpdateWebhook(ctx, p.TenantID, webhookID, keepWebhookFixed(func(w *Webhook) error {
 		apply(w)
 		w.UpdatedAt = s.Now().UTC()
 		return nil
-	})
+	}))
 	return masked(w), err
 }
 
-// Delete removes an endpoint (webhooks:write). Its pending deliveries are dropped when they come up.
+// Delete removes an endpoint (the API route needs webhooks:write). Its pending deliveries are dropped when they come up.
 func (s *Service) Delete(ctx context.Context, p auth.Principal, webhookID string) error {
 	if _, err := s.Store.GetWebhook(ctx, p.TenantID, webhookID); err != nil {
 		return err
-	}
-	if !p.Can(auth.ScopeWebhooksWrite) {
-		return apperr.New(apperr.Forbidden, "deleting webhooks needs the webhooks:write scope")
 	}
 	return s.Store.DeleteWebhook(ctx, p.TenantID, webhookID)
 }
@@ -315,14 +300,11 @@ type RotateInput struct {
 	OverlapHours *int `json:"overlapHours"`
 }
 
-// RotateSecret makes a new signing secret (webhooks:write). The previous one keeps signing for the overlap, so
+// RotateSecret makes a new signing secret (the API route needs webhooks:write). The previous one keeps signing for the overlap, so
 // receivers verifying either secret lose nothing; older ones stop at once.
 func (s *Service) RotateSecret(ctx context.Context, p auth.Principal, webhookID string, in RotateInput) (Created, error) {
 	if _, err := s.Store.GetWebhook(ctx, p.TenantID, webhookID); err != nil {
 		return Created{}, err
-	}
-	if !p.Can(auth.ScopeWebhooksWrite) {
-		return Created{}, apperr.New(apperr.Forbidden, "rotating secrets needs the webhooks:write scope")
 	}
 	overlap := 24
 	if in.OverlapHours != nil {
@@ -343,7 +325,7 @@ func (s *Service) RotateSecret(ctx context.Context, p auth.Principal, webhookID 
 		secret = NewSecret()
 	}
 	now := s.Now().UTC()
-	w, err := s.Store.UpdateWebhook(ctx, p.TenantID, webhookID, func(w *Webhook) error {
+	w, err := s.Store.UpdateWebhook(ctx, p.TenantID, webhookID, keepWebhookFixed(func(w *Webhook) error {
 		until := now.Add(time.Duration(overlap) * time.Hour)
 		keep := []Secret{{Value: secret, CreatedAt: now}}
 		if len(w.Secrets) > 0 && overlap > 0 {
@@ -353,7 +335,7 @@ func (s *Service) RotateSecret(ctx context.Context, p auth.Principal, webhookID 
 		}
 		w.Secrets, w.UpdatedAt = keep, now
 		return nil
-	})
+	}))
 	if err != nil {
 		return Created{}, err
 	}
@@ -380,9 +362,6 @@ func (s *Service) Test(ctx context.Context, p auth.Principal, webhookID string) 
 	if err != nil {
 		return TestResult{}, err
 	}
-	if !p.Can(auth.ScopeWebhooksWrite) {
-		return TestResult{}, apperr.New(apperr.Forbidden, "testing webhooks needs the webhooks:write scope")
-	}
 	now := s.Now().UTC()
 	data, err := event.Marshal(TestPayload(w.ID))
 	if err != nil {
@@ -403,14 +382,14 @@ func (s *Service) Test(ctx context.Context, p auth.Principal, webhookID string) 
 		a.Error = res.Err.Error()
 	}
 	ok := res.Err == nil && res.StatusCode >= 200 && res.StatusCode < 300
-	d, err = s.Store.RecordAttempt(ctx, w.TenantID, a, d.ExpiresAt, func(d *Delivery) error {
+	d, err = s.Store.RecordAttempt(ctx, w.TenantID, a, d.ExpiresAt, keepDeliveryFixed(func(d *Delivery) error {
 		d.Attempts, d.LastCode, d.LastError, d.UpdatedAt = 1, a.StatusCode, a.Error, s.Now().UTC()
 		d.Status = Failed
 		if ok {
 			d.Status = Delivered
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return TestResult{}, err
 	}
@@ -428,7 +407,7 @@ func describe(a Attempt) string {
 	return fmt.Sprintf("the endpoint answered %d %s", a.StatusCode, http.StatusText(a.StatusCode))
 }
 
-// Deliveries lists an endpoint's delivery log (webhooks:read).
+// Deliveries lists an endpoint's delivery log (the API route needs webhooks:read).
 func (s *Service) Deliveries(ctx context.Context, p auth.Principal, webhookID string, f DeliveryFilter) ([]Delivery, error) {
 	if _, err := s.Get(ctx, p, webhookID); err != nil {
 		return nil, err
@@ -443,7 +422,7 @@ type DeliveryWithAttempts struct {
 	Attempts []Attempt `json:"attemptLog"`
 }
 
-// Delivery returns one delivery of the endpoint with its attempts (webhooks:read).
+// Delivery returns one delivery of the endpoint with its attempts (the API route needs webhooks:read).
 func (s *Service) Delivery(ctx context.Context, p auth.Principal, webhookID, deliveryID string) (DeliveryWithAttempts, error) {
 	if _, err := s.Get(ctx, p, webhookID); err != nil {
 		return DeliveryWithAttempts{}, err
@@ -462,12 +441,9 @@ func (s *Service) Delivery(ctx context.Context, p auth.Principal, webhookID, del
 	return DeliveryWithAttempts{Delivery: d, Attempts: as}, nil
 }
 
-// Replay sends a delivery again with the same webhook-id and body (webhooks:write), starting a fresh retry cycle.
+// Replay sends a delivery again with the same webhook-id and body (the API route needs webhooks:write), starting a fresh retry cycle.
 // A delivery still pending is left as it is.
 func (s *Service) Replay(ctx context.Context, p auth.Principal, webhookID, deliveryID string) (Delivery, error) {
-	if !p.Can(auth.ScopeWebhooksWrite) {
-		return Delivery{}, apperr.New(apperr.Forbidden, "replaying deliveries needs the webhooks:write scope")
-	}
 	cur, err := s.Delivery(ctx, p, webhookID, deliveryID)
 	if err != nil {
 		return Delivery{}, err
@@ -475,10 +451,10 @@ func (s *Service) Replay(ctx context.Context, p auth.Principal, webhookID, deliv
 	if cur.Status == Pending {
 		return cur.Delivery, nil
 	}
-	d, err := s.Store.UpdateDelivery(ctx, p.TenantID, deliveryID, func(d *Delivery) error {
+	d, err := s.Store.UpdateDelivery(ctx, p.TenantID, deliveryID, keepDeliveryFixed(func(d *Delivery) error {
 		d.Status, d.NextAt, d.CycleStart, d.UpdatedAt = Pending, nil, d.Attempts, s.Now().UTC()
 		return nil
-	})
+	}))
 	if err != nil {
 		return Delivery{}, err
 	}
@@ -497,9 +473,6 @@ type ReplayRange struct {
 
 // ReplayFailed replays every failed delivery of the endpoint created in the range and says how many.
 func (s *Service) ReplayFailed(ctx context.Context, p auth.Principal, webhookID string, r ReplayRange) (int, error) {
-	if !p.Can(auth.ScopeWebhooksWrite) {
-		return 0, apperr.New(apperr.Forbidden, "replaying deliveries needs the webhooks:write scope")
-	}
 	var f apperr.Fields
 	if r.From.IsZero() {
 		f.Add("from", "is required (RFC 3339)")

@@ -137,7 +137,8 @@ type Store interface {
 	CreateWebhook(ctx context.Context, w Webhook) error
 	GetWebhook(ctx context.Context, tenantID, id string) (Webhook, error)
 	ListWebhooks(ctx context.Context, tenantID string) ([]Webhook, error)
-	// UpdateWebhook applies fn atomically; IDs and CreatedAt cannot change.
+	// UpdateWebhook applies fn atomically; a change of the ID or tenant is refused, and Seq is the store's (only
+	// CreateDelivery moves it). Which fields may change is the domain's rule (keepWebhookFixed).
 	UpdateWebhook(ctx context.Context, tenantID, id string, fn func(*Webhook) error) (Webhook, error)
 	DeleteWebhook(ctx context.Context, tenantID, id string) error
 	// EachWebhook calls fn with every endpoint of every tenant, in no particular order, stopping at fn's first
@@ -148,6 +149,8 @@ type Store interface {
 	// unless a delivery with d.ID exists; it returns the stored delivery and whether it was created.
 	CreateDelivery(ctx context.Context, d Delivery) (Delivery, bool, error)
 	GetDelivery(ctx context.Context, tenantID, id string) (Delivery, error)
+	// UpdateDelivery applies fn atomically; a change of the ID or tenant is refused. Which fields may change is the
+	// domain's rule (keepDeliveryFixed).
 	UpdateDelivery(ctx context.Context, tenantID, id string, fn func(*Delivery) error) (Delivery, error)
 	ListDeliveries(ctx context.Context, tenantID string, f DeliveryFilter) ([]Delivery, error)
 	AddAttempt(ctx context.Context, tenantID string, a Attempt, expires time.Time) error

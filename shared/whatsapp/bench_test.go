@@ -26,6 +26,7 @@ import (
 	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/sessionrunner"
 	"github.com/waqtor/waqtor/shared/sqlite"
+	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/wasim"
 	"github.com/waqtor/waqtor/shared/whatsapp"
 )
@@ -220,7 +221,7 @@ func BenchmarkSendThroughput(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	waitUntil(b, "a QR code", func() bool {
+	testkit.Until(b, benchWait, "a QR code", func() bool {
 		s, err := sessions.GetSession(ctx, tenant, sess.ID)
 		return err == nil && s.QR != ""
 	})
@@ -228,7 +229,7 @@ func BenchmarkSendThroughput(b *testing.B) {
 	if _, err := srv.Phone("966500000002").Scan(s.QR); err != nil {
 		b.Fatal(err)
 	}
-	waitUntil(b, "the session to be ready", func() bool {
+	testkit.Until(b, benchWait, "the session to be ready", func() bool {
 		s, err := sessions.GetSession(ctx, tenant, sess.ID)
 		return err == nil && s.Status == session.Ready
 	})
@@ -252,7 +253,7 @@ func BenchmarkSendThroughput(b *testing.B) {
 			}
 			ids[i] = m.ID
 		}
-		waitUntil(b, "every message to be sent", func() bool {
+		testkit.Until(b, benchWait, "every message to be sent", func() bool {
 			m, err := messages.GetSessionMessage(ctx, tenant, sess.ID, ids[n-1])
 			return err == nil && m.Status != message.Pending
 		})
@@ -266,16 +267,5 @@ func BenchmarkSendThroughput(b *testing.B) {
 		b.ReportMetric(full, "full_path_sends/s")
 		b.ReportMetric(full/direct, "ratio")
 		b.Logf("%d sends: direct SendMessage %.0f/s, full path %.0f/s, ratio %.2f", n, direct, full, full/direct)
-	}
-}
-
-func waitUntil(b *testing.B, what string, cond func() bool) {
-	b.Helper()
-	deadline := time.Now().Add(benchWait)
-	for !cond() {
-		if time.Now().After(deadline) {
-			b.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/waqtor/waqtor/shared/apikey"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/dynamo"
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbridge"
 	"github.com/waqtor/waqtor/shared/queue"
@@ -33,7 +34,6 @@ import (
 	"github.com/waqtor/waqtor/shared/setup"
 	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/tenant"
-	"github.com/waqtor/waqtor/shared/webhook"
 )
 
 // App is the AWS runtime with every store and the event publisher.
@@ -128,7 +128,7 @@ func (a *App) API(ctx context.Context) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := app.Outbound{Queue: q, Sender: webhook.NewClient(a.Config.WebhookGuard(), app.Version)}
+	out := app.Outbound{Queue: q, Sender: egress.NewClient(a.Config.WebhookGuard(), app.Version)}
 	svc, err := app.NewServices(a.Stores, a.Publisher, out, secret, a.Config, a.Log)
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ import (
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/consumers"
 	"github.com/waqtor/waqtor/shared/dynamo"
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/kms"
 	"github.com/waqtor/waqtor/shared/runtime/app"
 	"github.com/waqtor/waqtor/shared/sqs"
@@ -92,7 +93,7 @@ func (rt *Runtime) ConsumerDeps(client *sqssdk.Client) (consumers.Deps, error) {
 		Webhooks:      rt.WebhookStore(),
 		Notifications: dynamo.NewNotificationStore(rt.DynamoDB, rt.Config.Table),
 		Queue:         q,
-		Sender:        webhook.NewClient(rt.Config.WebhookGuard(), app.Version),
+		Sender:        egress.NewClient(rt.Config.WebhookGuard(), app.Version),
 		Now:           time.Now,
 		Version:       app.Version,
 		Log:           rt.Log,

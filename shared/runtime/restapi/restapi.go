@@ -10,10 +10,10 @@ import (
 
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/demo"
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/httpapi"
 	"github.com/waqtor/waqtor/shared/realtime"
 	"github.com/waqtor/waqtor/shared/runtime/app"
-	"github.com/waqtor/waqtor/shared/webhook"
 )
 
 // New builds the REST API handler over a runtime's stores and the services built from them (app.NewServices).
@@ -23,7 +23,7 @@ import (
 // the demo-mode WhatsApp (nil outside demo mode).
 func New(st app.Stores, svc app.Services, cfg config.Config, log *slog.Logger, reg *prometheus.Registry,
 	ready func(context.Context) error, world demo.World) *httpapi.Server {
-	fetch := webhook.NewClient(cfg.MediaFetchGuard(), app.Version).Fetch
+	fetch := egress.NewClient(cfg.MediaFetchGuard(), app.Version).Fetch
 	var tickets *realtime.Tickets
 	if st.Tickets != nil {
 		tickets = realtime.NewTickets(st.Tickets)

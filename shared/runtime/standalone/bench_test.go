@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
@@ -66,11 +67,11 @@ func benchWebhookDelivery(b *testing.B, benchWindow int) {
 	}); err != nil {
 		b.Fatal(err)
 	}
-	allow, err := webhook.ParseAllow("127.0.0.1/32")
+	allow, err := egress.ParseAllow("127.0.0.1/32")
 	if err != nil {
 		b.Fatal(err)
 	}
-	client := webhook.NewClient(webhook.Guard{Allow: allow}, "bench")
+	client := egress.NewClient(egress.Guard{Allow: allow}, "bench")
 
 	events := make([]event.Envelope, b.N)
 	ids := make([]string, b.N)

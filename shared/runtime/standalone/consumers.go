@@ -7,6 +7,7 @@ import (
 
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/consumers"
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/eventbus"
 	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/runtime/app"
@@ -34,7 +35,7 @@ func ConsumerDeps(db *sqlite.DB, q *sqlite.Queue, secrets webhook.Sealer, cfg co
 		Webhooks:      webhook.SealedStore(sqlite.NewWebhookJobStore(q), secrets),
 		Notifications: sqlite.NewNotificationStore(db),
 		Queue:         q,
-		Sender:        webhook.NewClient(cfg.WebhookGuard(), app.Version),
+		Sender:        egress.NewClient(cfg.WebhookGuard(), app.Version),
 		Now:           time.Now,
 		Version:       app.Version,
 		Log:           log,

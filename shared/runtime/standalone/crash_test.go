@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbus"
 	"github.com/waqtor/waqtor/shared/id"
@@ -22,6 +23,7 @@ import (
 	"github.com/waqtor/waqtor/shared/routing"
 	"github.com/waqtor/waqtor/shared/runtime/standalone"
 	"github.com/waqtor/waqtor/shared/sqlite"
+	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
 
@@ -60,7 +62,7 @@ func crashNode(path, hookID string, n int) int {
 	if err != nil {
 		return fail(err)
 	}
-	allow, err := webhook.ParseAllow("127.0.0.1/32")
+	allow, err := egress.ParseAllow("127.0.0.1/32")
 	if err != nil {
 		return fail(err)
 	}
@@ -142,7 +144,7 @@ func TestWebhookPipelineSurvivesKill9(t *testing.T) {
 		}
 	}()
 	// Kill once deliveries are flowing, while most events are still somewhere in the pipeline.
-	waitFor(t, "the first deliveries", func() bool { return len(rc.hits()) >= 40 })
+	testkit.Until(t, 20*time.Second, "the first deliveries", func() bool { return len(rc.hits()) >= 40 })
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +168,7 @@ func TestWebhookPipelineSurvivesKill9(t *testing.T) {
 		}
 		return got
 	}
-	waitFor(t, "every accepted event at the receiver after the restart", func() bool {
+	testkit.Until(t, 20*time.Second, "every accepted event at the receiver after the restart", func() bool {
 		got := arrived()
 		for _, id := range ids {
 			if !got[id] {
@@ -178,7 +180,7 @@ func TestWebhookPipelineSurvivesKill9(t *testing.T) {
 
 	seqs := map[int64]string{}
 	for _, id := range ids {
-		waitFor(t, "delivery "+id+" recorded", func() bool {
+		testkit.Until(t, 20*time.Second, "delivery "+id+" recorded", func() bool {
 			d, err := n.store.GetDelivery(ctx, "ten_1", id)
 			return err == nil && d.Status == webhook.Delivered
 		})

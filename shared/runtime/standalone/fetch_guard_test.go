@@ -45,18 +45,19 @@ func runStandalone(t *testing.T, env map[string]string) string {
 		}
 	})
 	running := regexp.MustCompile(`WaQtor is running on (http://\S+)`)
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
-		if m := running.FindStringSubmatch(stdout.String()); m != nil {
-			return m[1]
-		}
+	var url string
+	testkit.Until(t, 30*time.Second, "standalone to start", func() bool {
 		select {
 		case err := <-done:
 			t.Fatalf("run ended: %v", err)
-		case <-time.After(20 * time.Millisecond):
+		default:
 		}
-	}
-	t.Fatal("standalone did not start within 30 s")
-	return ""
+		if m := running.FindStringSubmatch(stdout.String()); m != nil {
+			url = m[1]
+		}
+		return url != ""
+	})
+	return url
 }
 
 type answer struct {

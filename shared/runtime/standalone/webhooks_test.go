@@ -15,6 +15,7 @@ import (
 
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/crypt"
+	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbus"
 	"github.com/waqtor/waqtor/shared/id"
@@ -22,6 +23,7 @@ import (
 	"github.com/waqtor/waqtor/shared/routing"
 	"github.com/waqtor/waqtor/shared/runtime/standalone"
 	"github.com/waqtor/waqtor/shared/sqlite"
+	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
 
@@ -103,7 +105,7 @@ func startNodeLater(t testing.TB, path string, shift time.Duration) *node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	allow, err := webhook.ParseAllow("127.0.0.1/32")
+	allow, err := egress.ParseAllow("127.0.0.1/32")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,17 +175,6 @@ func (n *node) delivery(t testing.TB, w webhook.Webhook, e event.Envelope) (webh
 	return d, as
 }
 
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 func codes(as []webhook.Attempt) []int {
 	var out []int
 	for _, a := range as {
@@ -204,7 +195,7 @@ func TestWebhookReceiverDownThenUp(t *testing.T) {
 	e := n.publish(t)
 	var d webhook.Delivery
 	var as []webhook.Attempt
-	waitFor(t, "the delivery to be delivered", func() bool {
+	testkit.Until(t, 20*time.Second, "the delivery to be delivered", func() bool {
 		d, as = n.delivery(t, w, e)
 		return d.Status == webhook.Delivered
 	})
@@ -241,7 +232,7 @@ func TestWebhookSlowReceiverTimesOutAndRetries(t *testing.T) {
 	e := n.publish(t)
 	var d webhook.Delivery
 	var as []webhook.Attempt
-	waitFor(t, "the delivery to be delivered", func() bool {
+	testkit.Until(t, 20*time.Second, "the delivery to be delivered", func() bool {
 		d, as = n.delivery(t, w, e)
 		return d.Status == webhook.Delivered
 	})
@@ -261,7 +252,7 @@ func TestWebhookRestartMidSchedule(t *testing.T) {
 	n := startNode(t, path)
 	w := n.hook(t, rc.URL)
 	first := n.publish(t)
-	waitFor(t, "the first attempt", func() bool {
+	testkit.Until(t, 20*time.Second, "the first attempt", func() bool {
 		d, as := n.delivery(t, w, first)
 		return len(as) == 1 && d.Status == webhook.Pending && d.NextAt != nil
 	})
@@ -273,7 +264,7 @@ func TestWebhookRestartMidSchedule(t *testing.T) {
 
 	n = startNode(t, path)
 	for _, e := range []event.Envelope{first, second} {
-		waitFor(t, "delivery of "+e.ID, func() bool {
+		testkit.Until(t, 20*time.Second, "delivery of "+e.ID, func() bool {
 			d, _ := n.delivery(t, w, e)
 			return d.Status == webhook.Delivered
 		})

@@ -1,4 +1,4 @@
-package webhook_test
+package egress_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/waqtor/waqtor/shared/apperr"
-	"github.com/waqtor/waqtor/shared/webhook"
+	"github.com/waqtor/waqtor/shared/egress"
 )
 
 // fakeDNS answers from a table; a name not in it does not resolve. Set may change an answer while in use, as a
@@ -70,7 +70,7 @@ var ssrfDNS = map[string][]string{
 }
 
 func TestGuardCheckURL(t *testing.T) {
-	g := webhook.Guard{Resolver: newFakeDNS(ssrfDNS)}
+	g := egress.Guard{Resolver: newFakeDNS(ssrfDNS)}
 	for _, tc := range []struct {
 		url  string
 		want string // "" accepted, else a substring of the refusal
@@ -192,12 +192,12 @@ func TestGuardCheckURL(t *testing.T) {
 }
 
 func TestGuardAllowList(t *testing.T) {
-	allow, err := webhook.ParseAllow(" 127.0.0.1, 10.1.0.0/16 ,receiver.internal,*.corp.example,fd00::/8,,LOCALHOST")
+	allow, err := egress.ParseAllow(" 127.0.0.1, 10.1.0.0/16 ,receiver.internal,*.corp.example,fd00::/8,,LOCALHOST")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dns := newFakeDNS(ssrfDNS)
-	g := webhook.Guard{Allow: allow, Resolver: dns}
+	g := egress.Guard{Allow: allow, Resolver: dns}
 	for _, tc := range []struct {
 		url string
 		ok  bool
@@ -250,7 +250,7 @@ func TestParseAllow(t *testing.T) {
 		{in: "10.0.0.0/33,ok.example,bad host", err: `"10.0.0.0/33" is not a CIDR`},
 		{in: "10.0.0.0/33,ok.example,bad host", err: "\nWAQTOR_WEBHOOK_ALLOW: \"bad host\" is not a CIDR, an IP address or a host name"},
 	} {
-		a, err := webhook.ParseAllow(tc.in)
+		a, err := egress.ParseAllow(tc.in)
 		switch {
 		case tc.err != "":
 			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), "WAQTOR_WEBHOOK_ALLOW") {
@@ -262,7 +262,7 @@ func TestParseAllow(t *testing.T) {
 			t.Errorf("ParseAllow(%q) = %+v; want %d prefixes and hosts %v", tc.in, a, tc.prefixes, tc.hosts)
 		}
 	}
-	a, err := webhook.ParseAllow("10.1.2.3/8")
+	a, err := egress.ParseAllow("10.1.2.3/8")
 	if err != nil || a.Prefixes[0] != netip.MustParsePrefix("10.0.0.0/8") {
 		t.Errorf("ParseAllow masks prefixes: %v %v", a, err)
 	}

@@ -1,4 +1,4 @@
-package webhook
+package egress
 
 import (
 	"context"
@@ -14,12 +14,12 @@ import (
 	"github.com/waqtor/waqtor/shared/apperr"
 )
 
-// AllowEnv names the operator's allow-list of webhook destinations the SSRF guard would otherwise refuse. It opens
+// WebhookAllowEnv names the operator's allow-list of webhook destinations the SSRF guard would otherwise refuse. It opens
 // webhook deliveries only; media fetches have their own list, MediaFetchAllowEnv.
-const AllowEnv = "WAQTOR_WEBHOOK_ALLOW"
+const WebhookAllowEnv = "WAQTOR_WEBHOOK_ALLOW"
 
 // MediaFetchAllowEnv names the operator's allow-list of media URLs (send-media's media field) the SSRF guard would
-// otherwise refuse, in AllowEnv's syntax.
+// otherwise refuse, in WebhookAllowEnv's syntax.
 const MediaFetchAllowEnv = "WAQTOR_MEDIA_FETCH_ALLOW"
 
 // maxURL bounds an endpoint URL.
@@ -44,8 +44,8 @@ type Allow struct {
 
 // ParseAllow parses a comma-separated list of CIDRs ("10.1.0.0/16"), addresses ("127.0.0.1", "fd00::1") and host
 // names ("receiver.internal", "*.corp.example"). Blank entries are ignored; every bad entry is an error naming it (one line each, all at once)
-// (and AllowEnv, the list's usual source; ParseAllowEnv names another).
-func ParseAllow(s string) (Allow, error) { return ParseAllowEnv(AllowEnv, s) }
+// (and WebhookAllowEnv, the list's usual source; ParseAllowEnv names another).
+func ParseAllow(s string) (Allow, error) { return ParseAllowEnv(WebhookAllowEnv, s) }
 
 // ParseAllowEnv is ParseAllow for the list read from the environment variable env, which its errors name.
 func ParseAllowEnv(env, s string) (Allow, error) {

@@ -1,4 +1,4 @@
-package webhook_test
+package egress_test
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/waqtor/waqtor/shared/apperr"
-	"github.com/waqtor/waqtor/shared/webhook"
+	"github.com/waqtor/waqtor/shared/egress"
 )
 
 // localInterfaceAddr is an address of a network interface of this machine other than loopback ("" if none).
@@ -36,12 +36,12 @@ func TestGuardRefusesOwnListeners(t *testing.T) {
 	if local != "" {
 		list += "," + local
 	}
-	allow, err := webhook.ParseAllow(list)
+	allow, err := egress.ParseAllow(list)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dns := newFakeDNS(map[string][]string{"own.example": {"127.0.0.1"}, "localhost": {"127.0.0.1", "::1"}})
-	g := webhook.Guard{Allow: allow, Resolver: dns, Self: []netip.AddrPort{netip.MustParseAddrPort("0.0.0.0:8080")}}
+	g := egress.Guard{Allow: allow, Resolver: dns, Self: []netip.AddrPort{netip.MustParseAddrPort("0.0.0.0:8080")}}
 	cases := []struct {
 		url string
 		ok  bool
@@ -75,7 +75,7 @@ func TestGuardRefusesOwnListeners(t *testing.T) {
 		}
 	}
 	// Port 80 is the default of http URLs.
-	g80 := webhook.Guard{Allow: allow, Resolver: dns, Self: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:80")}}
+	g80 := egress.Guard{Allow: allow, Resolver: dns, Self: []netip.AddrPort{netip.MustParseAddrPort("127.0.0.1:80")}}
 	if err := g80.CheckURL(context.Background(), "http://127.0.0.1/metrics"); err == nil {
 		t.Error("http://127.0.0.1/ passed with a listener on port 80")
 	}
@@ -87,20 +87,20 @@ func TestClientRefusesOwnListenerAtDial(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("metrics")) }))
 	defer srv.Close()
 	own := netip.MustParseAddrPort(srv.Listener.Addr().String())
-	allow, err := webhook.ParseAllow("127.0.0.1,own.example")
+	allow, err := egress.ParseAllow("127.0.0.1,own.example")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dns := newFakeDNS(map[string][]string{"own.example": {"127.0.0.1"}})
 	viaName := withHost(t, srv.URL, "own.example")
 
-	open := webhook.NewClient(webhook.Guard{Allow: allow, Resolver: dns}, "1")
-	if resp := open.Send(context.Background(), webhook.Request{URL: viaName, Body: []byte(`{}`)}); resp.Err != nil || resp.StatusCode != 200 {
+	open := egress.NewClient(egress.Guard{Allow: allow, Resolver: dns}, "1")
+	if resp := open.Send(context.Background(), egress.Request{URL: viaName, Body: []byte(`{}`)}); resp.Err != nil || resp.StatusCode != 200 {
 		t.Fatalf("without Self the allowed server answers: %+v", resp)
 	}
 
-	guarded := webhook.NewClient(webhook.Guard{Allow: allow, Resolver: dns, Self: []netip.AddrPort{own}}, "1")
-	resp := guarded.Send(context.Background(), webhook.Request{URL: viaName, Body: []byte(`{}`)})
+	guarded := egress.NewClient(egress.Guard{Allow: allow, Resolver: dns, Self: []netip.AddrPort{own}}, "1")
+	resp := guarded.Send(context.Background(), egress.Request{URL: viaName, Body: []byte(`{}`)})
 	if ae, ok := resp.Err.(*apperr.Error); !ok || !strings.Contains(ae.Message, "own listening addresses") {
 		t.Fatalf("delivery to the own listener by an allowed name: %+v; want refused at dial", resp)
 	}

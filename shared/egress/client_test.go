@@ -1,4 +1,4 @@
-package webhook_test
+package egress_test
 
 import (
 	"context"
@@ -15,17 +15,17 @@ import (
 	"time"
 
 	"github.com/waqtor/waqtor/shared/apperr"
-	"github.com/waqtor/waqtor/shared/webhook"
+	"github.com/waqtor/waqtor/shared/egress"
 )
 
 // loopbackGuard allows 127.0.0.1 (where httptest servers listen) and resolves names with the fake DNS.
-func loopbackGuard(t *testing.T, dns *fakeDNS) webhook.Guard {
+func loopbackGuard(t *testing.T, dns *fakeDNS) egress.Guard {
 	t.Helper()
-	allow, err := webhook.ParseAllow("127.0.0.1")
+	allow, err := egress.ParseAllow("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return webhook.Guard{Allow: allow, Resolver: dns}
+	return egress.Guard{Allow: allow, Resolver: dns}
 }
 
 // withHost replaces the host of a server URL, keeping its port.
@@ -55,17 +55,17 @@ func TestClientSendsAndReadsAtMost2KiB(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 
-	c := webhook.NewClient(loopbackGuard(t, newFakeDNS(map[string][]string{})), "9.9.9")
+	c := egress.NewClient(loopbackGuard(t, newFakeDNS(map[string][]string{})), "9.9.9")
 	body := []byte(`{"event":"message_sent","data":{"text":"<hi> & bye"}}`)
 	h := http.Header{}
 	h.Set("X-Waqtor-Event", "message_sent")
 	h.Set("Authorization", "Bearer t")
-	resp := c.Send(context.Background(), webhook.Request{URL: srv.URL + "/hook?x=1", Header: h, Body: body, Timeout: 5 * time.Second})
+	resp := c.Send(context.Background(), egress.Request{URL: srv.URL + "/hook?x=1", Header: h, Body: body, Timeout: 5 * time.Second})
 	if resp.Err != nil {
 		t.Fatal(resp.Err)
 	}
-	if resp.StatusCode != http.StatusAccepted || len(resp.Body) != webhook.MaxResponse || resp.Header.Get("Retry-After") != "7" {
-		t.Errorf("response %d, %d body bytes, Retry-After %q; want 202, %d, 7", resp.StatusCode, len(resp.Body), resp.Header.Get("Retry-After"), webhook.MaxResponse)
+	if resp.StatusCode != http.StatusAccepted || len(resp.Body) != egress.MaxResponse || resp.Header.Get("Retry-After") != "7" {
+		t.Errorf("response %d, %d body bytes, Retry-After %q; want 202, %d, 7", resp.StatusCode, len(resp.Body), resp.Header.Get("Retry-After"), egress.MaxResponse)
 	}
 	if resp.Duration <= 0 || resp.Duration > 5*time.Second {
 		t.Errorf("duration %v", resp.Duration)
@@ -92,7 +92,7 @@ func TestClientDoesNotFollowRedirects(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 
-	resp := webhook.NewClient(loopbackGuard(t, newFakeDNS(nil)), "1").Send(context.Background(), webhook.Request{URL: srv.URL + "/hook", Body: []byte(`{}`)})
+	resp := egress.NewClient(loopbackGuard(t, newFakeDNS(nil)), "1").Send(context.Background(), egress.Request{URL: srv.URL + "/hook", Body: []byte(`{}`)})
 	if resp.Err != nil || resp.StatusCode != http.StatusTemporaryRedirect {
 		t.Fatalf("got %d, %v; want the 307 itself", resp.StatusCode, resp.Err)
 	}
@@ -113,8 +113,8 @@ func TestClientTimeout(t *testing.T) {
 	t.Cleanup(func() { close(release) })
 
 	start := time.Now()
-	resp := webhook.NewClient(loopbackGuard(t, newFakeDNS(nil)), "1").Send(context.Background(),
-		webhook.Request{URL: srv.URL, Body: []byte(`{}`), Timeout: 300 * time.Millisecond})
+	resp := egress.NewClient(loopbackGuard(t, newFakeDNS(nil)), "1").Send(context.Background(),
+		egress.Request{URL: srv.URL, Body: []byte(`{}`), Timeout: 300 * time.Millisecond})
 	took := time.Since(start)
 	if resp.Err == nil || !strings.Contains(resp.Err.Error(), "no answer within 300ms") || resp.StatusCode != 0 {
 		t.Fatalf("got %d, %v; want a timeout error", resp.StatusCode, resp.Err)
@@ -132,10 +132,10 @@ func TestClientRefusesWhatTheGuardRefuses(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	t.Cleanup(srv.Close)
 	dns := newFakeDNS(map[string][]string{"localtest.me": {"127.0.0.1"}})
-	c := webhook.NewClient(webhook.Guard{Resolver: dns}, "1") // no allow-list
+	c := egress.NewClient(egress.Guard{Resolver: dns}, "1") // no allow-list
 	for _, u := range []string{srv.URL, withHost(t, srv.URL, "localtest.me"), withHost(t, srv.URL, "[::ffff:127.0.0.1]"),
 		withHost(t, srv.URL, "localhost"), "file:///etc/passwd"} {
-		resp := c.Send(context.Background(), webhook.Request{URL: u, Body: []byte(`{}`)})
+		resp := c.Send(context.Background(), egress.Request{URL: u, Body: []byte(`{}`)})
 		var ae *apperr.Error
 		if !errors.As(resp.Err, &ae) || ae.Code != apperr.Validation || resp.StatusCode != 0 {
 			t.Errorf("Send(%s) = %d, %v; want a validation refusal", u, resp.StatusCode, resp.Err)
@@ -153,13 +153,13 @@ func TestClientRefusesRebinding(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	t.Cleanup(srv.Close)
 	dns := newFakeDNS(map[string][]string{"rebind.example.com": {"93.184.215.15"}})
-	g := webhook.Guard{Resolver: dns}
+	g := egress.Guard{Resolver: dns}
 	u := withHost(t, srv.URL, "rebind.example.com")
 	if err := g.CheckURL(context.Background(), u); err != nil {
 		t.Fatalf("CheckURL before the flip: %v", err)
 	}
 	dns.Set("rebind.example.com", "127.0.0.1")
-	resp := webhook.NewClient(g, "1").Send(context.Background(), webhook.Request{URL: u, Body: []byte(`{}`)})
+	resp := egress.NewClient(g, "1").Send(context.Background(), egress.Request{URL: u, Body: []byte(`{}`)})
 	var ae *apperr.Error
 	if !errors.As(resp.Err, &ae) || !strings.Contains(ae.Message, "resolves to 127.0.0.1, a loopback address") {
 		t.Fatalf("Send after the flip = %d, %v; want the dial refused", resp.StatusCode, resp.Err)
@@ -171,7 +171,7 @@ func TestClientRefusesRebinding(t *testing.T) {
 		t.Fatalf("the server was reached %d times", n)
 	}
 	// With the private address allowed, the same client reaches it: the dial uses the checked address.
-	resp = webhook.NewClient(loopbackGuard(t, dns), "1").Send(context.Background(), webhook.Request{URL: u, Body: []byte(`{}`)})
+	resp = egress.NewClient(loopbackGuard(t, dns), "1").Send(context.Background(), egress.Request{URL: u, Body: []byte(`{}`)})
 	if resp.Err != nil || resp.StatusCode != http.StatusOK || hits.Load() != 1 {
 		t.Fatalf("allowed: %d, %v, %d hits", resp.StatusCode, resp.Err, hits.Load())
 	}
@@ -191,20 +191,20 @@ func TestClientTLSVerifiesTheURLHost(t *testing.T) {
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate()) // valid for example.com and 127.0.0.1
 	dns := newFakeDNS(map[string][]string{"example.com": {"127.0.0.1"}, "wrong.example.net": {"127.0.0.1"}})
-	c := webhook.NewClient(loopbackGuard(t, dns), "1").WithRootCAs(pool)
+	c := egress.NewClient(loopbackGuard(t, dns), "1").WithRootCAs(pool)
 
-	resp := c.Send(context.Background(), webhook.Request{URL: withHost(t, srv.URL, "example.com"), Body: []byte(`{}`)})
+	resp := c.Send(context.Background(), egress.Request{URL: withHost(t, srv.URL, "example.com"), Body: []byte(`{}`)})
 	if resp.Err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("https to example.com: %d, %v", resp.StatusCode, resp.Err)
 	}
 	if name := <-sni; name != "example.com" {
 		t.Errorf("SNI %q, want example.com", name)
 	}
-	resp = c.Send(context.Background(), webhook.Request{URL: withHost(t, srv.URL, "wrong.example.net"), Body: []byte(`{}`)})
+	resp = c.Send(context.Background(), egress.Request{URL: withHost(t, srv.URL, "wrong.example.net"), Body: []byte(`{}`)})
 	if resp.Err == nil || !strings.Contains(resp.Err.Error(), "certificate") {
 		t.Fatalf("https to a name the certificate does not cover: %d, %v; want a certificate error", resp.StatusCode, resp.Err)
 	}
-	resp = webhook.NewClient(loopbackGuard(t, dns), "1").Send(context.Background(), webhook.Request{URL: withHost(t, srv.URL, "example.com"), Body: []byte(`{}`)})
+	resp = egress.NewClient(loopbackGuard(t, dns), "1").Send(context.Background(), egress.Request{URL: withHost(t, srv.URL, "example.com"), Body: []byte(`{}`)})
 	if resp.Err == nil || !strings.Contains(resp.Err.Error(), "certificate") {
 		t.Fatalf("https with the system roots to a test certificate: %d, %v; want a certificate error", resp.StatusCode, resp.Err)
 	}

@@ -1,4 +1,4 @@
-package webhook_test
+package egress_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/waqtor/waqtor/shared/apperr"
-	"github.com/waqtor/waqtor/shared/webhook"
+	"github.com/waqtor/waqtor/shared/egress"
 )
 
 // FuzzCheckURL checks the endpoint URL guard on any input, with a resolver that answers every name with a public
@@ -27,7 +27,7 @@ func FuzzCheckURL(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	g := webhook.Guard{Resolver: publicDNS{}}
+	g := egress.Guard{Resolver: publicDNS{}}
 	f.Fuzz(func(t *testing.T, raw string) {
 		err := g.CheckURL(context.Background(), raw)
 		if err != nil {

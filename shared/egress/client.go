@@ -1,4 +1,4 @@
-package webhook
+package egress
 
 import (
 	"bytes"
@@ -16,13 +16,18 @@ import (
 	"time"
 )
 
+// MaxIdleConnsPerHost is how many idle connections to one host the Client keeps: a webhook endpoint with that
+// many deliveries at once (webhook.MaxConcurrencyLimit) reuses them all.
+const MaxIdleConnsPerHost = 50
+
 // MaxResponse is how much of an answer's body a delivery keeps (for the delivery log).
 const MaxResponse = 2 << 10
 
 // DefaultTimeout bounds a request whose Request.Timeout is zero (the seed's WEBHOOK_TIMEOUT).
 const DefaultTimeout = 10 * time.Second
 
-// Client is the product's Sender: an HTTP client that can reach only what the Guard allows. Its dialer resolves
+// Client is the product's one way out to addresses a tenant names (webhook endpoints, media URLs): an HTTP client
+// that can reach only what the Guard allows; webhook's Sender. Its dialer resolves
 // the host itself, checks every address with the Guard and connects to the checked address, so a DNS answer that
 // changes between the check and the connection (DNS rebinding) cannot redirect it; TLS still verifies the
 // certificate against the URL's host name (and sends it as SNI). It never follows redirects (a 3xx is returned
@@ -34,8 +39,6 @@ type Client struct {
 	roots     *x509.CertPool
 	http      *http.Client
 }
-
-var _ Sender = (*Client)(nil)
 
 // NewClient returns a Client whose requests carry "User-Agent: WaQtor-Webhook/<userAgentVersion>" unless the
 // request sets one.
@@ -59,7 +62,7 @@ func (c *Client) newHTTP() *http.Client {
 		DialContext:            c.dial,
 		ForceAttemptHTTP2:      true,
 		MaxIdleConns:           100,
-		MaxIdleConnsPerHost:    MaxConcurrencyLimit, // an endpoint with that many deliveries at once reuses them all
+		MaxIdleConnsPerHost:    MaxIdleConnsPerHost,
 		IdleConnTimeout:        90 * time.Second,
 		TLSHandshakeTimeout:    10 * time.Second,
 		MaxResponseHeaderBytes: 64 << 10,
