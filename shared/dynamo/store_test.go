@@ -57,6 +57,15 @@ func TestLoginAttemptStoreContract(t *testing.T) {
 	})
 }
 
+func TestPlanStoreContract(t *testing.T) {
+	client := awstest.DynamoDB(t)
+	storetest.RunPlan(t, func(t *testing.T) storetest.PlanStores {
+		table := newTable(t, client)
+		return storetest.PlanStores{Tenants: dynamo.NewTenantStore(client, table), Plans: dynamo.NewPlanStore(client, table),
+			Attempts: dynamo.NewLoginAttemptStore(client, table)}
+	})
+}
+
 // fixture is one fresh table with a tenant and its owner.
 type fixture struct {
 	client  *dynamodb.Client
