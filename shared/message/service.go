@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/waqtor/waqtor/shared/apperr"
+	"github.com/waqtor/waqtor/shared/plan"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/session"
 )
@@ -31,6 +33,26 @@ type Service struct {
 	Files    Files
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Gate decides premium features (plan.Service): polls, buttons and lists need plan.Interactive. Nil: no gating.
+	Gate FeatureGate
+}
+
+// FeatureGate says whether a tenant may use a premium feature.
+type FeatureGate interface {
+	Require(ctx context.Context, tenantID string, f plan.Feature) error
+}
+
+// InteractiveTypes are the message types of the premium feature plan.Interactive.
+var InteractiveTypes = []string{"poll", "buttons", "list"}
+
+// Allowed answers feature_locked (plan.LockedError) when messages of type typ are a premium feature the tenant
+// has not unlocked, else nil. Send checks it; the API asks it first, so a locked tenant learns that before any
+// field error.
+func (s *Service) Allowed(ctx context.Context, tenantID, typ string) error {
+	if s == nil || s.Gate == nil || !slices.Contains(InteractiveTypes, typ) {
+		return nil
+	}
+	return s.Gate.Require(ctx, tenantID, plan.Interactive)
 }
 
 // Request is one message to send.
@@ -54,6 +76,13 @@ func NewID() string {
 // Send validates r, stores the message as pending under a new WhatsApp message ID, and queues its send.
 // The session host sends it and records what follows (sent, delivered, read or failed).
 func (s *Service) Send(ctx context.Context, tenantID string, r Request) (Message, error) {
+	typ, body, err := describe(r.Out)
+	if err != nil {
+		return Message{}, err
+	}
+	if err := s.Allowed(ctx, tenantID, typ); err != nil {
+		return Message{}, err
+	}
 	addr, chatID, err := ParseChatID(r.ChatID)
 	if err != nil {
 		return Message{}, err
@@ -65,10 +94,6 @@ func (s *Service) Send(ctx context.Context, tenantID string, r Request) (Message
 	switch sess.Status {
 	case session.LoggedOut, session.Replaced, session.Outdated:
 		return Message{}, &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("session %s is %s: pair it again before sending", sess.ID, sess.Status)}
-	}
-	typ, body, err := describe(r.Out)
-	if err != nil {
-		return Message{}, err
 	}
 	now := s.Now().UTC()
 	m := Message{ID: NewID(), TenantID: tenantID, SessionID: sess.ID, Direction: Outbound, ChatID: chatID, Chat: addr,

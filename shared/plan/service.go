@@ -154,7 +154,7 @@ func (s *Service) Issue(ctx context.Context, in IssueInput) (Issued, error) {
 		in.TTL = DefaultCodeTTL
 	}
 	if in.TTL < MinCodeTTL || in.TTL > MaxCodeTTL {
-		f.Add("ttl", "must be between 1m and 720h (30 days)")
+		f.Add("ttl", "must be a duration from 1m to 720h (30 days), such as 30m, 24h or 168h")
 	}
 	if err := f.Err(); err != nil {
 		return Issued{}, err
