@@ -31,6 +31,7 @@ import (
 	"github.com/waqtor/waqtor/shared/eventbridge"
 	"github.com/waqtor/waqtor/shared/kms"
 	"github.com/waqtor/waqtor/shared/notification"
+	"github.com/waqtor/waqtor/shared/plan"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/runtime/app"
 	s3store "github.com/waqtor/waqtor/shared/s3"
@@ -218,4 +219,10 @@ func Bootstrap(ctx context.Context, cfg config.Config, log *slog.Logger, w io.Wr
 	}
 	res.Print(w)
 	return nil
+}
+
+// IssueAccessCode issues an access code in the deployment's table: the operator's `access-code issue` command on
+// AWS (the operator endpoint does the same over HTTP).
+func (rt *Runtime) IssueAccessCode(ctx context.Context, in plan.IssueInput) (plan.Issued, error) {
+	return plan.NewService(rt.Stores.Plans, rt.Stores.Tenants, nil, rt.Config.PremiumGating).Issue(ctx, in)
 }
