@@ -14,5 +14,8 @@ export interface Page {
 export const pages: Page[] = [
   { path: '/', label: 'menu.sessions', icon: 'pi pi-mobile', component: lazy(() => import('./routes/sessions/SessionsPage')) },
   { path: '/messages', label: 'menu.messages', icon: 'pi pi-comments', component: lazy(() => import('./routes/messages/MessagesPage')) },
+  { path: '/campaigns', label: 'campaigns.menu', icon: 'pi pi-megaphone', component: lazy(() => import('./routes/campaigns/CampaignsPage')) },
+  { path: '/interactive', label: 'interactive.menu', icon: 'pi pi-list-check', component: lazy(() => import('./routes/interactive/InteractivePage')) },
+  { path: '/reports', label: 'reports.menu', icon: 'pi pi-chart-bar', component: lazy(() => import('./routes/reports/ReportsPage')) },
   { path: '/api-keys', label: 'menu.apiKeys', icon: 'pi pi-key', component: lazy(() => import('./routes/api-keys/ApiKeysPage')) },
 ];
