@@ -66,6 +66,14 @@ func TestPlanStoreContract(t *testing.T) {
 	})
 }
 
+func TestReportContract(t *testing.T) {
+	client := awstest.DynamoDB(t)
+	storetest.RunReport(t, func(t *testing.T) storetest.ReportStores {
+		table := newTable(t, client)
+		return storetest.ReportStores{Messages: dynamo.NewMessageStore(client, table), Webhooks: dynamo.NewWebhookStore(client, table)}
+	})
+}
+
 // fixture is one fresh table with a tenant and its owner.
 type fixture struct {
 	client  *dynamodb.Client

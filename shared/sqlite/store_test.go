@@ -54,3 +54,10 @@ func TestPlanStoreContract(t *testing.T) {
 			Attempts: sqlite.NewLoginAttemptStore(db)}
 	})
 }
+
+func TestReportContract(t *testing.T) {
+	storetest.RunReport(t, func(t *testing.T) storetest.ReportStores {
+		db := MustOpenDB(t)
+		return storetest.ReportStores{Messages: sqlite.NewMessageStore(db), Webhooks: sqlite.NewWebhookStore(db)}
+	})
+}
