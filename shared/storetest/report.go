@@ -22,7 +22,9 @@ type ReportStores struct {
 // gateFunc is a report.Gate made of a function.
 type gateFunc func(tenantID string, f plan.Feature) error
 
-func (g gateFunc) Require(_ context.Context, tenantID string, f plan.Feature) error { return g(tenantID, f) }
+func (g gateFunc) Require(_ context.Context, tenantID string, f plan.Feature) error {
+	return g(tenantID, f)
+}
 
 // RunReport computes reports over an adapter's stores: messages per day by direction and status, the funnel, and
 // webhook success rate and latency, across more than one page of each store, with another tenant's records left
