@@ -2,7 +2,8 @@
 // Reports page is locked (BlockUI with a lock) and the API refuses the report; the operator issues an access code
 // with the binary's own command (`waqtor access-code issue`, same data directory, while the server runs); the code
 // is typed into the masked OTP dialog; the page unlocks without a reload and shows the charts of those sends.
-// Screenshots in English and Arabic.
+// Interactive is unlocked with a code from the operator endpoint; a poll is sent and bad buttons show the API's
+// field errors. Campaigns stays locked. Screenshots in English and Arabic.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { bin, until, TIMEOUT } from './harness.mjs';
@@ -18,7 +19,8 @@ function run(args, env) {
 }
 
 export default async function premium(t) {
-  await t.start({ WAQTOR_PREMIUM_GATING: 'on' });
+  const operatorToken = 'e2e-operator-token-0123456789abcdefghij';
+  await t.start({ WAQTOR_PREMIUM_GATING: 'on', WAQTOR_OPERATOR_TOKEN: operatorToken });
 
   // A ready session and two real sends to a demo contact, delivered.
   const created = (await (await t.api("/api/sessions", { method: "POST", body: JSON.stringify({ name: "Shop" }) })).json()).session;
@@ -92,13 +94,58 @@ export default async function premium(t) {
   const again = await t.api('/api/plan/redeem', { method: 'POST', body: JSON.stringify({ code }) });
   if (again.status !== 409) throw new Error(`reused code: ${again.status} ${await again.text()}`);
 
-  // Interactive is still locked; Arabic, right to left.
+  // Interactive: locked until a code from the operator endpoint is redeemed (through the API; the page is reloaded,
+  // as another device would see it). Then a poll goes out, and bad buttons show the API's field errors.
   await page.getByRole('link', { name: 'Interactive' }).click();
   await page.getByRole('heading', { name: 'Premium feature' }).waitFor();
+  if ((await t.api('/api/messages/send-poll', { method: 'POST', body: JSON.stringify({ chatId: contact, question: 'Q?', options: ['a', 'b'] }) })).status !== 403) {
+    throw new Error('send-poll is not refused while interactive is locked');
+  }
+  const byTenantKey = await t.api('/api/operator/access-codes', { method: 'POST', body: JSON.stringify({ tenantId, feature: 'interactive' }) });
+  if (byTenantKey.status !== 401) throw new Error(`the operator endpoint took a tenant login: ${byTenantKey.status}`);
+  const issued = await fetch(`${t.base}/api/operator/access-codes`, { method: 'POST',
+    headers: { Authorization: `Bearer ${operatorToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ tenantId, feature: 'interactive', ttl: '10m' }) });
+  if (issued.status !== 201) throw new Error(`operator endpoint: ${issued.status} ${await issued.text()}`);
+  const ixCode = (await issued.json()).code;
+  const redeemed = await t.api('/api/plan/redeem', { method: 'POST', body: JSON.stringify({ code: ixCode }) });
+  if (redeemed.status !== 200) throw new Error(`redeem: ${redeemed.status} ${await redeemed.text()}`);
+  await page.reload();
+  await page.getByRole('heading', { name: 'Interactive messages' }).waitFor();
+  await page.getByText('Buttons and lists are sent as WhatsApp sends them from a linked device').waitFor();
+  await page.getByLabel('To (phone number or chat ID)').fill('+' + contact);
+  await page.getByLabel('Question').fill('Lunch?');
+  const opts = page.getByLabel('Options (2 to 12, Enter or comma after each)');
+  await opts.fill('Pizza');
+  await opts.press('Enter');
+  await opts.fill('Salad');
+  await opts.press('Enter');
+  await page.getByRole('form', { name: 'Poll' }).getByRole('button', { name: 'Send' }).click();
+  await page.getByText('Message queued').first().waitFor();
+  await until('the poll stored and sent', async () => {
+    const list = await (await t.api('/api/messages?limit=5')).json();
+    return list.messages.some((m) => m.type === 'poll' && ['sent', 'delivered', 'read'].includes(m.status));
+  });
+  await page.getByRole('tab', { name: 'Buttons' }).click();
+  const buttonsForm = page.getByRole('form', { name: 'Buttons' });
+  await buttonsForm.getByRole('button', { name: 'Send' }).click();
+  await buttonsForm.locator('#ix-btext ~ small.p-error').waitFor();
+  await buttonsForm.locator('#ix-blabels').locator('xpath=ancestor::div[contains(@class,"wq-field")]').locator('small.p-error').waitFor();
+  await t.shot('premium-interactive-en');
+
+  // Campaigns: locked (there is no campaign API yet, only the lock).
+  await page.getByRole('link', { name: 'Campaigns' }).click();
+  await page.getByRole('heading', { name: 'Premium feature' }).waitFor();
+  await t.shot('premium-campaigns-locked-en');
+
+  // Reports again; Arabic, right to left.
   await page.getByRole('button', { name: /Language/ }).click();
   await until('dir=rtl', async () => (await page.evaluate(() => document.documentElement.dir)) === 'rtl');
   await page.getByRole('heading', { name: 'ميزة مميزة' }).waitFor();
-  await t.shot('premium-interactive-locked-ar');
+  await t.shot('premium-campaigns-locked-ar');
+  await page.getByRole('link', { name: 'تفاعلي' }).click();
+  await page.getByRole('heading', { name: 'الرسائل التفاعلية' }).waitFor();
+  await t.shot('premium-interactive-ar');
   await page.getByRole('link', { name: 'التقارير' }).click();
   await page.getByRole('heading', { name: 'الرسائل في اليوم' }).waitFor();
   await page.locator('canvas').first().waitFor();

@@ -18,7 +18,7 @@ export default function ReportsPage() {
       <div className="wq-page-header">
         <h1>{t('reports.title')}</h1>
         <RangeField>
-          <label htmlFor="report-range" className="me-2">{t('reports.range')}</label>
+          <label htmlFor="report-range" style={{ marginInlineEnd: '0.5rem' }}>{t('reports.range')}</label>
           <Calendar inputId="report-range" selectionMode="range" value={dates} dateFormat="yy-mm-dd" readOnlyInput
             maxDate={new Date()} onChange={(e) => setDates((e.value as (Date | null)[] | null) ?? [null, null])} />
         </RangeField>

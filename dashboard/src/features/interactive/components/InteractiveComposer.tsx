@@ -23,7 +23,7 @@ function Errors({ error, shown }: { error: unknown; shown: string[] }) {
     return <Notice severity="error" className="w-full mb-3" text={error instanceof ApiError ? `${error.message} (${error.code})` : t('errors.network')} />;
   }
   return rest.length > 0
-    ? <Notice severity="error" className="w-full mb-3" content={<ul className="m-0 ps-3">{rest.map(([f, m]) => <li key={f}><code dir="ltr">{f}</code>: {m}</li>)}</ul>} />
+    ? <Notice severity="error" className="w-full mb-3" content={<ul className="m-0" style={{ paddingInlineStart: '1rem' }}>{rest.map(([f, m]) => <li key={f}><code dir="ltr">{f}</code>: {m}</li>)}</ul>} />
     : null;
 }
 
