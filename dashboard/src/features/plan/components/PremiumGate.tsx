@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { BlockUI } from 'primereact/blockui';
 import { Button } from 'primereact/button';
 import { Skeleton } from 'primereact/skeleton';
+import { Message as Notice } from 'primereact/message';
+import { ApiError } from '@/lib/api/errors';
 import { toastSuccess } from '@/lib/toast';
 import { isUnlocked, usePlan, type Feature } from '../api/plan';
 import { OtpDialog } from './OtpDialog';
@@ -15,6 +17,9 @@ export function PremiumGate({ feature, children }: { feature: Feature; children:
   const plan = usePlan();
   const [dialog, setDialog] = useState(false);
   const unlocked = isUnlocked(plan.data, feature);
+  if (plan.error) {
+    return <Notice severity="error" className="w-full" text={plan.error instanceof ApiError ? `${plan.error.message} (${plan.error.code})` : t('errors.network')} />;
+  }
   if (unlocked === undefined) return <Skeleton height="12rem" />;
   if (unlocked) return <>{children}</>;
   const template = (
