@@ -54,7 +54,8 @@ const (
 // DynamoDB (minidyn), SQS (local-aws-sqs), and fakes of EventBridge and Secrets Manager, with the environment
 // infra/stack gives them. The API serves requests given as API Gateway HTTP API (payload 2.0) events; its
 // events travel over the bus and the audit rule to the audit queue, which an event source mapping stand-in
-// feeds to the audit function, which writes the activity log that the API then serves.
+// feeds to the audit function, which writes the activity log that the API then serves. Premium gating is on, as
+// the stack sets it: an access code issued with `session-host access-code issue` against the table unlocks reports.
 func TestAWSRuntime(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -83,6 +84,7 @@ func TestAWSRuntime(t *testing.T) {
 		"WAQTOR_QUEUE_PREFIX=" + prefix,
 		"WAQTOR_TOKEN_SECRET_ARN=" + secretARN,
 		"WAQTOR_DASHBOARD_ORIGIN=" + dashboardOrigin,
+		"WAQTOR_PREMIUM_GATING=on",
 		"AWS_ENDPOINT_URL_DYNAMODB=" + aws.ToString(ddb.Options().BaseEndpoint),
 		"AWS_ENDPOINT_URL_SQS=" + sqsEndpoint,
 		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + eb.URL,
@@ -140,6 +142,20 @@ func TestAWSRuntime(t *testing.T) {
 		t.Fatalf("login: token %q user %+v", login.Token, login.User)
 	}
 	owner := header("Authorization", "Bearer "+login.Token)
+
+	// Premium gating is on, as the stack sets it: reports are locked until the operator's code (issued with the
+	// binary against the table, as deployment.md says) is redeemed; a code works once.
+	gw.call(ctx, "GET", "/api/reports/messages", ownerKey, "").wantError(t, http.StatusForbidden, "feature_locked")
+	issue := exec.CommandContext(ctx, bins["session-host"], "access-code", "issue", "--tenant", first.TenantID, "--feature", "reports", "--ttl", "1h")
+	issue.Env = boot.Env
+	issued, err := issue.Output()
+	if err != nil {
+		t.Fatalf("session-host access-code issue: %v\n%s", err, issued)
+	}
+	code := strings.TrimSpace(strings.SplitN(string(issued), "\n", 2)[0])
+	gw.call(ctx, "POST", "/api/plan/redeem", owner, fmt.Sprintf(`{"code":%q}`, code)).want(t, http.StatusOK, nil)
+	gw.call(ctx, "GET", "/api/reports/messages", ownerKey, "").want(t, http.StatusOK, nil)
+	gw.call(ctx, "POST", "/api/plan/redeem", owner, fmt.Sprintf(`{"code":%q}`, code)).wantError(t, http.StatusConflict, "conflict")
 
 	var created apikey.Created
 	gw.call(ctx, "POST", "/api/keys", owner, `{"name":"ci","scopes":["keys:read"]}`).want(t, http.StatusCreated, &created)

@@ -1,7 +1,7 @@
 // Command infra is the CDK app of WaQtor's AWS runtime. `cdk synth` and `cdk deploy` run it from the repository
 // root (see cdk.json); `make synth` builds the functions first. docs/deployment.md describes the settings:
 // context waqtor:stackName, waqtor:prefix, waqtor:dashboardOrigin (required, comma-separated), waqtor:alarmEmail,
-// waqtor:deviceDbMultiAz and waqtor:deviceDbDeletionProtection, and env WAQTOR_LAMBDA_ASSETS, a directory of
+// waqtor:deviceDbMultiAz, waqtor:deviceDbDeletionProtection and waqtor:premiumGating, and env WAQTOR_LAMBDA_ASSETS, a directory of
 // <function>/bootstrap that replaces build/lambda. cdk-nag's AwsSolutions rules run on every synthesis: a finding
 // fails it.
 package main
@@ -33,7 +33,9 @@ func main() {
 	props.DeviceDBDeletable = !protected
 	multiAZ, ok2 := contextBool(app, "waqtor:deviceDbMultiAz", false)
 	props.DeviceDBMultiAZ = multiAZ
-	if !ok || !ok2 {
+	gating, ok3 := contextBool(app, "waqtor:premiumGating", true)
+	props.PremiumGatingOff = !gating
+	if !ok || !ok2 || !ok3 {
 		os.Exit(1)
 	}
 	if dir := os.Getenv("WAQTOR_LAMBDA_ASSETS"); dir != "" {

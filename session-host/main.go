@@ -31,7 +31,8 @@ func main() {
 // run starts WaQtor; `bootstrap` instead creates the first tenant of an AWS deployment and exits,
 // `healthcheck` probes the WaQtor running on WAQTOR_ADDR (the container health check), `rotate-secrets-key` puts a
 // new current key in standalone's secrets key file, and `reseal-secrets` seals every webhook secret of an AWS
-// deployment with its KMS key (after an upgrade from plain text, or a change of key).
+// deployment with its KMS key (after an upgrade from plain text, or a change of key), and `access-code issue`
+// prints a new single-use access code that unlocks a premium feature for a tenant (the operator's command).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -63,8 +64,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		fmt.Fprintf(stdout, "sealed the secrets of %d webhooks with %s\n", n, cfg.SecretsKMSKey)
 		return nil
+	case len(args) >= 2 && args[0] == "access-code" && args[1] == "issue":
+		return issueAccessCode(ctx, cfg, log, args[2:], stdout, stderr)
 	case len(args) > 0:
-		return fmt.Errorf("unknown arguments %q; usage: session-host [bootstrap|healthcheck|rotate-secrets-key (standalone)|reseal-secrets (AWS)]", args)
+		return fmt.Errorf("unknown arguments %q; usage: session-host [bootstrap|healthcheck|rotate-secrets-key (standalone)|reseal-secrets (AWS)|access-code issue --tenant ID --feature F [--ttl D]]", args)
 	}
 	if cfg.AWS() {
 		return awshost.Run(ctx, cfg, log)

@@ -125,6 +125,7 @@ const (
 	envQueuePrefix     = "WAQTOR_QUEUE_PREFIX"
 	envTokenSecretARN  = "WAQTOR_TOKEN_SECRET_ARN"
 	envDashboardOrigin = "WAQTOR_DASHBOARD_ORIGIN"
+	envPremiumGating   = "WAQTOR_PREMIUM_GATING"
 )
 
 // consumerOf is the registry entry that runs on the function, if any (validateFunctions allows at most one).
@@ -200,7 +201,7 @@ func validateFunctions(prefix string, fns []function, cs []consumers.Consumer, s
 }
 
 // runtimeEnv is the environment of every function and of the session host: where the table, the bus, the queues
-// and the media bucket are, and the dashboard origins. Each call returns a new map. The functions add
+// and the media bucket are, the dashboard origins, and premium gating (on by default). Each call returns a new map. The functions add
 // WAQTOR_TOKEN_SECRET_ARN (they read the secret with their role); the host does not sign tokens and gets none.
 func (b *builder) runtimeEnv() map[string]*string {
 	return map[string]*string{
@@ -209,7 +210,16 @@ func (b *builder) runtimeEnv() map[string]*string {
 		envQueuePrefix:     jsii.String(b.props.Prefix),
 		envDashboardOrigin: jsii.String(strings.Join(b.props.DashboardOrigins, ",")),
 		envMediaBucket:     b.mediaBucket.BucketName(),
+		envPremiumGating:   jsii.String(premiumGating(b.props.PremiumGatingOff)),
 	}
+}
+
+// premiumGating is WAQTOR_PREMIUM_GATING of the deployment: on unless Props.PremiumGatingOff.
+func premiumGating(off bool) string {
+	if off {
+		return "off"
+	}
+	return "on"
 }
 
 // addFunctions adds every function of the list with its own role, log group and event source.

@@ -131,6 +131,7 @@ func TestSessionHost(t *testing.T) {
 		"WAQTOR_TABLE":            ref(singleID(t, tmpl, "AWS::DynamoDB::Table")),
 		"WAQTOR_EVENT_BUS":        ref(singleID(t, tmpl, "AWS::Events::EventBus")),
 		"WAQTOR_QUEUE_PREFIX":     stack.DefaultPrefix,
+		"WAQTOR_PREMIUM_GATING":   "on", // the AWS default
 		"WAQTOR_DASHBOARD_ORIGIN": strings.Join(testOrigins, ","),
 		"WAQTOR_ADDR":             ":8080",
 		"WAQTOR_SHUTDOWN_TIMEOUT": "1m40s",

@@ -68,6 +68,9 @@ type Props struct {
 	// DeviceDBDeletable turns off the deletion protection of the device database (for throwaway stacks). Either
 	// way deleting the stack snapshots the database first.
 	DeviceDBDeletable bool
+	// PremiumGatingOff turns premium gating off for this deployment. The AWS default is on (a hosted service sells
+	// the premium features): every function and the host get WAQTOR_PREMIUM_GATING=on unless this is set.
+	PremiumGatingOff bool
 	// Routes replaces routing.Table and Queues replaces queue.Catalog; nil means the real ones. Only tests set
 	// them, to exercise shapes the real catalog does not have yet (FIFO queues, broken catalogs).
 	Routes []routing.Route

@@ -509,6 +509,7 @@ func TestFunctions(t *testing.T) {
 				"WAQTOR_TABLE":            ref(tableID),
 				"WAQTOR_EVENT_BUS":        ref(busID),
 				"WAQTOR_QUEUE_PREFIX":     stack.DefaultPrefix,
+				"WAQTOR_PREMIUM_GATING":   "on", // the AWS default
 				"WAQTOR_TOKEN_SECRET_ARN": ref(secretID),
 				"WAQTOR_DASHBOARD_ORIGIN": strings.Join(testOrigins, ","),
 				"WAQTOR_MEDIA_BUCKET":     ref(bucketID),
@@ -964,6 +965,7 @@ func TestCustomCatalog(t *testing.T) {
 		LogRetention:     awslogs.RetentionDays_ONE_WEEK,
 		Routes:           routes,
 		Queues:           queues,
+		PremiumGatingOff: true,
 	})
 	checkRules(t, tmpl, prefix, routes, queues)
 
@@ -998,7 +1000,7 @@ func TestCustomCatalog(t *testing.T) {
 		_, p := only(t, tmpl, "AWS::Lambda::Function", "FunctionName", prefix+f.name)
 		env, _ := p["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)
-		if vars["WAQTOR_QUEUE_PREFIX"] != prefix || vars["WAQTOR_DASHBOARD_ORIGIN"] != origin {
+		if vars["WAQTOR_QUEUE_PREFIX"] != prefix || vars["WAQTOR_DASHBOARD_ORIGIN"] != origin || vars["WAQTOR_PREMIUM_GATING"] != "off" {
 			t.Errorf("%s env: %v", f.name, vars)
 		}
 	}

@@ -26,6 +26,7 @@ const (
 	RateLimited          Code = "rate_limited"           // token bucket empty
 	KeyOwnerInactive     Code = "key_owner_inactive"     // an API key whose creator is disabled or deleted
 	AccountLocked        Code = "account_locked"         // sign-in paused after repeated failures (429, Retry-After)
+	FeatureLocked        Code = "feature_locked"         // the tenant's plan does not include the feature (403, details.feature)
 	Internal             Code = "internal"               // anything else
 	ServiceUnavailable   Code = "unavailable"            // not ready, shutting down
 )

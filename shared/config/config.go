@@ -47,6 +47,13 @@ type Config struct {
 	MaxBodyBytes     int64    // WAQTOR_MAX_BODY_BYTES, default 1 MiB
 	TrustProxy       bool     // WAQTOR_TRUST_PROXY
 	MetricsToken     string   // WAQTOR_METRICS_TOKEN: also serve /metrics on the API, to this bearer token
+	// PremiumGating turns premium gating on (WAQTOR_PREMIUM_GATING=on|off, default off: a self-hoster owns every
+	// feature). On, campaigns, reports and interactive messages need the tenant's plan or a redeemed access code.
+	// The AWS stack sets it on.
+	PremiumGating bool
+	// OperatorToken authenticates the operator endpoints, POST /api/operator/access-codes (WAQTOR_OPERATOR_TOKEN,
+	// at least 32 characters, or a file named by WAQTOR_OPERATOR_TOKEN_FILE; unset: those endpoints answer 404).
+	OperatorToken string
 	// MetricsAddr is the separate listener that serves /metrics to anyone who can reach it (WAQTOR_METRICS_ADDR,
 	// default "127.0.0.1:9464", loopback only; "off" for none). Standalone only.
 	MetricsAddr string
@@ -152,11 +159,12 @@ var Vars = []string{"WAQTOR_ADDR", "WAQTOR_DATA_DIR", "WAQTOR_BOOTSTRAP_API_KEY"
 	"WAQTOR_SHUTDOWN_TIMEOUT", "WAQTOR_TABLE", "WAQTOR_EVENT_BUS", "WAQTOR_QUEUE_PREFIX", "WAQTOR_WEBHOOK_ALLOW",
 	"WAQTOR_MEDIA_FETCH_ALLOW", "WAQTOR_WHATSAPP", "WAQTOR_MAX_UPLOAD_BYTES", "WAQTOR_MEDIA_BUCKET", "WAQTOR_DEVICE_DB_SECRET",
 	"WAQTOR_DEVICE_DB_HOST", "WAQTOR_DEVICE_DB_PORT", "WAQTOR_DEVICE_DB_NAME", "WAQTOR_DEVICE_DB_USER",
-	"WAQTOR_DEVICE_DB_PASSWORD", "WAQTOR_METRICS_ADDR", "WAQTOR_SECRETS_KEY_FILE", "WAQTOR_SECRETS_KMS_KEY", "WAQTOR_SESSION_LEASE_TTL", "WAQTOR_WS_URL"}
+	"WAQTOR_DEVICE_DB_PASSWORD", "WAQTOR_METRICS_ADDR", "WAQTOR_SECRETS_KEY_FILE", "WAQTOR_SECRETS_KMS_KEY", "WAQTOR_SESSION_LEASE_TTL", "WAQTOR_WS_URL",
+	"WAQTOR_PREMIUM_GATING", "WAQTOR_OPERATOR_TOKEN"}
 
 // secretVars may instead be read from a file named by NAME_FILE.
 var secretVars = map[string]bool{"WAQTOR_BOOTSTRAP_API_KEY": true, "WAQTOR_BOOTSTRAP_PASSWORD": true,
-	"WAQTOR_TOKEN_SECRET": true, "WAQTOR_METRICS_TOKEN": true, "WAQTOR_DEVICE_DB_PASSWORD": true}
+	"WAQTOR_TOKEN_SECRET": true, "WAQTOR_METRICS_TOKEN": true, "WAQTOR_DEVICE_DB_PASSWORD": true, "WAQTOR_OPERATOR_TOKEN": true}
 
 type reader struct {
 	getenv func(string) string
@@ -326,6 +334,8 @@ func Load(getenv func(string) string) (Config, error) {
 		MaxBodyBytes:      r.whole("WAQTOR_MAX_BODY_BYTES", 1<<20),
 		TrustProxy:        r.boolean("WAQTOR_TRUST_PROXY"),
 		MetricsToken:      r.str("WAQTOR_METRICS_TOKEN", ""),
+		PremiumGating:     r.oneOf("WAQTOR_PREMIUM_GATING", "off", "off", "on") == "on",
+		OperatorToken:     r.str("WAQTOR_OPERATOR_TOKEN", ""),
 		MetricsAddr:       r.str("WAQTOR_METRICS_ADDR", "127.0.0.1:9464"),
 		DashboardDir:      r.str("WAQTOR_DASHBOARD_DIR", "dashboard/dist"),
 		SecretsKeyFile:    r.str("WAQTOR_SECRETS_KEY_FILE", ""),
@@ -377,6 +387,9 @@ func Load(getenv func(string) string) (Config, error) {
 	r.errs = append(r.errs, checkStandalone(c)...)
 	if c.TokenSecret != "" && len(c.TokenSecret) < 32 {
 		r.errs = append(r.errs, errors.New("WAQTOR_TOKEN_SECRET must be at least 32 characters"))
+	}
+	if c.OperatorToken != "" && len(c.OperatorToken) < 32 {
+		r.errs = append(r.errs, errors.New("WAQTOR_OPERATOR_TOKEN must be at least 32 characters"))
 	}
 	if c.MediaBucket != "" && !bucketPattern.MatchString(c.MediaBucket) {
 		r.errs = append(r.errs, fmt.Errorf("WAQTOR_MEDIA_BUCKET=%q: want an S3 bucket name (3 to 63 of a-z 0-9 . -)", c.MediaBucket))

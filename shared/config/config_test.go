@@ -295,3 +295,20 @@ func TestWSURL(t *testing.T) {
 		}
 	}
 }
+
+// Premium gating is off unless asked for (standalone's default; the AWS stack sets on); the operator token is long.
+func TestPremiumGatingAndOperatorToken(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil || c.PremiumGating || c.OperatorToken != "" {
+		t.Fatalf("defaults: gating %v, operator token %q, %v; want off and none", c.PremiumGating, c.OperatorToken, err)
+	}
+	c, err = config.Load(env(map[string]string{"WAQTOR_PREMIUM_GATING": "on", "WAQTOR_OPERATOR_TOKEN": strings.Repeat("k", 32)}))
+	if err != nil || !c.PremiumGating || c.OperatorToken != strings.Repeat("k", 32) {
+		t.Fatalf("on: %+v, %v", c.PremiumGating, err)
+	}
+	_, err = config.Load(env(map[string]string{"WAQTOR_PREMIUM_GATING": "yes", "WAQTOR_OPERATOR_TOKEN": "short-secret"}))
+	if err == nil || !strings.Contains(err.Error(), "WAQTOR_PREMIUM_GATING") || !strings.Contains(err.Error(), "WAQTOR_OPERATOR_TOKEN") ||
+		strings.Contains(err.Error(), "short-secret") {
+		t.Fatalf("bad values: %v; want both named, the secret not repeated", err)
+	}
+}

@@ -57,6 +57,23 @@ func TestLoginAttemptStoreContract(t *testing.T) {
 	})
 }
 
+func TestPlanStoreContract(t *testing.T) {
+	client := awstest.DynamoDB(t)
+	storetest.RunPlan(t, func(t *testing.T) storetest.PlanStores {
+		table := newTable(t, client)
+		return storetest.PlanStores{Tenants: dynamo.NewTenantStore(client, table), Plans: dynamo.NewPlanStore(client, table),
+			Attempts: dynamo.NewLoginAttemptStore(client, table)}
+	})
+}
+
+func TestReportContract(t *testing.T) {
+	client := awstest.DynamoDB(t)
+	storetest.RunReport(t, func(t *testing.T) storetest.ReportStores {
+		table := newTable(t, client)
+		return storetest.ReportStores{Messages: dynamo.NewMessageStore(client, table), Webhooks: dynamo.NewWebhookStore(client, table)}
+	})
+}
+
 // fixture is one fresh table with a tenant and its owner.
 type fixture struct {
 	client  *dynamodb.Client

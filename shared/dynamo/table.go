@@ -18,6 +18,9 @@
 //	COUNT#TENANTS / COUNT           number of tenants: n (updated in the CreateTenant transaction)
 //	LOGIN#<hash> / LOGIN            failed sign-ins to one email (hash: tenant.LoginKey): key, failures, locks,
 //	                                lockedUntil, lastFailure, expiresAt, ttl, version
+//	ACCESSCODE#<hash> / ACCESSCODE  premium access code (hash: plan.CodeHash of the code): id, tenantId, feature,
+//	                                createdAt, expiresAt, redeemedAt?, redeemedBy?, ttl (expiresAt + 30 days)
+//	TENANT#<tid> / FEATURE#<f>      feature unlocked by an access code (plan.Grant): tenantId, feature, grantedAt, codeId
 //	TICKET#<hash> / TICKET          live feed connect ticket (hash: SHA-256 of the secret): tenantId, hash, principal
 //	                                (JSON), expiresAt, ttl; taken by a conditional DeleteItem returning the old item
 //	TENANT#<tid> / WSCONN#<cid>     live feed connection on API Gateway (ConnectionStore): id, tenantId, principal

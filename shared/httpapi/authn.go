@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"crypto/subtle"
 	"errors"
 	"net/http"
 	"strings"
@@ -39,4 +40,18 @@ func (s *Server) authenticate(r *http.Request) (auth.Principal, error) {
 		return auth.Principal{}, apperr.New(apperr.Unauthorized, "invalid token")
 	}
 	return s.Tenants.Authenticate(r.Context(), claims)
+}
+
+// authenticateOperator checks Authorization: Bearer <operator token> in constant time. Without a configured token
+// the operator endpoints do not exist (404); tenant keys and logins are never operator credentials.
+func (s *Server) authenticateOperator(r *http.Request) error {
+	if s.cfg.OperatorToken == "" {
+		return apperr.New(apperr.NotFound, "no route for %s %s: operator endpoints are off (set WAQTOR_OPERATOR_TOKEN)", r.Method, r.URL.Path)
+	}
+	scheme, cred, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") ||
+		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(cred)), []byte(s.cfg.OperatorToken)) != 1 {
+		return apperr.New(apperr.Unauthorized, "this endpoint needs the operator token: Authorization: Bearer <WAQTOR_OPERATOR_TOKEN>")
+	}
+	return nil
 }

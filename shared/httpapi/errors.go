@@ -24,6 +24,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.UnsupportedMedia:     http.StatusUnsupportedMediaType,
 	apperr.RateLimited:          http.StatusTooManyRequests,
 	apperr.AccountLocked:        http.StatusTooManyRequests,
+	apperr.FeatureLocked:        http.StatusForbidden,
 	apperr.Internal:             http.StatusInternalServerError,
 	apperr.ServiceUnavailable:   http.StatusServiceUnavailable,
 }

@@ -265,6 +265,9 @@ func decodeBase64(s string) ([]byte, error) {
 }
 
 func (s *Server) handleSendPoll(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Messages.Allowed(r.Context(), principalOf(r).TenantID, "poll"); err != nil {
+		return err // a locked tenant hears it before any field error
+	}
 	var in struct {
 		sendBase
 		Question        string   `json:"question"`
@@ -355,6 +358,9 @@ func (s *Server) handleSendReaction(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) handleSendButtons(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Messages.Allowed(r.Context(), principalOf(r).TenantID, "buttons"); err != nil {
+		return err // a locked tenant hears it before any field error
+	}
 	var in struct {
 		sendBase
 		Text    string           `json:"text"`
@@ -374,6 +380,9 @@ func (s *Server) handleSendButtons(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) handleSendList(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Messages.Allowed(r.Context(), principalOf(r).TenantID, "list"); err != nil {
+		return err // a locked tenant hears it before any field error
+	}
 	var in struct {
 		sendBase
 		Text       string                `json:"text"`

@@ -92,6 +92,12 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/notifications/mark-all-read", principal, auth.ScopeNotificationsWrite, "mark every notification read", s.handleMarkAllRead},
 		{"DELETE", "/api/notifications/{id}", principal, auth.ScopeNotificationsWrite, "delete a notification", s.handleDeleteNotification},
 
+		{"GET", "/api/plan", self, "", "the account's plan and which premium features it may use", s.handlePlan},
+		{"POST", "/api/plan/redeem", userOnly, "", "redeem an access code to unlock a premium feature (owners and admins)", s.handleRedeem},
+		{"GET", "/api/reports/messages", principal, auth.ScopeMessagesRead, "messages per day by direction and status, and the delivery funnel (premium: reports)", s.handleMessageReport},
+		{"GET", "/api/reports/webhooks", principal, auth.ScopeWebhooksRead, "webhook deliveries per day, success rate and latency (premium: reports)", s.handleWebhookReport},
+		{"POST", "/api/operator/access-codes", operator, "", "operator: issue a single-use access code for a tenant and feature", s.handleIssueAccessCode},
+
 		{"POST", "/api/realtime/ticket", self, "", "a single-use 30 s ticket to open the live feed (/ws) as the caller", s.handleRealtimeTicket},
 	}
 }

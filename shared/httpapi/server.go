@@ -25,7 +25,9 @@ import (
 	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/message"
 	"github.com/waqtor/waqtor/shared/notification"
+	"github.com/waqtor/waqtor/shared/plan"
 	"github.com/waqtor/waqtor/shared/realtime"
+	"github.com/waqtor/waqtor/shared/report"
 	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/tenant"
 	"github.com/waqtor/waqtor/shared/webhook"
@@ -63,6 +65,9 @@ type Config struct {
 	// RealtimeURL is where the live feed's sockets connect: the ticket response's url is RealtimeURL?ticket=…
 	// (default "/ws", the standalone hub on the API's own address; on AWS the WebSocket API's wss:// URL).
 	RealtimeURL string
+	// OperatorToken authenticates the operator endpoints (Authorization: Bearer <token>); empty: they answer 404.
+	// It is the operator's, never a tenant's: no tenant key or login reaches those endpoints.
+	OperatorToken string
 }
 
 func (c *Config) setDefaults() {
@@ -119,6 +124,10 @@ type Deps struct {
 	// Realtime issues the live feed's connect tickets (nil where the runtime has no live feed: the ticket route
 	// answers 404).
 	Realtime *realtime.Tickets
+	// Plans decides premium features and redeems and issues access codes.
+	Plans *plan.Service
+	// Reports computes the tenant's reports.
+	Reports *report.Service
 	// Demo is demo mode's fake WhatsApp (nil outside demo mode: the /api/dev/demo endpoints answer 404).
 	Demo demo.World
 	// Ready reports whether the process can serve (database reachable, not draining).
@@ -184,9 +193,11 @@ const (
 	userOnly                // a dashboard token only (not an API key), acting on its own user; the scope, if set, too
 	self                    // any authenticated caller, about its own identity only (GET /api/me); no scope
 	selfOr                  // {id} is the caller's own user record (dashboard token), or the scope for anyone else
+	operator                // the operator's token (Config.OperatorToken), never a tenant's credential; no scope
 )
 
-var accessNames = map[access]string{public: "public", principal: "principal", userOnly: "userOnly", self: "self", selfOr: "selfOr"}
+var accessNames = map[access]string{public: "public", principal: "principal", userOnly: "userOnly", self: "self", selfOr: "selfOr",
+	operator: "operator"}
 
 // route is one entry of the routing table in routes.go.
 type route struct {
@@ -206,7 +217,7 @@ func (rt route) checkAccess() error {
 		return fmt.Errorf("%s %s: unknown access rule %d", rt.Method, rt.Path, rt.Access)
 	case rt.Scope != "" && !rt.Scope.Valid():
 		return fmt.Errorf("%s %s: unknown scope %q", rt.Method, rt.Path, rt.Scope)
-	case (rt.Access == public || rt.Access == self) && rt.Scope != "":
+	case (rt.Access == public || rt.Access == self || rt.Access == operator) && rt.Scope != "":
 		return fmt.Errorf("%s %s: a %s route takes no scope", rt.Method, rt.Path, name)
 	case (rt.Access == principal || rt.Access == selfOr) && rt.Scope == "":
 		return fmt.Errorf("%s %s: a %s route needs a scope (or an explicit public, userOnly or self rule)", rt.Method, rt.Path, name)
@@ -296,6 +307,15 @@ func (s *Server) serveRoute(w http.ResponseWriter, r *http.Request, rt route) er
 		return err
 	}
 	if rt.Access == public {
+		return rt.Handle(w, r)
+	}
+	if rt.Access == operator {
+		if err := s.authenticateOperator(r); err != nil {
+			if !s.authLim.allow(clientAddr(r, s.cfg.TrustProxy)) {
+				return s.rateLimited(clientAddr(r, s.cfg.TrustProxy), s.authLim)
+			}
+			return err
+		}
 		return rt.Handle(w, r)
 	}
 	p, err := s.authenticate(r)

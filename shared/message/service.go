@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/waqtor/waqtor/shared/apperr"
 	"github.com/waqtor/waqtor/shared/media"
+	"github.com/waqtor/waqtor/shared/plan"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/session"
 )
@@ -32,6 +34,26 @@ type Service struct {
 	Files    Files
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Gate decides premium features (plan.Service): polls, buttons and lists need plan.Interactive. Nil: no gating.
+	Gate FeatureGate
+}
+
+// FeatureGate says whether a tenant may use a premium feature.
+type FeatureGate interface {
+	Require(ctx context.Context, tenantID string, f plan.Feature) error
+}
+
+// InteractiveTypes are the message types of the premium feature plan.Interactive.
+var InteractiveTypes = []string{"poll", "buttons", "list"}
+
+// Allowed answers feature_locked (plan.LockedError) when messages of type typ are a premium feature the tenant
+// has not unlocked, else nil. Send checks it; the API asks it first, so a locked tenant learns that before any
+// field error.
+func (s *Service) Allowed(ctx context.Context, tenantID, typ string) error {
+	if s == nil || s.Gate == nil || !slices.Contains(InteractiveTypes, typ) {
+		return nil
+	}
+	return s.Gate.Require(ctx, tenantID, plan.Interactive)
 }
 
 // Request is one message to send.
@@ -56,6 +78,14 @@ func NewID() string {
 // WhatsApp message ID, and queues its send. The session host sends it and records what follows (sent, delivered,
 // read or failed). Every send goes through here, whatever its origin, so every one gets the same content rules.
 func (s *Service) Send(ctx context.Context, tenantID string, r Request) (Message, error) {
+	// The gate first: a locked feature is said before the content's field errors.
+	typ, body, err := describe(r.Out)
+	if err != nil {
+		return Message{}, err
+	}
+	if err := s.Allowed(ctx, tenantID, typ); err != nil {
+		return Message{}, err
+	}
 	if err := Check(r); err != nil {
 		return Message{}, err
 	}
@@ -76,10 +106,6 @@ func (s *Service) Send(ctx context.Context, tenantID string, r Request) (Message
 	switch sess.Status {
 	case session.LoggedOut, session.Replaced, session.Outdated:
 		return Message{}, &apperr.Error{Code: apperr.Conflict, Message: fmt.Sprintf("session %s is %s: pair it again before sending", sess.ID, sess.Status)}
-	}
-	typ, body, err := describe(r.Out)
-	if err != nil {
-		return Message{}, err
 	}
 	now := s.Now().UTC()
 	m := Message{ID: NewID(), TenantID: tenantID, SessionID: sess.ID, Direction: Outbound, ChatID: chatID, Chat: addr,

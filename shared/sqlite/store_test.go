@@ -46,3 +46,18 @@ func TestLoginAttemptStoreContract(t *testing.T) {
 			Notifications: sqlite.NewNotificationStore(db)}
 	})
 }
+
+func TestPlanStoreContract(t *testing.T) {
+	storetest.RunPlan(t, func(t *testing.T) storetest.PlanStores {
+		db := MustOpenDB(t)
+		return storetest.PlanStores{Tenants: sqlite.NewTenantStore(db), Plans: sqlite.NewPlanStore(db),
+			Attempts: sqlite.NewLoginAttemptStore(db)}
+	})
+}
+
+func TestReportContract(t *testing.T) {
+	storetest.RunReport(t, func(t *testing.T) storetest.ReportStores {
+		db := MustOpenDB(t)
+		return storetest.ReportStores{Messages: sqlite.NewMessageStore(db), Webhooks: sqlite.NewWebhookStore(db)}
+	})
+}

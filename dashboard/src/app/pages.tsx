@@ -9,10 +9,15 @@ export interface Page {
   /** PrimeIcons class. */
   icon: string;
   component: React.LazyExoticComponent<React.ComponentType>;
+  /** i18n key of a tag shown next to the menu label ("New"). */
+  tag?: string;
 }
 
 export const pages: Page[] = [
   { path: '/', label: 'menu.sessions', icon: 'pi pi-mobile', component: lazy(() => import('./routes/sessions/SessionsPage')) },
   { path: '/messages', label: 'menu.messages', icon: 'pi pi-comments', component: lazy(() => import('./routes/messages/MessagesPage')) },
+  { path: '/campaigns', label: 'campaigns.menu', icon: 'pi pi-megaphone', component: lazy(() => import('./routes/campaigns/CampaignsPage')), tag: 'premium.new' },
+  { path: '/interactive', label: 'interactive.menu', icon: 'pi pi-list-check', component: lazy(() => import('./routes/interactive/InteractivePage')), tag: 'premium.new' },
+  { path: '/reports', label: 'reports.menu', icon: 'pi pi-chart-bar', component: lazy(() => import('./routes/reports/ReportsPage')), tag: 'premium.new' },
   { path: '/api-keys', label: 'menu.apiKeys', icon: 'pi pi-key', component: lazy(() => import('./routes/api-keys/ApiKeysPage')) },
 ];

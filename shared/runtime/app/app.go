@@ -17,8 +17,10 @@ import (
 	"github.com/waqtor/waqtor/shared/media"
 	"github.com/waqtor/waqtor/shared/message"
 	"github.com/waqtor/waqtor/shared/notification"
+	"github.com/waqtor/waqtor/shared/plan"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/realtime"
+	"github.com/waqtor/waqtor/shared/report"
 	"github.com/waqtor/waqtor/shared/session"
 	"github.com/waqtor/waqtor/shared/tenant"
 	"github.com/waqtor/waqtor/shared/webhook"
@@ -42,6 +44,8 @@ type Stores struct {
 	Media         media.Store
 	// LoginAttempts keeps failed sign-ins for the per-account lockout.
 	LoginAttempts tenant.AttemptStore
+	// Plans keeps access codes and the features tenants unlocked with them.
+	Plans plan.Store
 	// Tickets keeps the live feed's connect tickets.
 	Tickets realtime.TicketStore
 }
@@ -67,6 +71,10 @@ type Services struct {
 	Notifications *notification.Service
 	Sessions      *session.Service
 	Messages      *message.Service
+	// Plans decides premium features (cfg.PremiumGating) and issues and redeems access codes.
+	Plans *plan.Service
+	// Reports computes the tenant's reports (a premium feature).
+	Reports *report.Service
 }
 
 // Outbound are what the API needs to reach beyond its stores: the queue replays go to, and the sender of test
@@ -85,6 +93,7 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 	tenants := tenant.NewService(st.Tenants, events, log)
 	tenants.Attempts = st.LoginAttempts
 	tenants.Notifier = notification.StoreNotifier{Store: st.Notifications}
+	plans := plan.NewService(st.Plans, st.Tenants, st.LoginAttempts, cfg.PremiumGating)
 	return Services{
 		Tenants: tenants,
 		Keys:    apikey.NewService(st.Keys, st.Tenants, events, log),
@@ -94,6 +103,8 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 		Notifications: &notification.Service{Store: st.Notifications},
 		Sessions:      &session.Service{Store: st.Sessions, Queue: out.Queue, Now: time.Now},
 		Messages: &message.Service{Messages: st.Messages, Sessions: st.Sessions, Queue: out.Queue, Files: st.Media,
-			Now: time.Now, Log: log},
+			Now: time.Now, Log: log, Gate: plans},
+		Plans:   plans,
+		Reports: &report.Service{MessageStore: st.Messages, DeliveryStore: st.Webhooks, Gate: plans, Now: time.Now},
 	}, nil
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbridge"
+	"github.com/waqtor/waqtor/shared/plan"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/runtime/app"
 	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
@@ -81,6 +82,7 @@ func NewStores(rt *awsfunction.Runtime) (app.Stores, error) {
 		Messages:      dynamo.NewMessageStore(ddb, table),
 		LoginAttempts: dynamo.NewLoginAttemptStore(ddb, table),
 		Tickets:       dynamo.NewTicketStore(ddb, table),
+		Plans:         dynamo.NewPlanStore(ddb, table),
 	}
 	if rt.Config.MediaBucket != "" {
 		ms, err := s3store.NewMediaStore(s3sdk.NewFromConfig(rt.AWS, func(o *s3sdk.Options) { o.UsePathStyle = usePathStyle() }), rt.Config.MediaBucket)
@@ -160,4 +162,10 @@ func Bootstrap(ctx context.Context, cfg config.Config, log *slog.Logger, w io.Wr
 	}
 	res.Print(w)
 	return nil
+}
+
+// IssueAccessCode issues an access code in the deployment's table: the operator's `access-code issue` command on
+// AWS (the operator endpoint does the same over HTTP).
+func (a *App) IssueAccessCode(ctx context.Context, in plan.IssueInput) (plan.Issued, error) {
+	return plan.NewService(a.Stores.Plans, a.Stores.Tenants, nil, a.Config.PremiumGating).Issue(ctx, in)
 }

@@ -32,10 +32,11 @@ func New(st app.Stores, svc app.Services, cfg config.Config, log *slog.Logger, r
 		Tenants: svc.Tenants, Keys: svc.Keys, Tokens: svc.Tokens, Idempotency: st.Idempotency, Activity: st.Activity,
 		Webhooks: svc.Webhooks, Notifications: svc.Notifications,
 		Sessions: svc.Sessions, Messages: svc.Messages, Media: st.Media, FetchMedia: fetch, Demo: world,
+		Plans: svc.Plans, Reports: svc.Reports,
 		Realtime: tickets, Ready: ready, Registry: reg, Log: log,
 	}, httpapi.Config{
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,
 		CORSOrigins: cfg.DashboardOrigins, SignupOpen: cfg.SignupOpen, TrustProxy: cfg.TrustProxy,
-		MetricsToken: cfg.MetricsToken, Version: app.Version, RealtimeURL: cfg.WSURL,
+		MetricsToken: cfg.MetricsToken, Version: app.Version, RealtimeURL: cfg.WSURL, OperatorToken: cfg.OperatorToken,
 	})
 }

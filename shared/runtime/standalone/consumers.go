@@ -22,7 +22,7 @@ func NewStores(db *sqlite.DB, files media.Store, secrets webhook.Sealer) app.Sto
 		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
 		Webhooks: webhook.SealedStore(sqlite.NewWebhookStore(db), secrets), Notifications: sqlite.NewNotificationStore(db),
 		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files,
-		LoginAttempts: sqlite.NewLoginAttemptStore(db), Tickets: sqlite.NewTicketStore(db)}
+		LoginAttempts: sqlite.NewLoginAttemptStore(db), Tickets: sqlite.NewTicketStore(db), Plans: sqlite.NewPlanStore(db)}
 }
 
 // ConsumerDeps is what standalone's consumers (shared/consumers) are built from, over the SQLite database db and

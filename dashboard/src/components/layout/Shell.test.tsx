@@ -31,7 +31,8 @@ describe('shell', () => {
     renderApp('/');
     const nav = await screen.findByRole('navigation');
     for (const p of pages) {
-      expect(await screen.findByRole('link', { name: i18n.t(p.label, { lng: 'en' }) })).toBeInTheDocument();
+      const name = i18n.t(p.label, { lng: 'en' }) + (p.tag ? ' ' + i18n.t(p.tag, { lng: 'en' }) : '');
+      expect(await screen.findByRole('link', { name })).toBeInTheDocument();
     }
     expect(nav.querySelectorAll('a')).toHaveLength(pages.length);
     expect(screen.getByRole('button', { name: 'Profile menu' })).toHaveTextContent('S');

@@ -1,5 +1,6 @@
 import { NavLink } from 'react-router-dom';
 import { useTranslation } from 'react-i18next';
+import { Tag } from 'primereact/tag';
 import type { Page } from '@/app/pages';
 
 export function Sidebar({ pages }: { pages: Page[] }) {
@@ -12,6 +13,7 @@ export function Sidebar({ pages }: { pages: Page[] }) {
             <NavLink to={p.path} end={p.path === '/'}>
               <i className={p.icon} aria-hidden="true" />
               <span>{t(p.label)}</span>
+              {p.tag && <Tag value={t(p.tag)} severity="success" style={{ marginInlineStart: 'auto' }} />}
             </NavLink>
           </li>
         ))}

@@ -3467,6 +3467,268 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's plan and which premium features it may use
+         * @description Premium features are `campaigns`, `reports` and `interactive` (polls, buttons, lists). With premium gating
+         *     off (`WAQTOR_PREMIUM_GATING=off`, the standalone default) every feature is unlocked (`source: open`); on, a
+         *     feature is unlocked by the plan (`premium` includes all) or by a redeemed access code (`source: code`).
+         *     Any API key or dashboard token may ask.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The plan. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlanStatus"];
+                    };
+                };
+                401: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/plan/redeem": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeem an access code to unlock a premium feature
+         * @description For a dashboard login of an owner or admin (API keys and members get 403). The code is the one the operator
+         *     issued for this account: 12 letters and digits, dashes, spaces and case ignored. A code works once (409
+         *     `conflict` after), until it expires (422 on `code`). A wrong code is 422 on `code`; the fifth wrong code in
+         *     a row pauses redeeming for the account for 15 minutes, then twice as long after each further wrong code (429
+         *     `rate_limited` with Retry-After), even for a right code.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @example 7K2M-9QXD-4HTB */
+                        code: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Unlocked; the new plan status. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            unlocked: components["schemas"]["Feature"];
+                            plan: components["schemas"]["PlanStatus"];
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+                429: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Messages per day by direction and status, and the delivery funnel
+         * @description Computed from the stored messages whose timestamp falls in the range (UTC days, both included; default the
+         *     last 7 days; at most 92). Each message counts once, in its status now. Premium: 403 `feature_locked`
+         *     (details.feature `reports`) while the account has not unlocked reports. Needs `messages:read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First day, YYYY-MM-DD (UTC). */
+                    from?: components["parameters"]["ReportFrom"];
+                    /** @description Last day, YYYY-MM-DD (UTC), included; default today. */
+                    to?: components["parameters"]["ReportTo"];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The report. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MessageReport"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/reports/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook deliveries per day, success rate and latency
+         * @description Computed from the stored webhook deliveries created in the range (UTC days, both included; default the last
+         *     7 days; deliveries are kept 30 days). The success rate is delivered / (delivered + failed); latency is the
+         *     time from a delivery's creation to its success, retries included. Premium: 403 `feature_locked` while the
+         *     account has not unlocked reports. Needs `webhooks:read`.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description First day, YYYY-MM-DD (UTC). */
+                    from?: components["parameters"]["ReportFrom"];
+                    /** @description Last day, YYYY-MM-DD (UTC), included; default today. */
+                    to?: components["parameters"]["ReportTo"];
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The report. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookReport"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/operator/access-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Operator: issue a single-use access code
+         * @description The operator's endpoint, authenticated by `Authorization: Bearer <WAQTOR_OPERATOR_TOKEN>` (never a tenant's
+         *     key or login); 404 when no operator token is configured. The code is in this answer only; the server keeps
+         *     its SHA-256. `ttl` is a Go duration from 1m to 720h (default 168h).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        feature: components["schemas"]["Feature"];
+                        /** @example 24h */
+                        ttl?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The code, shown once. */
+                201: {
+                    headers: {
+                        "Cache-Control"?: "no-store";
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @example 7K2M-9QXD-4HTB */
+                            code: string;
+                            id: string;
+                            tenantId: string;
+                            feature: components["schemas"]["Feature"];
+                            /** Format: date-time */
+                            expiresAt: string;
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/realtime/ticket": {
         parameters: {
             query?: never;
@@ -3524,6 +3786,79 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        Feature: "campaigns" | "reports" | "interactive";
+        PlanStatus: {
+            /** @description whether premium gating is on in this deployment */
+            gating: boolean;
+            /** @example free */
+            plan: string;
+            features: {
+                feature: components["schemas"]["Feature"];
+                unlocked: boolean;
+                /**
+                 * @description why it is unlocked; absent when locked
+                 * @enum {string}
+                 */
+                source?: "open" | "plan" | "code";
+            }[];
+        };
+        /** @description Messages per status (only statuses with messages appear). */
+        StatusCounts: {
+            [key: string]: number;
+        };
+        MessageReport: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            days: {
+                /** Format: date */
+                date: string;
+                outbound: components["schemas"]["StatusCounts"];
+                inbound: components["schemas"]["StatusCounts"];
+            }[];
+            outbound: number;
+            inbound: number;
+            /** @description Outgoing messages of the range; a read message counts as delivered and sent too. */
+            funnel: {
+                total: number;
+                sent: number;
+                delivered: number;
+                read: number;
+                failed: number;
+                pending: number;
+            };
+            /** @description more than 50000 messages: the newest 50000 were counted */
+            truncated: boolean;
+        };
+        WebhookReport: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            days: {
+                /** Format: date */
+                date: string;
+                delivered: number;
+                failed: number;
+                pending: number;
+                /** @description delivered / (delivered + failed); null when none finished */
+                successRate: number | null;
+            }[];
+            delivered: number;
+            failed: number;
+            pending: number;
+            successRate: number | null;
+            /** @description Time from creation to success of the delivered deliveries; null when none. */
+            latencyMs: null | {
+                count: number;
+                p50: number;
+                p95: number;
+                max: number;
+            };
+            truncated: boolean;
+        };
         Error: {
             error: {
                 /** @enum {string} */
@@ -3957,6 +4292,10 @@ export interface components {
         };
     };
     parameters: {
+        /** @description First day, YYYY-MM-DD (UTC). */
+        ReportFrom: string;
+        /** @description Last day, YYYY-MM-DD (UTC), included; default today. */
+        ReportTo: string;
         Id: string;
         /** @description Makes the POST safe to retry for 24 h (at most 255 characters). Keys are per caller (API key or user); the same key with another method, path or body is 422 idempotency_key_reused. */
         IdempotencyKey: string;

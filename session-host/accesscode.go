@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/apperr"
+	"github.com/waqtor/waqtor/shared/config"
+	"github.com/waqtor/waqtor/shared/plan"
+	"github.com/waqtor/waqtor/shared/runtime/awsapp"
+	"github.com/waqtor/waqtor/shared/runtime/standalone"
+)
+
+// issueAccessCode is `access-code issue --tenant ID --feature F [--ttl D]`: it prints the new code (the only
+// place it is ever shown) and its expiry. Standalone writes to the database in WAQTOR_DATA_DIR, AWS to WAQTOR_TABLE.
+func issueAccessCode(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("access-code issue", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	tenantID := fs.String("tenant", "", "the tenant's ID (GET /api/me shows it as tenantId)")
+	feature := fs.String("feature", "", "campaigns, reports or interactive")
+	ttl := fs.Duration("ttl", plan.DefaultCodeTTL, "how long the code may be redeemed, 1m to 720h")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("access-code issue: unexpected arguments %q", fs.Args())
+	}
+	in := plan.IssueInput{TenantID: *tenantID, Feature: plan.Feature(*feature), TTL: *ttl}
+	var issued plan.Issued
+	var err error
+	if cfg.AWS() {
+		rt, rerr := awsapp.New(ctx, cfg, log)
+		if rerr != nil {
+			return rerr
+		}
+		issued, err = rt.IssueAccessCode(ctx, in)
+	} else {
+		issued, err = standalone.IssueAccessCode(ctx, cfg, in)
+	}
+	var bad apperr.Fields
+	if bad.AddErr(err) {
+		msgs := make([]string, len(bad))
+		for i, f := range bad {
+			name := f.Field
+			if name == "tenantId" {
+				name = "tenant"
+			}
+			msgs[i] = "--" + name + ": " + f.Message
+		}
+		return fmt.Errorf("access-code issue:\n%s", strings.Join(msgs, "\n"))
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\naccess code for %s of tenant %s, single use, valid until %s\n", issued.Code, issued.Feature,
+		issued.TenantID, issued.ExpiresAt.Format(time.RFC3339))
+	return nil
+}
