@@ -22,6 +22,8 @@ type Notification struct {
 	ID        string    `json:"id"`
 	TenantID  string    `json:"tenantId"`
 	UserID    string    `json:"userId"`
+	// Kind is what the notification is about, for the notifications the rules create ("" for the others).
+	Kind      Kind      `json:"kind,omitempty"`
 	Type      string    `json:"type"`
 	Title     string    `json:"title"`
 	Message   string    `json:"message"`

@@ -2,6 +2,7 @@ package notification
 
 import (
 	"context"
+	"time"
 
 	"github.com/waqtor/waqtor/shared/apperr"
 	"github.com/waqtor/waqtor/shared/auth"
@@ -14,7 +15,17 @@ const MaxPage = 100
 // Notifications belong to a user: an API key acts on its creator's, with notifications:read to read them and
 // notifications:write to mark or delete them (dashboard users hold both through their role).
 type Service struct {
-	Store Store
+	Store       Store
+	Preferences PreferenceStore
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 func need(p auth.Principal, s auth.Scope, what string) error {
