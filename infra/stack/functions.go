@@ -94,6 +94,17 @@ var functions = []function{
 		// most 10 invocations at once, an endpoint has at most 10 times its limit in flight (best effort).
 		MaxConcurrency: 10,
 	},
+	{
+		Name:        "notifications",
+		Description: "turns session events into the tenant's users' notifications (the notification rules) and publishes them",
+		// Per event: a few item reads and one write per user, and one PutEvents; 6 x 10 s fits the notifications
+		// queue's 60 s visibility. Pending checks come back by ChangeMessageVisibility on the same queue.
+		Timeout:        10 * time.Second,
+		MemoryMB:       128,
+		TableReadWrite: true,
+		PutEvents:      true,
+		Consumes:       "notifications",
+	},
 }
 
 // Timeouts that must fit each other; validateFunctions enforces them and TestTimeoutsFit reads them back from

@@ -33,6 +33,7 @@ var wantFunctions = []struct {
 }{
 	{"api", 25, 256},
 	{"audit", 5, 128},
+	{"notifications", 10, 128},
 	{"webhook-deliver", 60, 256},
 	{"webhook-router", 10, 128},
 }
@@ -509,7 +510,7 @@ func TestFunctions(t *testing.T) {
 				"WAQTOR_DASHBOARD_ORIGIN": strings.Join(testOrigins, ","),
 				"WAQTOR_MEDIA_BUCKET":     ref(bucketID),
 			}
-			if f.name != "audit" { // the functions that seal or open webhook secrets
+			if f.name != "audit" && f.name != "notifications" { // the functions that seal or open webhook secrets
 				wantEnv["WAQTOR_SECRETS_KMS_KEY"] = getAtt(singleID(t, tmpl, "AWS::KMS::Key"), "Arn")
 			}
 			env, _ := p["Environment"].(map[string]any)
@@ -553,6 +554,7 @@ func TestQueueConsumers(t *testing.T) {
 		{"audit", "audit", nil},
 		{"webhook-router", "webhook-router", nil},
 		{"webhook-deliver", "webhook-deliveries", map[string]any{"MaximumConcurrency": 10.0}},
+		{"notifications", "notifications", nil},
 	}
 	esm := resources(t, tmpl, "AWS::Lambda::EventSourceMapping")
 	if len(esm) != len(consumers) {
@@ -810,6 +812,11 @@ func TestLeastPrivilege(t *testing.T) {
 			table, indexes,
 			secretsKey,
 			consume(ids["webhook-deliveries"]),
+		}},
+		{"notifications", []grant{
+			table, indexes,
+			{"events:", busArn, []string{"events:PutEvents"}, nil},
+			consume(ids["notifications"]),
 		}},
 	}
 	for _, c := range cases {

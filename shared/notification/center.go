@@ -33,7 +33,9 @@ type Users interface {
 type UsersFunc func(ctx context.Context, tenantID string) ([]string, error)
 
 // UserIDs implements Users.
-func (f UsersFunc) UserIDs(ctx context.Context, tenantID string) ([]string, error) { return f(ctx, tenantID) }
+func (f UsersFunc) UserIDs(ctx context.Context, tenantID string) ([]string, error) {
+	return f(ctx, tenantID)
+}
 
 // Sessions reads a session at check time (session.Store implements it).
 type Sessions interface {

@@ -81,9 +81,9 @@ type Rule struct {
 // Rules is THE table that turns events into notifications for a tenant's users. Each notification's ID derives
 // from its source event's ID, its kind and its user, so a redelivered event creates nothing new.
 //
-// Campaign and SmartBot events plug in here as those features land: a rule with Source event.CampaignCompleted,
-// event.CampaignFailed, event.CampaignPaused or event.SmartbotReply (and a kind in Kinds), and the event type in
-// the "notifications" route of shared/routing (Sources lists the route's types from this table).
+// Campaign and SmartBot events plug in here as those features land: a rule whose Source is campaign.completed,
+// campaign.failed, campaign.paused or smartbot.reply (with its kind in Kinds), and the event type in the
+// "notifications" route of shared/routing (a test keeps the route's types equal to Sources()).
 var Rules = []Rule{
 	{
 		Kind: KindSessionLoggedOut, Source: event.SessionStatus,

@@ -52,5 +52,11 @@ var Table = []Route{
 			},
 		},
 		Target: "webhook-router",
+	}, {
+		Name: "notifications",
+		Description: "events the notification rules look at go to the notification center, which creates the " +
+			"tenant's users' notifications (the list is notification.Sources(); a test keeps the two equal)",
+		Pattern: map[string]any{"detail-type": []any{event.SessionStatus}},
+		Target:  "notifications",
 	},
 }

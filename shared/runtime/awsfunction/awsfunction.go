@@ -76,9 +76,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, er
 			Idempotency:   dynamo.NewIdempotencyStore(ddb, cfg.Table),
 			Activity:      dynamo.NewActivityStore(ddb, cfg.Table),
 			Notifications: dynamo.NewNotificationStore(ddb, cfg.Table),
-			Sessions:      dynamo.NewSessionStore(ddb, cfg.Table),
-			Messages:      dynamo.NewMessageStore(ddb, cfg.Table),
-			LoginAttempts: dynamo.NewLoginAttemptStore(ddb, cfg.Table),
+			// Notification preferences: items of the same store.
+			NotificationPreferences: dynamo.NewNotificationStore(ddb, cfg.Table),
+			Sessions:                dynamo.NewSessionStore(ddb, cfg.Table),
+			Messages:                dynamo.NewMessageStore(ddb, cfg.Table),
+			LoginAttempts:           dynamo.NewLoginAttemptStore(ddb, cfg.Table),
 		},
 		Publisher: pub,
 		Log:       log,
@@ -169,6 +171,12 @@ func (rt *Runtime) API(ctx context.Context) (http.Handler, error) {
 
 // Audit is the consumer of the "audit" route's queue.
 func (rt *Runtime) Audit() event.Handler { return activity.Handler(rt.Stores.Activity) }
+
+// Notifications is the consumer of the "notifications" route's queue: the notification rules (notification.Center).
+// Its pending checks come back through ChangeMessageVisibility (awslambda.SQSMessageHandler).
+func (rt *Runtime) Notifications() *notification.Center {
+	return app.NotificationCenter(rt.Stores, rt.Publisher, rt.Log)
+}
 
 // SQS returns an SQS client from the runtime's AWS configuration.
 func (rt *Runtime) SQS() *sqssdk.Client { return sqssdk.NewFromConfig(rt.AWS) }

@@ -112,13 +112,14 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	stores := app.Stores{Tenants: sqlite.NewTenantStore(db), Keys: sqlite.NewKeyStore(db),
 		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
 		Webhooks: webhook.SealedStore(sqlite.NewWebhookStore(db), ring), Notifications: sqlite.NewNotificationStore(db),
-		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files,
+		NotificationPreferences: sqlite.NewNotificationStore(db), Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files,
 		LoginAttempts: sqlite.NewLoginAttemptStore(db), Tickets: sqlite.NewTicketStore(db)}
 	rt.Handle("audit", activity.Handler(stores.Activity))
 	// The live feed (/ws) is tapped onto the bus: every event the router accepts reaches the hub in process.
 	hub := wshub.New(wshub.Config{Tickets: realtime.NewTickets(stores.Tickets), OriginPatterns: originHosts(cfg.DashboardOrigins),
 		Log: log.With("component", "wshub")})
 	bus := hub.Publisher(rt)
+	rt.HandleQueue("notifications", app.NotificationCenter(stores, bus, log).Handle) // the notification rules
 	deliverer := Webhooks(rt, db, q, ring, cfg, log)
 
 	secret, err := tokenSecret(cfg)
