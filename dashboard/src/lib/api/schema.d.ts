@@ -3399,6 +3399,7 @@ export interface paths {
                 };
                 400: components["responses"]["Error"];
                 403: components["responses"]["Error"];
+                422: components["responses"]["Error"];
             };
         };
         post?: never;
