@@ -90,6 +90,8 @@ var functions = []function{
 		MemoryMB:       256,
 		TableReadWrite: true,
 		Consumes:       "webhook-deliveries",
+		// webhook.failing and webhook.recovered, for the notification rules.
+		PutEvents: true,
 		// Each invocation enforces an endpoint's MaxConcurrency among its own records (webhook.Limiter); with at
 		// most 10 invocations at once, an endpoint has at most 10 times its limit in flight (best effort).
 		MaxConcurrency: 10,

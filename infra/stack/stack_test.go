@@ -811,6 +811,7 @@ func TestLeastPrivilege(t *testing.T) {
 		{"webhook-deliver", []grant{
 			table, indexes,
 			secretsKey,
+			{"events:", busArn, []string{"events:PutEvents"}, nil},
 			consume(ids["webhook-deliveries"]),
 		}},
 		{"notifications", []grant{

@@ -321,3 +321,40 @@ func writerPrincipal() auth.Principal {
 	return auth.Principal{TenantID: "ten_1", UserID: "usr_1", KeyID: "key_2",
 		Scopes: []auth.Scope{auth.ScopeNotificationsRead, auth.ScopeNotificationsWrite}}
 }
+
+func TestWebhookHealthEventsNotify(t *testing.T) {
+	ctx := context.Background()
+	r := newRig()
+	for _, c := range []struct {
+		typ  string
+		data any
+		kind notification.Kind
+		want string
+	}{
+		{event.WebhookFailing, event.WebhookFailingData{WebhookID: "whk_1", FailedDeliveries: 3, Since: t0.Unix(), LastCode: 503}, notification.KindWebhookFailing, notification.Error},
+		{event.WebhookRecovered, event.WebhookRecoveredData{WebhookID: "whk_1", Since: t0.Unix()}, notification.KindWebhookRecovered, notification.Success},
+	} {
+		e, err := event.New("waqtor.webhooks", c.typ, "ten_1", t0, c.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := json.Marshal(e.Bus("123456789012", "us-east-1"))
+		for range 2 {
+			if err := r.center.Handle(ctx, queue.Message{Body: body}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n := 0
+		for _, x := range r.store.byID {
+			if x.Kind == c.kind {
+				n++
+				if x.Type != c.want || x.Link != "/settings/webhooks/whk_1" || x.Title == "" {
+					t.Errorf("%s notification %+v", c.kind, x)
+				}
+			}
+		}
+		if n != 2 {
+			t.Errorf("%s: %d notifications, want one per user", c.kind, n)
+		}
+	}
+}

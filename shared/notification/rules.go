@@ -20,11 +20,13 @@ const (
 	KindSessionOutdated     Kind = "session.outdated"
 	KindSessionDisconnected Kind = "session.disconnected"
 	KindSessionQRWaiting    Kind = "session.qr_waiting"
+	KindWebhookFailing      Kind = "webhook.failing"
+	KindWebhookRecovered    Kind = "webhook.recovered"
 )
 
 // Kinds lists every kind a user can mute, in the order the preferences show them.
 var Kinds = []Kind{KindSessionLoggedOut, KindSessionBanned, KindSessionReplaced, KindSessionOutdated,
-	KindSessionDisconnected, KindSessionQRWaiting}
+	KindSessionDisconnected, KindSessionQRWaiting, KindWebhookFailing, KindWebhookRecovered}
 
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool {
@@ -46,10 +48,12 @@ const (
 	QRWait = 30 * time.Second
 )
 
-// Fact is what a rule looks at: a source event, with the session status decoded for session.status.
+// Fact is what a rule looks at: a source event, with its data decoded for the rules.
 type Fact struct {
-	Event  event.Envelope
-	Status event.SessionStatusData // session.status only
+	Event     event.Envelope
+	Status    event.SessionStatusData    // session.status only
+	Failing   event.WebhookFailingData   // webhook.failing only
+	Recovered event.WebhookRecoveredData // webhook.recovered only
 }
 
 // Draft is a notification a rule wants to create, before it is addressed to users.
@@ -153,6 +157,32 @@ var Rules = []Rule{
 				Message: fmt.Sprintf("Session %s is waiting for its QR code to be scanned with WhatsApp on the phone "+
 					"(Linked devices).", f.Event.SessionID)}
 		},
+	}, {
+		// The deliverer publishes webhook.failing once per failing run, when webhook.FailingAfter deliveries in a
+		// row have failed for good, and webhook.recovered when such an endpoint takes a delivery again.
+		Kind: KindWebhookFailing, Source: event.WebhookFailing,
+		Match: func(Fact) bool { return true },
+		Draft: func(f Fact) Draft {
+			code := "no answer"
+			if f.Failing.LastCode > 0 {
+				code = fmt.Sprintf("HTTP %d", f.Failing.LastCode)
+			}
+			return Draft{Type: Error, Title: "Webhook endpoint failing", Icon: "pi pi-exclamation-circle",
+				Link: webhookLink(f.Failing.WebhookID),
+				Message: fmt.Sprintf("The last %d deliveries to endpoint %s failed (since %s; last: %s). Check the "+
+					"endpoint; failed deliveries are in its dead-letter list and can be replayed.", f.Failing.FailedDeliveries,
+					f.Failing.WebhookID, time.Unix(f.Failing.Since, 0).UTC().Format(time.RFC3339), code)}
+		},
+	}, {
+		Kind: KindWebhookRecovered, Source: event.WebhookRecovered,
+		Match: func(Fact) bool { return true },
+		Draft: func(f Fact) Draft {
+			return Draft{Type: Success, Title: "Webhook endpoint recovered", Icon: "pi pi-check-circle",
+				Link: webhookLink(f.Recovered.WebhookID),
+				Message: fmt.Sprintf("Endpoint %s takes deliveries again (it was failing since %s). Replay what is in "+
+					"its dead-letter list if it is still wanted.", f.Recovered.WebhookID,
+					time.Unix(f.Recovered.Since, 0).UTC().Format(time.RFC3339))}
+		},
 	},
 }
 
@@ -172,10 +202,19 @@ func Sources() []string {
 // NewFact decodes what the rules need from e.
 func NewFact(e event.Envelope) (Fact, error) {
 	f := Fact{Event: e}
-	if e.Type == event.SessionStatus {
-		if err := json.Unmarshal(e.Data, &f.Status); err != nil {
-			return Fact{}, fmt.Errorf("decode %s data: %w", e.Type, err)
-		}
+	var dst any
+	switch e.Type {
+	case event.SessionStatus:
+		dst = &f.Status
+	case event.WebhookFailing:
+		dst = &f.Failing
+	case event.WebhookRecovered:
+		dst = &f.Recovered
+	default:
+		return f, nil
+	}
+	if err := json.Unmarshal(e.Data, dst); err != nil {
+		return Fact{}, fmt.Errorf("decode %s data: %w", e.Type, err)
 	}
 	return f, nil
 }
@@ -185,6 +224,9 @@ func statusIs(st session.Status) func(Fact) bool {
 }
 
 func sessionLink(f Fact) string { return "/sessions/" + f.Event.SessionID }
+
+// webhookLink is the dashboard path of an endpoint (as webhook.WebhookLink; this package cannot import webhook).
+func webhookLink(id string) string { return "/settings/webhooks/" + id }
 
 func because(f Fact) string {
 	if f.Status.Reason == "" {

@@ -199,6 +199,7 @@ func (rt *Runtime) WebhookDeliverer() *webhook.Deliverer {
 		Store:    rt.webhookStore(),
 		Sender:   webhook.NewClient(rt.Config.WebhookGuard(), app.Version),
 		Notifier: notification.StoreNotifier{Store: dynamo.NewNotificationStore(rt.DynamoDB, rt.Config.Table)},
+		Events:   rt.Publisher, // endpoint health events, for the notification rules
 		Limiter:  webhook.NewSemaphores(),
 		Version:  app.Version,
 		Log:      rt.Log,

@@ -33,6 +33,7 @@ func Webhooks(rt *eventbus.Bus, db *sqlite.DB, q *sqlite.Queue, secrets webhook.
 		Store:    store,
 		Sender:   webhook.NewClient(cfg.WebhookGuard(), app.Version),
 		Notifier: notification.StoreNotifier{Store: sqlite.NewNotificationStore(db)},
+		Events:   rt, // endpoint health events, for the notification rules
 		Limiter:  webhook.NewSemaphores(),
 		Version:  app.Version,
 		Log:      log,

@@ -3796,10 +3796,12 @@ export interface components {
         /**
          * @description session.logged_out, session.banned, session.replaced, session.outdated: a session reached that status.
          *     session.disconnected: a paired session has been reconnecting for 2 minutes. session.qr_waiting: a pairing
-         *     attempt has shown its QR code for 30 seconds without a scan (once per attempt).
+         *     attempt has shown its QR code for 30 seconds without a scan (once per attempt). webhook.failing: 3
+         *     deliveries in a row to an endpoint failed for good (once per failing run). webhook.recovered: such an
+         *     endpoint took a delivery again.
          * @enum {string}
          */
-        NotificationKind: "session.logged_out" | "session.banned" | "session.replaced" | "session.outdated" | "session.disconnected" | "session.qr_waiting";
+        NotificationKind: "session.logged_out" | "session.banned" | "session.replaced" | "session.outdated" | "session.disconnected" | "session.qr_waiting" | "webhook.failing" | "webhook.recovered";
         NotificationPreferences: {
             muted?: components["schemas"]["NotificationKind"][];
             /**
