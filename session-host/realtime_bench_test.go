@@ -160,10 +160,10 @@ func TestRealtimeLoad(t *testing.T) {
 
 	// Each client reads on its own goroutine; a round ends when every client has read that round's message.
 	type round struct {
-		text  string
-		sent  time.Time
-		left  atomic.Int64
-		done  chan struct{}
+		text string
+		sent time.Time
+		left atomic.Int64
+		done chan struct{}
 	}
 	var cur atomic.Pointer[round]
 	var latMu sync.Mutex
