@@ -358,3 +358,32 @@ func TestWebhookHealthEventsNotify(t *testing.T) {
 		}
 	}
 }
+
+// The rules and the kinds users can mute stay one list: every rule's kind can be muted, every kind has its rule,
+// and every rule looks at a catalog event type and can draft a complete notification.
+func TestEveryKindHasItsRule(t *testing.T) {
+	ruled := map[notification.Kind]bool{}
+	for _, r := range notification.Rules {
+		ruled[r.Kind] = true
+		if !r.Kind.Valid() {
+			t.Errorf("rule kind %s is not in notification.Kinds: users cannot mute it", r.Kind)
+		}
+		if _, ok := event.Catalog[r.Source]; !ok {
+			t.Errorf("rule %s looks at %q, which is not in the event catalog", r.Kind, r.Source)
+		}
+		if r.Match == nil || r.Draft == nil || (r.Wait > 0) != (r.Still != nil) {
+			t.Errorf("rule %s: Match and Draft are required, and Still exactly when it waits", r.Kind)
+			continue
+		}
+		d := r.Draft(notification.Fact{Event: event.Envelope{SessionID: "ses_1", Time: t0}})
+		if !slices.Contains([]string{notification.Info, notification.Success, notification.Warning, notification.Error}, d.Type) ||
+			d.Title == "" || d.Message == "" || d.Icon == "" || d.Link == "" {
+			t.Errorf("rule %s drafts %+v: want a type of the seed's, a title, a message, an icon and a link", r.Kind, d)
+		}
+	}
+	for _, k := range notification.Kinds {
+		if !ruled[k] {
+			t.Errorf("kind %s has no rule", k)
+		}
+	}
+}
