@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 LAMBDAS := $(notdir $(wildcard functions/*))
 
-.PHONY: run demo build test test-fast tools lambdas synth bench fuzz vet clean dashboard test-dashboard chromium
+.PHONY: run demo build test test-fast tools lambdas synth bench fuzz vet clean dashboard test-dashboard chromium test-realtime-ts
 
 STATICCHECK_VERSION := v0.8.2
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
@@ -42,7 +42,7 @@ build:
 
 ## dashboard: the web dashboard in dashboard/dist (npm ci when package-lock.json changed, vite build when a source
 ## changed; quick when up to date). Standalone serves it at /.
-DASHBOARD_SRC := $(shell find dashboard/src dashboard/public -type f 2>/dev/null) dashboard/index.html \
+DASHBOARD_SRC := $(shell find dashboard/src dashboard/public sdk/realtime-ts/src -type f 2>/dev/null) dashboard/index.html \
   dashboard/vite.config.ts dashboard/tsconfig.json
 dashboard: dashboard/dist/index.html
 
@@ -62,6 +62,16 @@ chromium:
 test-dashboard: dashboard/node_modules/.installed build dashboard chromium
 	cd dashboard && npm test
 	cd dashboard && WAQTOR_BIN=$(BUILD)/waqtor npm run --silent test:e2e
+
+## test-realtime-ts: the TypeScript live-feed client (sdk/realtime-ts, used by the dashboard from source): TypeScript,
+## its unit tests, and a Node test against the standalone binary in demo mode (ticket, subscribe, event, dropped
+## connection, resume). npm ci only when its lock file changed.
+sdk/realtime-ts/node_modules/.installed: sdk/realtime-ts/package.json sdk/realtime-ts/package-lock.json
+	cd sdk/realtime-ts && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-realtime-ts: sdk/realtime-ts/node_modules/.installed build
+	cd sdk/realtime-ts && WAQTOR_BIN=$(BUILD)/waqtor npm test
 
 ## run: build and start standalone WaQtor on http://localhost:8080 (data in ./data), the dashboard at /.
 run: build dashboard
@@ -87,7 +97,7 @@ synth: tools lambdas
 	cdk synth --no-notices -q -c waqtor:dashboardOrigin=$(DASHBOARD_ORIGIN)
 
 ## test: every test (unit, contract suites on emulators, infra, end to end, the dashboard's).
-test: tools lambdas test-dashboard
+test: tools lambdas test-dashboard test-realtime-ts
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	$(TOOLS)/bin/staticcheck ./...

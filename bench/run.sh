@@ -25,3 +25,10 @@ go test -run 'TestUploadMemory' -count 1 -v ./session-host | grep -E 'upload_mem
 
 # Live feed: one event broadcast to N WebSocket connections (p50/p99, memory per connection) vs a bare fan-out.
 run -bench 'BenchmarkBroadcast' -benchtime 200x ./shared/wshub
+
+# Live feed in standalone with the clients in another process: event-to-client latency (demo contact's message →
+# socket read) next to the same message's webhook, then WAQTOR_REALTIME_CONNS concurrent connections (server RSS per
+# connection, broadcast latency against one subscriber). The soft fd limit is raised for both processes (each holds
+# one fd per connection; the hard limit here is 20,000).
+( hard=$(ulimit -Hn); [ "$hard" = unlimited ] && hard=65536; ulimit -n "$hard"; WAQTOR_REALTIME_CONNS="${WAQTOR_REALTIME_CONNS:-10000}" \
+  go test -run 'TestRealtimeLoad' -count 1 -timeout 15m -v ./session-host | grep -E 'realtime_bench_test|^(ok|FAIL)' )

@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 // `npm run dev` serves the dashboard on :5173 and proxies the API to a standalone WaQtor on :8080 (`make run`).
 export default defineConfig({
   plugins: [react()],
-  resolve: { alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) } },
+  resolve: {
+    alias: {
+      '@': fileURLToPath(new URL('./src', import.meta.url)),
+      // The live feed's client is its own package (sdk/realtime-ts), used from source: no npm dependency to install.
+      '@waqtor/realtime': fileURLToPath(new URL('../sdk/realtime-ts/src/index.ts', import.meta.url)),
+    },
+  },
   server: {
     proxy: {
       '/api': 'http://localhost:8080',

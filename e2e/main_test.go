@@ -12,6 +12,7 @@ import (
 // functionPackages are the binaries the end-to-end tests run: every Lambda they start and the session host.
 var functionPackages = []string{"functions/api", "functions/audit", "functions/webhook-router", "functions/webhook-deliver",
 	"functions/ws-connect", "functions/ws-disconnect", "functions/ws-default", "functions/ws-push",
+	"functions/notifications",
 	"session-host"}
 
 // prebuilt maps a package's base name to its binary, built once by TestMain before any test starts its clock: on a

@@ -94,6 +94,18 @@ var functions = append([]function{
 		Timeout:        60 * time.Second,
 		MemoryMB:       256,
 		TableReadWrite: true,
+		// webhook.failing and webhook.recovered, for the notification rules.
+		PutEvents: true,
+	},
+	{
+		Name:        "notifications",
+		Description: "turns session events into the tenant's users' notifications (the notification rules) and publishes them",
+		// Per event: a few item reads and one write per user, and one PutEvents; 6 x 10 s fits the notifications
+		// queue's 60 s visibility. Pending checks come back by ChangeMessageVisibility on the same queue.
+		Timeout:        10 * time.Second,
+		MemoryMB:       128,
+		TableReadWrite: true,
+		PutEvents:      true,
 	},
 }, wsFunctions...)
 

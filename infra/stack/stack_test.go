@@ -33,6 +33,7 @@ var wantFunctions = []struct {
 }{
 	{"api", 25, 256},
 	{"audit", 5, 128},
+	{"notifications", 10, 128},
 	{"webhook-deliver", 60, 256},
 	{"webhook-router", 10, 128},
 	{"ws-connect", 5, 128},
@@ -516,7 +517,7 @@ func TestFunctions(t *testing.T) {
 				"WAQTOR_WS_URL":           wsURL(t, tmpl),
 			}
 			// the functions that seal or open webhook secrets
-			if f.name != "audit" && !strings.HasPrefix(f.name, "ws-") {
+			if f.name != "audit" && f.name != "notifications" && !strings.HasPrefix(f.name, "ws-") {
 				wantEnv["WAQTOR_SECRETS_KMS_KEY"] = getAtt(singleID(t, tmpl, "AWS::KMS::Key"), "Arn")
 			}
 			env, _ := p["Environment"].(map[string]any)
@@ -563,6 +564,7 @@ func TestQueueConsumers(t *testing.T) {
 		{"webhook-deliver", "webhook-deliveries", map[string]any{"MaximumConcurrency": 10.0}, false},
 		// The live feed's push takes each event as it arrives.
 		{"ws-push", "realtime-push", nil, true},
+		{"notifications", "notifications", nil, false},
 	}
 	esm := resources(t, tmpl, "AWS::Lambda::EventSourceMapping")
 	if len(esm) != len(consumers) {
@@ -826,7 +828,13 @@ func TestLeastPrivilege(t *testing.T) {
 		{"webhook-deliver", []grant{
 			table, indexes,
 			secretsKey,
+			{"events:", busArn, []string{"events:PutEvents"}, nil},
 			consume(ids["webhook-deliveries"]),
+		}},
+		{"notifications", []grant{
+			table, indexes,
+			{"events:", busArn, []string{"events:PutEvents"}, nil},
+			consume(ids["notifications"]),
 		}},
 	}
 	for _, c := range cases {

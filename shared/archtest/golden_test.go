@@ -22,7 +22,6 @@ var unpublished = map[string]struct{ constant, why string }{
 	event.CampaignFailed:      {"CampaignFailed", "campaigns are not built yet"},
 	event.SmartbotReply:       {"SmartbotReply", "SmartBot is not built yet"},
 	event.SmartbotRuleUpdated: {"SmartbotRuleUpdated", "SmartBot is not built yet"},
-	event.NotificationCreated: {"NotificationCreated", "the notification center stores notifications without publishing an event"},
 }
 
 // listsTypesOnly are the packages that name event types without publishing them (the catalog, webhook names,

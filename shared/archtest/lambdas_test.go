@@ -9,12 +9,13 @@ import (
 )
 
 // notInConsumers: what a consumer function must not link. The REST API (and the packages that exist to build it),
-// whatsmeow, and the AWS services only the API and the session host use: S3 (media), EventBridge (events),
-// Secrets Manager (the token secret), and Prometheus (the API's metrics).
+// whatsmeow, and the AWS services only the API and the session host use: S3 (media), Secrets Manager (the token
+// secret), and Prometheus (the API's metrics). EventBridge is linked: consumers publish (the deliverer's endpoint
+// health, the notification rules' notification.created).
 var notInConsumers = []string{
 	module + "shared/httpapi", module + "shared/runtime/restapi", module + "shared/runtime/awsapp", module + "shared/s3",
-	module + "shared/eventbridge", module + "docs", "go.mau.fi/", "github.com/aws/aws-sdk-go-v2/service/s3",
-	"github.com/aws/aws-sdk-go-v2/service/eventbridge", "github.com/aws/aws-sdk-go-v2/service/secretsmanager",
+	module + "docs", "go.mau.fi/", "github.com/aws/aws-sdk-go-v2/service/s3",
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager",
 	"github.com/prometheus/",
 }
 

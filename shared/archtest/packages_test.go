@@ -111,6 +111,7 @@ var packageMap = []entry{
 	// Mains.
 	{path: "functions/api", class: mainPkg, what: "Lambda: the REST API behind API Gateway"},
 	{path: "functions/audit", class: mainPkg, what: "Lambda: the `audit` queue's consumer (activity log)"},
+	{path: "functions/notifications", class: mainPkg, what: "Lambda: the `notifications` queue's consumer (the notification rules)"},
 	{path: "functions/webhook-deliver", class: mainPkg, what: "Lambda: the `webhook-deliveries` queue's consumer (Deliverer)"},
 	{path: "functions/webhook-router", class: mainPkg, what: "Lambda: the `webhook-router` queue's consumer (Fanout)"},
 	{path: "functions/ws-connect", class: mainPkg, what: "Lambda: the WebSocket API's `$connect` (ticket check)"},

@@ -33,7 +33,9 @@ type Consumer struct {
 	// Standalone runs every consumer in its one process.
 	On Runner
 	// Exactly one of Events and Messages builds the handler from what it needs. Events: the queue is a route's
-	// target (routing.Table) and carries bus events. Messages: plain queue messages (queue.Handler's contract).
+	// target (routing.Table) and carries bus events. Messages: plain queue messages (queue.Handler's contract), or
+	// a route's bus events taken as queue messages by a handler that decodes them itself because it needs the
+	// queue's semantics (queue.RetryAfter: the notification rules' pending checks).
 	Events   func(Deps) (event.Handler, error)
 	Messages func(Deps) (queue.Handler, error)
 	// BatchSize is the most records one invocation of the Lambda gets (1 to 10); 0 for the session host.
@@ -98,6 +100,12 @@ type Deps struct {
 	Sender webhook.Sender
 	// Sessions handles the session host's commands; only the session host has it.
 	Sessions SessionCommands
+	// Events publishes the events consumers raise themselves (the deliverer's webhook.failing and
+	// webhook.recovered): the bus standalone, EventBridge on AWS.
+	Events event.Publisher
+	// NotificationRules is the notification center (notification.Center, built by app.NotificationCenter over the
+	// runtime's stores, publishing notification.created to the live feed).
+	NotificationRules *notification.Center
 	// LiveFeed pushes bus events to the live feed's WebSocket connections (AWS: the API Gateway WebSocket API's
 	// gateway, shared/wsgateway; standalone has none, its hub is fed in process).
 	LiveFeed event.Handler
@@ -153,13 +161,25 @@ var Registry = []Consumer{
 		// at most 10 invocations at once, an endpoint has at most 10 times its limit in flight (best effort).
 		Queue: webhook.DeliveriesQueue, On: Lambda("webhook-deliver"), BatchSize: 10, Concurrency: 32, AWSConcurrency: 10,
 		Messages: func(d Deps) (queue.Handler, error) {
-			if err := d.need(webhook.DeliveriesQueue, "Webhooks", "Sender", "Notifications", "Now"); err != nil {
+			if err := d.need(webhook.DeliveriesQueue, "Webhooks", "Sender", "Notifications", "Events", "Now"); err != nil {
 				return nil, err
 			}
 			dl := &webhook.Deliverer{Store: d.Webhooks, Sender: d.Sender,
-				Notifier: notification.StoreNotifier{Store: d.Notifications}, Limiter: webhook.NewSemaphores(),
+				Notifier: notification.StoreNotifier{Store: d.Notifications}, Events: d.Events, Limiter: webhook.NewSemaphores(),
 				Now: d.Now, Version: d.Version, Log: d.Log}
 			return dl.Handle, nil
+		},
+	},
+	{
+		// The notification rules. A rule that waits (a disconnection's grace, a QR waiting for a scan) keeps its
+		// event's message as the pending check (queue.RetryAfter), so the handler takes queue messages and decodes
+		// the bus event itself.
+		Queue: "notifications", On: Lambda("notifications"), BatchSize: 10, Concurrency: 2,
+		Messages: func(d Deps) (queue.Handler, error) {
+			if err := d.need("notifications", "NotificationRules"); err != nil {
+				return nil, err
+			}
+			return d.NotificationRules.Handle, nil
 		},
 	},
 	{

@@ -76,7 +76,9 @@ func TestBuildNamesMissingDependencies(t *testing.T) {
 	want := map[string]string{
 		"audit":                "[Activity]",
 		"webhook-router":       "[Webhooks Queue Now]",
-		"webhook-deliveries":   "[Webhooks Sender Notifications Now]",
+		"webhook-deliveries":   "[Webhooks Sender Notifications Events Now]",
+		"notifications":        "[NotificationRules]",
+		"realtime-push":        "[LiveFeed]",
 		"session-sends.fifo":   "[Sessions]",
 		"session-control.fifo": "[Sessions]",
 	}

@@ -46,8 +46,6 @@ func Validate(catalog []queue.Spec, routes []routing.Route, registry []Consumer)
 		switch {
 		case c.Events != nil && c.Messages != nil, c.Events == nil && c.Messages == nil:
 			bad("consumer of %q: needs exactly one of Events and Messages", c.Queue)
-		case routed[c.Queue] && c.Events == nil:
-			bad("consumer of %q: the queue is a route's target, so it carries bus events: use Events", c.Queue)
 		case !routed[c.Queue] && c.Events != nil:
 			bad("consumer of %q: no route targets the queue, so it carries plain messages: use Messages", c.Queue)
 		}

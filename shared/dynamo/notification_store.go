@@ -42,6 +42,7 @@ type notificationItem struct {
 	TenantID string `dynamodbav:"tenantId"`
 	// UserID is absent for a tenant-wide notification, so no expression needs an empty string.
 	UserID    string `dynamodbav:"userId,omitempty"`
+	Kind      string `dynamodbav:"kind,omitempty"`
 	Type      string `dynamodbav:"type"`
 	Title     string `dynamodbav:"title"`
 	Message   string `dynamodbav:"message"`
@@ -68,8 +69,8 @@ func (s *NotificationStore) visibility(userID string) (string, map[string]string
 // CreateNotification puts n unless a live notification with its ID exists; an expired one is replaced.
 func (s *NotificationStore) CreateNotification(ctx context.Context, n notification.Notification, expires time.Time) error {
 	av, err := attributevalue.MarshalMap(notificationItem{PK: tenantPK(n.TenantID), SK: notificationPrefix + n.ID,
-		Entity: "notification", ID: n.ID, TenantID: n.TenantID, UserID: n.UserID, Type: n.Type, Title: n.Title,
-		Message: n.Message, Icon: n.Icon, Link: n.Link, Read: n.Read, CreatedAt: fmtTime(n.CreatedAt),
+		Entity: "notification", ID: n.ID, TenantID: n.TenantID, UserID: n.UserID, Kind: string(n.Kind), Type: n.Type,
+		Title: n.Title, Message: n.Message, Icon: n.Icon, Link: n.Link, Read: n.Read, CreatedAt: fmtTime(n.CreatedAt),
 		ExpiresAt: fmtTime(expires), TTL: expires.Unix()})
 	if err != nil {
 		return fmt.Errorf("encode notification: %w", err)
@@ -93,8 +94,8 @@ func decodeNotification(av map[string]types.AttributeValue) (notification.Notifi
 	if err != nil {
 		return notification.Notification{}, fmt.Errorf("notification %s: %w", it.ID, err)
 	}
-	return notification.Notification{ID: it.ID, TenantID: it.TenantID, UserID: it.UserID, Type: it.Type, Title: it.Title,
-		Message: it.Message, Icon: it.Icon, Link: it.Link, Read: it.Read, CreatedAt: created}, nil
+	return notification.Notification{ID: it.ID, TenantID: it.TenantID, UserID: it.UserID, Kind: notification.Kind(it.Kind), Type: it.Type,
+		Title: it.Title, Message: it.Message, Icon: it.Icon, Link: it.Link, Read: it.Read, CreatedAt: created}, nil
 }
 
 // unread adds "not read" to a visibility condition.
@@ -221,6 +222,61 @@ func (s *NotificationStore) DeleteNotification(ctx context.Context, tenantID, us
 	}
 	if err != nil {
 		return fmt.Errorf("delete notification: %w", err)
+	}
+	return nil
+}
+
+var _ notification.PreferenceStore = (*NotificationStore)(nil)
+
+// preferencesSK is the sort key of a user's notification preferences in the tenant's partition.
+func preferencesSK(userID string) string { return "NTFPREF#" + userID }
+
+type preferencesItem struct {
+	PK        string   `dynamodbav:"pk"`
+	SK        string   `dynamodbav:"sk"`
+	Entity    string   `dynamodbav:"entity"`
+	TenantID  string   `dynamodbav:"tenantId"`
+	UserID    string   `dynamodbav:"userId"`
+	Muted     []string `dynamodbav:"muted,omitempty"`
+	UpdatedAt string   `dynamodbav:"updatedAt"`
+}
+
+// GetPreferences returns the user's notification preferences (empty ones when the user has none).
+func (s *NotificationStore) GetPreferences(ctx context.Context, tenantID, userID string) (notification.Preferences, error) {
+	p := notification.Preferences{TenantID: tenantID, UserID: userID}
+	av, err := getItem(ctx, s.c, s.table, tenantPK(tenantID), preferencesSK(userID))
+	if err != nil {
+		return p, fmt.Errorf("get notification preferences: %w", err)
+	}
+	if av == nil {
+		return p, nil
+	}
+	var it preferencesItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return p, fmt.Errorf("decode notification preferences: %w", err)
+	}
+	for _, k := range it.Muted {
+		p.Muted = append(p.Muted, notification.Kind(k))
+	}
+	if p.UpdatedAt, err = parseTime(it.UpdatedAt); err != nil {
+		return p, fmt.Errorf("notification preferences of %s: %w", userID, err)
+	}
+	return p, nil
+}
+
+// PutPreferences replaces the user's notification preferences.
+func (s *NotificationStore) PutPreferences(ctx context.Context, p notification.Preferences) error {
+	it := preferencesItem{PK: tenantPK(p.TenantID), SK: preferencesSK(p.UserID), Entity: "notification-preferences",
+		TenantID: p.TenantID, UserID: p.UserID, UpdatedAt: fmtTime(p.UpdatedAt)}
+	for _, k := range p.Muted {
+		it.Muted = append(it.Muted, string(k))
+	}
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return fmt.Errorf("encode notification preferences: %w", err)
+	}
+	if _, err := s.c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: av}); err != nil {
+		return fmt.Errorf("put notification preferences: %w", err)
 	}
 	return nil
 }

@@ -63,6 +63,13 @@ func TestNotificationStoreContract(t *testing.T) {
 	})
 }
 
+func TestNotificationPreferenceStoreContract(t *testing.T) {
+	client := awstest.DynamoDB(t)
+	storetest.RunNotificationPreferences(t, func(t *testing.T) notification.PreferenceStore {
+		return dynamo.NewNotificationStore(client, newTable(t, client))
+	})
+}
+
 // scanTable returns every item of the table as pk|sk -> item.
 func scanTable(t *testing.T, client *dynamodb.Client, table string) map[string]map[string]types.AttributeValue {
 	t.Helper()

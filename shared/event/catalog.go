@@ -17,6 +17,8 @@ const (
 	SmartbotReply       = "smartbot.reply"
 	SmartbotRuleUpdated = "smartbot.rule-updated"
 	NotificationCreated = "notification.created"
+	WebhookFailing      = "webhook.failing"
+	WebhookRecovered    = "webhook.recovered"
 	APIKeyCreated       = "apikey.created"
 	APIKeyRevoked       = "apikey.revoked"
 	UserCreated         = "user.created"
@@ -51,6 +53,8 @@ func init() {
 		{SmartbotReply, "SmartBot answered an incoming message"},
 		{SmartbotRuleUpdated, "a SmartBot rule was created, updated or deleted"},
 		{NotificationCreated, "a notification was created for a user"},
+		{WebhookFailing, "deliveries to a webhook endpoint failed several times in a row"},
+		{WebhookRecovered, "a failing webhook endpoint took a delivery again"},
 		{APIKeyCreated, "an API key was created"},
 		{APIKeyRevoked, "an API key was revoked"},
 		{UserCreated, "a dashboard user was created"},

@@ -88,3 +88,21 @@ type MessageStatusData struct {
 	Error      string `json:"error,omitempty"`
 	CampaignID string `json:"campaignId,omitempty"`
 }
+
+// WebhookFailingData is webhook.failing: the endpoint's last FailedDeliveries deliveries failed for good, the first
+// of them since Since (Unix seconds). It carries no URL, header or secret.
+type WebhookFailingData struct {
+	WebhookID        string `json:"webhookId"`
+	FailedDeliveries int    `json:"failedDeliveries"`
+	Since            int64  `json:"since"`
+	// LastCode is the HTTP status of the last failed attempt (0: no answer).
+	LastCode  int   `json:"lastCode,omitempty"`
+	Timestamp int64 `json:"timestamp"`
+}
+
+// WebhookRecoveredData is webhook.recovered: a delivery to an endpoint that was failing since Since succeeded.
+type WebhookRecoveredData struct {
+	WebhookID string `json:"webhookId"`
+	Since     int64  `json:"since"`
+	Timestamp int64  `json:"timestamp"`
+}

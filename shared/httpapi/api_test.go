@@ -112,7 +112,7 @@ func newEnv(t testing.TB, cfg httpapi.Config) *env {
 	}
 	notes := sqlite.NewNotificationStore(db)
 	srv := httpapi.New(httpapi.Deps{Tenants: tenants, Keys: keys, Tokens: tokens, Idempotency: sqlite.NewIdempotencyStore(db),
-		Activity: sqlite.NewActivityStore(db), Notifications: &notification.Service{Store: notes}, Log: log, Now: clk.Now,
+		Activity: sqlite.NewActivityStore(db), Notifications: &notification.Service{Store: notes, Preferences: notes, Now: clk.Now}, Log: log, Now: clk.Now,
 		Webhooks: &webhook.Service{Store: sqlite.NewWebhookStore(db), Guard: egress.Guard{Resolver: noDNS{}}, Now: clk.Now}}, cfg)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)

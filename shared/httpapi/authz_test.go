@@ -270,6 +270,8 @@ func TestNarrowKeyReachesOnlyItsScopes(t *testing.T) {
 		{"POST", "/api/notifications/mark-read/" + n.ID, ""},
 		{"POST", "/api/notifications/mark-all-read", ""},
 		{"DELETE", "/api/notifications/" + n.ID, ""},
+		{"GET", "/api/notifications/preferences", ""},
+		{"PUT", "/api/notifications/preferences", `{"muted":[]}`},
 		{"GET", "/api/webhooks/events", ""},
 		{"GET", "/api/dev/demo/contacts", ""},
 	} {
@@ -308,4 +310,47 @@ func TestNarrowKeyReachesOnlyItsScopes(t *testing.T) {
 	want(t, e.call(t, "PATCH", "/api/users/"+mid, mtok, `{"name":"Mia"}`), 200, "")
 	want(t, e.call(t, "PATCH", "/api/users/"+ownerID, mtok, `{"name":"x"}`), 403, "forbidden")
 	want(t, e.call(t, "GET", "/api/notifications", mtok, nil), 200, "")
+}
+
+// Notification preferences are the caller's own: a user's for themself, a key's its creator's; unknown kinds are
+// each named and change nothing.
+func TestNotificationPreferencesAreTheCallersOwn(t *testing.T) {
+	e := newEnv(t, httpapi.Config{})
+	owner := e.login(t, e.email, e.password)
+	e.addUser(t, e.ownerKey, "m@a.example", "member")
+	member := e.login(t, "m@a.example", userPassword)
+	muted := func(r resp) []any {
+		t.Helper()
+		want(t, r, 200, "")
+		m, _ := r.json(t)["muted"].([]any)
+		if kinds, _ := r.json(t)["kinds"].([]any); len(kinds) != len(notification.Kinds) {
+			t.Fatalf("kinds %v, want every kind", r.json(t)["kinds"])
+		}
+		return m
+	}
+	if got := muted(e.call(t, "GET", "/api/notifications/preferences", owner, nil)); len(got) != 0 {
+		t.Fatalf("preferences never set: muted %v", got)
+	}
+	if got := muted(e.call(t, "PUT", "/api/notifications/preferences", owner, `{"muted":["session.qr_waiting","session.banned"]}`)); len(got) != 2 || got[0] != "session.banned" {
+		t.Fatalf("PUT answered muted %v, want session.banned, session.qr_waiting", got)
+	}
+	if got := muted(e.call(t, "GET", "/api/notifications/preferences", member, nil)); len(got) != 0 {
+		t.Fatalf("the member sees muted %v: the owner's preferences", got)
+	}
+	if got := muted(e.call(t, "GET", "/api/notifications/preferences", e.ownerKey, nil)); len(got) != 2 {
+		t.Fatalf("the owner's key reads muted %v, want its creator's two kinds", got)
+	}
+	reader, _ := e.addKey(t, e.ownerKey, "reader", "notifications:read")
+	want(t, e.call(t, "PUT", "/api/notifications/preferences", reader, `{"muted":[]}`), 403, "forbidden")
+	bad := e.call(t, "PUT", "/api/notifications/preferences", owner, `{"muted":["session.banned","nope","webhook.failing","x"]}`)
+	want(t, bad, 422, "validation_failed")
+	for _, f := range []string{`"muted[1]"`, `"muted[3]"`} {
+		if !strings.Contains(string(bad.body), f) {
+			t.Errorf("error %s does not name %s", bad.body, f)
+		}
+	}
+	want(t, e.call(t, "PUT", "/api/notifications/preferences", owner, `{"muted":"session.banned"}`), 422, "validation_failed")
+	if got := muted(e.call(t, "GET", "/api/notifications/preferences", owner, nil)); len(got) != 2 {
+		t.Fatalf("refused PUTs changed the preferences: muted %v", got)
+	}
 }

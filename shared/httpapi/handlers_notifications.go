@@ -73,3 +73,31 @@ func (s *Server) handleDeleteNotification(w http.ResponseWriter, r *http.Request
 	writeJSON(w, http.StatusOK, map[string]any{"success": true})
 	return nil
 }
+
+// notificationPreferences is the preferences body: the muted kinds, and every kind there is to mute.
+type notificationPreferences struct {
+	notification.Preferences
+	Kinds []notification.Kind `json:"kinds"`
+}
+
+func (s *Server) handleGetNotificationPreferences(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.Notifications.GetPreferences(r.Context(), principalOf(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, notificationPreferences{Preferences: p, Kinds: notification.Kinds})
+	return nil
+}
+
+func (s *Server) handlePutNotificationPreferences(w http.ResponseWriter, r *http.Request) error {
+	var in notification.PreferencesInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	p, err := s.Notifications.PutPreferences(r.Context(), principalOf(r), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, notificationPreferences{Preferences: p, Kinds: notification.Kinds})
+	return nil
+}

@@ -91,6 +91,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/notifications/mark-read/{id}", principal, auth.ScopeNotificationsWrite, "mark a notification read", s.handleMarkRead},
 		{"POST", "/api/notifications/mark-all-read", principal, auth.ScopeNotificationsWrite, "mark every notification read", s.handleMarkAllRead},
 		{"DELETE", "/api/notifications/{id}", principal, auth.ScopeNotificationsWrite, "delete a notification", s.handleDeleteNotification},
+		{"GET", "/api/notifications/preferences", principal, auth.ScopeNotificationsRead, "the caller's notification preferences (muted kinds)", s.handleGetNotificationPreferences},
+		{"PUT", "/api/notifications/preferences", principal, auth.ScopeNotificationsWrite, "replace the caller's notification preferences", s.handlePutNotificationPreferences},
 
 		{"GET", "/api/plan", self, "", "the account's plan and which premium features it may use", s.handlePlan},
 		{"POST", "/api/plan/redeem", userOnly, "", "redeem an access code to unlock a premium feature (owners and admins)", s.handleRedeem},

@@ -19,9 +19,11 @@ const (
 
 // Notification is one message to a tenant's users. UserID "" addresses every user of the tenant.
 type Notification struct {
-	ID        string    `json:"id"`
-	TenantID  string    `json:"tenantId"`
-	UserID    string    `json:"userId"`
+	ID       string `json:"id"`
+	TenantID string `json:"tenantId"`
+	UserID   string `json:"userId"`
+	// Kind is what the notification is about, for the notifications the rules create ("" for the others).
+	Kind      Kind      `json:"kind,omitempty"`
 	Type      string    `json:"type"`
 	Title     string    `json:"title"`
 	Message   string    `json:"message"`

@@ -2,6 +2,7 @@ package notification
 
 import (
 	"context"
+	"time"
 
 	"github.com/waqtor/waqtor/shared/apperr"
 	"github.com/waqtor/waqtor/shared/auth"
@@ -15,7 +16,17 @@ const MaxPage = 100
 // notifications:write to mark or delete them (dashboard users hold both through their role); the API's route table
 // checks those scopes, the service only keeps each caller to their own.
 type Service struct {
-	Store Store
+	Store       Store
+	Preferences PreferenceStore
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // List returns a page of the caller's notifications, newest first.

@@ -22,6 +22,12 @@ var Catalog = []Spec{
 	// function's 10 s timeout.
 	{Name: "realtime-push", VisibilityTimeout: time.Minute, MaxReceives: 5, DeadLetter: "realtime-push-dlq", Retention: time.Hour},
 	{Name: "realtime-push-dlq", VisibilityTimeout: 30 * time.Second, Retention: 4 * 24 * time.Hour},
+	// The "notifications" route's target (notification.Center). A rule that waits (a session disconnected past its
+	// grace, a QR waiting for a scan) keeps the event's message as its pending check: it comes back when due
+	// (queue.RetryAfter), so an event takes up to three receives; MaxReceives leaves room for failures on top.
+	// The visibility timeout is twice the notifications function's timeout.
+	{Name: "notifications", VisibilityTimeout: time.Minute, MaxReceives: 8, DeadLetter: "notifications-dlq", Retention: 4 * 24 * time.Hour},
+	{Name: "notifications-dlq", VisibilityTimeout: 30 * time.Second, Retention: 14 * 24 * time.Hour},
 
 	// One message per delivery (webhook.Deliverer). The deliverer, not the queue, decides when a delivery has
 	// failed for good: it records every attempt and marks the delivery failed when its retry policy says so, then

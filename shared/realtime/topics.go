@@ -82,6 +82,9 @@ var Table = map[string]Route{
 
 	event.NotificationCreated: {Topic: TopicNotifications},
 
+	event.WebhookFailing:   {Reason: "endpoint health: turned into notifications (notification.Rules), which are on the feed"},
+	event.WebhookRecovered: {Reason: "endpoint health: turned into notifications (notification.Rules), which are on the feed"},
+
 	event.APIKeyCreated: {Reason: "account change: in the activity log (GET /api/activity), not on the live feed"},
 	event.APIKeyRevoked: {Reason: "account change: in the activity log (GET /api/activity), not on the live feed"},
 	event.UserCreated:   {Reason: "account change: in the activity log (GET /api/activity), not on the live feed"},

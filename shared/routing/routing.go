@@ -76,6 +76,13 @@ var Table = []Route{
 		Target:  "realtime-push",
 		AWSOnly: true,
 	},
+	{
+		Name: "notifications",
+		Description: "events the notification rules look at go to the notification center, which creates the " +
+			"tenant's users' notifications (the list is notification.Sources(); a test keeps the two equal)",
+		Pattern: map[string]any{"detail-type": []any{event.SessionStatus, event.WebhookFailing, event.WebhookRecovered}},
+		Target:  "notifications",
+	},
 }
 
 func anys(s []string) []any {

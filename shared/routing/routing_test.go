@@ -8,6 +8,7 @@ import (
 
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventpattern"
+	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/realtime"
 	"github.com/waqtor/waqtor/shared/routing"
@@ -106,5 +107,25 @@ func TestRealtimeRouteIsTheLiveFeedOnAWSOnly(t *testing.T) {
 	}
 	if slices.Contains(names, "realtime") || len(names) != len(routing.Table)-1 {
 		t.Errorf("standalone routes %v, want every route but realtime", names)
+	}
+}
+
+// The notifications route's types are written out in the table (what infra deploys); they must be exactly the
+// event types the notification rules look at, and never notification.created (the center would feed itself).
+func TestNotificationsRouteCoversExactlyTheRuleSources(t *testing.T) {
+	r := route(t, "notifications")
+	var listed []string
+	for _, v := range r.Pattern["detail-type"].([]any) {
+		listed = append(listed, v.(string))
+	}
+	want := notification.Sources()
+	if len(r.Pattern) != 1 || !slices.Equal(sortedCopy(listed), sortedCopy(want)) || len(listed) != len(want) {
+		t.Errorf("notifications route pattern %s, want detail-type exactly %v", r.PatternJSON(), want)
+	}
+	if slices.Contains(listed, event.NotificationCreated) {
+		t.Errorf("notifications route takes %s: the center would consume its own events", event.NotificationCreated)
+	}
+	if _, err := queue.Lookup(r.Target); err != nil || r.Target != "notifications" {
+		t.Errorf("notifications route target %q: %v", r.Target, err)
 	}
 }

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,13 +29,13 @@ func (s *NotificationStore) CreateNotification(ctx context.Context, n notificati
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		now := fmtTime(s.db.Now())
 		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications
-			(tenant_id, id, user_id, type, title, message, icon, link, read, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (tenant_id, id) DO UPDATE SET user_id = excluded.user_id, type = excluded.type,
+			(tenant_id, id, user_id, kind, type, title, message, icon, link, read, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (tenant_id, id) DO UPDATE SET user_id = excluded.user_id, kind = excluded.kind, type = excluded.type,
 				title = excluded.title, message = excluded.message, icon = excluded.icon, link = excluded.link,
 				read = excluded.read, created_at = excluded.created_at, expires_at = excluded.expires_at
 			WHERE notifications.expires_at <= ?`,
-			n.TenantID, n.ID, n.UserID, n.Type, n.Title, n.Message, n.Icon, n.Link, n.Read, fmtTime(n.CreatedAt),
+			n.TenantID, n.ID, n.UserID, n.Kind, n.Type, n.Title, n.Message, n.Icon, n.Link, n.Read, fmtTime(n.CreatedAt),
 			fmtTime(expires), now); err != nil {
 			return fmt.Errorf("create notification: %w", err)
 		}
@@ -50,7 +52,7 @@ func (s *NotificationStore) ListNotifications(ctx context.Context, tenantID, use
 	if err := activity.CheckLimit(f.Limit); err != nil {
 		return nil, err
 	}
-	q := `SELECT tenant_id, id, user_id, type, title, message, icon, link, read, created_at FROM notifications WHERE ` + visible
+	q := `SELECT tenant_id, id, user_id, kind, type, title, message, icon, link, read, created_at FROM notifications WHERE ` + visible
 	args := []any{tenantID, userID, fmtTime(s.db.Now())}
 	if f.UnreadOnly {
 		q += ` AND read = 0`
@@ -68,7 +70,7 @@ func (s *NotificationStore) ListNotifications(ctx context.Context, tenantID, use
 	for rows.Next() {
 		var n notification.Notification
 		var created string
-		if err := rows.Scan(&n.TenantID, &n.ID, &n.UserID, &n.Type, &n.Title, &n.Message, &n.Icon, &n.Link, &n.Read, &created); err != nil {
+		if err := rows.Scan(&n.TenantID, &n.ID, &n.UserID, &n.Kind, &n.Type, &n.Title, &n.Message, &n.Icon, &n.Link, &n.Read, &created); err != nil {
 			return nil, fmt.Errorf("list notifications: %w", err)
 		}
 		n.CreatedAt = parseTime(created)
@@ -122,6 +124,46 @@ func (s *NotificationStore) DeleteNotification(ctx context.Context, tenantID, us
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return notification.ErrNotFound
+	}
+	return nil
+}
+
+var _ notification.PreferenceStore = (*NotificationStore)(nil)
+
+// GetPreferences returns the user's notification preferences (table notification_preferences of
+// migrations/0015_notification_rules.sql); empty ones when the user has none.
+func (s *NotificationStore) GetPreferences(ctx context.Context, tenantID, userID string) (notification.Preferences, error) {
+	p := notification.Preferences{TenantID: tenantID, UserID: userID}
+	var muted, updated string
+	err := s.db.readRow(ctx, `SELECT muted, updated_at FROM notification_preferences WHERE tenant_id = ? AND user_id = ?`,
+		tenantID, userID).Scan(&muted, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, nil
+	}
+	if err != nil {
+		return p, fmt.Errorf("get notification preferences: %w", err)
+	}
+	if err := json.Unmarshal([]byte(muted), &p.Muted); err != nil {
+		return p, fmt.Errorf("decode notification preferences of %s: %w", userID, err)
+	}
+	p.UpdatedAt = parseTime(updated)
+	return p, nil
+}
+
+// PutPreferences replaces the user's notification preferences.
+func (s *NotificationStore) PutPreferences(ctx context.Context, p notification.Preferences) error {
+	muted := p.Muted
+	if muted == nil {
+		muted = []notification.Kind{}
+	}
+	raw, err := json.Marshal(muted)
+	if err != nil {
+		return fmt.Errorf("encode notification preferences: %w", err)
+	}
+	if _, err := s.db.W.ExecContext(ctx, `INSERT INTO notification_preferences (tenant_id, user_id, muted, updated_at)
+		VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, user_id) DO UPDATE SET muted = excluded.muted,
+		updated_at = excluded.updated_at`, p.TenantID, p.UserID, string(raw), fmtTime(p.UpdatedAt)); err != nil {
+		return fmt.Errorf("put notification preferences: %w", err)
 	}
 	return nil
 }

@@ -58,6 +58,12 @@ func TestNotificationStoreContract(t *testing.T) {
 	storetest.RunNotification(t, func(t *testing.T) notification.Store { return sqlite.NewNotificationStore(MustOpenDB(t)) })
 }
 
+func TestNotificationPreferenceStoreContract(t *testing.T) {
+	storetest.RunNotificationPreferences(t, func(t *testing.T) notification.PreferenceStore {
+		return sqlite.NewNotificationStore(MustOpenDB(t))
+	})
+}
+
 // Writes delete expired deliveries, attempts and notifications, so the tables do not grow without bound.
 func TestExpiredRowsAreDeleted(t *testing.T) {
 	ctx := context.Background()

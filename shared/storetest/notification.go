@@ -37,7 +37,7 @@ func mustNotify(t *testing.T, s notification.Store, n notification.Notification,
 
 func sameNotification(t *testing.T, what string, got, want notification.Notification) {
 	t.Helper()
-	if got.ID != want.ID || got.TenantID != want.TenantID || got.UserID != want.UserID || got.Type != want.Type ||
+	if got.ID != want.ID || got.TenantID != want.TenantID || got.UserID != want.UserID || got.Kind != want.Kind || got.Type != want.Type ||
 		got.Title != want.Title || got.Message != want.Message || got.Icon != want.Icon || got.Link != want.Link ||
 		got.Read != want.Read || !got.CreatedAt.Equal(want.CreatedAt) {
 		t.Fatalf("%s:\n got %+v\nwant %+v", what, got, want)
@@ -82,7 +82,7 @@ func testNotifications(t *testing.T, s notification.Store) {
 	mine := mustNotify(t, s, newNotification("ten_a", "usr_1", sec(1)), far)
 	theirs := mustNotify(t, s, newNotification("ten_a", "usr_2", sec(2)), far)
 	plain := newNotification("ten_a", "usr_1", sec(3))
-	plain.Type, plain.Icon, plain.Link = notification.Info, "", ""
+	plain.Type, plain.Icon, plain.Link, plain.Kind = notification.Info, "", "", notification.KindSessionBanned
 	mustNotify(t, s, plain, far)
 	other := mustNotify(t, s, newNotification("ten_b", "", sec(4)), far)
 
@@ -263,4 +263,36 @@ func testNotificationExpiry(t *testing.T, s notification.Store) {
 	}
 	sameNotification(t, "recreated", list[0], again)
 	wantUnread(t, s, "ten_a", "usr_1", 1)
+}
+
+// RunNotificationPreferences runs the contract suite of notification.PreferenceStore; newStore must return a store
+// over a fresh, empty database each call. A user without preferences has empty ones (no error); Put replaces them
+// whole; preferences are per tenant and user.
+func RunNotificationPreferences(t *testing.T, newStore func(t *testing.T) notification.PreferenceStore) {
+	s := newStore(t)
+	p, err := s.GetPreferences(ctx, "ten_a", "usr_1")
+	if err != nil || len(p.Muted) != 0 || !p.UpdatedAt.IsZero() {
+		t.Fatalf("GetPreferences of a user without any = %+v, %v; want empty", p, err)
+	}
+	set := notification.Preferences{TenantID: "ten_a", UserID: "usr_1", UpdatedAt: now,
+		Muted: []notification.Kind{notification.KindSessionBanned, notification.KindSessionQRWaiting}}
+	if err := s.PutPreferences(ctx, set); err != nil {
+		t.Fatalf("PutPreferences: %v", err)
+	}
+	got, err := s.GetPreferences(ctx, "ten_a", "usr_1")
+	if err != nil || !slices.Equal(got.Muted, set.Muted) || !got.UpdatedAt.Equal(now) || got.TenantID != "ten_a" || got.UserID != "usr_1" {
+		t.Fatalf("GetPreferences = %+v, %v; want %+v", got, err, set)
+	}
+	for _, other := range [][2]string{{"ten_a", "usr_2"}, {"ten_b", "usr_1"}} {
+		if p, err := s.GetPreferences(ctx, other[0], other[1]); err != nil || len(p.Muted) != 0 {
+			t.Fatalf("GetPreferences(%s, %s) = %+v, %v; want none (another user's were set)", other[0], other[1], p, err)
+		}
+	}
+	later := now.Add(time.Minute)
+	if err := s.PutPreferences(ctx, notification.Preferences{TenantID: "ten_a", UserID: "usr_1", UpdatedAt: later}); err != nil {
+		t.Fatalf("PutPreferences(none muted): %v", err)
+	}
+	if got, err := s.GetPreferences(ctx, "ten_a", "usr_1"); err != nil || len(got.Muted) != 0 || !got.UpdatedAt.Equal(later) {
+		t.Fatalf("GetPreferences after unmuting all = %+v, %v; want nothing muted at %s", got, err, later)
+	}
 }

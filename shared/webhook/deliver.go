@@ -8,9 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
+	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
 )
@@ -30,6 +32,9 @@ type Deliverer struct {
 	Store    Store
 	Sender   Sender
 	Notifier notification.Notifier
+	// Events gets the endpoint health events, webhook.failing and webhook.recovered, which the notification rules
+	// turn into notifications (nil: none are published).
+	Events event.Publisher
 	// Limiter bounds each endpoint's deliveries in flight (Policy.MaxConcurrency).
 	Limiter Limiter
 	// Now is the clock (default time.Now).
@@ -171,6 +176,10 @@ func (d *Deliverer) Handle(ctx context.Context, m queue.Message) error {
 			return fmt.Errorf("record delivery %s: %w", del.ID, err)
 		}
 		if w.FailingSince != nil {
+			// Told before the failing state is cleared: a crash in between tells again under the same event ID.
+			if err := d.recovered(ctx, w, now); err != nil {
+				log.WarnContext(ctx, "webhook: could not publish the endpoint's recovery", "error", err)
+			}
 			if _, err := d.Store.UpdateWebhook(ctx, w.TenantID, w.ID, keepWebhookFixed(func(x *Webhook) error {
 				x.FailingSince = nil
 				return nil
@@ -228,11 +237,82 @@ func (d *Deliverer) Handle(ctx context.Context, m queue.Message) error {
 		if err := d.finish(ctx, del, resp.StatusCode, lastError, now); err != nil {
 			return err
 		}
+		if err := d.failingRun(ctx, w, resp.StatusCode, now); err != nil {
+			return err
+		}
 		if d.disableDue(w, now) {
 			return d.disable(ctx, log, w, DisabledFailing, now)
 		}
 		return nil
 	}
+}
+
+// Source is the producer name of the endpoint health events the deliverer publishes.
+const Source = "waqtor.webhooks"
+
+// FailingAfter is how many deliveries to an endpoint must fail for good in a row (with no success in between)
+// before webhook.failing tells its tenant's users; it is published once per failing run.
+const FailingAfter = 3
+
+// failingRun publishes webhook.failing when the endpoint's run of failures (since w.FailingSince) holds
+// FailingAfter deliveries failed for good. Its ID derives from the endpoint and the run's start, so the run's later
+// failures, and a repeat after a crash, publish the same event, which creates nothing new.
+func (d *Deliverer) failingRun(ctx context.Context, w Webhook, code int, now time.Time) error {
+	if d.Events == nil || w.FailingSince == nil {
+		return nil
+	}
+	since := *w.FailingSince
+	failed, err := d.Store.ListDeliveries(ctx, w.TenantID, DeliveryFilter{WebhookID: w.ID, Status: Failed, Limit: 100})
+	if err != nil {
+		return fmt.Errorf("count failed deliveries of %s: %w", w.ID, err)
+	}
+	n := 0
+	for _, x := range failed {
+		if !x.UpdatedAt.Before(since) {
+			n++
+		}
+	}
+	if n < FailingAfter {
+		return nil
+	}
+	return d.publishHealth(ctx, w, event.WebhookFailing, since, event.WebhookFailingData{WebhookID: w.ID,
+		FailedDeliveries: n, Since: since.Unix(), LastCode: code, Timestamp: now.Unix()})
+}
+
+// recovered publishes webhook.recovered for an endpoint that was failing since w.FailingSince and just took a
+// delivery, if that run was long enough to have been told as failing.
+func (d *Deliverer) recovered(ctx context.Context, w Webhook, now time.Time) error {
+	if d.Events == nil || w.FailingSince == nil {
+		return nil
+	}
+	since := *w.FailingSince
+	failed, err := d.Store.ListDeliveries(ctx, w.TenantID, DeliveryFilter{WebhookID: w.ID, Status: Failed, Limit: 100})
+	if err != nil {
+		return fmt.Errorf("count failed deliveries of %s: %w", w.ID, err)
+	}
+	n := 0
+	for _, x := range failed {
+		if !x.UpdatedAt.Before(since) {
+			n++
+		}
+	}
+	if n < FailingAfter {
+		return nil
+	}
+	return d.publishHealth(ctx, w, event.WebhookRecovered, since, event.WebhookRecoveredData{WebhookID: w.ID,
+		Since: since.Unix(), Timestamp: now.Unix()})
+}
+
+func (d *Deliverer) publishHealth(ctx context.Context, w Webhook, typ string, since time.Time, data any) error {
+	e, err := event.New(Source, typ, w.TenantID, d.now(), data)
+	if err != nil {
+		return err
+	}
+	e.ID = "evt_" + derivedULID(since, typ, w.TenantID, w.ID, strconv.FormatInt(since.UnixNano(), 10))
+	if err := event.PublishRetry(ctx, d.Events, e); err != nil {
+		return fmt.Errorf("publish %s of %s: %w", typ, w.ID, err)
+	}
+	return nil
 }
 
 // DeliveryLink is the dashboard path of a delivery in its endpoint's log.

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
-import { RealtimeClient, type EventFrame } from '@/lib/realtime';
+import { RealtimeClient, type EventFrame } from '@waqtor/realtime';
 import { useAuth } from '@/stores/auth';
 import { useLive } from '@/stores/live';
 import { sessionKeys, type WhatsAppSession } from '@/features/sessions/api/sessions';

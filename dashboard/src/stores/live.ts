@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { RealtimeStatus } from '@/lib/realtime';
+import type { RealtimeStatus } from '@waqtor/realtime';
 
 /** The live feed's connection status (src/app/live.tsx keeps it); queries poll only while it is not open. */
 export const useLive = create<RealtimeStatus>()(() => ({ state: 'closed', latencyMs: null, attempt: 0 }));

@@ -4,6 +4,7 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 	"reflect"
 	"time"
@@ -39,9 +40,11 @@ type Stores struct {
 	Activity      activity.Store
 	Webhooks      webhook.Store
 	Notifications notification.Store
-	Sessions      session.Store
-	Messages      message.Store
-	Media         media.Store
+	// NotificationPreferences keeps each user's muted notification kinds.
+	NotificationPreferences notification.PreferenceStore
+	Sessions                session.Store
+	Messages                message.Store
+	Media                   media.Store
 	// LoginAttempts keeps failed sign-ins for the per-account lockout.
 	LoginAttempts tenant.AttemptStore
 	// Plans keeps access codes and the features tenants unlocked with them.
@@ -100,11 +103,29 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 		Tokens:  tokens,
 		Webhooks: &webhook.Service{Store: st.Webhooks, Guard: cfg.WebhookGuard(), Queue: out.Queue,
 			Sender: out.Sender, Version: Version, Now: time.Now},
-		Notifications: &notification.Service{Store: st.Notifications},
+		Notifications: &notification.Service{Store: st.Notifications, Preferences: st.NotificationPreferences, Now: time.Now},
 		Sessions:      &session.Service{Store: st.Sessions, Queue: out.Queue, Now: time.Now},
 		Messages: &message.Service{Messages: st.Messages, Sessions: st.Sessions, Queue: out.Queue, Files: st.Media,
 			Now: time.Now, Log: log, Gate: plans},
 		Plans:   plans,
 		Reports: &report.Service{MessageStore: st.Messages, DeliveryStore: st.Webhooks, Gate: plans, Now: time.Now},
 	}, nil
+}
+
+// NotificationCenter is the consumer of the "notifications" route's queue in both runtimes: the notification rules
+// over the runtime's stores, publishing notification.created to events.
+func NotificationCenter(st Stores, events event.Publisher, log *slog.Logger) *notification.Center {
+	users := notification.UsersFunc(func(ctx context.Context, tenantID string) ([]string, error) {
+		list, err := st.Tenants.ListUsers(ctx, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]string, 0, len(list))
+		for _, u := range list {
+			ids = append(ids, u.ID)
+		}
+		return ids, nil
+	})
+	return &notification.Center{Store: st.Notifications, Preferences: st.NotificationPreferences, Users: users,
+		Sessions: st.Sessions, Events: events, Log: log.With("component", "notifications")}
 }

@@ -83,6 +83,8 @@ func NewStores(rt *awsfunction.Runtime) (app.Stores, error) {
 		LoginAttempts: dynamo.NewLoginAttemptStore(ddb, table),
 		Tickets:       dynamo.NewTicketStore(ddb, table),
 		Plans:         dynamo.NewPlanStore(ddb, table),
+		// Notification preferences: items of the notification store.
+		NotificationPreferences: dynamo.NewNotificationStore(ddb, table),
 	}
 	if rt.Config.MediaBucket != "" {
 		ms, err := s3store.NewMediaStore(s3sdk.NewFromConfig(rt.AWS, func(o *s3sdk.Options) { o.UsePathStyle = usePathStyle() }), rt.Config.MediaBucket)

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ebsdk "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	kmssdk "github.com/aws/aws-sdk-go-v2/service/kms"
 	sqssdk "github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/waqtor/waqtor/shared/consumers"
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/egress"
+	"github.com/waqtor/waqtor/shared/eventbridge"
 	"github.com/waqtor/waqtor/shared/kms"
 	"github.com/waqtor/waqtor/shared/runtime/app"
 	"github.com/waqtor/waqtor/shared/sqs"
@@ -88,15 +90,26 @@ func (rt *Runtime) ConsumerDeps(client *sqssdk.Client) (consumers.Deps, error) {
 	if err != nil {
 		return consumers.Deps{}, err
 	}
+	pub, err := eventbridge.New(ebsdk.NewFromConfig(rt.AWS), eventbridge.Config{BusName: rt.Config.EventBus, Logger: rt.Log})
+	if err != nil {
+		return consumers.Deps{}, err
+	}
+	notes := dynamo.NewNotificationStore(rt.DynamoDB, rt.Config.Table)
 	d := consumers.Deps{
 		Activity:      dynamo.NewActivityStore(rt.DynamoDB, rt.Config.Table),
 		Webhooks:      rt.WebhookStore(),
-		Notifications: dynamo.NewNotificationStore(rt.DynamoDB, rt.Config.Table),
-		Queue:         q,
-		Sender:        egress.NewClient(rt.Config.WebhookGuard(), app.Version),
-		Now:           time.Now,
-		Version:       app.Version,
-		Log:           rt.Log,
+		Notifications: notes,
+		Events:        pub,
+		// The rules read the tenant's users and sessions and write each user's notifications (preferences are
+		// items of the notification store).
+		NotificationRules: app.NotificationCenter(app.Stores{Tenants: dynamo.NewTenantStore(rt.DynamoDB, rt.Config.Table),
+			Sessions: dynamo.NewSessionStore(rt.DynamoDB, rt.Config.Table), Notifications: notes,
+			NotificationPreferences: notes}, pub, rt.Log),
+		Queue:   q,
+		Sender:  egress.NewClient(rt.Config.WebhookGuard(), app.Version),
+		Now:     time.Now,
+		Version: app.Version,
+		Log:     rt.Log,
 	}
 	if rt.Config.WSURL != "" { // the stack gives every function the WebSocket API's URL; ws-push needs it
 		gw, err := rt.WSGateway()

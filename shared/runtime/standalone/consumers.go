@@ -22,7 +22,8 @@ func NewStores(db *sqlite.DB, files media.Store, secrets webhook.Sealer) app.Sto
 		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
 		Webhooks: webhook.SealedStore(sqlite.NewWebhookStore(db), secrets), Notifications: sqlite.NewNotificationStore(db),
 		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files,
-		LoginAttempts: sqlite.NewLoginAttemptStore(db), Tickets: sqlite.NewTicketStore(db), Plans: sqlite.NewPlanStore(db)}
+		LoginAttempts: sqlite.NewLoginAttemptStore(db), Tickets: sqlite.NewTicketStore(db), Plans: sqlite.NewPlanStore(db),
+		NotificationPreferences: sqlite.NewNotificationStore(db)}
 }
 
 // ConsumerDeps is what standalone's consumers (shared/consumers) are built from, over the SQLite database db and
@@ -46,6 +47,9 @@ func ConsumerDeps(db *sqlite.DB, q *sqlite.Queue, secrets webhook.Sealer, cfg co
 // run parts of the pipeline), each with its standalone concurrency, but those only AWS runs (AWSOnly: their routes
 // are not on standalone's bus, routing.Standalone). It fails when d lacks what a consumer needs.
 func Consume(rt *eventbus.Bus, d consumers.Deps, queues ...string) error {
+	if d.Events == nil {
+		d.Events = rt // consumers publish onto the bus they run on
+	}
 	for _, c := range consumers.Registry {
 		if c.AWSOnly || len(queues) > 0 && !slices.Contains(queues, c.Queue) {
 			continue

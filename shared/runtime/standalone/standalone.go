@@ -158,6 +158,9 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 		log.InfoContext(ctx, "released session commands a previous process left in flight", "count", n)
 	}
 	deps.Sessions = host
+	// Consumers publish onto the bus the hub is tapped onto, so notification.created reaches the live feed.
+	deps.Events = bus
+	deps.NotificationRules = app.NotificationCenter(stores, bus, log)
 	if err := Consume(rt, deps); err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/routing"
+	"github.com/waqtor/waqtor/shared/runtime/app"
 	"github.com/waqtor/waqtor/shared/sessionrunner"
 	"github.com/waqtor/waqtor/shared/sqlite"
 )
@@ -66,6 +67,7 @@ func TestStandaloneWiresEveryStoreAndEveryConsumer(t *testing.T) {
 	}
 	deps := ConsumerDeps(db, q, ring, cfg, log)
 	deps.Sessions = host
+	deps.NotificationRules = app.NotificationCenter(stores, rt, log)
 	if err := Consume(rt, deps); err != nil {
 		t.Fatal(err)
 	}

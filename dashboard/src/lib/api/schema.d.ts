@@ -3333,6 +3333,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/notifications/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's notification preferences (muted kinds)
+         * @description Needs notifications:read. Preferences belong to a user: an API key reads its creator's (as it reads its
+         *     creator's notifications). A user who never set any has nothing muted.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The preferences and every kind there is to mute. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationPreferences"];
+                    };
+                };
+                403: components["responses"]["Error"];
+            };
+        };
+        /**
+         * Replace the caller's notification preferences
+         * @description Needs notifications:write; an API key changes its creator's. The rules do not create notifications of a
+         *     muted kind for the user from then on; what was created stays. Every unknown kind is named in the error
+         *     (`muted[i]`) and nothing changes.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The kinds to mute (an empty list mutes nothing). */
+                        muted: components["schemas"]["NotificationKind"][];
+                    };
+                };
+            };
+            responses: {
+                /** @description The preferences as stored (kinds in the order of `kinds`, without repeats). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationPreferences"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/notifications/mark-read/{id}": {
         parameters: {
             query?: never;
@@ -4040,6 +4116,8 @@ export interface components {
             tenantId?: string;
             /** @description "" for every user of the tenant */
             userId?: string;
+            /** @description What the notification is about, for those the notification rules create (absent on others). */
+            kind?: components["schemas"]["NotificationKind"];
             /** @enum {string} */
             type?: "info" | "success" | "warning" | "error";
             title?: string;
@@ -4049,6 +4127,25 @@ export interface components {
             read?: boolean;
             /** Format: date-time */
             createdAt?: string;
+        };
+        /**
+         * @description session.logged_out, session.banned, session.replaced, session.outdated: a session reached that status.
+         *     session.disconnected: a paired session has been reconnecting for 2 minutes. session.qr_waiting: a pairing
+         *     attempt has shown its QR code for 30 seconds without a scan (once per attempt). webhook.failing: 3
+         *     deliveries in a row to an endpoint failed for good (once per failing run). webhook.recovered: such an
+         *     endpoint took a delivery again.
+         * @enum {string}
+         */
+        NotificationKind: "session.logged_out" | "session.banned" | "session.replaced" | "session.outdated" | "session.disconnected" | "session.qr_waiting" | "webhook.failing" | "webhook.recovered";
+        NotificationPreferences: {
+            muted?: components["schemas"]["NotificationKind"][];
+            /**
+             * Format: date-time
+             * @description zero time ("0001-01-01T00:00:00Z") when never set
+             */
+            updatedAt?: string;
+            /** @description Every kind there is to mute. */
+            kinds?: components["schemas"]["NotificationKind"][];
         };
         /**
          * @description connecting: the socket is being opened. qr: unpaired, waiting for a QR scan or a pairing code. ready: logged

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backoffDelay, RealtimeClient, socketURL, type RealtimeOptions, type Ticket, type WebSocketLike } from './client';
-import type { ClientFrame, ServerFrame } from './frames';
+import { backoffDelay, RealtimeClient, socketURL, type RealtimeOptions, type Ticket, type WebSocketLike } from './client.js';
+import type { ClientFrame, ServerFrame } from './frames.js';
 
 /** An in-memory WebSocket: the test opens, closes and feeds it frames, and reads what the client sent. */
 class FakeSocket implements WebSocketLike {
@@ -153,6 +153,28 @@ describe('RealtimeClient', () => {
     expect(client.getStatus()).toMatchObject({ state: 'open', attempt: 0 });
     s.serverClose(1001);
     expect(client.getStatus()).toMatchObject({ state: 'reconnecting', attempt: 1 });
+    client.stop();
+  });
+
+  it('retries a connection that errors without a close (Node) or never opens', async () => {
+    const { client, socket, sockets } = setup({ random: () => 0, connectTimeoutMs: 5000 });
+    client.start();
+    let s = await socket(0);
+    s.onerror?.({}); // Node's WebSocket on a refused handshake: an error, no close, still CONNECTING
+    expect(client.getStatus()).toMatchObject({ state: 'reconnecting', attempt: 1 });
+    await vi.advanceTimersByTimeAsync(0);
+    s = await socket(1);
+    await vi.advanceTimersByTimeAsync(4999); // a handshake that hangs
+    expect(sockets).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(client.getStatus()).toMatchObject({ state: 'reconnecting', attempt: 2 });
+    await vi.advanceTimersByTimeAsync(1);
+    s = await socket(2);
+    s.open();
+    expect(client.getStatus()).toMatchObject({ state: 'open', attempt: 0 });
+    await vi.advanceTimersByTimeAsync(60_000); // an open connection is not timed out
+    expect(client.getStatus().state).toBe('open');
+    expect(sockets).toHaveLength(3);
     client.stop();
   });
 

@@ -2,7 +2,7 @@
 // It asks a fresh ticket for every connection, subscribes, resumes with the last event ID after a reconnect,
 // reconnects with exponential backoff and full jitter, measures latency with ping frames, and tells the app to
 // reload everything on resync.
-import { noRetryCloseCodes, parseFrame, type ClientFrame, type ErrorFrame, type EventFrame, type Subscription } from './frames';
+import { noRetryCloseCodes, parseFrame, type ClientFrame, type ErrorFrame, type EventFrame, type Subscription } from './frames.js';
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -46,6 +46,8 @@ export interface RealtimeOptions {
   onError?: (frame: ErrorFrame) => void;
   /** Every ping frame is sent this often while open (ms); 0 turns the automatic pings off. Default 15 s. */
   pingIntervalMs?: number;
+  /** A connection that has not opened after this long (ms) is given up and retried. Default 10 s. */
+  connectTimeoutMs?: number;
   /** Backoff bounds (ms): the ceiling starts at minBackoffMs and doubles up to maxBackoffMs. Default 1 s, 30 s. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
@@ -82,6 +84,7 @@ export class RealtimeClient {
   private generation = 0; // bumps on stop() and on every connection, so late callbacks of an old one do nothing
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private connectTimer: ReturnType<typeof setTimeout> | null = null;
   private lastId: string | undefined;
   private refSeq = 0;
   private readonly pings = new Map<string, { resolve: (ms: number) => void; reject: (e: Error) => void }>();
@@ -182,8 +185,27 @@ export class RealtimeClient {
       return;
     }
     this.ws = ws;
+    // A connection that never opens fails: Node's WebSocket reports a refused or cut handshake with an error and
+    // no close event (it stays CONNECTING), and a handshake can hang; both would stall the client forever.
+    let opened = false;
+    const failed = () => {
+      if (gen !== this.generation || opened) return;
+      detach(ws);
+      this.ws = null;
+      this.clearTimers();
+      try {
+        ws.close();
+      } catch {
+        /* not open yet */
+      }
+      if (this.running) this.scheduleReconnect();
+    };
+    this.connectTimer = setTimeout(failed, this.opts.connectTimeoutMs ?? 10_000);
     ws.onopen = () => {
       if (gen !== this.generation) return;
+      opened = true;
+      if (this.connectTimer) clearTimeout(this.connectTimer);
+      this.connectTimer = null;
       this.setStatus({ state: 'open', latencyMs: null, attempt: 0 });
       for (const s of this.opts.subscriptions) {
         this.send({ type: 'subscribe', ref: this.nextRef(), ...s, ...(this.lastId ? { lastId: this.lastId } : {}) });
@@ -198,7 +220,7 @@ export class RealtimeClient {
       if (gen !== this.generation || typeof ev.data !== 'string') return;
       this.handle(ev.data);
     };
-    ws.onerror = () => {}; // a close follows
+    ws.onerror = failed; // once open, a close follows an error
     ws.onclose = (ev) => {
       if (gen !== this.generation) return;
       detach(ws);
@@ -255,8 +277,10 @@ export class RealtimeClient {
   private clearTimers() {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.connectTimer) clearTimeout(this.connectTimer);
     this.retryTimer = null;
     this.pingTimer = null;
+    this.connectTimer = null;
   }
 
   private failPings(e: Error) {

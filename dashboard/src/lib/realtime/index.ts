@@ -1,2 +1,0 @@
-export * from './frames';
-export * from './client';
