@@ -1,0 +1,12 @@
+package branding
+
+import "github.com/waqtor/waqtor/shared/apperr"
+
+var (
+	// ErrNotSet: the tenant never stored a branding (Service.Get answers Default instead).
+	ErrNotSet = &apperr.Error{Code: apperr.NotFound, Message: "no branding stored"}
+	// ErrNoLogo: the tenant has no logo.
+	ErrNoLogo = &apperr.Error{Code: apperr.NotFound, Message: "this tenant has no logo"}
+	// ErrForbidden: the caller lacks settings:write.
+	ErrForbidden = &apperr.Error{Code: apperr.Forbidden, Message: "changing the branding needs the settings:write scope (owners and admins)"}
+)
