@@ -12,6 +12,7 @@ import (
 	"github.com/waqtor/waqtor/shared/activity"
 	"github.com/waqtor/waqtor/shared/apikey"
 	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/branding"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/demo"
 	"github.com/waqtor/waqtor/shared/event"
@@ -45,6 +46,8 @@ type Stores struct {
 	LoginAttempts tenant.AttemptStore
 	// Tickets keeps the live feed's connect tickets (nil where the runtime has no live feed yet: AWS).
 	Tickets realtime.TicketStore
+	// Branding keeps each tenant's dashboard branding.
+	Branding branding.Store
 }
 
 // Services are the domain services over a runtime's adapters.
@@ -56,6 +59,7 @@ type Services struct {
 	Notifications *notification.Service
 	Sessions      *session.Service
 	Messages      *message.Service
+	Branding      *branding.Service
 }
 
 // Outbound are what the API needs to reach beyond its stores: the queue replays go to, and the sender of test
@@ -84,6 +88,7 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 		Sessions:      &session.Service{Store: st.Sessions, Queue: out.Queue, Now: time.Now},
 		Messages: &message.Service{Messages: st.Messages, Sessions: st.Sessions, Queue: out.Queue, Files: st.Media,
 			Now: time.Now, Log: log},
+		Branding: &branding.Service{Store: st.Branding, Now: time.Now},
 	}, nil
 }
 
@@ -102,7 +107,7 @@ func NewAPI(st Stores, svc Services, cfg config.Config, log *slog.Logger, reg *p
 	return httpapi.New(httpapi.Deps{
 		Tenants: svc.Tenants, Keys: svc.Keys, Tokens: svc.Tokens, Idempotency: st.Idempotency, Activity: st.Activity,
 		Webhooks: svc.Webhooks, Notifications: svc.Notifications,
-		Sessions: svc.Sessions, Messages: svc.Messages, Media: st.Media, FetchMedia: fetch, Demo: world,
+		Sessions: svc.Sessions, Messages: svc.Messages, Media: st.Media, FetchMedia: fetch, Demo: world, Branding: svc.Branding,
 		Realtime: tickets, Ready: ready, Registry: reg, Log: log,
 	}, httpapi.Config{
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,

@@ -79,6 +79,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, er
 			Sessions:      dynamo.NewSessionStore(ddb, cfg.Table),
 			Messages:      dynamo.NewMessageStore(ddb, cfg.Table),
 			LoginAttempts: dynamo.NewLoginAttemptStore(ddb, cfg.Table),
+			Branding:      dynamo.NewBrandingStore(ddb, cfg.Table),
 		},
 		Publisher: pub,
 		Log:       log,

@@ -113,7 +113,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 		Idempotency: sqlite.NewIdempotencyStore(db), Activity: sqlite.NewActivityStore(db),
 		Webhooks: webhook.SealedStore(sqlite.NewWebhookStore(db), ring), Notifications: sqlite.NewNotificationStore(db),
 		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files,
-		LoginAttempts: sqlite.NewLoginAttemptStore(db), Tickets: sqlite.NewTicketStore(db)}
+		LoginAttempts: sqlite.NewLoginAttemptStore(db), Tickets: sqlite.NewTicketStore(db), Branding: sqlite.NewBrandingStore(db)}
 	rt.Handle("audit", activity.Handler(stores.Activity))
 	// The live feed (/ws) is tapped onto the bus: every event the router accepts reaches the hub in process.
 	hub := wshub.New(wshub.Config{Tickets: realtime.NewTickets(stores.Tickets), OriginPatterns: originHosts(cfg.DashboardOrigins),
