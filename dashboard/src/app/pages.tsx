@@ -15,4 +15,8 @@ export const pages: Page[] = [
   { path: '/', label: 'menu.sessions', icon: 'pi pi-mobile', component: lazy(() => import('./routes/sessions/SessionsPage')) },
   { path: '/messages', label: 'menu.messages', icon: 'pi pi-comments', component: lazy(() => import('./routes/messages/MessagesPage')) },
   { path: '/api-keys', label: 'menu.apiKeys', icon: 'pi pi-key', component: lazy(() => import('./routes/api-keys/ApiKeysPage')) },
+  { path: '/settings/webhooks', label: 'webhooks.menu', icon: 'pi pi-send', component: lazy(() => import('./routes/webhooks/WebhooksPage')) },
+  { path: '/settings/users', label: 'users.menu', icon: 'pi pi-users', component: lazy(() => import('./routes/users/UsersPage')) },
+  { path: '/settings/branding', label: 'branding.menu', icon: 'pi pi-palette', component: lazy(() => import('./routes/branding/BrandingPage')) },
+  { path: '/notifications', label: 'notifications.menu', icon: 'pi pi-bell', component: lazy(() => import('./routes/notifications/NotificationsPage')) },
 ];

@@ -1,0 +1,20 @@
+import { useEffect } from 'react';
+import { useBranding, toShell } from '../api/branding';
+import { useUI } from '@/stores/ui';
+import { useAuth } from '@/stores/auth';
+
+/** Mirrors the tenant's branding (the server's) into the UI store the shell reads, and the app name into the
+ *  document title. Mounted once by the layout. */
+export function BrandingSync() {
+  const token = useAuth((s) => s.token);
+  const b = useBranding(!!token);
+  const setBranding = useUI((s) => s.setBranding);
+  const appName = useUI((s) => s.branding.appName);
+  useEffect(() => {
+    if (b.data) setBranding(toShell(b.data));
+  }, [b.data, setBranding]);
+  useEffect(() => {
+    document.title = appName;
+  }, [appName]);
+  return null;
+}
