@@ -47,7 +47,7 @@ export function UsersTable({ meId, myRole }: { meId: string; myRole: Role | unde
             <bdi dir="ltr" className="wq-muted">{u.email}</bdi>
           </div>)} />
         <Column header={t('users.role')} body={(u: User) => (
-          <Dropdown value={u.role} disabled={locked(u) || u.id === meId} aria-label={t('users.roleOf', { user: u.email })}
+          <Dropdown value={u.role} disabled={locked(u) || u.id === meId} ariaLabel={t('users.roleOf', { user: u.email })}
             options={roles.filter((r) => isOwner || r !== 'owner' || u.role === 'owner').map((r) => ({ label: t(`users.roles.${r}`), value: r }))}
             onChange={(e) => e.value !== u.role && setPending({ user: u, change: { role: e.value as Role } })} />)} />
         <Column header={t('users.status')} body={(u: User) => (u.disabled

@@ -36,7 +36,7 @@ export function DeliveryLog({ webhook, onClose }: { webhook: Webhook; onClose: (
         <h2 id="wh-log-title" className="wq-card-title m-0">{t('webhooks.logFor')} <bdi dir="ltr" className="wq-url">{webhook.url}</bdi></h2>
         <div className="flex flex-wrap gap-2">
           <Dropdown value={status} options={statuses} onChange={(e) => setStatus(e.value as DeliveryStatus | '')}
-            aria-label={t('webhooks.statusFilter')} />
+            ariaLabel={t('webhooks.statusFilter')} />
           <Button outlined icon="pi pi-replay" label={t('webhooks.replayFailed')} onClick={() => setReplaying(true)} />
           <Button text icon="pi pi-times" aria-label={t('webhooks.closeLog')} onClick={onClose} />
         </div>
