@@ -7,10 +7,32 @@
 import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync, crc32 } from 'node:zlib';
 import { email, until } from './harness.mjs';
 
-// A 1×1 PNG.
-const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4z8DwHwAFAAH/iZk9HQAAAABJRU5ErkJggg==', 'base64');
+/** A 64×64 PNG: a teal disc on transparency. */
+function logoPNG(size = 64) {
+  const rows = [];
+  for (let y = 0; y < size; y++) {
+    const row = Buffer.alloc(1 + size * 4);
+    for (let x = 0; x < size; x++) {
+      const inside = (x - size / 2 + 0.5) ** 2 + (y - size / 2 + 0.5) ** 2 < (size / 2 - 2) ** 2;
+      row.set(inside ? [15, 118, 110, 255] : [0, 0, 0, 0], 1 + x * 4);
+    }
+    rows.push(row);
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0); ihdr.writeUInt32BE(size, 4); ihdr.set([8, 6, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+const png = logoPNG();
 
 function receiver() {
   const got = [];
@@ -166,6 +188,8 @@ async function run(t, rx) {
   const panel = page.locator('#wq-notification-panel');
   await panel.getByText('Sign-in paused after failed attempts').waitFor();
   await panel.getByText(/ago|now/).first().waitFor();
+  await until('the bell panel to finish opening', () => panel.evaluate((e) => getComputedStyle(e).opacity === '1' &&
+    [...e.querySelectorAll('.wq-notification')].every((n) => getComputedStyle(n).opacity === '1')));
   await t.shot('notifications-bell-en');
   await panel.getByRole('link', { name: 'See all notifications' }).click();
   await page.getByRole('heading', { name: 'Notifications' }).waitFor();

@@ -78,7 +78,7 @@ export function BrandingForm() {
             onChange={(e) => setLogoText(e.target.value)} />
           {fields['logoText'] && <small className="p-error">{fields['logoText']}</small>}
         </div>
-        <div className="wq-field wq-field-inline">
+        <div className="wq-field-inline">
           <InputSwitch inputId="brand-show-text" checked={showLogoText} onChange={(e) => setShowLogoText(!!e.value)} />
           <label htmlFor="brand-show-text">{t('branding.showLogoText')}</label>
           {fields['showLogoText'] && <small className="p-error">{fields['showLogoText']}</small>}

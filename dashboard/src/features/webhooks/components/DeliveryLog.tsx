@@ -20,14 +20,14 @@ const severity: Record<DeliveryStatus, 'success' | 'warning' | 'danger'> = { del
 export function DeliveryLog({ webhook, onClose }: { webhook: Webhook; onClose: () => void }) {
   const { t, i18n } = useTranslation();
   const id = webhook.id ?? '';
-  const [status, setStatus] = useState<DeliveryStatus | ''>('');
+  const [status, setStatus] = useState<DeliveryStatus | 'all'>('all');
   const [open, setOpen] = useState<string | null>(null);
   const [replaying, setReplaying] = useState(false);
-  const log = useDeliveries(id, status);
+  const log = useDeliveries(id, status === 'all' ? '' : status);
   const replay = useReplayDelivery();
   const date = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short', timeStyle: 'medium' });
   const rows = log.data?.pages.flatMap((p) => p.data ?? []) ?? [];
-  const statuses: { label: string; value: DeliveryStatus | '' }[] = [{ label: t('webhooks.statusAll'), value: '' },
+  const statuses: { label: string; value: DeliveryStatus | 'all' }[] = [{ label: t('webhooks.statusAll'), value: 'all' },
     { label: t('webhooks.status.delivered'), value: 'delivered' }, { label: t('webhooks.status.pending'), value: 'pending' },
     { label: t('webhooks.status.failed'), value: 'failed' }];
   return (
@@ -35,7 +35,7 @@ export function DeliveryLog({ webhook, onClose }: { webhook: Webhook; onClose: (
       <div className="flex flex-wrap align-items-center justify-content-between gap-2 mb-3">
         <h2 id="wh-log-title" className="wq-card-title m-0">{t('webhooks.logFor')} <bdi dir="ltr" className="wq-url">{webhook.url}</bdi></h2>
         <div className="flex flex-wrap gap-2">
-          <Dropdown value={status} options={statuses} onChange={(e) => setStatus(e.value as DeliveryStatus | '')}
+          <Dropdown value={status} options={statuses} onChange={(e) => setStatus(e.value as DeliveryStatus | 'all')}
             ariaLabel={t('webhooks.statusFilter')} />
           <Button outlined icon="pi pi-replay" label={t('webhooks.replayFailed')} onClick={() => setReplaying(true)} />
           <Button text icon="pi pi-times" aria-label={t('webhooks.closeLog')} onClick={onClose} />
