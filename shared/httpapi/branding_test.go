@@ -80,4 +80,3 @@ func TestBrandingAPI(t *testing.T) {
 	}
 	want(t, e.call(t, "GET", url, member, nil), 404, "not_found")
 }
-
