@@ -55,3 +55,19 @@ describe('Settings → Branding', () => {
     expect(useUI.getState().branding).toEqual({ appName: 'Acme', logoText: 'Acme Incorporated', showLogoText: true, logoUrl: null });
   }, 30_000);
 });
+
+describe('Settings → Branding for a member', () => {
+  beforeEach(() => {
+    vi.stubGlobal('fetch', fakeApi({ 'GET /api/tenant/branding': { body: stored }, 'GET /api/notifications/count': { body: { unread: 0 } } }).fetch);
+    useUI.setState({ language: 'en', branding: defaultBranding });
+    useAuth.setState({ token: 'tok', user: { id: 'usr_2', name: 'Mo', email: 'mo@example.com', role: 'member' } });
+  });
+  afterEach(() => { vi.unstubAllGlobals(); useAuth.getState().clear(); });
+
+  it('shows the branding read-only', async () => {
+    renderApp('/settings/branding');
+    expect(await screen.findByText('Only owners and admins can change the branding.', {}, { timeout: 15_000 })).toBeInTheDocument();
+    expect(screen.getByLabelText('App name')).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Save' })).toBeDisabled();
+  }, 30_000);
+});

@@ -10,6 +10,7 @@ import { limits, useBranding, useDeleteLogo, useUpdateBranding, useUploadLogo } 
 import { ApiError, fieldErrors } from '@/lib/api/errors';
 import { useAuthorizedImage } from '@/lib/api/image';
 import { toastSuccess } from '@/lib/toast';
+import { useAuth } from '@/stores/auth';
 
 function errorText(err: unknown, fields: Record<string, string>, fallback: string) {
   if (!err || Object.keys(fields).length) return '';
@@ -29,6 +30,8 @@ export function BrandingForm() {
   const [localLogoError, setLocalLogoError] = useState('');
   const fileRef = useRef<FileUpload>(null);
   const logo = useAuthorizedImage(branding.data?.logo?.url);
+  // Members read the branding; owners and admins change it (settings:write). The API enforces it either way.
+  const readOnly = useAuth((st) => st.user?.role) === 'member';
   useEffect(() => {
     if (!branding.data) return;
     setAppName(branding.data.appName);
@@ -64,26 +67,27 @@ export function BrandingForm() {
     <div className="wq-branding">
       <form className="wq-card" noValidate aria-label={t('branding.title')}
         onSubmit={(e) => { e.preventDefault(); update.mutate({ appName, logoText, showLogoText }, { onSuccess: () => toastSuccess(t('branding.saved')) }); }}>
+        {readOnly && <Notice severity="info" className="w-full mb-3" text={t('branding.readOnly')} />}
         {other && <Notice severity="error" className="w-full mb-3" text={other} />}
         <div className="wq-field">
           <label htmlFor="brand-app-name">{t('branding.appName')}</label>
-          <InputText id="brand-app-name" value={appName} maxLength={limits.appName} invalid={!!fields['appName']}
+          <InputText id="brand-app-name" value={appName} disabled={readOnly} maxLength={limits.appName} invalid={!!fields['appName']}
             aria-describedby="brand-app-name-help" onChange={(e) => setAppName(e.target.value)} />
           {fields['appName'] ? <small className="p-error">{fields['appName']}</small>
             : <small id="brand-app-name-help" className="wq-muted">{t('branding.appNameHelp')}</small>}
         </div>
         <div className="wq-field">
           <label htmlFor="brand-logo-text">{t('branding.logoText')}</label>
-          <InputText id="brand-logo-text" value={logoText} maxLength={limits.logoText} invalid={!!fields['logoText']}
+          <InputText id="brand-logo-text" value={logoText} disabled={readOnly} maxLength={limits.logoText} invalid={!!fields['logoText']}
             onChange={(e) => setLogoText(e.target.value)} />
           {fields['logoText'] && <small className="p-error">{fields['logoText']}</small>}
         </div>
         <div className="wq-field-inline">
-          <InputSwitch inputId="brand-show-text" checked={showLogoText} onChange={(e) => setShowLogoText(!!e.value)} />
+          <InputSwitch inputId="brand-show-text" checked={showLogoText} disabled={readOnly} onChange={(e) => setShowLogoText(!!e.value)} />
           <label htmlFor="brand-show-text">{t('branding.showLogoText')}</label>
           {fields['showLogoText'] && <small className="p-error">{fields['showLogoText']}</small>}
         </div>
-        <Button type="submit" label={t('branding.save')} icon="pi pi-check" loading={update.isPending} />
+        <Button type="submit" label={t('branding.save')} icon="pi pi-check" loading={update.isPending} disabled={readOnly} />
       </form>
       <section className="wq-card" aria-labelledby="brand-logo-title">
         <h2 id="brand-logo-title" className="wq-card-title">{t('branding.logo')}</h2>
@@ -95,8 +99,8 @@ export function BrandingForm() {
         <div className="flex flex-wrap gap-2">
           <FileUpload ref={fileRef} mode="basic" name="file" accept={limits.logoTypes.join(',')} customUpload auto
             uploadHandler={onUpload} chooseLabel={t('branding.uploadLogo')} chooseOptions={{ icon: 'pi pi-upload' }}
-            disabled={upload.isPending} />
-          {branding.data.logo && (
+            disabled={upload.isPending || readOnly} />
+          {branding.data.logo && !readOnly && (
             <Button type="button" outlined severity="danger" icon="pi pi-trash" label={t('branding.removeLogo')}
               loading={removeLogo.isPending} onClick={() => removeLogo.mutate(undefined, { onSuccess: () => toastSuccess(t('branding.logoRemoved')) })} />
           )}
