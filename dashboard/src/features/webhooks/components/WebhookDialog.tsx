@@ -26,6 +26,7 @@ export function WebhookDialog({ visible, webhook, onHide }: { visible: boolean; 
   const [selected, setSelected] = useState<WebhookEventName[]>([]);
   const [enabled, setEnabled] = useState(true);
   const [headers, setHeaders] = useState<HeaderRow[]>([]);
+  const [customSecret, setCustomSecret] = useState('');
   useEffect(() => {
     if (!visible) return;
     setUrl(webhook?.url ?? '');
@@ -33,10 +34,11 @@ export function WebhookDialog({ visible, webhook, onHide }: { visible: boolean; 
     setSelected(webhook?.events ?? []);
     setEnabled(webhook?.enabled ?? true);
     setHeaders(Object.entries(webhook?.headers ?? {}).map(([name, value]) => ({ name, value })));
+    setCustomSecret('');
   }, [visible, webhook]);
   const fields = fieldErrors(m.error);
   const headerErrors = Object.entries(fields).filter(([k]) => k.startsWith('headers'));
-  const shown = ['url', 'events', 'description', 'enabled'];
+  const shown = ['url', 'events', 'description', 'enabled', 'secret'];
   const rest = Object.entries(fields).filter(([k]) => !shown.includes(k) && !k.startsWith('headers'));
   const other = m.error && Object.keys(fields).length === 0
     ? (m.error instanceof ApiError ? `${m.error.message} (${m.error.code})` : t('errors.network')) : '';
@@ -46,7 +48,7 @@ export function WebhookDialog({ visible, webhook, onHide }: { visible: boolean; 
     const body: WebhookInput = { url, description, events: selected, enabled,
       headers: Object.fromEntries(headers.filter((h) => h.name.trim() !== '').map((h) => [h.name.trim(), h.value])) };
     if (webhook) update.mutate({ id: webhook.id ?? '', body }, { onSuccess: () => { toastSuccess(t('webhooks.saved')); close(); } });
-    else create.mutate(body);
+    else create.mutate({ ...body, ...(customSecret ? { secret: customSecret } : {}) });
   };
   const options = (events.data ?? []).map((e) => ({ label: e.name === '*' ? t('webhooks.allEvents') : e.name, value: e.name, title: e.description }));
   return (
@@ -76,6 +78,15 @@ export function WebhookDialog({ visible, webhook, onHide }: { visible: boolean; 
               onChange={(e) => setDescription(e.target.value)} />
             {fields['description'] && <small className="p-error">{fields['description']}</small>}
           </div>
+          {!webhook && (
+            <div className="wq-field">
+              <label htmlFor="wh-custom-secret">{t('webhooks.customSecret')}</label>
+              <InputText id="wh-custom-secret" dir="ltr" autoComplete="off" value={customSecret} invalid={!!fields['secret']}
+                onChange={(e) => setCustomSecret(e.target.value)} />
+              {fields['secret'] ? <small className="p-error">{fields['secret']}</small>
+                : <small className="wq-muted">{t('webhooks.customSecretHelp')}</small>}
+            </div>
+          )}
           <fieldset className="wq-fieldset">
             <legend>{t('webhooks.headers')}</legend>
             <p className="wq-muted mt-0">{t('webhooks.headersHelp')}</p>
@@ -89,7 +100,7 @@ export function WebhookDialog({ visible, webhook, onHide }: { visible: boolean; 
                   onClick={() => setHeaders(headers.filter((_, j) => j !== i))} />
               </div>
             ))}
-            {headerErrors.map(([k, v]) => <small key={k} className="p-error d-block">{`${k}: ${v}`}</small>)}
+            {headerErrors.map(([k, v]) => <small key={k} className="p-error block">{`${k}: ${v}`}</small>)}
             <Button type="button" text icon="pi pi-plus" label={t('webhooks.addHeader')} onClick={() => setHeaders([...headers, { name: '', value: '' }])} />
           </fieldset>
           <div className="wq-field-inline">
