@@ -75,7 +75,7 @@ async function run(t, rx) {
   await dialog.getByLabel('Header 1 name').fill('X-Receiver-Token');
   await dialog.getByLabel('Header 1 value').fill('tok-123');
   await dialog.getByRole('button', { name: 'Create', exact: true }).click();
-  const secret = await dialog.getByLabel('Signing secret').inputValue();
+  const secret = await dialog.getByLabel('Signing secret', { exact: true }).inputValue();
   if (!secret.startsWith('whsec_')) throw new Error('no secret shown: ' + secret);
   await t.shot('settings-webhooks-secret-en');
   await dialog.getByRole('button', { name: 'Done' }).click();
