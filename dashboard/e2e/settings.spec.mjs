@@ -44,6 +44,14 @@ function receiver() {
   return new Promise((res) => srv.listen(0, '127.0.0.1', () => res({ srv, got, url: `http://127.0.0.1:${srv.address().port}/hook` })));
 }
 
+/** Waits for an overlay (dialog, panel) to finish its opening transition, so a screenshot shows it whole. */
+function opened(loc) {
+  return until('an overlay to finish opening', () => loc.evaluate((e) => {
+    const d = e.closest('.p-dialog, .p-overlaypanel') ?? e;
+    return getComputedStyle(d).opacity === '1' && !/-enter(-active)?(\s|$)/.test(d.className);
+  }));
+}
+
 export default async function settings(t) {
   const rx = await receiver();
   try {
@@ -77,6 +85,7 @@ async function run(t, rx) {
   await dialog.getByRole('button', { name: 'Create', exact: true }).click();
   const secret = await dialog.getByLabel('Signing secret', { exact: true }).inputValue();
   if (!secret.startsWith('whsec_')) throw new Error('no secret shown: ' + secret);
+  await opened(dialog);
   await t.shot('settings-webhooks-secret-en');
   await dialog.getByRole('button', { name: 'Done' }).click();
   await dialog.waitFor({ state: 'detached' });
@@ -96,6 +105,7 @@ async function run(t, rx) {
   if (!hit.headers['webhook-signature'] || hit.headers['x-receiver-token'] !== 'tok-123') {
     throw new Error('the test delivery lacks its signature or custom header: ' + JSON.stringify(hit.headers));
   }
+  await opened(result);
   await t.shot('settings-webhooks-test-en');
   await page.keyboard.press('Escape');
   await result.waitFor({ state: 'detached' });
@@ -105,6 +115,7 @@ async function run(t, rx) {
   await delivered.first().getByRole('button', { name: 'Attempts' }).click();
   const attempts = page.getByRole('dialog', { name: 'Delivery attempts' });
   await attempts.getByText(/^\d+ ms$/).first().waitFor();
+  await opened(attempts);
   await t.shot('settings-webhooks-attempts-en');
   await page.keyboard.press('Escape');
   await attempts.waitFor({ state: 'detached' });
@@ -151,6 +162,7 @@ async function run(t, rx) {
   await nu.getByLabel('Password', { exact: true }).fill('1234567890');
   await nu.getByRole('button', { name: 'Create', exact: true }).click();
   await nu.getByText(/must not be a repeated character or pattern/).waitFor();
+  await opened(nu);
   await t.shot('settings-users-policy-en');
   await nu.getByLabel('Password', { exact: true }).fill('velvet otter compass 91');
   await nu.getByRole('button', { name: 'Create', exact: true }).click();
@@ -161,6 +173,7 @@ async function run(t, rx) {
   await page.getByRole('option', { name: 'Admin' }).click();
   const change = page.getByRole('dialog', { name: 'Confirm the change' });
   await change.getByText('None of their API keys changes.').waitFor();
+  await opened(change);
   await t.shot('settings-users-impact-en');
   await change.getByRole('button', { name: 'Confirm' }).click();
   await change.waitFor({ state: 'detached' });
