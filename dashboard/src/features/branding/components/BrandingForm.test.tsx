@@ -53,6 +53,11 @@ describe('Settings → Branding', () => {
       { appName: 'Acme', logoText: 'Acme Incorporated', showLogoText: true },
     ]);
     expect(useUI.getState().branding).toEqual({ appName: 'Acme', logoText: 'Acme Incorporated', showLogoText: true, logoUrl: null });
+
+    // Logging out forgets the tenant's branding: the next user of this browser may belong to another tenant.
+    await user.click(screen.getByRole('button', { name: 'Profile menu' }));
+    await user.click(await screen.findByRole('menuitem', { name: 'Log out', hidden: true }));
+    await waitFor(() => expect(useUI.getState().branding).toEqual(defaultBranding));
   }, 30_000);
 });
 

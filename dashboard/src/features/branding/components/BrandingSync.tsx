@@ -1,10 +1,10 @@
 import { useEffect } from 'react';
 import { useBranding, toShell } from '../api/branding';
-import { useUI } from '@/stores/ui';
+import { defaultBranding, useUI } from '@/stores/ui';
 import { useAuth } from '@/stores/auth';
 
 /** Mirrors the tenant's branding (the server's) into the UI store the shell reads, and the app name into the
- *  document title. Mounted once by the layout. */
+ *  document title. Mounted once by the layout (so only while logged in). */
 export function BrandingSync() {
   const token = useAuth((s) => s.token);
   const b = useBranding(!!token);
@@ -16,5 +16,8 @@ export function BrandingSync() {
   useEffect(() => {
     document.title = appName;
   }, [appName]);
+  // Leaving the app (logging out, or a login that ended) forgets the tenant's branding, so the next user of this
+  // browser, maybe of another tenant, does not see it.
+  useEffect(() => () => setBranding(defaultBranding), [setBranding]);
   return null;
 }
