@@ -50,10 +50,10 @@ type entry struct {
 var packageMap = []entry{
 	// Domain.
 	{path: "shared/activity", class: domain, what: "the tenant's activity log (who changed what), fed by the `audit` route; one entry per event ID"},
-	{path: "shared/branding", class: domain, what: "each tenant's dashboard branding: app name, logo text, the logo image (type sniffed, size capped)"},
 	{path: "shared/apikey", class: domain, what: "API keys: secrets shown once, stored as SHA-256 hashes, scoped, revocable, expiring"},
 	{path: "shared/apperr", class: domain, what: "the one application error type (code, message, field details)"},
 	{path: "shared/auth", class: domain, what: "who is calling (principal), roles, scopes, dashboard tokens, password hashing"},
+	{path: "shared/branding", class: domain, what: "each tenant's dashboard branding: app name, logo text, the logo image (type sniffed, size capped)"},
 	{path: "shared/crypt", class: domain, what: "the keyring that encrypts webhook secrets at rest, and its key file"},
 	{path: "shared/demo", class: domain, what: "demo mode: the fake contacts and what its endpoints drive"},
 	{path: "shared/id", class: domain, what: "record IDs: a type prefix and a ULID"},
