@@ -179,6 +179,19 @@ func TestAWSRuntime(t *testing.T) {
 	other := header("Authorization", "Bearer "+second.Token)
 	gw.call(ctx, "GET", "/api/keys/"+created.ID, other, "").wantError(t, http.StatusNotFound, "not_found")
 
+	// Branding is per tenant in DynamoDB: the first tenant's change is not the second's.
+	var brand struct{ AppName, LogoText string }
+	gw.call(ctx, "PUT", "/api/tenant/branding", owner, `{"appName":"One Support","logoText":"One","showLogoText":true}`).
+		want(t, http.StatusOK, &brand)
+	gw.call(ctx, "GET", "/api/tenant/branding", owner, "").want(t, http.StatusOK, &brand)
+	if brand.AppName != "One Support" || brand.LogoText != "One" {
+		t.Fatalf("GET /api/tenant/branding after PUT: %+v", brand)
+	}
+	gw.call(ctx, "GET", "/api/tenant/branding", other, "").want(t, http.StatusOK, &brand)
+	if brand.AppName != "WaQtor" {
+		t.Fatalf("the second tenant's branding is %+v, want the default", brand)
+	}
+
 	// The per-account lockout counts failures in DynamoDB: after 5 wrong passwords even the right one is refused.
 	for i := range 5 {
 		r := gw.call(ctx, "POST", "/api/auth/login", nil, fmt.Sprintf(`{"email":"owner@two.example","password":"wrong-guess-%d"}`, i))

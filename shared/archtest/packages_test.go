@@ -53,6 +53,7 @@ var packageMap = []entry{
 	{path: "shared/apikey", class: domain, what: "API keys: secrets shown once, stored as SHA-256 hashes, scoped, revocable, expiring"},
 	{path: "shared/apperr", class: domain, what: "the one application error type (code, message, field details)"},
 	{path: "shared/auth", class: domain, what: "who is calling (principal), roles, scopes, dashboard tokens, password hashing"},
+	{path: "shared/branding", class: domain, what: "each tenant's dashboard branding: app name, logo text, the logo image (type sniffed, size capped)"},
 	{path: "shared/crypt", class: domain, what: "the keyring that encrypts webhook secrets at rest, and its key file"},
 	{path: "shared/demo", class: domain, what: "demo mode: the fake contacts and what its endpoints drive"},
 	{path: "shared/egress", class: domain, what: "the one way out to addresses a tenant names: the SSRF guard (`Guard`, `Allow`), the HTTP client that dials only addresses it checked (webhook deliveries, `Fetch` of media URLs)"},

@@ -104,7 +104,7 @@ func TestKeyScopesFollowTheCreatorsRole(t *testing.T) {
 	if got := auth.KeyScopes(mixed, auth.Role("root")); len(got) != 0 {
 		t.Errorf("unknown role's key = %v, want nothing", got)
 	}
-	if got := auth.Lost(all, auth.KeyScopes(all, auth.Member)); !slices.Equal(got, []auth.Scope{auth.ScopeKeysWrite, auth.ScopeUsersWrite, auth.ScopeActivityRead}) {
+	if got := auth.Lost(all, auth.KeyScopes(all, auth.Member)); !slices.Equal(got, []auth.Scope{auth.ScopeKeysWrite, auth.ScopeUsersWrite, auth.ScopeActivityRead, auth.ScopeSettingsWrite}) {
 		t.Errorf("Lost(*, member) = %v", got)
 	}
 	if got := auth.Lost(mixed, mixed); len(got) != 0 {

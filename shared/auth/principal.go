@@ -53,19 +53,23 @@ const (
 	// user: an API key reads and changes its creator's.
 	ScopeNotificationsRead  Scope = "notifications:read"
 	ScopeNotificationsWrite Scope = "notifications:write"
+	// ScopeSettingsRead and ScopeSettingsWrite cover the tenant's settings (its branding): every member reads
+	// them, owners and admins change them.
+	ScopeSettingsRead  Scope = "settings:read"
+	ScopeSettingsWrite Scope = "settings:write"
 )
 
 // Scopes lists every grantable scope (ScopeAll included).
 var Scopes = []Scope{ScopeAll, ScopeKeysRead, ScopeKeysWrite, ScopeUsersRead, ScopeUsersWrite,
 	ScopeSessionsRead, ScopeSessionsWrite, ScopeMessagesRead, ScopeMessagesSend, ScopeCampaignsRead,
 	ScopeCampaignsWrite, ScopeWebhooksRead, ScopeWebhooksWrite, ScopeSmartbotRead, ScopeSmartbotWrite,
-	ScopeActivityRead, ScopeNotificationsRead, ScopeNotificationsWrite}
+	ScopeActivityRead, ScopeNotificationsRead, ScopeNotificationsWrite, ScopeSettingsRead, ScopeSettingsWrite}
 
 // Valid reports whether s is a known scope.
 func (s Scope) Valid() bool { return slices.Contains(Scopes, s) }
 
 // memberDenied are the scopes a member role lacks.
-var memberDenied = []Scope{ScopeKeysWrite, ScopeUsersWrite, ScopeActivityRead}
+var memberDenied = []Scope{ScopeKeysWrite, ScopeUsersWrite, ScopeActivityRead, ScopeSettingsWrite}
 
 // RoleScopes returns the scopes a role grants.
 func RoleScopes(r Role) []Scope {

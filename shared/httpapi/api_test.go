@@ -19,6 +19,7 @@ import (
 	"github.com/waqtor/waqtor/shared/activity"
 	"github.com/waqtor/waqtor/shared/apikey"
 	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/branding"
 	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/httpapi"
@@ -113,7 +114,8 @@ func newEnv(t testing.TB, cfg httpapi.Config) *env {
 	notes := sqlite.NewNotificationStore(db)
 	srv := httpapi.New(httpapi.Deps{Tenants: tenants, Keys: keys, Tokens: tokens, Idempotency: sqlite.NewIdempotencyStore(db),
 		Activity: sqlite.NewActivityStore(db), Notifications: &notification.Service{Store: notes, Preferences: notes, Now: clk.Now}, Log: log, Now: clk.Now,
-		Webhooks: &webhook.Service{Store: sqlite.NewWebhookStore(db), Guard: egress.Guard{Resolver: noDNS{}}, Now: clk.Now}}, cfg)
+		Webhooks: &webhook.Service{Store: sqlite.NewWebhookStore(db), Guard: egress.Guard{Resolver: noDNS{}}, Now: clk.Now},
+		Branding: &branding.Service{Store: sqlite.NewBrandingStore(db), Now: clk.Now}}, cfg)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	return &env{url: hs.URL, srv: srv, ownerKey: first.APIKey, email: first.Email, password: first.Password, clock: clk,

@@ -112,7 +112,7 @@ func TestKeyNarrowsWithItsCreatorsRole(t *testing.T) {
 		!slices.Equal(strs(m["scopes"]), []string{"keys:read", "messages:send"}) {
 		t.Fatalf("impact on the mixed key = %v", m)
 	}
-	if a := imp[allID]; a["effect"] != "narrowed" || !slices.Equal(strs(a["lostScopes"]), []string{"keys:write", "users:write", "activity:read"}) {
+	if a := imp[allID]; a["effect"] != "narrowed" || !slices.Equal(strs(a["lostScopes"]), []string{"keys:write", "users:write", "activity:read", "settings:write"}) {
 		t.Fatalf("impact on the * key = %v", a)
 	}
 	if len(e.impact(t, e.ownerKey, adminID, "role=owner")) != 0 {

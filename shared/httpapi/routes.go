@@ -35,6 +35,12 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/users/{id}/key-impact", principal, auth.ScopeKeysRead, "which of the user's API keys a role change, disabling or deleting would narrow or stop", s.handleKeyImpact},
 		{"POST", "/api/users/{id}/logout-all", selfOr, auth.ScopeUsersWrite, "log a user out everywhere: end every token of the user", s.handleUserLogoutAll},
 
+		{"GET", "/api/tenant/branding", principal, auth.ScopeSettingsRead, "the tenant's dashboard branding", s.handleGetBranding},
+		{"PUT", "/api/tenant/branding", principal, auth.ScopeSettingsWrite, "change the app name, logo text and whether it shows", s.handlePutBranding},
+		{"GET", "/api/tenant/branding/logo", principal, auth.ScopeSettingsRead, "the tenant's logo image", s.handleGetLogo},
+		{"PUT", "/api/tenant/branding/logo", principal, auth.ScopeSettingsWrite, "upload the tenant's logo (PNG, JPEG, WebP or GIF, at most 256 KiB)", s.handlePutLogo},
+		{"DELETE", "/api/tenant/branding/logo", principal, auth.ScopeSettingsWrite, "remove the tenant's logo", s.handleDeleteLogo},
+
 		{"GET", "/api/activity", principal, auth.ScopeActivityRead, "the tenant's activity log", s.handleListActivity},
 
 		{"GET", "/api/webhooks", principal, auth.ScopeWebhooksRead, "list webhook endpoints", s.handleListWebhooks},

@@ -20,6 +20,7 @@ import (
 	"github.com/waqtor/waqtor/shared/apikey"
 	"github.com/waqtor/waqtor/shared/apperr"
 	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/branding"
 	"github.com/waqtor/waqtor/shared/demo"
 	"github.com/waqtor/waqtor/shared/idempotency"
 	"github.com/waqtor/waqtor/shared/media"
@@ -128,6 +129,8 @@ type Deps struct {
 	Plans *plan.Service
 	// Reports computes the tenant's reports.
 	Reports *report.Service
+	// Branding is the tenants' dashboard branding.
+	Branding *branding.Service
 	// Demo is demo mode's fake WhatsApp (nil outside demo mode: the /api/dev/demo endpoints answer 404).
 	Demo demo.World
 	// Ready reports whether the process can serve (database reachable, not draining).

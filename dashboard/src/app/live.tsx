@@ -6,6 +6,7 @@ import { useAuth } from '@/stores/auth';
 import { useLive } from '@/stores/live';
 import { sessionKeys, type WhatsAppSession } from '@/features/sessions/api/sessions';
 import { messageKeys } from '@/features/messages/api/messages';
+import { applyNotificationFrame, notificationKeys } from '@/features/notifications/api/notifications';
 
 /** Applies one event frame to the query cache: status frames to the sessions, messages frames to the history. */
 export function applyFrame(qc: QueryClient, f: EventFrame) {
@@ -32,6 +33,7 @@ export function applyFrame(qc: QueryClient, f: EventFrame) {
     return;
   }
   if (f.topic === 'messages') void qc.invalidateQueries({ queryKey: messageKeys.all });
+  if (f.topic === 'notifications') applyNotificationFrame(qc, f);
 }
 
 /** Opens the live feed while logged in: events update the queries, the status goes to the live store. */
@@ -44,7 +46,7 @@ export function LiveFeed() {
     const client = new RealtimeClient({
       baseUrl: globalThis.location.origin,
       getTicket: () => unwrap(api.POST('/api/realtime/ticket')),
-      subscriptions: [{ topics: ['status', 'messages'] }],
+      subscriptions: [{ topics: ['status', 'messages', 'notifications'] }],
       onEvent: (f) => applyFrame(qc, f),
       onResync: () => void qc.invalidateQueries(),
     });
@@ -54,6 +56,7 @@ export function LiveFeed() {
         opened = true;
         void qc.invalidateQueries({ queryKey: sessionKeys.all });
         void qc.invalidateQueries({ queryKey: messageKeys.all });
+        void qc.invalidateQueries({ queryKey: notificationKeys.all });
       }
       useLive.setState(s, true);
     });

@@ -20,4 +20,8 @@ export const pages: Page[] = [
   { path: '/interactive', label: 'interactive.menu', icon: 'pi pi-list-check', component: lazy(() => import('./routes/interactive/InteractivePage')), tag: 'premium.new' },
   { path: '/reports', label: 'reports.menu', icon: 'pi pi-chart-bar', component: lazy(() => import('./routes/reports/ReportsPage')), tag: 'premium.new' },
   { path: '/api-keys', label: 'menu.apiKeys', icon: 'pi pi-key', component: lazy(() => import('./routes/api-keys/ApiKeysPage')) },
+  { path: '/settings/webhooks', label: 'webhooks.menu', icon: 'pi pi-send', component: lazy(() => import('./routes/webhooks/WebhooksPage')) },
+  { path: '/settings/users', label: 'users.menu', icon: 'pi pi-users', component: lazy(() => import('./routes/users/UsersPage')) },
+  { path: '/settings/branding', label: 'branding.menu', icon: 'pi pi-palette', component: lazy(() => import('./routes/branding/BrandingPage')) },
+  { path: '/notifications', label: 'notifications.menu', icon: 'pi pi-bell', component: lazy(() => import('./routes/notifications/NotificationsPage')) },
 ];

@@ -8,5 +8,5 @@ import { routes } from '@/app/router';
 export function renderApp(path: string) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   const router = createMemoryRouter(routes(), { initialEntries: [path] });
-  return { router, ...render(<AppProvider queryClient={queryClient}><RouterProvider router={router} /></AppProvider>) };
+  return { router, queryClient, ...render(<AppProvider queryClient={queryClient}><RouterProvider router={router} /></AppProvider>) };
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/waqtor/waqtor/shared/activity"
 	"github.com/waqtor/waqtor/shared/apikey"
 	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/branding"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/idempotency"
@@ -51,6 +52,8 @@ type Stores struct {
 	Plans plan.Store
 	// Tickets keeps the live feed's connect tickets.
 	Tickets realtime.TicketStore
+	// Branding keeps each tenant's dashboard branding.
+	Branding branding.Store
 }
 
 // Missing names the fields of s that are nil: a runtime's stores must have none.
@@ -78,6 +81,8 @@ type Services struct {
 	Plans *plan.Service
 	// Reports computes the tenant's reports (a premium feature).
 	Reports *report.Service
+	// Branding is the tenants' dashboard branding.
+	Branding *branding.Service
 }
 
 // Outbound are what the API needs to reach beyond its stores: the queue replays go to, and the sender of test
@@ -107,8 +112,9 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 		Sessions:      &session.Service{Store: st.Sessions, Queue: out.Queue, Now: time.Now},
 		Messages: &message.Service{Messages: st.Messages, Sessions: st.Sessions, Queue: out.Queue, Files: st.Media,
 			Now: time.Now, Log: log, Gate: plans},
-		Plans:   plans,
-		Reports: &report.Service{MessageStore: st.Messages, DeliveryStore: st.Webhooks, Gate: plans, Now: time.Now},
+		Plans:    plans,
+		Reports:  &report.Service{MessageStore: st.Messages, DeliveryStore: st.Webhooks, Gate: plans, Now: time.Now},
+		Branding: &branding.Service{Store: st.Branding, Now: time.Now},
 	}, nil
 }
 

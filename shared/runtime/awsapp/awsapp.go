@@ -85,6 +85,7 @@ func NewStores(rt *awsfunction.Runtime) (app.Stores, error) {
 		Plans:         dynamo.NewPlanStore(ddb, table),
 		// Notification preferences: items of the notification store.
 		NotificationPreferences: dynamo.NewNotificationStore(ddb, table),
+		Branding:                dynamo.NewBrandingStore(ddb, table),
 	}
 	if rt.Config.MediaBucket != "" {
 		ms, err := s3store.NewMediaStore(s3sdk.NewFromConfig(rt.AWS, func(o *s3sdk.Options) { o.UsePathStyle = usePathStyle() }), rt.Config.MediaBucket)

@@ -32,7 +32,7 @@ func New(st app.Stores, svc app.Services, cfg config.Config, log *slog.Logger, r
 		Tenants: svc.Tenants, Keys: svc.Keys, Tokens: svc.Tokens, Idempotency: st.Idempotency, Activity: st.Activity,
 		Webhooks: svc.Webhooks, Notifications: svc.Notifications,
 		Sessions: svc.Sessions, Messages: svc.Messages, Media: st.Media, FetchMedia: fetch, Demo: world,
-		Plans: svc.Plans, Reports: svc.Reports,
+		Plans: svc.Plans, Reports: svc.Reports, Branding: svc.Branding,
 		Realtime: tickets, Ready: ready, Registry: reg, Log: log,
 	}, httpapi.Config{
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxUploadBytes: cfg.MaxUploadBytes, RatePerSecond: cfg.RatePerSecond, RateBurst: cfg.RateBurst,

@@ -23,7 +23,7 @@ func NewStores(db *sqlite.DB, files media.Store, secrets webhook.Sealer) app.Sto
 		Webhooks: webhook.SealedStore(sqlite.NewWebhookStore(db), secrets), Notifications: sqlite.NewNotificationStore(db),
 		Sessions: sqlite.NewSessionStore(db), Messages: sqlite.NewMessageStore(db), Media: files,
 		LoginAttempts: sqlite.NewLoginAttemptStore(db), Tickets: sqlite.NewTicketStore(db), Plans: sqlite.NewPlanStore(db),
-		NotificationPreferences: sqlite.NewNotificationStore(db)}
+		NotificationPreferences: sqlite.NewNotificationStore(db), Branding: sqlite.NewBrandingStore(db)}
 }
 
 // ConsumerDeps is what standalone's consumers (shared/consumers) are built from, over the SQLite database db and

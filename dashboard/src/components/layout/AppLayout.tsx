@@ -8,6 +8,7 @@ import { useUI } from '@/stores/ui';
 import { useAuth } from '@/stores/auth';
 import type { Page } from '@/app/pages';
 import { LiveFeed } from '@/app/live';
+import { BrandingSync } from '@/features/branding/components/BrandingSync';
 
 export function AppLayout({ pages }: { pages: Page[] }) {
   const sidebarOpen = useUI((s) => s.sidebarOpen);
@@ -22,6 +23,7 @@ export function AppLayout({ pages }: { pages: Page[] }) {
   return (
     <div className={'wq-layout' + (sidebarOpen ? ' sidebar-open' : '')}>
       <LiveFeed />
+      <BrandingSync />
       <Topbar onLogout={logout} />
       <Sidebar pages={pages} />
       <main className="wq-main">

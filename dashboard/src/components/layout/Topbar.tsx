@@ -7,10 +7,17 @@ import type { MenuItem } from 'primereact/menuitem';
 import { useUI } from '@/stores/ui';
 import { useAuth } from '@/stores/auth';
 import { LiveStatus } from './LiveStatus';
+import { NotificationBell } from '@/features/notifications/components/NotificationBell';
+import { useUnreadCount } from '@/features/notifications/api/notifications';
+import { useAuthorizedImage } from '@/lib/api/image';
+import { Badge } from 'primereact/badge';
 
 export function Topbar({ onLogout }: { onLogout: () => void }) {
   const { t } = useTranslation();
-  const { theme, language, setTheme, setLanguage, toggleSidebar, sidebarOpen } = useUI();
+  const { theme, language, setTheme, setLanguage, toggleSidebar, sidebarOpen, branding } = useUI();
+  const logo = useAuthorizedImage(branding.logoUrl);
+  const unread = useUnreadCount().data ?? 0;
+  const brandText = branding.logoText || branding.appName;
   const user = useAuth((s) => s.user);
   const menu = useRef<Menu>(null);
   const name = user?.name || user?.email || '';
@@ -24,7 +31,10 @@ export function Topbar({ onLogout }: { onLogout: () => void }) {
     <header className="wq-topbar">
       <Button icon="pi pi-bars" rounded text aria-label={t('topbar.toggleMenu')} aria-expanded={sidebarOpen}
         onClick={toggleSidebar} />
-      <span className="wq-topbar-brand">{t('app.name')}</span>
+      <span className="wq-topbar-brand" data-testid="brand">
+        {logo && <img src={logo} alt={branding.showLogoText ? '' : brandText} className="wq-topbar-logo" />}
+        {(branding.showLogoText || !logo) && <span>{brandText}</span>}
+      </span>
       <div className="wq-topbar-actions">
         <LiveStatus />
         <Button text lang={language === 'en' ? 'ar' : 'en'}
@@ -34,10 +44,13 @@ export function Topbar({ onLogout }: { onLogout: () => void }) {
         <Button rounded text icon={theme === 'dark' ? 'pi pi-sun' : 'pi pi-moon'}
           aria-label={theme === 'dark' ? t('topbar.lightMode') : t('topbar.darkMode')}
           onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} />
+        <NotificationBell />
         <Menu model={items} popup ref={menu} id="wq-profile-menu" />
         <button type="button" className="wq-avatar-button" aria-label={t('topbar.profileMenu')} aria-haspopup="menu"
           aria-controls="wq-profile-menu" onClick={(e) => menu.current?.toggle(e)}>
-          <Avatar label={initial} shape="circle" />
+          <Avatar label={initial} shape="circle" className="p-overlay-badge">
+            {unread > 0 && <Badge value={unread > 99 ? '99+' : unread} severity="danger" aria-hidden="true" />}
+          </Avatar>
         </button>
       </div>
     </header>

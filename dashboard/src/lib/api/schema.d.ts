@@ -932,6 +932,192 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/tenant/branding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's dashboard branding
+         * @description Needs settings:read (every role). The defaults (app name "WaQtor", text shown, no logo) until set.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The branding. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Branding"];
+                    };
+                };
+                403: components["responses"]["Error"];
+            };
+        };
+        /**
+         * Change the app name, logo text and whether it shows
+         * @description Needs settings:write (owners and admins). Replaces the three fields; the logo is kept. Every bad field is
+         *     named in one 422: appName is required, 1–60 characters; logoText at most 40; both one line (trimmed).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        appName: string;
+                        logoText?: string;
+                        showLogoText: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description The branding now stored. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Branding"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tenant/branding/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's logo image
+         * @description Needs settings:read. Served with its detected type, an ETag (If-None-Match answers 304),
+         *     `X-Content-Type-Options: nosniff` and `Content-Security-Policy: default-src 'none'; sandbox`. 404 without a logo.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The image. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/*": string;
+                    };
+                };
+                /** @description Not modified (If-None-Match matched). */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        /**
+         * Upload the tenant's logo (PNG, JPEG, WebP or GIF, at most 256 KiB)
+         * @description Needs settings:write (owners and admins). The raw image with an image Content-Type, or `multipart/form-data`
+         *     with the image in the part `file`. The type is detected from the bytes, whatever is declared: PNG, JPEG,
+         *     WebP and GIF are taken, anything else (SVG included: it can carry script) is a 422 on `file`; over 256 KiB
+         *     is a 413. Replaces any logo.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "multipart/form-data": {
+                        file: string;
+                    };
+                    "image/*": string;
+                };
+            };
+            responses: {
+                /** @description The branding with the new logo. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Branding"];
+                    };
+                };
+                400: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                413: components["responses"]["Error"];
+                415: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        /**
+         * Remove the tenant's logo
+         * @description Needs settings:write. Removing a missing logo is not an error.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The branding without a logo. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Branding"];
+                    };
+                };
+                403: components["responses"]["Error"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks": {
         parameters: {
             query?: never;
@@ -3951,7 +4137,39 @@ export interface components {
          * @description campaigns:read, campaigns:write, smartbot:read and smartbot:write are reserved; no endpoint uses them yet.
          * @enum {string}
          */
-        Scope: "*" | "keys:read" | "keys:write" | "users:read" | "users:write" | "sessions:read" | "sessions:write" | "messages:read" | "messages:send" | "campaigns:read" | "campaigns:write" | "webhooks:read" | "webhooks:write" | "smartbot:read" | "smartbot:write" | "activity:read" | "notifications:read" | "notifications:write";
+        Scope: "*" | "keys:read" | "keys:write" | "users:read" | "users:write" | "sessions:read" | "sessions:write" | "messages:read" | "messages:send" | "campaigns:read" | "campaigns:write" | "webhooks:read" | "webhooks:write" | "smartbot:read" | "smartbot:write" | "activity:read" | "notifications:read" | "notifications:write" | "settings:read" | "settings:write";
+        Branding: {
+            /** @description The name in the dashboard's title; "WaQtor" until set. */
+            appName: string;
+            /** @description The text beside the logo in the topbar (the app name when empty). */
+            logoText: string;
+            /** @description Whether the topbar shows the text beside the logo. */
+            showLogoText: boolean;
+            /** @description The logo, or null when the tenant has none. */
+            logo: null | {
+                /**
+                 * @description Detected from the bytes.
+                 * @enum {string}
+                 */
+                mime: "image/png" | "image/jpeg" | "image/webp" | "image/gif";
+                /** @description Bytes. */
+                size: number;
+                /** @description Hex digest of the image: its version. */
+                sha256: string;
+                /** Format: date-time */
+                updatedAt: string;
+                /**
+                 * @description Where to GET it (with the token); a new logo is a new URL.
+                 * @example /api/tenant/branding/logo?v=3f1c0a9b2d4e5f60
+                 */
+                url: string;
+            };
+            /**
+             * Format: date-time
+             * @description Zero time (0001-01-01T00:00:00Z) when never set.
+             */
+            updatedAt: string;
+        };
         Tenant: {
             /** @example ten_01JD5V6Q6ZQ8X4C1Y9H2K3M4N5 */
             id?: string;

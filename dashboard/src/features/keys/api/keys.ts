@@ -8,7 +8,7 @@ export type Scope = components['schemas']['Scope'];
 /** Every scope of the API, in the spec's order; the type check fails if the spec gains one that is missing here. */
 export const allScopes = ['*', 'keys:read', 'keys:write', 'users:read', 'users:write', 'sessions:read', 'sessions:write',
   'messages:read', 'messages:send', 'campaigns:read', 'campaigns:write', 'webhooks:read', 'webhooks:write',
-  'smartbot:read', 'smartbot:write', 'activity:read', 'notifications:read', 'notifications:write'] as const satisfies readonly Scope[];
+  'smartbot:read', 'smartbot:write', 'activity:read', 'notifications:read', 'notifications:write', 'settings:read', 'settings:write'] as const satisfies readonly Scope[];
 type Missing = Exclude<Scope, (typeof allScopes)[number]>;
 const complete: Missing extends never ? true : Missing = true;
 void complete;
