@@ -48,6 +48,10 @@ type userItem struct {
 	CreatedAt    string `dynamodbav:"createdAt"`
 	UpdatedAt    string `dynamodbav:"updatedAt"`
 	TokenVersion int64  `dynamodbav:"tokenVersion"`
+	Phone        string `dynamodbav:"phone,omitempty"`
+	Gravatar     bool   `dynamodbav:"gravatar,omitempty"`
+	// AvatarUpdatedAt is "" when the user has no avatar.
+	AvatarUpdatedAt string `dynamodbav:"avatarUpdatedAt,omitempty"`
 	// Version guards read-modify-write (UpdateUser): every write increments it, on the condition that it did not
 	// change since the read.
 	Version int64 `dynamodbav:"version"`
@@ -64,7 +68,8 @@ type emailItem struct {
 func userToItem(u tenant.User, version int64) userItem {
 	return userItem{PK: tenantPK(u.TenantID), SK: userPrefix + u.ID, Entity: "user", ID: u.ID, TenantID: u.TenantID,
 		Email: u.Email, Name: u.Name, Role: string(u.Role), PasswordHash: u.PasswordHash, Disabled: u.Disabled,
-		CreatedAt: fmtTime(u.CreatedAt), UpdatedAt: fmtTime(u.UpdatedAt), TokenVersion: u.TokenVersion, Version: version}
+		CreatedAt: fmtTime(u.CreatedAt), UpdatedAt: fmtTime(u.UpdatedAt), TokenVersion: u.TokenVersion,
+		Phone: u.Phone, Gravatar: u.Gravatar, AvatarUpdatedAt: fmtTimePtr(u.AvatarUpdatedAt), Version: version}
 }
 
 func decodeUser(av map[string]types.AttributeValue) (tenant.User, int64, error) {
@@ -80,9 +85,13 @@ func decodeUser(av map[string]types.AttributeValue) (tenant.User, int64, error) 
 	if err != nil {
 		return tenant.User{}, 0, fmt.Errorf("user %s: %w", it.ID, err)
 	}
-	return tenant.User{ID: it.ID, TenantID: it.TenantID, Email: it.Email, Name: it.Name, Role: auth.Role(it.Role),
+	u := tenant.User{ID: it.ID, TenantID: it.TenantID, Email: it.Email, Name: it.Name, Role: auth.Role(it.Role),
 		PasswordHash: it.PasswordHash, Disabled: it.Disabled, CreatedAt: created, UpdatedAt: updated,
-		TokenVersion: it.TokenVersion}, it.Version, nil
+		TokenVersion: it.TokenVersion, Phone: it.Phone, Gravatar: it.Gravatar}
+	if u.AvatarUpdatedAt, err = parseTimePtr(it.AvatarUpdatedAt); err != nil {
+		return tenant.User{}, 0, fmt.Errorf("user %s: avatar time: %w", it.ID, err)
+	}
+	return u, it.Version, nil
 }
 
 // putNew is a transaction Put of a new item: it fails if an item with the same key exists.

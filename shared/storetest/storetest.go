@@ -69,7 +69,9 @@ func sameUser(t *testing.T, got, want tenant.User) {
 	t.Helper()
 	if got.ID != want.ID || got.TenantID != want.TenantID || got.Email != want.Email || got.Name != want.Name ||
 		got.Role != want.Role || got.PasswordHash != want.PasswordHash || got.Disabled != want.Disabled ||
-		got.TokenVersion != want.TokenVersion ||
+		got.TokenVersion != want.TokenVersion || got.Phone != want.Phone || got.Gravatar != want.Gravatar ||
+		(got.AvatarUpdatedAt == nil) != (want.AvatarUpdatedAt == nil) ||
+		got.AvatarUpdatedAt != nil && !got.AvatarUpdatedAt.Equal(*want.AvatarUpdatedAt) ||
 		!got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) {
 		t.Fatalf("user:\n got %+v\nwant %+v", got, want)
 	}
@@ -163,6 +165,7 @@ func testUsers(t *testing.T, s Stores) {
 	updated, err := s.Tenants.UpdateUser(ctx, a.ID, member.ID, func(u *tenant.User) error {
 		u.Name, u.Role, u.Disabled, u.PasswordHash, u.UpdatedAt = "Renamed", auth.Admin, true, "new-hash", later
 		u.TokenVersion += 2
+		u.Phone, u.Gravatar, u.AvatarUpdatedAt = "+15551234567", true, &later
 		u.Email, u.TenantID, u.ID = "hijack@a.example", b.ID, "usr_other"
 		return nil
 	})
@@ -172,6 +175,7 @@ func testUsers(t *testing.T, s Stores) {
 	want := member
 	want.Name, want.Role, want.Disabled, want.PasswordHash, want.UpdatedAt = "Renamed", auth.Admin, true, "new-hash", later
 	want.TokenVersion = member.TokenVersion + 2
+	want.Phone, want.Gravatar, want.AvatarUpdatedAt = "+15551234567", true, &later
 	sameUser(t, updated, want)
 	got, err := s.Tenants.GetUser(ctx, a.ID, member.ID)
 	if err != nil {
@@ -451,4 +455,40 @@ func testActivity(t *testing.T, s Stores) {
 	}
 	_, err = s.Activity.List(ctx, "ten_a", "", 0)
 	wantCode(t, "List(limit 0)", err, apperr.Validation)
+
+	// ListByActor: only the actor's entries, newest first, paged the same way, never another tenant's.
+	var mine []string
+	for i := range 4 {
+		e := activity.Entry{ID: event.NewID(), TenantID: "ten_a", Type: event.UserUpdated, ActorID: "usr_2",
+			Time: now.Add(time.Duration(10+i) * time.Second), Data: json.RawMessage(`{}`)}
+		if i%2 == 1 {
+			e.ActorID = "usr_1"
+		} else {
+			mine = append(mine, e.ID)
+		}
+		if err := s.Activity.Record(ctx, e, far); err != nil {
+			t.Fatal(err)
+		}
+	}
+	theirs := activity.Entry{ID: event.NewID(), TenantID: "ten_b", Type: event.UserUpdated, ActorID: "usr_2", Time: now, Data: json.RawMessage(`{}`)}
+	if err := s.Activity.Record(ctx, theirs, far); err != nil {
+		t.Fatal(err)
+	}
+	page, err = s.Activity.ListByActor(ctx, "ten_a", "usr_2", "", 1)
+	if err != nil || len(page) != 1 || page[0].ID != mine[1] || page[0].ActorID != "usr_2" {
+		t.Fatalf("ListByActor page 1 = %v, %v; want the actor's newest", page, err)
+	}
+	page, err = s.Activity.ListByActor(ctx, "ten_a", "usr_2", page[0].ID, 10)
+	if err != nil || len(page) != 1 || page[0].ID != mine[0] {
+		t.Fatalf("ListByActor page 2 = %v, %v; want the actor's older one only", page, err)
+	}
+	page, err = s.Activity.ListByActor(ctx, "ten_a", "usr_1", "", 100)
+	if err != nil || len(page) != 7 {
+		t.Fatalf("ListByActor(usr_1) = %d entries, %v; want 7", len(page), err)
+	}
+	if page, err = s.Activity.ListByActor(ctx, "ten_a", "", "", 100); err != nil || len(page) != 0 {
+		t.Fatalf("ListByActor(no actor) = %v, %v; want none", page, err)
+	}
+	_, err = s.Activity.ListByActor(ctx, "ten_a", "usr_2", "", 0)
+	wantCode(t, "ListByActor(limit 0)", err, apperr.Validation)
 }

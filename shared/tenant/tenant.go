@@ -27,8 +27,16 @@ type User struct {
 	Role         auth.Role `json:"role"`
 	PasswordHash string    `json:"-"`
 	Disabled     bool      `json:"disabled"`
-	CreatedAt    time.Time `json:"createdAt"`
-	UpdatedAt    time.Time `json:"updatedAt"`
+	// Phone is the user's own phone number in E.164 form ("+" and digits), "" when not given.
+	Phone string `json:"phone"`
+	// Gravatar: the user opted in to show their Gravatar (looked up by the dashboard from their email) when they
+	// have no uploaded avatar.
+	Gravatar bool `json:"gravatar"`
+	// AvatarUpdatedAt is when the user's avatar image was last uploaded (GET /api/users/{id}/avatar); nil when the
+	// user has none.
+	AvatarUpdatedAt *time.Time `json:"avatarUpdatedAt,omitempty"`
+	CreatedAt       time.Time  `json:"createdAt"`
+	UpdatedAt       time.Time  `json:"updatedAt"`
 	// TokenVersion is written into every token issued to the user; a token with another version is refused.
 	// Service bumps it on a password change, a role change, disabling and "log out everywhere", which ends every
 	// token issued before.
