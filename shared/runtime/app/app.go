@@ -74,6 +74,9 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 	tenants := tenant.NewService(st.Tenants, events, log)
 	tenants.Attempts = st.LoginAttempts
 	tenants.Notifier = notification.StoreNotifier{Store: st.Notifications}
+	if st.Media != nil {
+		tenants.Avatars = st.Media
+	}
 	return Services{
 		Tenants: tenants,
 		Keys:    apikey.NewService(st.Keys, st.Tenants, events, log),
