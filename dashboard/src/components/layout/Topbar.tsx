@@ -1,23 +1,25 @@
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from 'primereact/button';
-import { Avatar } from 'primereact/avatar';
 import { Menu } from 'primereact/menu';
 import type { MenuItem } from 'primereact/menuitem';
 import { useUI } from '@/stores/ui';
 import { useAuth } from '@/stores/auth';
 import { LiveStatus } from './LiveStatus';
+import { useNavigate } from 'react-router-dom';
+import { UserAvatar } from '@/features/profile/components/UserAvatar';
 
 export function Topbar({ onLogout }: { onLogout: () => void }) {
   const { t } = useTranslation();
   const { theme, language, setTheme, setLanguage, toggleSidebar, sidebarOpen } = useUI();
   const user = useAuth((s) => s.user);
   const menu = useRef<Menu>(null);
+  const navigate = useNavigate();
   const name = user?.name || user?.email || '';
-  const initial = name.trim().charAt(0).toUpperCase() || '?';
   const items: MenuItem[] = [
     { label: name, disabled: true, className: 'wq-muted' },
     { separator: true },
+    { label: t('profile.menu'), icon: 'pi pi-user', command: () => navigate('/profile') },
     { label: t('topbar.logout'), icon: 'pi pi-sign-out', command: onLogout },
   ];
   return (
@@ -37,7 +39,7 @@ export function Topbar({ onLogout }: { onLogout: () => void }) {
         <Menu model={items} popup ref={menu} id="wq-profile-menu" />
         <button type="button" className="wq-avatar-button" aria-label={t('topbar.profileMenu')} aria-haspopup="menu"
           aria-controls="wq-profile-menu" onClick={(e) => menu.current?.toggle(e)}>
-          <Avatar label={initial} shape="circle" />
+          <UserAvatar user={user} />
         </button>
       </div>
     </header>
