@@ -15,5 +15,6 @@ export const pages: Page[] = [
   { path: '/', label: 'menu.sessions', icon: 'pi pi-mobile', component: lazy(() => import('./routes/sessions/SessionsPage')) },
   { path: '/messages', label: 'menu.messages', icon: 'pi pi-comments', component: lazy(() => import('./routes/messages/MessagesPage')) },
   { path: '/api-keys', label: 'menu.apiKeys', icon: 'pi pi-key', component: lazy(() => import('./routes/api-keys/ApiKeysPage')) },
+  { path: '/events', label: 'events.menu', icon: 'pi pi-bolt', component: lazy(() => import('./routes/events/EventsPage')) },
   { path: '/profile', label: 'profile.menu', icon: 'pi pi-user', component: lazy(() => import('./routes/profile/ProfilePage')) },
 ];
