@@ -3,9 +3,9 @@ import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { QueryClient } from '@tanstack/react-query';
 import { AppProvider } from '@/app/provider';
-import { SendTextForm } from './SendTextForm';
+import { ComposeForm } from './ComposeForm';
 
-describe('SendTextForm', () => {
+describe('ComposeForm', () => {
   afterEach(() => vi.unstubAllGlobals());
 
   it("shows the API's field errors next to their fields and sends what was typed", async () => {
@@ -17,7 +17,7 @@ describe('SendTextForm', () => {
       { status: 422, headers: { 'Content-Type': 'application/json' } });
     }));
     const user = userEvent.setup();
-    render(<AppProvider queryClient={new QueryClient()}><SendTextForm sessions={[{ id: 'ses_1', label: 'Shop' }]} /></AppProvider>);
+    render(<AppProvider queryClient={new QueryClient()}><ComposeForm sessions={[{ id: 'ses_1', label: 'Shop' }]} /></AppProvider>);
     await user.type(screen.getByLabelText('To (phone number or chat ID)'), '12');
     await user.type(screen.getByLabelText('Text'), ' ');
     await user.click(screen.getByRole('button', { name: 'Send' }));
