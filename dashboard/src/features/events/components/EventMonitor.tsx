@@ -6,7 +6,6 @@ import { Button } from 'primereact/button';
 import { MultiSelect } from 'primereact/multiselect';
 import { Dropdown } from 'primereact/dropdown';
 import { Tag } from 'primereact/tag';
-import { Badge } from 'primereact/badge';
 import { Dialog } from 'primereact/dialog';
 import { Message as Notice } from 'primereact/message';
 import type { EventFrame } from '@/lib/realtime';
@@ -47,9 +46,8 @@ export function EventMonitor({ sessions }: { sessions: SessionOption[] }) {
         <span className="wq-toolbar-end flex gap-2 align-items-center">
           {state.paused ? (
             <Button icon="pi pi-play" label={t('events.resume')} onClick={() => dispatch({ type: 'resume' })}
-              className="p-overlay-badge" aria-label={t('events.resumeCount', { count: state.held.length })}>
-              <Badge value={state.held.length} severity="warning" data-held={state.held.length} />
-            </Button>
+              badge={String(state.held.length)} badgeClassName="p-badge-warning" data-held={state.held.length}
+              aria-label={t('events.resumeCount', { count: state.held.length })} />
           ) : (
             <Button icon="pi pi-pause" label={t('events.pause')} outlined onClick={() => dispatch({ type: 'pause' })} />
           )}
