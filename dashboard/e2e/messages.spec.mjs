@@ -67,14 +67,15 @@ export default async function messages(t) {
   if (image.type !== 'image' || reply.chatId !== image.chatId) throw new Error(`image message: ${JSON.stringify(image)}`);
 
   // History filters: direction "Received" hides what was sent.
-  await page.locator('#history-direction').click();
+  const direction = page.locator('.p-dropdown').filter({ has: page.locator('#history-direction') });
+  await direction.click();
   await page.getByRole('option', { name: 'Received' }).click();
   await imageRow.waitFor({ state: 'detached' });
   await t.shot('messages-en');
 
   await page.getByRole('button', { name: /العربية/ }).click();
   await until('dir=rtl', async () => (await page.getAttribute('html', 'dir')) === 'rtl');
-  await page.locator('#history-direction').click();
+  await direction.click();
   await page.getByRole('option', { name: 'أي اتجاه' }).click();
   await page.getByRole('row').filter({ hasText: 'Riyadh office' }).waitFor();
   await t.shot('messages-ar');

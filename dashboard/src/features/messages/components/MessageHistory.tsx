@@ -44,9 +44,11 @@ export function MessageHistory({ sessions, filter, onFilter, onReply }: {
             onChange={(e) => setChat(e.target.value)} onBlur={() => chat !== filter.chatId && set({ chatId: chat })} />
         </span>
         <Dropdown inputId="history-direction" value={filter.direction} aria-label={t('messages.direction')} className="wq-filter"
+          placeholder={t('messages.anyDirection')}
           options={[{ value: '', label: t('messages.anyDirection') }, { value: 'in', label: t('messages.dir.in') },
             { value: 'out', label: t('messages.dir.out') }]} onChange={(e) => set({ direction: e.value as HistoryFilter['direction'] })} />
         <Dropdown inputId="history-status" value={filter.status} aria-label={t('messages.statusHeader')} className="wq-filter"
+          placeholder={t('messages.anyStatus')}
           options={[{ value: '', label: t('messages.anyStatus') }, ...statuses.map((s) => ({ value: s, label: t(`messages.status.${s}`) }))]}
           onChange={(e) => set({ status: e.value as HistoryFilter['status'] })} />
       </form>
@@ -60,7 +62,7 @@ export function MessageHistory({ sessions, filter, onFilter, onReply }: {
         <Column header={t('messages.content')} style={{ maxWidth: '24rem' }} body={(m: Message) => (
           <div className="flex flex-column gap-1" data-type={m.type}>
             <span className="flex align-items-center gap-2">
-              <i className={typeIcon(m.type)} aria-label={t(`messages.type.${m.type ?? 'unknown'}`)} />
+              <i className={typeIcon(m.type)} title={t(`messages.type.${m.type ?? 'unknown'}`)} aria-hidden="true" />
               <bdi>{m.body ?? ''}</bdi>
             </span>
             {m.media && <MediaPreview m={m} />}
