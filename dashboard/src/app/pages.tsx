@@ -17,5 +17,6 @@ export const pages: Page[] = [
   { path: '/api-keys', label: 'menu.apiKeys', icon: 'pi pi-key', component: lazy(() => import('./routes/api-keys/ApiKeysPage')) },
   { path: '/events', label: 'events.menu', icon: 'pi pi-bolt', component: lazy(() => import('./routes/events/EventsPage')) },
   { path: '/profile', label: 'profile.menu', icon: 'pi pi-user', component: lazy(() => import('./routes/profile/ProfilePage')) },
+  { path: '/uikit', label: 'uikit.menu', icon: 'pi pi-palette', component: lazy(() => import('./routes/uikit/UIKitPage')) },
   { path: '/about', label: 'about.menu', icon: 'pi pi-info-circle', component: lazy(() => import('./routes/about/AboutPage')) },
 ];
