@@ -19,6 +19,23 @@ export default async function messages(t) {
   const contact = (await (await t.api('/api/dev/demo/contacts')).json()).contacts?.[0]?.phone;
   if (!contact) throw new Error('no demo contact');
 
+  // Sessions: the ready one shows its linked phone's client info; a new one pairs by phone number, its code shown.
+  const phone = (await (await t.api(`/api/sessions/${id}/status`)).json()).clientInfo?.phoneNumber;
+  if (!phone) throw new Error('no clientInfo.phoneNumber on the ready session');
+  await t.api('/api/sessions', { method: 'POST', body: JSON.stringify({ name: 'Desk' }) });
+  await page.reload();
+  await page.getByRole('article', { name: 'Shop' }).getByLabel('The linked phone').waitFor();
+  const desk = page.getByRole('article', { name: 'Desk' });
+  await desk.getByRole('button', { name: 'Pair with a phone number instead' }).click();
+  await page.getByLabel("The phone's WhatsApp number").fill('+' + phone);
+  await page.getByRole('button', { name: 'Get the code' }).click();
+  const code = page.getByTestId('pairing-code');
+  await code.waitFor();
+  if (!/^[A-Z0-9]{4}-[A-Z0-9]{4}$/.test((await code.innerText()).trim())) throw new Error('pairing code: ' + (await code.innerText()));
+  await t.shot('sessions-pairing-en');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+
   await page.getByRole('link', { name: 'Messages' }).click();
   await page.getByRole('heading', { name: 'Messages' }).waitFor();
   const done = '[data-status="delivered"], [data-status="read"]';

@@ -83,6 +83,18 @@ export default async function profile(t) {
   await json.waitFor({ state: 'detached' });
   await t.shot('events-en');
 
+  // About shows the server's version from /healthz; the UI kit shows the components.
+  const healthz = await (await fetch(`${t.base}/healthz`)).json();
+  await page.getByRole('link', { name: 'About' }).click();
+  await page.getByTestId('server-version').filter({ hasText: healthz.version }).waitFor();
+  await page.getByRole('button', { name: 'What happens when I change my password?' }).click();
+  await page.getByText('Every other device signed in as you is signed out').waitFor();
+  await t.shot('about-en');
+  await page.getByRole('link', { name: 'UI kit' }).click();
+  await page.getByRole('heading', { name: 'UI kit' }).waitFor();
+  await t.shot('uikit-en');
+  await page.getByRole('link', { name: 'Events' }).click();
+
   // Arabic: the same pages right to left.
   await page.getByRole('button', { name: /العربية/ }).click();
   await until('dir=rtl', async () => (await page.getAttribute('html', 'dir')) === 'rtl');
@@ -91,6 +103,12 @@ export default async function profile(t) {
   await page.getByRole('link', { name: 'الملف الشخصي' }).click();
   await page.getByRole('heading', { name: 'الملف الشخصي', exact: true }).waitFor();
   await t.shot('profile-ar');
+  await page.getByRole('link', { name: 'حول' }).click();
+  await page.getByRole('heading', { name: 'حول WaQtor' }).waitFor();
+  await t.shot('about-ar');
+  await page.getByRole('link', { name: 'مكونات الواجهة' }).click();
+  await t.shot('uikit-ar');
+  await page.getByRole('link', { name: 'الملف الشخصي' }).click();
   await page.getByRole('button', { name: /English/ }).click();
   await page.getByRole('heading', { name: 'Profile', exact: true }).waitFor();
 

@@ -50,9 +50,10 @@ export function SessionCard({ session }: { session: WhatsAppSession }) {
           <div className="flex justify-content-center">
             <Button size="small" text icon="pi pi-phone" label={t('sessions.pairByPhone')} onClick={() => setPairing(true)} />
           </div>
-          <PairingDialog id={id} name={name} visible={pairing} onHide={() => setPairing(false)} />
         </>
       )}
+      {/* Outside the QR block: asking a code changes the status, and the code must stay on screen. */}
+      <PairingDialog id={id} name={name} visible={pairing} onHide={() => setPairing(false)} />
       <div className="wq-session-actions">
         <Button size="small" outlined icon="pi pi-refresh" label={t('sessions.restart')} loading={action.isPending && action.variables?.action === 'restart'}
           onClick={() => confirmDialog({
