@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -269,4 +270,57 @@ func (s *TenantStore) DeleteUser(ctx context.Context, tenantID, userID string) e
 		return fmt.Errorf("delete user: the email item of user %s names another user", userID)
 	}
 	return fmt.Errorf("delete user: %w", err)
+}
+
+// ChangeEmail writes, in one transaction, the user with the new email (on the condition that it did not change
+// since the read), the new email's lookup item (on the condition that no user has it) and the removal of the old
+// one (on the condition that it still names this user). A lost race on the user starts over.
+func (s *TenantStore) ChangeEmail(ctx context.Context, tenantID, userID, email string, at time.Time) (tenant.User, error) {
+	for n := range maxAttempts {
+		if n > 0 {
+			if err := backoff(ctx, n); err != nil {
+				return tenant.User{}, err
+			}
+		}
+		u, version, err := s.getUser(ctx, tenantID, userID)
+		if err != nil {
+			return tenant.User{}, err
+		}
+		if u.Email == email {
+			return u, nil
+		}
+		old := u.Email
+		u.Email, u.UpdatedAt = email, at
+		av, err := attributevalue.MarshalMap(userToItem(u, version+1))
+		if err != nil {
+			return tenant.User{}, fmt.Errorf("encode user: %w", err)
+		}
+		lookup, err := putNew(s.table, emailItem{PK: emailPK(email), SK: skEmail, Entity: "email", TenantID: tenantID, UserID: userID})
+		if err != nil {
+			return tenant.User{}, fmt.Errorf("encode email: %w", err)
+		}
+		err = transact(ctx, s.c, []types.TransactWriteItem{
+			{Put: &types.Put{TableName: aws.String(s.table), Item: av, ConditionExpression: aws.String("#v = :v"),
+				ExpressionAttributeNames:  map[string]string{"#v": "version"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(version)}}},
+			lookup,
+			{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(emailPK(old), skEmail),
+				ConditionExpression:       aws.String("#uid = :uid"),
+				ExpressionAttributeNames:  map[string]string{"#uid": "userId"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":uid": str(userID)}}},
+		})
+		reasons := txReasons(err)
+		switch {
+		case err == nil:
+			return u, nil
+		case txFailed(reasons, 1):
+			return tenant.User{}, tenant.ErrEmailTaken
+		case txFailed(reasons, 0):
+			continue // the user changed since the read: read again
+		case txFailed(reasons, 2):
+			return tenant.User{}, fmt.Errorf("change email: the email item of user %s names another user", userID)
+		}
+		return tenant.User{}, fmt.Errorf("change email: %w", err)
+	}
+	return tenant.User{}, ErrContention
 }

@@ -74,6 +74,20 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
+// handleChangeEmail changes the caller's own sign-in email after checking their password.
+func (s *Server) handleChangeEmail(w http.ResponseWriter, r *http.Request) error {
+	var in tenant.ChangeEmailInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	u, err := s.Tenants.ChangeEmail(r.Context(), principalOf(r), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
+}
+
 // handleUserActivity lists what one user did: the caller's own entries, or anyone's with activity:read.
 func (s *Server) handleUserActivity(w http.ResponseWriter, r *http.Request) error {
 	limit, before, err := activityPage(r)

@@ -189,3 +189,37 @@ func TestProfileFieldsAndOwnActivity(t *testing.T) {
 	want(t, e.call(t, "GET", "/api/users/"+memberID+"/activity", e.ownerKey, nil), 200, "")
 	want(t, e.call(t, "GET", "/api/users/usr_nobody/activity", e.ownerKey, nil), 404, "not_found")
 }
+
+func TestChangeEmailChecksThePasswordAndMovesTheLogin(t *testing.T) {
+	e := newEnv(t, httpapi.Config{})
+	e.addUser(t, e.ownerKey, "member@a.example", "member")
+	tok := e.login(t, "member@a.example", userPassword)
+
+	want(t, e.call(t, "POST", "/api/auth/email", e.ownerKey, map[string]string{"email": "x@a.example", "currentPassword": e.password}), 403, "forbidden")
+	r := e.call(t, "POST", "/api/auth/email", tok, map[string]string{"email": "not an email", "currentPassword": ""})
+	want(t, r, 422, "validation_failed")
+	if f := fieldOf(t, r); f != "email" {
+		t.Fatalf("field %q, want email", f)
+	}
+	r = e.call(t, "POST", "/api/auth/email", tok, map[string]string{"email": "new@a.example", "currentPassword": "wrong password here"})
+	want(t, r, 422, "validation_failed")
+	if f := fieldOf(t, r); f != "currentPassword" {
+		t.Fatalf("field %q, want currentPassword", f)
+	}
+	r = e.call(t, "POST", "/api/auth/email", tok, map[string]string{"email": e.email, "currentPassword": userPassword})
+	want(t, r, 409, "conflict")
+	if f := fieldOf(t, r); f != "email" {
+		t.Fatalf("field %q, want email", f)
+	}
+	// Refused changes changed nothing.
+	e.login(t, "member@a.example", userPassword)
+
+	r = e.call(t, "POST", "/api/auth/email", tok, map[string]string{"email": " New@A.example ", "currentPassword": userPassword})
+	want(t, r, 200, "")
+	if got := r.json(t)["email"]; got != "new@a.example" {
+		t.Fatalf("email = %v", got)
+	}
+	want(t, e.call(t, "GET", "/api/me", tok, nil), 200, "")
+	e.login(t, "new@a.example", userPassword)
+	want(t, e.call(t, "POST", "/api/auth/login", "", map[string]string{"email": "member@a.example", "password": userPassword}), 401, "unauthorized")
+}

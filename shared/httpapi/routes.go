@@ -19,6 +19,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/auth/signup", public, "", "create a tenant and its owner", s.handleSignup},
 		{"POST", "/api/auth/refresh", userOnly, "", "exchange a valid token for a fresh one", s.handleRefresh},
 		{"POST", "/api/auth/logout-all", userOnly, "", "log out everywhere: end every token of the caller", s.handleLogoutAll},
+		{"POST", "/api/auth/email", userOnly, "", "change the caller's sign-in email (the current password is checked)", s.handleChangeEmail},
 		{"POST", "/api/auth/password", userOnly, "", "change the caller's password (the current one is checked); ends the caller's other tokens", s.handleChangePassword},
 		{"GET", "/api/me", self, "", "who am I", s.handleMe},
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/tenant"
@@ -169,4 +170,30 @@ func (s *TenantStore) DeleteUser(ctx context.Context, tenantID, userID string) e
 		return tenant.ErrUserNotFound
 	}
 	return nil
+}
+
+func (s *TenantStore) ChangeEmail(ctx context.Context, tenantID, userID, email string, at time.Time) (tenant.User, error) {
+	var out tenant.User
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		u, err := oneUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE tenant_id = ? AND id = ?`, tenantID, userID))
+		if err != nil {
+			return err
+		}
+		if u.Email == email {
+			out = u
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET email = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+			email, fmtTime(at), tenantID, userID)
+		if isUniqueViolation(err) && strings.Contains(err.Error(), "users.email") {
+			return tenant.ErrEmailTaken
+		}
+		if err != nil {
+			return fmt.Errorf("change email: %w", err)
+		}
+		u.Email, u.UpdatedAt = email, at
+		out = u
+		return nil
+	})
+	return out, err
 }

@@ -186,16 +186,43 @@ func testUsers(t *testing.T, s Stores) {
 		t.Fatalf("email changed through UpdateUser: %v", err)
 	}
 
+	// ChangeEmail: the new email finds the user, the old one is free, a taken one is refused and changes nothing.
+	if _, err := s.Tenants.ChangeEmail(ctx, a.ID, member.ID, ownerB.Email, later); !errors.Is(err, tenant.ErrEmailTaken) {
+		t.Fatalf("ChangeEmail to another tenant's user's email = %v, want ErrEmailTaken", err)
+	}
+	if got, err := s.Tenants.GetUser(ctx, a.ID, member.ID); err != nil || got.Email != member.Email {
+		t.Fatalf("a refused ChangeEmail changed the user: %+v, %v", got, err)
+	}
+	_, err = s.Tenants.ChangeEmail(ctx, b.ID, member.ID, "x@b.example", later)
+	wantCode(t, "ChangeEmail across tenants", err, apperr.NotFound)
+	moved := later.Add(time.Minute)
+	changed, err := s.Tenants.ChangeEmail(ctx, a.ID, member.ID, "moved@a.example", moved)
+	if err != nil || changed.Email != "moved@a.example" || !changed.UpdatedAt.Equal(moved) || changed.Name != "Renamed" {
+		t.Fatalf("ChangeEmail = %+v, %v", changed, err)
+	}
+	if found, err := s.Tenants.FindUserByEmail(ctx, "moved@a.example"); err != nil || found.ID != member.ID || found.Phone != "+15551234567" {
+		t.Fatalf("FindUserByEmail(new) = %+v, %v", found, err)
+	}
+	if _, err := s.Tenants.FindUserByEmail(ctx, "member@a.example"); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("the old email still finds a user: %v", err)
+	}
+	if err := s.Tenants.CreateUser(ctx, newUser(b.ID, "member@a.example", auth.Member)); err != nil {
+		t.Fatalf("the old email is not free after ChangeEmail: %v", err)
+	}
+	if same, err := s.Tenants.ChangeEmail(ctx, a.ID, member.ID, "moved@a.example", later); err != nil || !same.UpdatedAt.Equal(moved) {
+		t.Fatalf("ChangeEmail to the same email = %+v, %v; want no change", same, err)
+	}
+
 	if err := s.Tenants.DeleteUser(ctx, a.ID, member.ID); err != nil {
 		t.Fatalf("DeleteUser: %v", err)
 	}
 	_, err = s.Tenants.GetUser(ctx, a.ID, member.ID)
 	wantCode(t, "GetUser after delete", err, apperr.NotFound)
 	wantCode(t, "DeleteUser twice", s.Tenants.DeleteUser(ctx, a.ID, member.ID), apperr.NotFound)
-	_, err = s.Tenants.FindUserByEmail(ctx, "member@a.example")
+	_, err = s.Tenants.FindUserByEmail(ctx, "moved@a.example")
 	wantCode(t, "FindUserByEmail after delete", err, apperr.NotFound)
 	// The email is free again.
-	if err := s.Tenants.CreateUser(ctx, newUser(b.ID, "member@a.example", auth.Member)); err != nil {
+	if err := s.Tenants.CreateUser(ctx, newUser(b.ID, "moved@a.example", auth.Member)); err != nil {
 		t.Fatalf("CreateUser with a freed email: %v", err)
 	}
 }

@@ -211,22 +211,8 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, in Chang
 	if err := f.Err(); err != nil {
 		return User{}, err
 	}
-	now := s.Now()
-	key := LoginKey(u.Email)
-	if s.Attempts != nil {
-		a, err := s.Attempts.GetLoginAttempts(ctx, key)
-		if err == nil && now.Before(a.LockedUntil) {
-			return User{}, lockedError(a.LockedUntil, now)
-		}
-		if err != nil && !errors.Is(err, ErrNoLoginAttempts) {
-			return User{}, err
-		}
-	}
-	if err := auth.CheckPassword(u.PasswordHash, in.CurrentPassword); err != nil {
-		if ferr := s.loginFailed(ctx, key, u, now); !errors.Is(ferr, ErrInvalidCredentials) {
-			return User{}, ferr
-		}
-		return User{}, apperr.Field("currentPassword", "is not your current password")
+	if err := s.checkCurrentPassword(ctx, u, in.CurrentPassword); err != nil {
+		return User{}, err
 	}
 	hash, err := auth.HashPassword(in.NewPassword)
 	if err != nil {
@@ -238,6 +224,76 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, in Chang
 		u.UpdatedAt = s.Now().UTC()
 		return nil
 	})
+	if err != nil {
+		return User{}, err
+	}
+	s.publish(ctx, event.UserUpdated, p.TenantID, p.UserID, userEvent(u, p.UserID))
+	return u, nil
+}
+
+// checkCurrentPassword verifies the password a signed-in user typed to confirm a change. While sign-in to their
+// email is locked it is refused without checking (account_locked); a wrong one counts as a failed sign-in (the login
+// lockout) and is the field error currentPassword.
+func (s *Service) checkCurrentPassword(ctx context.Context, u User, password string) error {
+	now := s.Now()
+	key := LoginKey(u.Email)
+	if s.Attempts != nil {
+		a, err := s.Attempts.GetLoginAttempts(ctx, key)
+		if err == nil && now.Before(a.LockedUntil) {
+			return lockedError(a.LockedUntil, now)
+		}
+		if err != nil && !errors.Is(err, ErrNoLoginAttempts) {
+			return err
+		}
+	}
+	if err := auth.CheckPassword(u.PasswordHash, password); err != nil {
+		if ferr := s.loginFailed(ctx, key, u, now); !errors.Is(ferr, ErrInvalidCredentials) {
+			return ferr
+		}
+		return apperr.Field("currentPassword", "is not your current password")
+	}
+	return nil
+}
+
+// ChangeEmailInput is a user's change of their own sign-in email.
+type ChangeEmailInput struct {
+	Email           string `json:"email"`
+	CurrentPassword string `json:"currentPassword"`
+}
+
+// ChangeEmail gives the caller (a dashboard login) a new sign-in email after checking their current password (the
+// same check and lockout as ChangePassword). The email is normalised; one in use by any user is ErrEmailTaken.
+// Tokens stay valid: the login is the same user.
+func (s *Service) ChangeEmail(ctx context.Context, p auth.Principal, in ChangeEmailInput) (User, error) {
+	if p.KeyID != "" || p.UserID == "" {
+		return User{}, apperr.New(apperr.Forbidden, "changing an email needs a dashboard login, not an API key")
+	}
+	u, err := s.Store.GetUser(ctx, p.TenantID, p.UserID)
+	if err != nil {
+		return User{}, err
+	}
+	var f apperr.Fields
+	email, ok := NormalizeEmail(in.Email)
+	if !ok {
+		f.Add("email", "must be a valid email address")
+	}
+	if in.CurrentPassword == "" {
+		f.Add("currentPassword", "is required")
+	}
+	if err := f.Err(); err != nil {
+		return User{}, err
+	}
+	if err := s.checkCurrentPassword(ctx, u, in.CurrentPassword); err != nil {
+		return User{}, err
+	}
+	if email == u.Email {
+		return u, nil
+	}
+	u, err = s.Store.ChangeEmail(ctx, p.TenantID, p.UserID, email, s.Now().UTC())
+	if errors.Is(err, ErrEmailTaken) {
+		return User{}, &apperr.Error{Code: apperr.Conflict, Message: ErrEmailTaken.Message,
+			Details: map[string]any{"fields": []apperr.FieldError{{Field: "email", Message: "is used by another account"}}}}
+	}
 	if err != nil {
 		return User{}, err
 	}

@@ -67,4 +67,8 @@ type Store interface {
 	// UpdateUser applies fn to the stored user and saves the result atomically. The email and IDs cannot change.
 	UpdateUser(ctx context.Context, tenantID, userID string, fn func(*User) error) (User, error)
 	DeleteUser(ctx context.Context, tenantID, userID string) error
+	// ChangeEmail gives the user a new (normalised) email and sets UpdatedAt to at, atomically with the email's
+	// uniqueness: ErrEmailTaken if any user, in any tenant, has it; the old email is free afterwards. The same email
+	// changes nothing.
+	ChangeEmail(ctx context.Context, tenantID, userID, email string, at time.Time) (User, error)
 }
