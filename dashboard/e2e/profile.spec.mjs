@@ -1,12 +1,14 @@
 // Profile spec: uploads an avatar and sees it in the topbar; a wrong current password is refused next to its field;
 // the Events monitor shows a demo contact's message live, pause holds new events (the list stops growing, the held
 // count shows) and resume shows them, one event's JSON opens; changes the password, then signs in with the new one.
+// Changes the sign-in email too, and signs in with the new email and password (the old email or password refused).
 // Screenshots in English and Arabic.
 import { email, password, until, LIVE } from './harness.mjs';
 
 // A 1×1 PNG.
 const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const newPassword = 'amber thistle compass 58';
+const newEmail = 'owner.two@example.com';
 
 async function demoSession(t) {
   const created = await t.api('/api/sessions', { method: 'POST', body: JSON.stringify({ name: 'Shop' }) });
@@ -112,6 +114,12 @@ export default async function profile(t) {
   await page.getByRole('button', { name: /English/ }).click();
   await page.getByRole('heading', { name: 'Profile', exact: true }).waitFor();
 
+  // Change the sign-in email (the current password confirms it).
+  await page.locator('#profile-email').fill(newEmail);
+  await page.locator('#profile-email-password').fill(password);
+  await page.getByRole('button', { name: 'Change email' }).click();
+  await page.getByText('Email changed').waitFor();
+
   // Change the password; this device stays signed in, the old password no longer works, the new one does.
   await page.locator('#profile-current').fill(password);
   await page.locator('#profile-new').fill(newPassword);
@@ -126,9 +134,13 @@ export default async function profile(t) {
   await page.getByRole('menuitem', { name: 'Log out' }).click();
   await page.getByRole('heading', { name: 'Sign in to WaQtor' }).waitFor();
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Password', { exact: true }).fill(newPassword);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByText('invalid email or password').waitFor();
+  const oldPassword = await fetch(`${t.base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: newEmail, password }) });
+  if (oldPassword.status !== 401) throw new Error(`the old password still signs in: ${oldPassword.status}`);
+  await page.getByLabel('Email').fill(newEmail);
   await page.getByLabel('Password', { exact: true }).fill(newPassword);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Sessions' }).waitFor();

@@ -5,6 +5,7 @@ import { ApiError } from '@/lib/api/errors';
 import { useMe } from '@/features/profile/api/profile';
 import { AvatarCard } from '@/features/profile/components/AvatarCard';
 import { InfoForm } from '@/features/profile/components/InfoForm';
+import { EmailForm } from '@/features/profile/components/EmailForm';
 import { PasswordForm } from '@/features/profile/components/PasswordForm';
 import { ActivityList } from '@/features/profile/components/ActivityList';
 
@@ -25,7 +26,9 @@ export default function ProfilePage() {
       {user && (
         <div className="grid">
           <div className="col-12 lg:col-4"><AvatarCard user={user} /></div>
-          <div className="col-12 lg:col-4"><InfoForm user={user} /></div>
+          <div className="col-12 lg:col-4">
+            <div className="wq-card"><InfoForm user={user} /><EmailForm user={user} /></div>
+          </div>
           <div className="col-12 lg:col-4"><PasswordForm /></div>
           <div className="col-12"><ActivityList userId={user.id ?? ''} /></div>
         </div>

@@ -73,6 +73,18 @@ export function useDeleteAvatar(userId: string) {
   });
 }
 
+export type EmailInput = { email: string; currentPassword: string };
+
+/** Changes the caller's sign-in email (the current password confirms it). */
+export function useChangeEmail() {
+  const apply = useApplyUser();
+  return useMutation({
+    mutationFn: (body: EmailInput) => unwrap(api.POST('/api/auth/email', { body })),
+    onSuccess: (u) => apply(u),
+    meta: { silent: true },
+  });
+}
+
 export type PasswordInput = { currentPassword: string; newPassword: string };
 
 /** Changes the caller's password; every other login of the user ends, this one carries on with the fresh token. */

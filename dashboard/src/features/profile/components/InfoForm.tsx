@@ -19,18 +19,13 @@ export function InfoForm({ user }: { user: User }) {
     save.mutate({ name, phone: phone.replace(/[\s()-]/g, '') }, { onSuccess: () => toastSuccess(t('profile.saved')) });
   };
   return (
-    <form className="wq-card" onSubmit={submit} noValidate aria-labelledby="profile-info">
+    <form onSubmit={submit} noValidate aria-labelledby="profile-info">
       <h2 id="profile-info" className="mt-0">{t('profile.info')}</h2>
       <FormError error={save.error} fields={['name', 'phone']} />
       <div className="wq-field">
         <label htmlFor="profile-name">{t('profile.name')}</label>
         <InputText id="profile-name" value={name} onChange={(e) => setName(e.target.value)} invalid={!!fields['name']} />
         {fields['name'] && <small className="p-error">{fields['name']}</small>}
-      </div>
-      <div className="wq-field">
-        <label htmlFor="profile-email">{t('profile.email')}</label>
-        <InputText id="profile-email" value={user.email ?? ''} dir="ltr" readOnly disabled aria-describedby="profile-email-hint" />
-        <small id="profile-email-hint" className="wq-muted">{t('profile.emailHint')}</small>
       </div>
       <div className="wq-field">
         <label htmlFor="profile-phone">{t('profile.phone')}</label>
