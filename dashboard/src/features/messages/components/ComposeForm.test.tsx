@@ -26,4 +26,25 @@ describe('ComposeForm', () => {
     expect(screen.getByLabelText('To (phone number or chat ID)')).toHaveClass('p-invalid');
     expect(bodies).toEqual([{ chatId: '12', text: ' ' }]);
   });
+
+  it('replies to a message: quotes it, sends to its chat and session with quotedMessageId and the mentions', async () => {
+    const bodies: unknown[] = [];
+    vi.stubGlobal('fetch', vi.fn(async (req: Request) => {
+      bodies.push(await req.json());
+      return new Response(JSON.stringify({ success: true }), { status: 202, headers: { 'Content-Type': 'application/json' } });
+    }));
+    const user = userEvent.setup();
+    const cleared = vi.fn();
+    render(<AppProvider queryClient={new QueryClient()}><ComposeForm sessions={[{ id: 'ses_1', label: 'Shop' }]}
+      reply={{ messageId: 'WAM1', body: 'the original', chatId: '15550001@s.whatsapp.net', sessionId: 'ses_1', type: 'text' }}
+      onClearReply={cleared} /></AppProvider>);
+    expect(screen.getByTestId('reply-quote')).toHaveTextContent('the original');
+    expect(screen.getByLabelText('To (phone number or chat ID)')).toHaveValue('15550001@s.whatsapp.net');
+    await user.type(screen.getByLabelText('Text'), 'my answer');
+    await user.type(screen.getByLabelText('Mentions'), '+15550002{enter}');
+    await user.click(screen.getByRole('button', { name: 'Send' }));
+    await vi.waitFor(() => expect(cleared).toHaveBeenCalled());
+    expect(bodies).toEqual([{ chatId: '15550001@s.whatsapp.net', sessionId: 'ses_1', text: 'my answer',
+      options: { quotedMessageId: 'WAM1', mentionedIds: ['+15550002'] } }]);
+  });
 });
