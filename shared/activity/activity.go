@@ -32,6 +32,8 @@ type Store interface {
 	Record(ctx context.Context, e Entry, expires time.Time) error
 	// List returns the newest entries first, older than `before` (an entry ID; "" for the newest), at most limit.
 	List(ctx context.Context, tenantID string, before string, limit int) ([]Entry, error)
+	// ListByActor is List limited to the entries whose ActorID is actorID (what one user did).
+	ListByActor(ctx context.Context, tenantID, actorID string, before string, limit int) ([]Entry, error)
 }
 
 // Handler records routed events: the consumer of the "audit" target queue.

@@ -25,6 +25,10 @@ func (s *store) Record(_ context.Context, e activity.Entry, expires time.Time) e
 
 func (s *store) List(context.Context, string, string, int) ([]activity.Entry, error) { return nil, nil }
 
+func (s *store) ListByActor(context.Context, string, string, string, int) ([]activity.Entry, error) {
+	return nil, nil
+}
+
 func TestHandlerRecordsTheEventWithItsActorForTheRetention(t *testing.T) {
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	e, err := event.New("waqtor.api", event.APIKeyCreated, "ten_1", at, map[string]any{"keyId": "key_1", "actorId": "usr_1"})

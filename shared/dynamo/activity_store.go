@@ -63,6 +63,19 @@ func (s *ActivityStore) Record(ctx context.Context, e activity.Entry, expires ti
 // second, DynamoDB's own definition), and reads on until it has limit entries or the partition ends: a page of the
 // query can be short, or even empty, when it held expired entries.
 func (s *ActivityStore) List(ctx context.Context, tenantID, before string, limit int) ([]activity.Entry, error) {
+	return s.list(ctx, tenantID, "", before, limit)
+}
+
+// ListByActor is List with the actor in the query's filter: DynamoDB applies the filter after reading a page, so
+// the loop below reads on until it has limit matching entries or the partition ends.
+func (s *ActivityStore) ListByActor(ctx context.Context, tenantID, actorID, before string, limit int) ([]activity.Entry, error) {
+	if actorID == "" {
+		return []activity.Entry{}, nil
+	}
+	return s.list(ctx, tenantID, actorID, before, limit)
+}
+
+func (s *ActivityStore) list(ctx context.Context, tenantID, actorID, before string, limit int) ([]activity.Entry, error) {
 	if err := activity.CheckLimit(limit); err != nil {
 		return nil, err
 	}
@@ -77,6 +90,11 @@ func (s *ActivityStore) List(ctx context.Context, tenantID, before string, limit
 			":now": num(s.Now().Unix())},
 		// One more than asked: with `before` the range includes that entry itself, dropped below.
 		Limit: aws.Int32(int32(limit) + 1),
+	}
+	if actorID != "" {
+		in.FilterExpression = aws.String("#ttl >= :now AND #actor = :actor")
+		in.ExpressionAttributeNames["#actor"] = "actorId"
+		in.ExpressionAttributeValues[":actor"] = str(actorID)
 	}
 	if before != "" {
 		// A key condition takes one operator on sk: "sk < :hi" alone would also match other kinds of item that sort

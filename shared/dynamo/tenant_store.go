@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -48,6 +49,10 @@ type userItem struct {
 	CreatedAt    string `dynamodbav:"createdAt"`
 	UpdatedAt    string `dynamodbav:"updatedAt"`
 	TokenVersion int64  `dynamodbav:"tokenVersion"`
+	Phone        string `dynamodbav:"phone,omitempty"`
+	Gravatar     bool   `dynamodbav:"gravatar,omitempty"`
+	// AvatarUpdatedAt is "" when the user has no avatar.
+	AvatarUpdatedAt string `dynamodbav:"avatarUpdatedAt,omitempty"`
 	// Version guards read-modify-write (UpdateUser): every write increments it, on the condition that it did not
 	// change since the read.
 	Version int64 `dynamodbav:"version"`
@@ -64,7 +69,8 @@ type emailItem struct {
 func userToItem(u tenant.User, version int64) userItem {
 	return userItem{PK: tenantPK(u.TenantID), SK: userPrefix + u.ID, Entity: "user", ID: u.ID, TenantID: u.TenantID,
 		Email: u.Email, Name: u.Name, Role: string(u.Role), PasswordHash: u.PasswordHash, Disabled: u.Disabled,
-		CreatedAt: fmtTime(u.CreatedAt), UpdatedAt: fmtTime(u.UpdatedAt), TokenVersion: u.TokenVersion, Version: version}
+		CreatedAt: fmtTime(u.CreatedAt), UpdatedAt: fmtTime(u.UpdatedAt), TokenVersion: u.TokenVersion,
+		Phone: u.Phone, Gravatar: u.Gravatar, AvatarUpdatedAt: fmtTimePtr(u.AvatarUpdatedAt), Version: version}
 }
 
 func decodeUser(av map[string]types.AttributeValue) (tenant.User, int64, error) {
@@ -80,9 +86,13 @@ func decodeUser(av map[string]types.AttributeValue) (tenant.User, int64, error) 
 	if err != nil {
 		return tenant.User{}, 0, fmt.Errorf("user %s: %w", it.ID, err)
 	}
-	return tenant.User{ID: it.ID, TenantID: it.TenantID, Email: it.Email, Name: it.Name, Role: auth.Role(it.Role),
+	u := tenant.User{ID: it.ID, TenantID: it.TenantID, Email: it.Email, Name: it.Name, Role: auth.Role(it.Role),
 		PasswordHash: it.PasswordHash, Disabled: it.Disabled, CreatedAt: created, UpdatedAt: updated,
-		TokenVersion: it.TokenVersion}, it.Version, nil
+		TokenVersion: it.TokenVersion, Phone: it.Phone, Gravatar: it.Gravatar}
+	if u.AvatarUpdatedAt, err = parseTimePtr(it.AvatarUpdatedAt); err != nil {
+		return tenant.User{}, 0, fmt.Errorf("user %s: avatar time: %w", it.ID, err)
+	}
+	return u, it.Version, nil
 }
 
 // putNew is a transaction Put of a new item: it fails if an item with the same key exists.
@@ -262,4 +272,57 @@ func (s *TenantStore) DeleteUser(ctx context.Context, tenantID, userID string) e
 		return fmt.Errorf("delete user: the email item of user %s names another user", userID)
 	}
 	return fmt.Errorf("delete user: %w", err)
+}
+
+// ChangeEmail writes, in one transaction, the user with the new email (on the condition that it did not change
+// since the read), the new email's lookup item (on the condition that no user has it) and the removal of the old
+// one (on the condition that it still names this user). A lost race on the user starts over.
+func (s *TenantStore) ChangeEmail(ctx context.Context, tenantID, userID, email string, at time.Time) (tenant.User, error) {
+	for n := range maxAttempts {
+		if n > 0 {
+			if err := backoff(ctx, n); err != nil {
+				return tenant.User{}, err
+			}
+		}
+		u, version, err := s.getUser(ctx, tenantID, userID)
+		if err != nil {
+			return tenant.User{}, err
+		}
+		if u.Email == email {
+			return u, nil
+		}
+		old := u.Email
+		u.Email, u.UpdatedAt = email, at
+		av, err := attributevalue.MarshalMap(userToItem(u, version+1))
+		if err != nil {
+			return tenant.User{}, fmt.Errorf("encode user: %w", err)
+		}
+		lookup, err := putNew(s.table, emailItem{PK: emailPK(email), SK: skEmail, Entity: "email", TenantID: tenantID, UserID: userID})
+		if err != nil {
+			return tenant.User{}, fmt.Errorf("encode email: %w", err)
+		}
+		err = transact(ctx, s.c, []types.TransactWriteItem{
+			{Put: &types.Put{TableName: aws.String(s.table), Item: av, ConditionExpression: aws.String("#v = :v"),
+				ExpressionAttributeNames:  map[string]string{"#v": "version"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(version)}}},
+			lookup,
+			{Delete: &types.Delete{TableName: aws.String(s.table), Key: key(emailPK(old), skEmail),
+				ConditionExpression:       aws.String("#uid = :uid"),
+				ExpressionAttributeNames:  map[string]string{"#uid": "userId"},
+				ExpressionAttributeValues: map[string]types.AttributeValue{":uid": str(userID)}}},
+		})
+		reasons := txReasons(err)
+		switch {
+		case err == nil:
+			return u, nil
+		case txFailed(reasons, 1):
+			return tenant.User{}, tenant.ErrEmailTaken
+		case txFailed(reasons, 0):
+			continue // the user changed since the read: read again
+		case txFailed(reasons, 2):
+			return tenant.User{}, fmt.Errorf("change email: the email item of user %s names another user", userID)
+		}
+		return tenant.User{}, fmt.Errorf("change email: %w", err)
+	}
+	return tenant.User{}, ErrContention
 }

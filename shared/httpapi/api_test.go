@@ -23,6 +23,7 @@ import (
 	"github.com/waqtor/waqtor/shared/egress"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/httpapi"
+	"github.com/waqtor/waqtor/shared/localdisk"
 	"github.com/waqtor/waqtor/shared/logging"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/setup"
@@ -102,6 +103,11 @@ func newEnv(t testing.TB, cfg httpapi.Config) *env {
 	tenants := tenant.NewService(sqlite.NewTenantStore(db), rec, log)
 	tenants.Now, tenants.Attempts = clk.Now, sqlite.NewLoginAttemptStore(db)
 	tenants.Notifier = notification.StoreNotifier{Store: sqlite.NewNotificationStore(db), Now: clk.Now}
+	avatars, err := localdisk.NewMediaStore(filepath.Join(t.TempDir(), "media"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tenants.Avatars = avatars
 	keys := apikey.NewService(sqlite.NewKeyStore(db), sqlite.NewTenantStore(db), rec, log)
 	tokens, err := auth.NewTokens([]byte("0123456789abcdef0123456789abcdef"), time.Hour, clk.Now)
 	if err != nil {

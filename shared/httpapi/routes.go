@@ -19,6 +19,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/auth/signup", public, "", "create a tenant and its owner", s.handleSignup},
 		{"POST", "/api/auth/refresh", userOnly, "", "exchange a valid token for a fresh one", s.handleRefresh},
 		{"POST", "/api/auth/logout-all", userOnly, "", "log out everywhere: end every token of the caller", s.handleLogoutAll},
+		{"POST", "/api/auth/email", userOnly, "", "change the caller's sign-in email (the current password is checked)", s.handleChangeEmail},
+		{"POST", "/api/auth/password", userOnly, "", "change the caller's password (the current one is checked); ends the caller's other tokens", s.handleChangePassword},
 		{"GET", "/api/me", self, "", "who am I", s.handleMe},
 
 		{"GET", "/api/keys", principal, auth.ScopeKeysRead, "list API keys", s.handleListKeys},
@@ -34,6 +36,10 @@ func (s *Server) routeTable() []route {
 		{"DELETE", "/api/users/{id}", principal, auth.ScopeUsersWrite, "delete a user", s.handleDeleteUser},
 		{"GET", "/api/users/{id}/key-impact", principal, auth.ScopeKeysRead, "which of the user's API keys a role change, disabling or deleting would narrow or stop", s.handleKeyImpact},
 		{"POST", "/api/users/{id}/logout-all", selfOr, auth.ScopeUsersWrite, "log a user out everywhere: end every token of the user", s.handleUserLogoutAll},
+		{"GET", "/api/users/{id}/avatar", selfOr, auth.ScopeUsersRead, "a user's avatar image", s.handleGetAvatar},
+		{"PUT", "/api/users/{id}/avatar", selfOr, auth.ScopeUsersWrite, "upload a user's avatar image (JPEG, PNG, WebP or GIF, at most 1 MiB)", s.handlePutAvatar},
+		{"DELETE", "/api/users/{id}/avatar", selfOr, auth.ScopeUsersWrite, "remove a user's avatar image", s.handleDeleteAvatar},
+		{"GET", "/api/users/{id}/activity", selfOr, auth.ScopeActivityRead, "what one user did: the activity log filtered to the user as actor", s.handleUserActivity},
 
 		{"GET", "/api/tenant/branding", principal, auth.ScopeSettingsRead, "the tenant's dashboard branding", s.handleGetBranding},
 		{"PUT", "/api/tenant/branding", principal, auth.ScopeSettingsWrite, "change the app name, logo text and whether it shows", s.handlePutBranding},

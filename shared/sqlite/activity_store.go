@@ -33,11 +33,27 @@ func (s *ActivityStore) Record(ctx context.Context, e activity.Entry, expires ti
 }
 
 func (s *ActivityStore) List(ctx context.Context, tenantID, before string, limit int) ([]activity.Entry, error) {
+	return s.list(ctx, tenantID, "", before, limit)
+}
+
+func (s *ActivityStore) ListByActor(ctx context.Context, tenantID, actorID, before string, limit int) ([]activity.Entry, error) {
+	if actorID == "" {
+		return []activity.Entry{}, nil
+	}
+	return s.list(ctx, tenantID, actorID, before, limit)
+}
+
+// list lists the tenant's entries, only actorID's unless it is "".
+func (s *ActivityStore) list(ctx context.Context, tenantID, actorID, before string, limit int) ([]activity.Entry, error) {
 	if err := activity.CheckLimit(limit); err != nil {
 		return nil, err
 	}
 	q := `SELECT id, tenant_id, type, actor_id, time, data FROM activity WHERE tenant_id = ? AND expires_at >= ?`
 	args := []any{tenantID, fmtTime(s.db.Now())}
+	if actorID != "" {
+		q += ` AND actor_id = ?`
+		args = append(args, actorID)
+	}
 	if before != "" {
 		q += ` AND id < ?`
 		args = append(args, before)

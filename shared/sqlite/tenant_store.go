@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/tenant"
@@ -34,9 +35,9 @@ func (s *TenantStore) CreateTenant(ctx context.Context, t tenant.Tenant, owner t
 }
 
 func insertUser(ctx context.Context, tx *sql.Tx, u tenant.User) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.TenantID, u.Email, u.Name, string(u.Role), u.PasswordHash, u.Disabled,
-		fmtTime(u.CreatedAt), fmtTime(u.UpdatedAt), u.TokenVersion)
+		fmtTime(u.CreatedAt), fmtTime(u.UpdatedAt), u.TokenVersion, u.Phone, u.Gravatar, fmtTimePtr(u.AvatarUpdatedAt))
 	if isUniqueViolation(err) && strings.Contains(err.Error(), "users.email") {
 		return tenant.ErrEmailTaken
 	}
@@ -82,17 +83,21 @@ func (s *TenantStore) CreateUser(ctx context.Context, u tenant.User) error {
 	})
 }
 
-const userCols = `id, tenant_id, email, name, role, password_hash, disabled, created_at, updated_at, token_version`
+const userCols = `id, tenant_id, email, name, role, password_hash, disabled, created_at, updated_at, token_version,
+	phone, gravatar, avatar_updated_at`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanUser(r rowScanner) (tenant.User, error) {
 	var u tenant.User
 	var role, created, updated string
-	if err := r.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &role, &u.PasswordHash, &u.Disabled, &created, &updated, &u.TokenVersion); err != nil {
+	var avatar sql.NullString
+	if err := r.Scan(&u.ID, &u.TenantID, &u.Email, &u.Name, &role, &u.PasswordHash, &u.Disabled, &created, &updated, &u.TokenVersion,
+		&u.Phone, &u.Gravatar, &avatar); err != nil {
 		return tenant.User{}, err
 	}
 	u.Role, u.CreatedAt, u.UpdatedAt = auth.Role(role), parseTime(created), parseTime(updated)
+	u.AvatarUpdatedAt = parseTimePtr(avatar)
 	return u, nil
 }
 
@@ -147,8 +152,9 @@ func (s *TenantStore) UpdateUser(ctx context.Context, tenantID, userID string, f
 			return moved("user")
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = ?, role = ?, password_hash = ?, disabled = ?, updated_at = ?,
-			token_version = ? WHERE tenant_id = ? AND id = ?`, u.Name, string(u.Role), u.PasswordHash, u.Disabled,
-			fmtTime(u.UpdatedAt), u.TokenVersion, tenantID, userID); err != nil {
+			token_version = ?, phone = ?, gravatar = ?, avatar_updated_at = ? WHERE tenant_id = ? AND id = ?`,
+			u.Name, string(u.Role), u.PasswordHash, u.Disabled, fmtTime(u.UpdatedAt), u.TokenVersion, u.Phone, u.Gravatar,
+			fmtTimePtr(u.AvatarUpdatedAt), tenantID, userID); err != nil {
 			return fmt.Errorf("update user: %w", err)
 		}
 		out = u
@@ -166,4 +172,30 @@ func (s *TenantStore) DeleteUser(ctx context.Context, tenantID, userID string) e
 		return tenant.ErrUserNotFound
 	}
 	return nil
+}
+
+func (s *TenantStore) ChangeEmail(ctx context.Context, tenantID, userID, email string, at time.Time) (tenant.User, error) {
+	var out tenant.User
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		u, err := oneUser(tx.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE tenant_id = ? AND id = ?`, tenantID, userID))
+		if err != nil {
+			return err
+		}
+		if u.Email == email {
+			out = u
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET email = ?, updated_at = ? WHERE tenant_id = ? AND id = ?`,
+			email, fmtTime(at), tenantID, userID)
+		if isUniqueViolation(err) && strings.Contains(err.Error(), "users.email") {
+			return tenant.ErrEmailTaken
+		}
+		if err != nil {
+			return fmt.Errorf("change email: %w", err)
+		}
+		u.Email, u.UpdatedAt = email, at
+		out = u
+		return nil
+	})
+	return out, err
 }

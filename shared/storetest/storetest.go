@@ -69,7 +69,9 @@ func sameUser(t *testing.T, got, want tenant.User) {
 	t.Helper()
 	if got.ID != want.ID || got.TenantID != want.TenantID || got.Email != want.Email || got.Name != want.Name ||
 		got.Role != want.Role || got.PasswordHash != want.PasswordHash || got.Disabled != want.Disabled ||
-		got.TokenVersion != want.TokenVersion ||
+		got.TokenVersion != want.TokenVersion || got.Phone != want.Phone || got.Gravatar != want.Gravatar ||
+		(got.AvatarUpdatedAt == nil) != (want.AvatarUpdatedAt == nil) ||
+		got.AvatarUpdatedAt != nil && !got.AvatarUpdatedAt.Equal(*want.AvatarUpdatedAt) ||
 		!got.CreatedAt.Equal(want.CreatedAt) || !got.UpdatedAt.Equal(want.UpdatedAt) {
 		t.Fatalf("user:\n got %+v\nwant %+v", got, want)
 	}
@@ -176,6 +178,7 @@ func testUsers(t *testing.T, s Stores) {
 	updated, err := s.Tenants.UpdateUser(ctx, a.ID, member.ID, func(u *tenant.User) error {
 		u.Name, u.Role, u.Disabled, u.PasswordHash, u.UpdatedAt = "Renamed", auth.Admin, true, "new-hash", later
 		u.TokenVersion += 2
+		u.Phone, u.Gravatar, u.AvatarUpdatedAt = "+15551234567", true, &later
 		return nil
 	})
 	if err != nil {
@@ -184,6 +187,7 @@ func testUsers(t *testing.T, s Stores) {
 	want := member
 	want.Name, want.Role, want.Disabled, want.PasswordHash, want.UpdatedAt = "Renamed", auth.Admin, true, "new-hash", later
 	want.TokenVersion = member.TokenVersion + 2
+	want.Phone, want.Gravatar, want.AvatarUpdatedAt = "+15551234567", true, &later
 	sameUser(t, updated, want)
 	got, err := s.Tenants.GetUser(ctx, a.ID, member.ID)
 	if err != nil {
@@ -194,16 +198,43 @@ func testUsers(t *testing.T, s Stores) {
 		t.Fatalf("email changed through UpdateUser: %v", err)
 	}
 
+	// ChangeEmail: the new email finds the user, the old one is free, a taken one is refused and changes nothing.
+	if _, err := s.Tenants.ChangeEmail(ctx, a.ID, member.ID, ownerB.Email, later); !errors.Is(err, tenant.ErrEmailTaken) {
+		t.Fatalf("ChangeEmail to another tenant's user's email = %v, want ErrEmailTaken", err)
+	}
+	if got, err := s.Tenants.GetUser(ctx, a.ID, member.ID); err != nil || got.Email != member.Email {
+		t.Fatalf("a refused ChangeEmail changed the user: %+v, %v", got, err)
+	}
+	_, err = s.Tenants.ChangeEmail(ctx, b.ID, member.ID, "x@b.example", later)
+	wantCode(t, "ChangeEmail across tenants", err, apperr.NotFound)
+	moved := later.Add(time.Minute)
+	changed, err := s.Tenants.ChangeEmail(ctx, a.ID, member.ID, "moved@a.example", moved)
+	if err != nil || changed.Email != "moved@a.example" || !changed.UpdatedAt.Equal(moved) || changed.Name != "Renamed" {
+		t.Fatalf("ChangeEmail = %+v, %v", changed, err)
+	}
+	if found, err := s.Tenants.FindUserByEmail(ctx, "moved@a.example"); err != nil || found.ID != member.ID || found.Phone != "+15551234567" {
+		t.Fatalf("FindUserByEmail(new) = %+v, %v", found, err)
+	}
+	if _, err := s.Tenants.FindUserByEmail(ctx, "member@a.example"); !apperr.Is(err, apperr.NotFound) {
+		t.Fatalf("the old email still finds a user: %v", err)
+	}
+	if err := s.Tenants.CreateUser(ctx, newUser(b.ID, "member@a.example", auth.Member)); err != nil {
+		t.Fatalf("the old email is not free after ChangeEmail: %v", err)
+	}
+	if same, err := s.Tenants.ChangeEmail(ctx, a.ID, member.ID, "moved@a.example", later); err != nil || !same.UpdatedAt.Equal(moved) {
+		t.Fatalf("ChangeEmail to the same email = %+v, %v; want no change", same, err)
+	}
+
 	if err := s.Tenants.DeleteUser(ctx, a.ID, member.ID); err != nil {
 		t.Fatalf("DeleteUser: %v", err)
 	}
 	_, err = s.Tenants.GetUser(ctx, a.ID, member.ID)
 	wantCode(t, "GetUser after delete", err, apperr.NotFound)
 	wantCode(t, "DeleteUser twice", s.Tenants.DeleteUser(ctx, a.ID, member.ID), apperr.NotFound)
-	_, err = s.Tenants.FindUserByEmail(ctx, "member@a.example")
+	_, err = s.Tenants.FindUserByEmail(ctx, "moved@a.example")
 	wantCode(t, "FindUserByEmail after delete", err, apperr.NotFound)
 	// The email is free again.
-	if err := s.Tenants.CreateUser(ctx, newUser(b.ID, "member@a.example", auth.Member)); err != nil {
+	if err := s.Tenants.CreateUser(ctx, newUser(b.ID, "moved@a.example", auth.Member)); err != nil {
 		t.Fatalf("CreateUser with a freed email: %v", err)
 	}
 }
@@ -471,4 +502,40 @@ func testActivity(t *testing.T, s Stores) {
 	}
 	_, err = s.Activity.List(ctx, "ten_a", "", 0)
 	wantCode(t, "List(limit 0)", err, apperr.Validation)
+
+	// ListByActor: only the actor's entries, newest first, paged the same way, never another tenant's.
+	var mine []string
+	for i := range 4 {
+		e := activity.Entry{ID: event.NewID(), TenantID: "ten_a", Type: event.UserUpdated, ActorID: "usr_2",
+			Time: now.Add(time.Duration(10+i) * time.Second), Data: json.RawMessage(`{}`)}
+		if i%2 == 1 {
+			e.ActorID = "usr_1"
+		} else {
+			mine = append(mine, e.ID)
+		}
+		if err := s.Activity.Record(ctx, e, far); err != nil {
+			t.Fatal(err)
+		}
+	}
+	theirs := activity.Entry{ID: event.NewID(), TenantID: "ten_b", Type: event.UserUpdated, ActorID: "usr_2", Time: now, Data: json.RawMessage(`{}`)}
+	if err := s.Activity.Record(ctx, theirs, far); err != nil {
+		t.Fatal(err)
+	}
+	page, err = s.Activity.ListByActor(ctx, "ten_a", "usr_2", "", 1)
+	if err != nil || len(page) != 1 || page[0].ID != mine[1] || page[0].ActorID != "usr_2" {
+		t.Fatalf("ListByActor page 1 = %v, %v; want the actor's newest", page, err)
+	}
+	page, err = s.Activity.ListByActor(ctx, "ten_a", "usr_2", page[0].ID, 10)
+	if err != nil || len(page) != 1 || page[0].ID != mine[0] {
+		t.Fatalf("ListByActor page 2 = %v, %v; want the actor's older one only", page, err)
+	}
+	page, err = s.Activity.ListByActor(ctx, "ten_a", "usr_1", "", 100)
+	if err != nil || len(page) != 7 {
+		t.Fatalf("ListByActor(usr_1) = %d entries, %v; want 7", len(page), err)
+	}
+	if page, err = s.Activity.ListByActor(ctx, "ten_a", "", "", 100); err != nil || len(page) != 0 {
+		t.Fatalf("ListByActor(no actor) = %v, %v; want none", page, err)
+	}
+	_, err = s.Activity.ListByActor(ctx, "ten_a", "usr_2", "", 0)
+	wantCode(t, "ListByActor(limit 0)", err, apperr.Validation)
 }

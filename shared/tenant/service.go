@@ -31,6 +31,9 @@ type Service struct {
 	Lockout LockoutPolicy
 	// Notifier tells a user that sign-in to their account was paused (nil: nobody is told).
 	Notifier notification.Notifier
+	// Avatars keeps users' avatar images (the media store; app.NewServices sets it). nil: avatar uploads answer
+	// 503 avatar storage not configured.
+	Avatars AvatarFiles
 }
 
 // NewService returns a Service with defaults filled in.
@@ -182,9 +185,12 @@ type UpdateUserInput struct {
 	Role     *auth.Role `json:"role"`
 	Password *string    `json:"password"`
 	Disabled *bool      `json:"disabled"`
+	// Phone is an E.164 number ("+" then 7 to 15 digits), or "" to remove it.
+	Phone    *string `json:"phone"`
+	Gravatar *bool   `json:"gravatar"`
 }
 
-// UpdateUser changes a user. Anyone may change their own name and password; everything else needs users:write
+// UpdateUser changes a user. Anyone may change their own name, phone, Gravatar choice and password; everything else needs users:write
 // (checked by the API, which owns every scope check: its route table, and handleUpdateUser for one's own role or
 // disabled flag), and only an owner may touch an owner or grant the owner role. The tenant always keeps an
 // enabled owner. A new password, a different role and disabling end the user's tokens (TokenVersion).
@@ -196,6 +202,9 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 	}
 	if in.Role != nil && !in.Role.Valid() {
 		f.Add("role", "must be one of owner, admin, member")
+	}
+	if in.Phone != nil {
+		checkPhone(&f, "phone", *in.Phone)
 	}
 	var hash string
 	if in.Password != nil {
@@ -239,6 +248,12 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 		}
 		if in.Disabled != nil {
 			u.Disabled = *in.Disabled
+		}
+		if in.Phone != nil {
+			u.Phone = strings.TrimSpace(*in.Phone)
+		}
+		if in.Gravatar != nil {
+			u.Gravatar = *in.Gravatar
 		}
 		if hash != "" {
 			u.PasswordHash = hash
@@ -348,6 +363,11 @@ func (s *Service) DeleteUser(ctx context.Context, p auth.Principal, userID strin
 	}
 	if err := s.Store.DeleteUser(ctx, p.TenantID, userID); err != nil {
 		return err
+	}
+	if u.AvatarUpdatedAt != nil && s.Avatars != nil {
+		if err := s.Avatars.Delete(ctx, p.TenantID, AvatarKey(userID)); err != nil {
+			s.Log.ErrorContext(ctx, "delete avatar of deleted user", "tenant", p.TenantID, "user", userID, "err", err)
+		}
 	}
 	s.publish(ctx, event.UserDeleted, p.TenantID, p.UserID, userEvent(u, p.UserID))
 	return nil

@@ -27,8 +27,16 @@ type User struct {
 	Role         auth.Role `json:"role"`
 	PasswordHash string    `json:"-"`
 	Disabled     bool      `json:"disabled"`
-	CreatedAt    time.Time `json:"createdAt"`
-	UpdatedAt    time.Time `json:"updatedAt"`
+	// Phone is the user's own phone number in E.164 form ("+" and digits), "" when not given.
+	Phone string `json:"phone"`
+	// Gravatar: the user opted in to show their Gravatar (looked up by the dashboard from their email) when they
+	// have no uploaded avatar.
+	Gravatar bool `json:"gravatar"`
+	// AvatarUpdatedAt is when the user's avatar image was last uploaded (GET /api/users/{id}/avatar); nil when the
+	// user has none.
+	AvatarUpdatedAt *time.Time `json:"avatarUpdatedAt,omitempty"`
+	CreatedAt       time.Time  `json:"createdAt"`
+	UpdatedAt       time.Time  `json:"updatedAt"`
 	// TokenVersion is written into every token issued to the user; a token with another version is refused.
 	// Service bumps it on a password change, a role change, disabling and "log out everywhere", which ends every
 	// token issued before.
@@ -60,4 +68,8 @@ type Store interface {
 	// (the login's lookup key) is refused. Which fields may change is the service's rule (keepFixed).
 	UpdateUser(ctx context.Context, tenantID, userID string, fn func(*User) error) (User, error)
 	DeleteUser(ctx context.Context, tenantID, userID string) error
+	// ChangeEmail gives the user a new (normalised) email and sets UpdatedAt to at, atomically with the email's
+	// uniqueness: ErrEmailTaken if any user, in any tenant, has it; the old email is free afterwards. The same email
+	// changes nothing.
+	ChangeEmail(ctx context.Context, tenantID, userID, email string, at time.Time) (User, error)
 }

@@ -24,4 +24,8 @@ export const pages: Page[] = [
   { path: '/settings/users', label: 'users.menu', icon: 'pi pi-users', component: lazy(() => import('./routes/users/UsersPage')) },
   { path: '/settings/branding', label: 'branding.menu', icon: 'pi pi-palette', component: lazy(() => import('./routes/branding/BrandingPage')) },
   { path: '/notifications', label: 'notifications.menu', icon: 'pi pi-bell', component: lazy(() => import('./routes/notifications/NotificationsPage')) },
+  { path: '/events', label: 'events.menu', icon: 'pi pi-bolt', component: lazy(() => import('./routes/events/EventsPage')) },
+  { path: '/profile', label: 'profile.menu', icon: 'pi pi-user', component: lazy(() => import('./routes/profile/ProfilePage')) },
+  { path: '/uikit', label: 'uikit.menu', icon: 'pi pi-palette', component: lazy(() => import('./routes/uikit/UIKitPage')) },
+  { path: '/about', label: 'about.menu', icon: 'pi pi-info-circle', component: lazy(() => import('./routes/about/AboutPage')) },
 ];

@@ -102,6 +102,9 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 	tenants.Attempts = st.LoginAttempts
 	tenants.Notifier = notification.StoreNotifier{Store: st.Notifications}
 	plans := plan.NewService(st.Plans, st.Tenants, st.LoginAttempts, cfg.PremiumGating)
+	if st.Media != nil {
+		tenants.Avatars = st.Media
+	}
 	return Services{
 		Tenants: tenants,
 		Keys:    apikey.NewService(st.Keys, st.Tenants, events, log),

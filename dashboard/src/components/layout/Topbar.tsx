@@ -1,7 +1,6 @@
 import { useRef } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from 'primereact/button';
-import { Avatar } from 'primereact/avatar';
 import { Menu } from 'primereact/menu';
 import type { MenuItem } from 'primereact/menuitem';
 import { useUI } from '@/stores/ui';
@@ -11,6 +10,8 @@ import { NotificationBell } from '@/features/notifications/components/Notificati
 import { useUnreadCount } from '@/features/notifications/api/notifications';
 import { useAuthorizedImage } from '@/lib/api/image';
 import { Badge } from 'primereact/badge';
+import { useNavigate } from 'react-router-dom';
+import { UserAvatar } from '@/features/profile/components/UserAvatar';
 
 export function Topbar({ onLogout }: { onLogout: () => void }) {
   const { t } = useTranslation();
@@ -20,11 +21,12 @@ export function Topbar({ onLogout }: { onLogout: () => void }) {
   const brandText = branding.logoText || branding.appName;
   const user = useAuth((s) => s.user);
   const menu = useRef<Menu>(null);
+  const navigate = useNavigate();
   const name = user?.name || user?.email || '';
-  const initial = name.trim().charAt(0).toUpperCase() || '?';
   const items: MenuItem[] = [
     { label: name, disabled: true, className: 'wq-muted' },
     { separator: true },
+    { label: t('profile.menu'), icon: 'pi pi-user', command: () => navigate('/profile') },
     { label: t('topbar.logout'), icon: 'pi pi-sign-out', command: onLogout },
   ];
   return (
@@ -48,9 +50,9 @@ export function Topbar({ onLogout }: { onLogout: () => void }) {
         <Menu model={items} popup ref={menu} id="wq-profile-menu" />
         <button type="button" className="wq-avatar-button" aria-label={t('topbar.profileMenu')} aria-haspopup="menu"
           aria-controls="wq-profile-menu" onClick={(e) => menu.current?.toggle(e)}>
-          <Avatar label={initial} shape="circle" className="p-overlay-badge">
+          <UserAvatar user={user} className="p-overlay-badge">
             {unread > 0 && <Badge value={unread > 99 ? '99+' : unread} severity="danger" aria-hidden="true" />}
-          </Avatar>
+          </UserAvatar>
         </button>
       </div>
     </header>

@@ -331,6 +331,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your sign-in email
+         * @description Dashboard tokens only (API keys get 403). Checks `currentPassword` as `POST /api/auth/password` does (422 on
+         *     the field when wrong, counted as a failed sign-in; 429 `account_locked` while sign-in is paused). The email
+         *     is normalised (trimmed, lower-case); one used by any account is 409 with the field `email`. Your tokens keep
+         *     working; sign in with the new email from now on.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                        currentPassword: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The user with the new email. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                409: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+                429: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your password
+         * @description Dashboard tokens only (API keys get 403). Checks `currentPassword` (a wrong one is 422 on that field and
+         *     counts as a failed sign-in to your email: after 5 in a row, attempts, login included, are paused with 429
+         *     `account_locked`), applies the password rules to `newPassword` (which must differ from the current one),
+         *     then ends every dashboard token you hold and answers with `session`, a fresh token for this device.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        currentPassword: string;
+                        /** @description 10 to 128 characters; see the password rules in docs/api.md */
+                        newPassword: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Changed; `session` is the token to use from now on. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserWithSession"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+                429: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -715,7 +824,8 @@ export interface paths {
         head?: never;
         /**
          * Change a user
-         * @description With a dashboard token you may change your own name and password. Changing others (and any user through an
+         * @description With a dashboard token you may change your own name, phone, Gravatar choice and password (prefer
+         *     `POST /api/auth/password`, which checks the current password). Changing others (and any user through an
          *     API key), roles or `disabled` needs users:write; only an owner may change an owner or grant the owner
          *     role; the tenant always keeps an enabled owner (409). A new password, a new role and disabling end the
          *     user's dashboard tokens; when you change your own password or role with a token, the answer carries
@@ -738,6 +848,13 @@ export interface paths {
                         /** @description 10 to 128 characters; see the password rules in docs/api.md */
                         password?: string;
                         disabled?: boolean;
+                        /**
+                         * @description E.164: "+" then 7 to 15 digits, not starting with 0; "" removes it.
+                         * @example +15551234567
+                         */
+                        phone?: string;
+                        /** @description Show the user's Gravatar when they have no uploaded avatar. */
+                        gravatar?: boolean;
                     };
                 };
             };
@@ -877,6 +994,172 @@ export interface paths {
                 404: components["responses"]["Error"];
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A user's avatar image
+         * @description Your own with a dashboard token; anyone else's needs users:read. The image as uploaded, with its type
+         *     (one of image/jpeg, image/png, image/webp, image/gif), `X-Content-Type-Options: nosniff` and a sandboxing
+         *     Content-Security-Policy. 404 when the user has no avatar.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["parameters"]["Id"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The image. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/*": string;
+                    };
+                };
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        /**
+         * Upload a user's avatar image
+         * @description The body is the image itself. Your own with a dashboard token; anyone else's needs users:write, and only an
+         *     owner may change an owner's. At most 1 MiB (413 above); the type is decided from the bytes, whatever the
+         *     Content-Type says, and must be JPEG, PNG, WebP or GIF (422 naming the field `file` otherwise; SVG is
+         *     refused). Replaces any earlier avatar.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["parameters"]["Id"];
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "image/*": string;
+                    "application/octet-stream": string;
+                };
+            };
+            responses: {
+                /** @description The user, with `avatarUpdatedAt` set. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                413: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+                503: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        /**
+         * Remove a user's avatar image
+         * @description The same rule as PUT. Removing a missing avatar succeeds.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["parameters"]["Id"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The user, without `avatarUpdatedAt`. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * What one user did
+         * @description The activity log filtered to entries whose actor is the user, newest first. Your own with a dashboard
+         *     token (members included); anyone else's needs activity:read.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description The `nextBefore` of the previous page. */
+                    before?: string;
+                };
+                header?: never;
+                path: {
+                    id: components["parameters"]["Id"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of entries. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data?: components["schemas"]["ActivityEntry"][];
+                            nextBefore?: string;
+                        };
+                    };
+                };
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -4186,10 +4469,28 @@ export interface components {
             name?: string;
             role?: components["schemas"]["Role"];
             disabled?: boolean;
+            /** @description The user's phone number in E.164 form, "" when not given. */
+            phone?: string;
+            /** @description The user chose to show their Gravatar when they have no uploaded avatar. */
+            gravatar?: boolean;
+            /**
+             * Format: date-time
+             * @description When the avatar image (GET /api/users/{id}/avatar) was last uploaded; absent without one.
+             */
+            avatarUpdatedAt?: string;
             /** Format: date-time */
             createdAt?: string;
             /** Format: date-time */
             updatedAt?: string;
+        };
+        UserWithSession: components["schemas"]["User"] & {
+            session?: {
+                token?: string;
+                /** @enum {string} */
+                tokenType?: "Bearer";
+                /** Format: date-time */
+                expiresAt?: string;
+            };
         };
         ApiKey: {
             id?: string;

@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import type { components } from '@/lib/api/schema';
-import type { EventFrame } from '@/lib/realtime';
+import type { EventFrame } from '@waqtor/realtime';
 import { useUI } from '@/stores/ui';
 import { useLive } from '@/stores/live';
 

@@ -57,7 +57,7 @@ export function useDeleteSession() {
   });
 }
 
-export type SessionAction = 'logout' | 'restart';
+export type SessionAction = 'logout' | 'restart' | 'stop';
 
 export function useSessionAction() {
   const invalidate = useInvalidateSessions();
@@ -65,7 +65,31 @@ export function useSessionAction() {
     mutationFn: ({ id, action }: { id: string; action: SessionAction }) =>
       action === 'logout'
         ? unwrap(api.POST('/api/sessions/{id}/logout', { params: { path: { id } } }))
-        : unwrap(api.POST('/api/sessions/{id}/restart', { params: { path: { id } } })),
+        : action === 'stop'
+          ? unwrap(api.POST('/api/sessions/{id}/stop', { params: { path: { id } } }))
+          : unwrap(api.POST('/api/sessions/{id}/restart', { params: { path: { id } } })),
     onSuccess: invalidate,
+  });
+}
+
+/** Asks a pairing code for the phone number; the answer's code is typed on the phone. */
+export function usePairingCode() {
+  return useMutation({
+    mutationFn: ({ id, phone }: { id: string; phone: string }) =>
+      unwrap(api.POST('/api/sessions/{id}/pairing-code', { params: { path: { id } }, body: { phone } })),
+    meta: { silent: true },
+  });
+}
+
+export type ClientInfo = components['schemas']['ClientInfo'];
+
+/** The linked phone's client info (GET /api/sessions/{id}/status), for a ready session. Keyed by the session's
+ *  status and update time, which the live feed keeps current, so a new status loads it again. */
+export function useClientInfo(s: WhatsAppSession) {
+  const id = s.id ?? '';
+  return useQuery({
+    queryKey: [...sessionKeys.all, 'status', id, s.status ?? '', s.updatedAt ?? ''] as const,
+    queryFn: async () => (await unwrap(api.GET('/api/sessions/{id}/status', { params: { path: { id } } }))).clientInfo ?? null,
+    enabled: !!id && s.status === 'ready',
   });
 }

@@ -1,10 +1,12 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from 'primereact/button';
 import { Tag } from 'primereact/tag';
 import { confirmDialog } from 'primereact/confirmdialog';
 import { StatusTag } from './StatusTag';
 import { SessionQR } from './SessionQR';
-import { useDeleteSession, useSessionAction, type WhatsAppSession } from '../api/sessions';
+import { PairingDialog } from './PairingDialog';
+import { useClientInfo, useDeleteSession, useSessionAction, type WhatsAppSession } from '../api/sessions';
 import { toastSuccess } from '@/lib/toast';
 
 export function SessionCard({ session }: { session: WhatsAppSession }) {
@@ -14,6 +16,10 @@ export function SessionCard({ session }: { session: WhatsAppSession }) {
   const id = session.id ?? '';
   const name = session.name ?? '';
   const account = session.account?.phoneNumber ? '+' + session.account.phoneNumber : '';
+  const client = useClientInfo(session);
+  const [pairing, setPairing] = useState(false);
+  const queued = () => toastSuccess(t('sessions.queued'));
+  const linked = session.status === 'ready' || session.status === 'reconnecting' || session.status === 'connecting';
   return (
     <article className="wq-card wq-session-card" aria-label={name} data-session-id={id}>
       <header>
@@ -30,11 +36,38 @@ export function SessionCard({ session }: { session: WhatsAppSession }) {
           {session.account?.name ? ` (${session.account.name})` : ''}
         </p>
       )}
+      {client.data && (
+        <dl className="wq-client-info" aria-label={t('sessions.clientInfo')}>
+          {client.data.platform && <><dt>{t('sessions.platform')}</dt><dd dir="ltr">{client.data.platform}</dd></>}
+          {client.data.name && <><dt>{t('sessions.pushName')}</dt><dd><bdi>{client.data.name}</bdi></dd></>}
+          {client.data.lid && <><dt>{t('sessions.lid')}</dt><dd dir="ltr" className="wq-ltr">{client.data.lid}</dd></>}
+        </dl>
+      )}
       {session.reason && <p className="wq-muted m-0 mt-2">{session.reason}</p>}
-      {session.status === 'qr' && <SessionQR id={id} name={name} />}
+      {session.status === 'qr' && (
+        <>
+          <SessionQR id={id} name={name} />
+          <div className="flex justify-content-center">
+            <Button size="small" text icon="pi pi-phone" label={t('sessions.pairByPhone')} onClick={() => setPairing(true)} />
+          </div>
+        </>
+      )}
+      {/* Outside the QR block: asking a code changes the status, and the code must stay on screen. */}
+      <PairingDialog id={id} name={name} visible={pairing} onHide={() => setPairing(false)} />
       <div className="wq-session-actions">
         <Button size="small" outlined icon="pi pi-refresh" label={t('sessions.restart')} loading={action.isPending && action.variables?.action === 'restart'}
-          onClick={() => action.mutate({ id, action: 'restart' }, { onSuccess: () => toastSuccess(t('sessions.queued')) })} />
+          onClick={() => confirmDialog({
+            message: t('sessions.confirmRestart', { name }), icon: 'pi pi-question-circle',
+            acceptLabel: t('sessions.restart'), rejectLabel: t('common.cancel'),
+            accept: () => action.mutate({ id, action: 'restart' }, { onSuccess: queued }),
+          })} />
+        <Button size="small" outlined severity="secondary" icon="pi pi-stop-circle" label={t('sessions.stop')}
+          disabled={!linked} loading={action.isPending && action.variables?.action === 'stop'}
+          onClick={() => confirmDialog({
+            message: t('sessions.confirmStop', { name }), icon: 'pi pi-exclamation-triangle',
+            acceptLabel: t('sessions.stop'), rejectLabel: t('common.cancel'),
+            accept: () => action.mutate({ id, action: 'stop' }, { onSuccess: queued }),
+          })} />
         <Button size="small" outlined severity="warning" icon="pi pi-sign-out" label={t('sessions.logout')}
           disabled={session.status !== 'ready'}
           onClick={() => confirmDialog({
