@@ -13,7 +13,16 @@ import { useUI } from '@/stores/ui';
 
 const root = createRoot(document.getElementById('root')!);
 
+/** The persisted language, applied before the first render: components mounted before a later change of language
+ *  would keep the strings of the first (the menu stayed English after reloading an Arabic page). */
+function applyLanguage() {
+  const lng = useUI.getState().language;
+  applyDocumentLanguage(lng);
+  void i18n.changeLanguage(lng);
+}
+
 function start() {
+  applyLanguage();
   const router = makeRouter();
   // An expired or revoked login: to the login page, and back here after signing in.
   setUnauthorizedHandler(() => {
@@ -36,9 +45,7 @@ loadConfig()
     start();
   })
   .catch((e: unknown) => {
-    const lng = useUI.getState().language;
-    applyDocumentLanguage(lng);
-    void i18n.changeLanguage(lng);
+    applyLanguage();
     root.render(
       <main className="wq-config-error" role="alert">
         {i18n.t('app.configError', { reason: e instanceof Error ? e.message : String(e) })}

@@ -20,6 +20,17 @@ var apiPaths = []string{"/healthz", "/readyz", "/metrics", "/ws"}
 // DefaultDir is where `make dashboard` writes the build, relative to the working directory.
 const DefaultDir = "dashboard/dist"
 
+// CSPDirectives are the dashboard's Content-Security-Policy but connect-src: its own scripts only; styles inline too
+// (PrimeReact sets style attributes and injects <style>); images also as data:, blob: and over https (avatars);
+// never framed. Standalone adds "connect-src 'self'" (the API and /ws are its own); the CDK stack's CloudFront
+// sends the same directives with API Gateway's origins (infra/stack/site.go).
+var CSPDirectives = []string{"default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'",
+	"img-src 'self' data: blob: https:", "font-src 'self' data:", "object-src 'none'", "base-uri 'self'",
+	"form-action 'self'", "frame-ancestors 'none'"}
+
+// csp is the Content-Security-Policy of every answer of the dashboard in standalone.
+var csp = strings.Join(CSPDirectives, "; ") + "; connect-src 'self'"
+
 // configJSON is the runtime configuration the dashboard reads at start (dashboard/src/lib/config.ts): in standalone
 // the API is served beside it, so its URL is the page's own origin. On AWS the CDK stack writes its own.
 const configJSON = `{"apiUrl":"/"}` + "\n"
@@ -47,6 +58,7 @@ func serve(root fs.FS, dir string, api http.Handler) http.Handler {
 			return
 		}
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Content-Security-Policy", csp)
 		if r.URL.Path == "/config.json" {
 			w.Header().Set("Cache-Control", "no-cache")
 			w.Header().Set("Content-Type", "application/json")

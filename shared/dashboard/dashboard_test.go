@@ -260,3 +260,21 @@ func TestReleaseBuildEmbedsTheDashboard(t *testing.T) {
 		}
 	}
 }
+
+func TestContentSecurityPolicy(t *testing.T) {
+	h := Handler(build(t), api)
+	want := strings.Join(CSPDirectives, "; ") + "; connect-src 'self'"
+	for _, p := range []string{"/", "/messages", "/assets/index-abc123.js", "/config.json"} {
+		if got := do(t, h, "GET", p).Header().Get("Content-Security-Policy"); got != want {
+			t.Errorf("GET %s Content-Security-Policy = %q, want %q", p, got, want)
+		}
+	}
+	if got := do(t, h, "GET", "/api/sessions").Header().Get("Content-Security-Policy"); got != "" {
+		t.Errorf("the API got the dashboard's policy: %q", got)
+	}
+	for _, d := range []string{"script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"} {
+		if !strings.Contains(want, d) {
+			t.Errorf("policy %q lacks %s", want, d)
+		}
+	}
+}

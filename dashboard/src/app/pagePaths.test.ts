@@ -3,6 +3,6 @@ import { pages } from './pages';
 import { pagePaths } from './pagePaths';
 
 test('dist/pages.json lists exactly the pages of the page list', () => {
-  const source = readFileSync(new URL('./pages.tsx', import.meta.url), 'utf8');
+  const source = readFileSync('src/app/pages.tsx', 'utf8') // vitest runs in dashboard/;
   expect(pagePaths(source)).toEqual(pages.map((p) => p.path));
 });
