@@ -88,8 +88,9 @@ lambdas:
 	    -o $(BUILD)/lambda/$$f/bootstrap ./functions/$$f || exit 1; \
 	done
 
-## synth: write cdk.out offline (cdk-nag's AwsSolutions rules run too). The dashboard origin has no default:
-## `make synth DASHBOARD_ORIGIN=https://dashboard.example.com` (comma-separated for several).
+## synth: write cdk.out offline (cdk-nag's AwsSolutions rules run too), with the dashboard built (the stack deploys
+## dashboard/dist). CORS allows the stack's CloudFront origin; more with
+## `make synth DASHBOARD_ORIGIN=http://localhost:5173` (comma-separated for several).
 synth: tools lambdas dashboard
 	cdk synth --no-notices -q $(if $(DASHBOARD_ORIGIN),-c waqtor:dashboardOrigin=$(DASHBOARD_ORIGIN))
 

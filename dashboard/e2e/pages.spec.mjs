@@ -79,6 +79,11 @@ export default async function pages(t) {
     files.map((f) => `${f.file} ${f.gzip}`).join(', '));
   for (const p of t.problemsSince(mark)) failures.push(`cold load: ${p}`);
 
+  // Something on the pages besides empty states: a session waiting for its QR code to be scanned (its card, QR and
+  // status tag on Sessions; a choice in the Messages dropdowns).
+  const created = await t.api('/api/sessions', { method: 'POST', body: JSON.stringify({ name: 'Shop' }) });
+  if (created.status !== 201) throw new Error(`create session: ${created.status} ${await created.text()}`);
+
   for (const lang of ['en', 'ar']) {
     if (lang === 'ar') {
       // From the last page (not found, outside the shell) back to the app, then the topbar's switch.

@@ -78,7 +78,7 @@ var packageMap = []entry{
 
 	// Adapters.
 	{path: "shared/awslambda", class: adapter, aws: true, what: "SQS-triggered Lambda → event handler, partial batch failures"},
-	{path: "shared/dashboard", class: adapter, what: "serves the built web dashboard (dashboard/dist) beside the API: SPA fallback and cache headers (standalone)"},
+	{path: "shared/dashboard", class: adapter, what: "serves the built web dashboard (dashboard/dist, or the copy a release build embeds) beside the API: SPA fallback, cache headers, config.json, CSP (standalone)"},
 	{path: "shared/dynamo", class: adapter, aws: true, what: "the store ports on DynamoDB (one table)"},
 	{path: "shared/eventbridge", class: adapter, aws: true, what: "`event.Publisher` on an EventBridge bus"},
 	{path: "shared/httpapi", class: adapter, what: "the REST API as one `http.Handler`; THE route table (`routes.go`)"},
