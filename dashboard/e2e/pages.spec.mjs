@@ -1,7 +1,7 @@
-// Every page, in English and Arabic: the page list comes from dist/pages.json (the build writes the paths of
-// src/app/pages.tsx, so pages added later are visited too), plus the login and not-found pages. Each page must load
+// Every page, in English (light and dark) and Arabic: the page list comes from dist/pages.json (the build writes the
+// paths of src/app/pages.tsx, so pages added later are visited too), plus the login and not-found pages. Each page must load
 // with no page error, no console error and no failed request (nor any answer >= 400), and pass axe-core with no
-// serious or critical violation; a full-page screenshot of each goes to artifacts/page-<name>-<lang>.png.
+// serious or critical violation; a full-page screenshot of each goes to artifacts/page-<name>-<en|dark-en|ar>.png.
 // First, the budget: a cold load (browser cache cleared) of the Sessions page while logged in must load at most
 // BUDGET bytes of gzipped JavaScript; its first contentful paint and the time until the page is interactive are
 // measured with the Performance API and written to artifacts/performance.json (docs/performance.md).
@@ -84,15 +84,26 @@ export default async function pages(t) {
   const created = await t.api('/api/sessions', { method: 'POST', body: JSON.stringify({ name: 'Shop' }) });
   if (created.status !== 201) throw new Error(`create session: ${created.status} ${await created.text()}`);
 
-  for (const lang of ['en', 'ar']) {
-    if (lang === 'ar') {
-      // From the last page (not found, outside the shell) back to the app, then the topbar's switch.
-      await page.goto(`${t.base}/`);
+  // English, English in the dark theme, Arabic (light). Each pass starts from the last page (not found, outside the
+  // shell): back to the app, then the topbar's switches.
+  const passes = [
+    { name: 'en', setup: async () => {} },
+    { name: 'dark-en', setup: async () => {
+      await page.getByRole('button', { name: 'Switch to dark mode' }).click();
+      await page.locator('[data-theme="dark"]').first().waitFor({ state: 'attached' });
+    } },
+    { name: 'ar', setup: async () => {
+      await page.getByRole('button', { name: 'Switch to light mode' }).click();
       await page.getByRole('button', { name: /Language/ }).click();
       await page.locator('html[dir="rtl"][lang="ar"]').waitFor({ state: 'attached' });
-    }
+    } },
+  ];
+  for (const pass of passes) {
+    await page.goto(`${t.base}/`);
+    await page.locator('main h1').first().waitFor();
+    await pass.setup();
     for (const path of [...paths, '/no-such-page']) {
-      const name = `${path === '/no-such-page' ? 'not-found' : slug(path)}-${lang}`;
+      const name = `${path === '/no-such-page' ? 'not-found' : slug(path)}-${pass.name}`;
       mark = t.mark();
       // In the app, as a user goes there: the menu's link when there is one, else a client-side navigation.
       const link = page.locator(`nav a[href="${path}"]`);
