@@ -17,7 +17,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 LAMBDAS := $(notdir $(wildcard functions/*))
 
-.PHONY: run demo build test test-fast tools lambdas synth bench fuzz vet clean dashboard test-dashboard chromium test-realtime-ts
+.PHONY: run demo build release test test-fast tools lambdas synth bench fuzz vet clean dashboard test-dashboard chromium test-realtime-ts
 
 STATICCHECK_VERSION := v0.8.2
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
@@ -36,9 +36,17 @@ $(TOOLS)/bin/staticcheck:
 $(TOOLS)/bin/aws-lambda-rie:
 	GOBIN=$(TOOLS)/bin $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 
-## build: the standalone binary.
+## build: the standalone binary (it serves dashboard/dist, or WAQTOR_DASHBOARD_DIR, at /).
 build:
 	$(GO) build -o $(BUILD)/waqtor ./session-host
+
+## release: the standalone binary with the dashboard inside: builds dashboard/dist, copies it to shared/dashboard/dist
+## (generated, ignored by git) and builds with the tag waqtor_dashboard, which embeds it (shared/dashboard/embed.go).
+## One file to ship; WAQTOR_DASHBOARD_DIR, when set, still serves a folder instead.
+release: dashboard
+	rm -rf shared/dashboard/dist
+	cp -R dashboard/dist shared/dashboard/dist
+	$(GO) build -tags waqtor_dashboard -trimpath -ldflags='-s -w' -o $(BUILD)/waqtor ./session-host
 
 ## dashboard: the web dashboard in dashboard/dist (npm ci when package-lock.json changed, vite build when a source
 ## changed; quick when up to date). Standalone serves it at /.
@@ -90,11 +98,11 @@ lambdas:
 	    -o $(BUILD)/lambda/$$f/bootstrap ./functions/$$f || exit 1; \
 	done
 
-## synth: write cdk.out offline (cdk-nag's AwsSolutions rules run too). The dashboard origin has no default:
-## `make synth DASHBOARD_ORIGIN=https://dashboard.example.com` (comma-separated for several).
-synth: tools lambdas
-	@test -n "$(DASHBOARD_ORIGIN)" || { echo "synth: set DASHBOARD_ORIGIN (the dashboard's https origin; no default)"; exit 1; }
-	cdk synth --no-notices -q -c waqtor:dashboardOrigin=$(DASHBOARD_ORIGIN)
+## synth: write cdk.out offline (cdk-nag's AwsSolutions rules run too), with the dashboard built (the stack deploys
+## dashboard/dist). CORS allows the stack's CloudFront origin; more with
+## `make synth DASHBOARD_ORIGIN=http://localhost:5173` (comma-separated for several).
+synth: tools lambdas dashboard
+	cdk synth --no-notices -q $(if $(DASHBOARD_ORIGIN),-c waqtor:dashboardOrigin=$(DASHBOARD_ORIGIN))
 
 ## test: every test (unit, contract suites on emulators, infra, end to end, the dashboard's).
 test: tools lambdas test-dashboard test-realtime-ts

@@ -1,8 +1,9 @@
 // Command infra is the CDK app of WaQtor's AWS runtime. `cdk synth` and `cdk deploy` run it from the repository
-// root (see cdk.json); `make synth` builds the functions first. docs/deployment.md describes the settings:
-// context waqtor:stackName, waqtor:prefix, waqtor:dashboardOrigin (required, comma-separated), waqtor:alarmEmail,
-// waqtor:deviceDbMultiAz, waqtor:deviceDbDeletionProtection and waqtor:premiumGating, and env WAQTOR_LAMBDA_ASSETS, a directory of
-// <function>/bootstrap that replaces build/lambda. cdk-nag's AwsSolutions rules run on every synthesis: a finding
+// root (see cdk.json); `make synth` builds the functions and the dashboard first. docs/deployment.md describes the
+// settings: context waqtor:stackName, waqtor:prefix, waqtor:dashboardOrigin (origins CORS allows besides the stack's
+// CloudFront, comma-separated), waqtor:alarmEmail, waqtor:deviceDbMultiAz, waqtor:deviceDbDeletionProtection and
+// waqtor:premiumGating, and env WAQTOR_LAMBDA_ASSETS, a directory of <function>/bootstrap that replaces build/lambda.
+// cdk-nag's AwsSolutions rules run on every synthesis: a finding
 // fails it.
 package main
 

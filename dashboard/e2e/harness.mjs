@@ -2,7 +2,7 @@
 // free port) serving dashboard/dist, and its own Chromium (Debian's, never a downloaded browser) driven by
 // playwright-core. run.mjs runs the specs one after the other; a spec is `export default async function (t)`.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,6 +25,8 @@ export function checkPrerequisites() {
     if (!existsSync(p)) throw new Error(`${what} missing at ${p} (make build dashboard chromium)`);
   }
 }
+
+let axeSource;
 
 function freePort() {
   return new Promise((res, rej) => {
@@ -53,7 +55,9 @@ export class World {
     this.output = '';
     this.exited = false;
     this.pageErrors = [];
-    this.failedRequests = [];
+    this.failedRequests = []; // requests that failed or answered >= 400: "METHOD url: reason"
+    this.consoleErrors = []; // console.error and failed loads the page reports
+    this.inflight = 0; // requests sent and not yet finished or failed
     this.browserLog = []; // Chromium's own output, printed when the spec fails
   }
 
@@ -88,6 +92,14 @@ export class World {
     this.context.setDefaultTimeout(TIMEOUT);
     const page = this.context.pages()[0] ?? (await this.context.newPage());
     page.on('pageerror', (e) => this.pageErrors.push(e.message));
+    page.on('console', (m) => { if (m.type() === 'error') this.consoleErrors.push(m.text()); });
+    page.on('request', () => { this.inflight++; });
+    page.on('requestfinished', async (r) => {
+      this.inflight--;
+      const res = await r.response().catch(() => null);
+      if (res && res.status() >= 400) this.failedRequests.push(`${r.method()} ${r.url()}: ${res.status()}`);
+    });
+    page.on('requestfailed', (r) => { this.inflight--; this.failedRequests.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText}`); });
     page.on('crash', () => this.browserLog.push('page crashed'));
     this.context.on('close', () => this.browserLog.push('browser context closed'));
     this.page = page;
@@ -114,6 +126,36 @@ export class World {
     await page.getByLabel('Password', { exact: true }).fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Sessions' }).waitFor();
+  }
+
+  /** Where the page's problems stand now; problemsSince(mark) lists those reported after it. */
+  mark() {
+    return { errors: this.pageErrors.length, console: this.consoleErrors.length, requests: this.failedRequests.length };
+  }
+
+  /** The page errors, console errors and failed requests (including answers >= 400) since mark, as lines. */
+  problemsSince(mark) {
+    return [
+      ...this.pageErrors.slice(mark.errors).map((e) => 'page error: ' + e),
+      ...this.consoleErrors.slice(mark.console).map((e) => 'console error: ' + e),
+      ...this.failedRequests.slice(mark.requests).map((e) => 'failed request: ' + e),
+    ];
+  }
+
+  /** Waits until no request of the page is in flight (the page has loaded what it asks for). */
+  async settled(timeout = TIMEOUT) {
+    await until('the page\'s requests to finish', () => this.inflight <= 0, timeout);
+  }
+
+  /** Runs axe-core (pinned in package.json) in the page; returns the serious and critical violations as lines. */
+  async axe(page = this.page) {
+    // Evaluated through the DevTools protocol, not as a <script>: the page's Content-Security-Policy stays in force.
+    axeSource ??= readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
+    if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
+    const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} (${(n.failureSummary ?? '').split('\n').slice(1).join(' ').trim()})`).join(', ')}`));
+    return violations;
   }
 
   /** Writes a full-page screenshot to dashboard/artifacts/<name>.png. */

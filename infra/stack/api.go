@@ -47,7 +47,7 @@ var accessLogFormat = func() string {
 }()
 
 // addHTTPAPI adds the HTTP API: every path and method go to the api function (payload format 2.0, integration
-// timeout apiGatewayTimeout), CORS allows the dashboard origins only, the $default stage deploys automatically, is
+// timeout apiGatewayTimeout), CORS allows the dashboard origins only (the distribution's, then Props'), the $default stage deploys automatically, is
 // throttled and logs every request.
 func (b *builder) addHTTPAPI() {
 	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("ApiIntegration"),
@@ -60,7 +60,7 @@ func (b *builder) addHTTPAPI() {
 		Description:        jsii.String("WaQtor REST API"),
 		CreateDefaultStage: jsii.Bool(false),
 		CorsPreflight: &awsapigatewayv2.CorsPreflightOptions{
-			AllowOrigins: jsii.Strings(b.props.DashboardOrigins...),
+			AllowOrigins: ptr(b.dashboardOrigins()),
 			AllowHeaders: jsii.Strings(corsHeaders...),
 			AllowMethods: &[]awsapigatewayv2.CorsHttpMethod{
 				awsapigatewayv2.CorsHttpMethod_GET, awsapigatewayv2.CorsHttpMethod_POST,
@@ -102,8 +102,9 @@ func (b *builder) addHTTPAPI() {
 		Format:         jsii.String(accessLogFormat),
 	})
 
+	b.apiURL = stage.Url()
 	awscdk.NewCfnOutput(b.stack, jsii.String("ApiUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("base URL of the REST API"),
-		Value:       stage.Url(),
+		Value:       b.apiURL,
 	})
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudfront"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsec2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecs"
@@ -38,6 +39,12 @@ type builder struct {
 	httpAPI      awsapigatewayv2.HttpApi
 	wsAPI        awsapigatewayv2.WebSocketApi
 	wsURL        *string
+	apiURL       *string // the HTTP API's $default stage URL, ending in "/"
+
+	accessLogs       awss3.Bucket // the server access logs of the media and dashboard buckets
+	siteBucket       awss3.Bucket
+	siteDistribution awscloudfront.Distribution
+	siteOrigin       *string // https://<the distribution's domain>
 
 	vpc               awsec2.Vpc
 	hostSecurityGroup awsec2.SecurityGroup
@@ -63,3 +70,5 @@ func constructID(kind, name string) *string {
 func seconds(d time.Duration) awscdk.Duration {
 	return awscdk.Duration_Seconds(jsii.Number(d.Seconds()))
 }
+
+func ptr[T any](v T) *T { return &v }

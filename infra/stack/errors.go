@@ -14,4 +14,6 @@ var (
 	// ErrMissingDockerfile: Props.HostImageDir holds no session-host/Dockerfile (it must be the repository root,
 	// the session host image's build context).
 	ErrMissingDockerfile = errors.New("stack: missing session host Dockerfile")
+	// ErrMissingDashboard: Props.DashboardAsset holds no index.html; run `make dashboard` (make synth does).
+	ErrMissingDashboard = errors.New("stack: missing dashboard build")
 )

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -220,7 +219,7 @@ func (b *builder) runtimeEnv() map[string]*string {
 		envTable:           b.mainTable.TableName(),
 		envEventBus:        b.eventBus.EventBusName(),
 		envQueuePrefix:     jsii.String(b.props.Prefix),
-		envDashboardOrigin: jsii.String(strings.Join(b.props.DashboardOrigins, ",")),
+		envDashboardOrigin: awscdk.Fn_Join(jsii.String(","), ptr(b.dashboardOrigins())),
 		envMediaBucket:     b.mediaBucket.BucketName(),
 		envPremiumGating:   jsii.String(premiumGating(b.props.PremiumGatingOff)),
 	}

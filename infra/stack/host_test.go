@@ -132,7 +132,7 @@ func TestSessionHost(t *testing.T) {
 		"WAQTOR_EVENT_BUS":        ref(singleID(t, tmpl, "AWS::Events::EventBus")),
 		"WAQTOR_QUEUE_PREFIX":     stack.DefaultPrefix,
 		"WAQTOR_PREMIUM_GATING":   "on", // the AWS default
-		"WAQTOR_DASHBOARD_ORIGIN": strings.Join(testOrigins, ","),
+		"WAQTOR_DASHBOARD_ORIGIN": originsEnv(t, tmpl, env["WAQTOR_DASHBOARD_ORIGIN"]),
 		"WAQTOR_ADDR":             ":8080",
 		"WAQTOR_SHUTDOWN_TIMEOUT": "1m40s",
 		"WAQTOR_LOG_FORMAT":       "json",
@@ -296,7 +296,7 @@ func TestDeviceDB(t *testing.T) {
 // .dockerignore: the Go build's inputs, for linux/arm64, and nothing else.
 func TestHostImageAsset(t *testing.T) {
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-	if _, err := stack.New(app, "Image", stack.Props{LambdaAsset: fixtureAsset, DashboardOrigins: testOrigins}); err != nil {
+	if _, err := stack.New(app, "Image", stack.Props{LambdaAsset: fixtureAsset, DashboardOrigins: testOrigins, DashboardAsset: fixtureDashboard()}); err != nil {
 		t.Fatal(err)
 	}
 	dir := *app.Synth(nil).Directory()

@@ -40,7 +40,7 @@ var mediaObjectActions = []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObje
 // table it is retained when the stack is deleted: it holds the tenants' data. Its name is generated (bucket names
 // are global), and passed to the functions as WAQTOR_MEDIA_BUCKET.
 func (b *builder) addMediaBucket() {
-	accessLogs := awss3.NewBucket(b.stack, jsii.String("MediaAccessLogs"), &awss3.BucketProps{
+	b.accessLogs = awss3.NewBucket(b.stack, jsii.String("MediaAccessLogs"), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED, // the only encryption S3 log delivery supports
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
@@ -73,7 +73,7 @@ func (b *builder) addMediaBucket() {
 			Enabled:                   jsii.Bool(true),
 			ExpiredObjectDeleteMarker: jsii.Bool(true),
 		}},
-		ServerAccessLogsBucket: accessLogs,
+		ServerAccessLogsBucket: b.accessLogs,
 		ServerAccessLogsPrefix: jsii.String(accessLogPrefix),
 		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
 	})

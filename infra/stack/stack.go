@@ -1,6 +1,6 @@
 // Package stack is the AWS runtime of WaQtor as one CDK stack: the DynamoDB table, the EventBridge bus with one
 // rule per route of routing.Table, one SQS queue per spec of queue.Catalog, the Lambda functions, the token
-// signing secret, the media bucket, the HTTP API, the session host (one ECS Fargate task in a VPC, with its
+// signing secret, the media bucket, the HTTP API, the web dashboard (S3 behind CloudFront, with its config.json), the session host (one ECS Fargate task in a VPC, with its
 // device store on RDS Postgres), and the operations side: an SNS topic every alarm notifies and a CloudWatch
 // dashboard. New validates everything before it creates a single construct, so a stack is either complete or not
 // created at all. AddChecks applies cdk-nag's AwsSolutions rules; every finding the stack does not fix is
@@ -35,8 +35,8 @@ const (
 	DefaultHostMemoryMiB = 512
 )
 
-// Props configures the stack. DashboardOrigins is required; every other field has a default once the function
-// bootstraps are built (`make lambdas`).
+// Props configures the stack. Every field has a default once the function bootstraps and the dashboard are built
+// (`make lambdas dashboard`; `make synth` does both).
 type Props struct {
 	awscdk.StackProps
 	// Prefix starts every physical name (table, bus, rules, queues, functions, alarms, log groups), so several
@@ -45,10 +45,13 @@ type Props struct {
 	// LambdaAsset returns the directory holding the bootstrap of the named function.
 	// Default RepoLambdaAsset: build/lambda/<name> under the repository root, where `make lambdas` writes it.
 	LambdaAsset func(name string) string
-	// DashboardOrigins are the origins CORS allows on the HTTP API (scheme://host[:port] each), also passed to every
-	// function and the host as WAQTOR_DASHBOARD_ORIGIN (comma-separated). Required: there is no default, so a
-	// production stack never allows a development origin by accident.
+	// DashboardOrigins are more origins CORS allows on the HTTP API (scheme://host[:port] each), after the
+	// CloudFront distribution's that serves the dashboard (always allowed); all are passed to every function as
+	// WAQTOR_DASHBOARD_ORIGIN (comma-separated). Default none: only the distribution's.
 	DashboardOrigins []string
+	// DashboardAsset is the dashboard's build (it holds index.html), deployed to the dashboard bucket.
+	// Default RepoDashboardAsset: dashboard/dist under the repository root, where `make dashboard` writes it.
+	DashboardAsset string
 	// AlarmEmail, when set, subscribes this address to the alarm topic (SNS asks it to confirm). Without it the
 	// topic has no subscriber until one is added (see the ops runbook in docs/deployment.md).
 	AlarmEmail string
@@ -92,6 +95,9 @@ func (p Props) withDefaults() Props {
 	if p.LambdaAsset == nil {
 		p.LambdaAsset = RepoLambdaAsset
 	}
+	if p.DashboardAsset == "" {
+		p.DashboardAsset = RepoDashboardAsset()
+	}
 	if p.LogRetention == "" {
 		p.LogRetention = DefaultLogRetention
 	}
@@ -122,9 +128,7 @@ func (p Props) validate() error {
 	if !prefixPattern.MatchString(p.Prefix) {
 		errs = append(errs, fmt.Errorf("%w: prefix %q: want 1 to 32 letters, digits or -", ErrInvalidProps, p.Prefix))
 	}
-	if len(p.DashboardOrigins) == 0 {
-		errs = append(errs, fmt.Errorf("%w: dashboard origins: at least one is required (no default)", ErrInvalidProps))
-	}
+	errs = append(errs, validateSite(p))
 	for _, o := range p.DashboardOrigins {
 		if err := validateOrigin(o); err != nil {
 			errs = append(errs, err)
@@ -162,6 +166,12 @@ func validateOrigin(origin string) error {
 // writes each bootstrap.
 func RepoLambdaAsset(name string) string {
 	return filepath.Join(RepoRoot(), "build", "lambda", name)
+}
+
+// RepoDashboardAsset is the default Props.DashboardAsset: dashboard/dist under RepoRoot, where `make dashboard`
+// writes the build.
+func RepoDashboardAsset() string {
+	return filepath.Join(RepoRoot(), "dashboard", "dist")
 }
 
 // RepoRoot is the repository root: the nearest directory above the working directory holding go.mod, or else
@@ -203,6 +213,7 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 	b.addSecret()
 	b.addSecretsKey()
 	b.addMediaBucket()
+	b.addSite()
 	b.addQueues()
 	b.addRules()
 	b.addWebSocketAPI()
@@ -210,6 +221,7 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 	b.addWebSocketRoutes()
 	b.grantSecretsKey()
 	b.addHTTPAPI()
+	b.deploySite()
 	b.addNetwork()
 	b.addDeviceDB()
 	b.addSessionHost()

@@ -45,8 +45,11 @@ var wantFunctions = []struct {
 // testOrigins are the dashboard origins of every test stack (Props.DashboardOrigins has no default).
 var testOrigins = []string{"https://dash.example.com", "https://admin.example.com"}
 
-// fixtures holds <function>/bootstrap for every function, each with different bytes.
+// fixtures holds <function>/bootstrap for every function, each with different bytes, and dashboard/, a small
+// dashboard build (index.html and a hashed asset) the stacks deploy: the tests never need `make dashboard`.
 var fixtures string
+
+func fixtureDashboard() string { return filepath.Join(fixtures, "dashboard") }
 
 func TestMain(m *testing.M) {
 	useToolsNode()
@@ -61,6 +64,10 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
+	}
+	if err := writeDashboard(fixtureDashboard()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	code := m.Run()
 	jsii.Close()
@@ -95,6 +102,16 @@ func writeBootstrap(dir, content string) error {
 	return os.WriteFile(filepath.Join(dir, "bootstrap"), []byte("#!/bin/sh\necho "+content+"\n"), 0o755)
 }
 
+func writeDashboard(dir string) error {
+	if err := os.MkdirAll(filepath.Join(dir, "assets"), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "index.html"), []byte(`<!doctype html><script type="module" src="/assets/index-1.js"></script>`), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "assets", "index-1.js"), []byte("console.log(1)\n"), 0o644)
+}
+
 func fixtureAsset(name string) string { return filepath.Join(fixtures, name) }
 
 // synth builds a stack in a fresh app and returns its template; props without DashboardOrigins get testOrigins.
@@ -102,6 +119,9 @@ func synth(t *testing.T, props stack.Props) assertions.Template {
 	t.Helper()
 	if props.DashboardOrigins == nil {
 		props.DashboardOrigins = testOrigins
+	}
+	if props.DashboardAsset == "" {
+		props.DashboardAsset = fixtureDashboard()
 	}
 	app := awscdk.NewApp(nil)
 	s, err := stack.New(app, "Test", props)
@@ -125,7 +145,7 @@ func defaultTemplate(t *testing.T) assertions.Template {
 	defaultOnce.Do(func() {
 		app := awscdk.NewApp(nil)
 		stack.AddChecks(app)
-		s, err := stack.New(app, "Test", stack.Props{DashboardOrigins: testOrigins, LambdaAsset: func(name string) string {
+		s, err := stack.New(app, "Test", stack.Props{DashboardOrigins: testOrigins, DashboardAsset: fixtureDashboard(), LambdaAsset: func(name string) string {
 			defaultAssets = append(defaultAssets, name)
 			return fixtureAsset(name)
 		}})
@@ -484,8 +504,8 @@ func TestFunctions(t *testing.T) {
 	bucketID := mediaBucketID(t, tmpl)
 	fns := resources(t, tmpl, "AWS::Lambda::Function")
 	for id := range fns {
-		if strings.HasPrefix(id, "CustomVpcRestrictDefaultSG") {
-			delete(fns, id) // CDK's provider that empties the default security group
+		if strings.HasPrefix(id, "CustomVpcRestrictDefaultSG") || strings.HasPrefix(id, bucketDeploymentID) {
+			delete(fns, id) // CDK's providers that empty the default security group and deploy the dashboard
 		}
 	}
 	if len(fns) != len(wantFunctions) {
@@ -506,13 +526,15 @@ func TestFunctions(t *testing.T) {
 					t.Error(diff(key, got, want))
 				}
 			}
+			env, _ := p["Environment"].(map[string]any)
+			vars, _ := env["Variables"].(map[string]any)
 			wantEnv := map[string]any{
 				"WAQTOR_TABLE":            ref(tableID),
 				"WAQTOR_EVENT_BUS":        ref(busID),
 				"WAQTOR_QUEUE_PREFIX":     stack.DefaultPrefix,
 				"WAQTOR_PREMIUM_GATING":   "on", // the AWS default
 				"WAQTOR_TOKEN_SECRET_ARN": ref(secretID),
-				"WAQTOR_DASHBOARD_ORIGIN": strings.Join(testOrigins, ","),
+				"WAQTOR_DASHBOARD_ORIGIN": originsEnv(t, tmpl, vars["WAQTOR_DASHBOARD_ORIGIN"]),
 				"WAQTOR_MEDIA_BUCKET":     ref(bucketID),
 				"WAQTOR_WS_URL":           wsURL(t, tmpl),
 			}
@@ -520,7 +542,6 @@ func TestFunctions(t *testing.T) {
 			if f.name != "audit" && f.name != "notifications" && !strings.HasPrefix(f.name, "ws-") {
 				wantEnv["WAQTOR_SECRETS_KMS_KEY"] = getAtt(singleID(t, tmpl, "AWS::KMS::Key"), "Arn")
 			}
-			env, _ := p["Environment"].(map[string]any)
 			if got := env["Variables"]; !reflect.DeepEqual(got, wantEnv) {
 				t.Error(diff("Environment", got, wantEnv))
 			}
@@ -626,7 +647,7 @@ func TestHTTPAPI(t *testing.T) {
 			"Name":         prefixed("api"),
 			"ProtocolType": "HTTP",
 			"CorsConfiguration": map[string]any{
-				"AllowOrigins": []any{testOrigins[0], testOrigins[1]},
+				"AllowOrigins": []any{siteOrigin(t, tmpl), testOrigins[0], testOrigins[1]},
 				"AllowHeaders": []any{"Content-Type", "Authorization", "X-API-Key", "Idempotency-Key"},
 				"AllowMethods": []any{"GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"},
 			},
@@ -756,8 +777,10 @@ func TestLeastPrivilege(t *testing.T) {
 			for _, st := range list(doc["Statement"]) {
 				st, _ := st.(map[string]any)
 				for _, a := range list(st["Action"]) {
-					// Deny statements may name every action (the queues' TLS-only policy denies sqs:*).
-					if strings.Contains(fmt.Sprint(a), "*") && st["Effect"] != "Deny" {
+					// Deny statements may name every action (the queues' TLS-only policy denies sqs:*). CDK's
+					// aws-s3-deployment handler gets CDK's wildcard S3 grants, on its two buckets only
+					// (TestDashboardDeploymentGrants).
+					if strings.Contains(fmt.Sprint(a), "*") && st["Effect"] != "Deny" && !strings.HasPrefix(id, bucketDeploymentID) {
 						t.Errorf("%s %s: wildcard action %v", typ, id, a)
 					}
 				}
@@ -776,6 +799,10 @@ func TestLeastPrivilege(t *testing.T) {
 	for id, r := range resources(t, tmpl, "AWS::IAM::Role") {
 		// CDK's own provider for RestrictDefaultSecurityGroup: an inline policy on the default security group.
 		if strings.HasPrefix(id, "CustomVpcRestrictDefaultSG") {
+			continue
+		}
+		// aws-s3-deployment's handler: CDK gives its role AWSLambdaBasicExecutionRole (TestDashboardDeploymentGrants).
+		if strings.HasPrefix(id, bucketDeploymentID) {
 			continue
 		}
 		if p := props(r); p["ManagedPolicyArns"] != nil || p["Policies"] != nil {
@@ -1008,7 +1035,7 @@ func TestCustomCatalog(t *testing.T) {
 		_, p := only(t, tmpl, "AWS::Lambda::Function", "FunctionName", prefix+f.name)
 		env, _ := p["Environment"].(map[string]any)
 		vars, _ := env["Variables"].(map[string]any)
-		if vars["WAQTOR_QUEUE_PREFIX"] != prefix || vars["WAQTOR_DASHBOARD_ORIGIN"] != origin || vars["WAQTOR_PREMIUM_GATING"] != "off" {
+		if vars["WAQTOR_QUEUE_PREFIX"] != prefix || render(t, vars["WAQTOR_DASHBOARD_ORIGIN"]) != render(t, siteOrigin(t, tmpl))+","+origin || vars["WAQTOR_PREMIUM_GATING"] != "off" {
 			t.Errorf("%s env: %v", f.name, vars)
 		}
 	}
@@ -1020,7 +1047,7 @@ func TestCustomCatalog(t *testing.T) {
 	check(t, "CORS origin", func() {
 		tmpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), map[string]any{
 			"Name":              prefix + "api",
-			"CorsConfiguration": map[string]any{"AllowOrigins": []any{origin}},
+			"CorsConfiguration": map[string]any{"AllowOrigins": []any{siteOrigin(t, tmpl), origin}},
 		})
 	})
 	check(t, "table name", func() {
@@ -1054,7 +1081,7 @@ func TestNewRefuses(t *testing.T) {
 		{"prefix with underscore", stack.Props{Prefix: "waqtor_"}, []error{stack.ErrInvalidProps}},
 		{"origin with a path", stack.Props{DashboardOrigins: []string{"https://dash.example.com/app"}}, []error{stack.ErrInvalidProps}},
 		{"origin wildcard", stack.Props{DashboardOrigins: []string{"https://dash.example.com", "*"}}, []error{stack.ErrInvalidProps}},
-		{"no dashboard origin", stack.Props{DashboardOrigins: []string{}}, []error{stack.ErrInvalidProps}},
+		{"dashboard not built", stack.Props{DashboardAsset: empty}, []error{stack.ErrMissingDashboard}},
 		{"two alarm addresses", stack.Props{AlarmEmail: "a@example.com,b@example.com"}, []error{stack.ErrInvalidProps}},
 		{"every problem at once", stack.Props{Prefix: "a b", DashboardOrigins: []string{"ftp://x"}, LambdaAsset: func(string) string { return empty }},
 			[]error{stack.ErrInvalidProps, stack.ErrMissingBootstrap}},
@@ -1087,6 +1114,9 @@ func TestNewRefuses(t *testing.T) {
 			}
 			if tt.props.DashboardOrigins == nil {
 				tt.props.DashboardOrigins = testOrigins
+			}
+			if tt.props.DashboardAsset == "" {
+				tt.props.DashboardAsset = fixtureDashboard()
 			}
 			app := awscdk.NewApp(nil)
 			s, err := stack.New(app, "Refused", tt.props)

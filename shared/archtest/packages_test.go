@@ -84,7 +84,7 @@ var packageMap = []entry{
 
 	// Adapters.
 	{path: "shared/awslambda", class: adapter, aws: true, what: "SQS-triggered Lambda → event handler, partial batch failures"},
-	{path: "shared/dashboard", class: adapter, what: "serves the built web dashboard (dashboard/dist) beside the API: SPA fallback and cache headers (standalone)"},
+	{path: "shared/dashboard", class: adapter, what: "serves the built web dashboard (dashboard/dist, or the copy a release build embeds) beside the API: SPA fallback, cache headers, config.json, CSP (standalone)"},
 	{path: "shared/dynamo", class: adapter, aws: true, what: "the store ports on DynamoDB (one table)"},
 	{path: "shared/apigw", class: adapter, aws: true, what: "API Gateway's WebSocket Management API: post frames to connections, close them (410 Gone → `wsgateway.ErrGone`)"},
 	{path: "shared/eventbridge", class: adapter, aws: true, what: "`event.Publisher` on an EventBridge bus"},

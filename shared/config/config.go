@@ -57,8 +57,9 @@ type Config struct {
 	// MetricsAddr is the separate listener that serves /metrics to anyone who can reach it (WAQTOR_METRICS_ADDR,
 	// default "127.0.0.1:9464", loopback only; "off" for none). Standalone only.
 	MetricsAddr string
-	// DashboardDir is the built web dashboard standalone serves at / (WAQTOR_DASHBOARD_DIR, default
-	// "dashboard/dist", relative to the working directory; `make dashboard` builds it).
+	// DashboardDir is the built web dashboard standalone serves at / (WAQTOR_DASHBOARD_DIR, relative to the working
+	// directory; `make dashboard` builds it). Default "": the dashboard embedded in a release build (`make release`),
+	// else "dashboard/dist" (shared/dashboard.Handler).
 	DashboardDir string
 
 	// SecretsKeyFile holds the keys that encrypt webhook secrets and header values at rest in standalone
@@ -337,7 +338,7 @@ func Load(getenv func(string) string) (Config, error) {
 		PremiumGating:     r.oneOf("WAQTOR_PREMIUM_GATING", "off", "off", "on") == "on",
 		OperatorToken:     r.str("WAQTOR_OPERATOR_TOKEN", ""),
 		MetricsAddr:       r.str("WAQTOR_METRICS_ADDR", "127.0.0.1:9464"),
-		DashboardDir:      r.str("WAQTOR_DASHBOARD_DIR", "dashboard/dist"),
+		DashboardDir:      r.str("WAQTOR_DASHBOARD_DIR", ""),
 		SecretsKeyFile:    r.str("WAQTOR_SECRETS_KEY_FILE", ""),
 		SecretsKMSKey:     r.str("WAQTOR_SECRETS_KMS_KEY", ""),
 		LogFormat:         r.oneOf("WAQTOR_LOG_FORMAT", "auto", "auto", "json", "text"),

@@ -1,12 +1,20 @@
 package dashboard
 
 import (
+	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/waqtor/waqtor/shared/testkit"
 )
 
 const indexHTML = `<!doctype html><html><head><script type="module" src="/assets/index-abc123.js"></script></head><body><div id="root"></div></body></html>`
@@ -131,5 +139,142 @@ func TestWithoutBuildSaysHowToBuild(t *testing.T) {
 	must(t, os.WriteFile(filepath.Join(dir, "index.html"), []byte(indexHTML), 0o644))
 	if w := do(t, h, "GET", "/"); w.Code != 200 || w.Body.String() != indexHTML {
 		t.Errorf("GET / after build = %d %q", w.Code, w.Body.String())
+	}
+}
+
+func TestConfigJSONIsGenerated(t *testing.T) {
+	dir := build(t)
+	// A config.json left in the build (e.g. copied from a deployment) does not replace the generated one.
+	must(t, os.WriteFile(filepath.Join(dir, "config.json"), []byte(`{"apiUrl":"https://elsewhere.example"}`), 0o644))
+	for _, h := range []http.Handler{Handler(dir, api), Handler(filepath.Join(t.TempDir(), "none"), api)} {
+		w := do(t, h, "GET", "/config.json")
+		if w.Code != 200 || w.Body.String() != "{\"apiUrl\":\"/\"}\n" {
+			t.Errorf("GET /config.json = %d %q, want the generated config", w.Code, w.Body.String())
+		}
+		if cc, ct := w.Header().Get("Cache-Control"), w.Header().Get("Content-Type"); cc != "no-cache" || ct != "application/json" {
+			t.Errorf("GET /config.json Cache-Control %q, Content-Type %q", cc, ct)
+		}
+	}
+}
+
+func TestServesAnFS(t *testing.T) {
+	h := serve(fstest.MapFS{
+		"index.html":             {Data: []byte(indexHTML)},
+		"assets/index-abc123.js": {Data: []byte("console.log(1)")},
+	}, "", api)
+	if w := do(t, h, "GET", "/messages"); w.Code != 200 || w.Body.String() != indexHTML {
+		t.Errorf("GET /messages = %d %q, want index.html", w.Code, w.Body.String())
+	}
+	if w := do(t, h, "GET", "/assets/index-abc123.js"); w.Code != 200 || w.Header().Get("Cache-Control") != "public, max-age=31536000, immutable" {
+		t.Errorf("asset = %d, Cache-Control %q", w.Code, w.Header().Get("Cache-Control"))
+	}
+	if w := do(t, h, "GET", "/assets/gone.js"); w.Code != 404 {
+		t.Errorf("missing asset = %d, want 404", w.Code)
+	}
+}
+
+// TestWithoutEmbedServesDefaultDir: a binary built without the dashboard inside serves dashboard/dist under the
+// working directory when WAQTOR_DASHBOARD_DIR is unset, and says how to build either when it is missing.
+func TestWithoutEmbedServesDefaultDir(t *testing.T) {
+	if Embedded() != nil {
+		t.Skip("built with the dashboard inside (-tags waqtor_dashboard)")
+	}
+	wd := t.TempDir()
+	t.Chdir(wd)
+	h := Handler("", api)
+	w := do(t, h, "GET", "/")
+	if body := w.Body.String(); w.Code != 200 || !strings.Contains(body, "make dashboard") || !strings.Contains(body, "make release") ||
+		!strings.Contains(body, DefaultDir+"/index.html") {
+		t.Fatalf("GET / without build = %d %q, want how to build (make dashboard, make release)", w.Code, body)
+	}
+	must(t, os.MkdirAll(filepath.Join(wd, DefaultDir), 0o755))
+	must(t, os.WriteFile(filepath.Join(wd, DefaultDir, "index.html"), []byte(indexHTML), 0o644))
+	if w := do(t, h, "GET", "/"); w.Code != 200 || w.Body.String() != indexHTML {
+		t.Errorf("GET / with dashboard/dist = %d %q", w.Code, w.Body.String())
+	}
+}
+
+// TestReleaseBuildEmbedsTheDashboard builds the standalone binary as `make release` does (-tags waqtor_dashboard),
+// with a fixture build overlaid at shared/dashboard/dist (go build -overlay, so the tree is not touched), starts it
+// in an empty folder without WAQTOR_DASHBOARD_DIR and checks it serves the fixture from inside the binary.
+func TestReleaseBuildEmbedsTheDashboard(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	tmp := t.TempDir()
+	fixtures := map[string]string{"index.html": indexHTML + "<!-- embedded -->", "assets/index-abc123.js": "console.log('embedded')"}
+	replace := map[string]string{}
+	for name, content := range fixtures {
+		src := filepath.Join(tmp, "fixture-"+filepath.Base(name))
+		must(t, os.WriteFile(src, []byte(content), 0o644))
+		dst, err := filepath.Abs(filepath.Join("dist", name))
+		must(t, err)
+		replace[dst] = src
+	}
+	overlay, err := json.Marshal(map[string]any{"Replace": replace})
+	must(t, err)
+	must(t, os.WriteFile(filepath.Join(tmp, "overlay.json"), overlay, 0o644))
+	bin := filepath.Join(tmp, "waqtor")
+	build := exec.Command("go", "build", "-tags", "waqtor_dashboard", "-overlay", filepath.Join(tmp, "overlay.json"), "-o", bin, "../../session-host")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build -tags waqtor_dashboard: %v\n%s", err, out)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := ln.Addr().String()
+	must(t, ln.Close())
+	work := filepath.Join(tmp, "work")
+	must(t, os.MkdirAll(work, 0o755))
+	cmd := exec.Command(bin)
+	cmd.Dir = work
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "WAQTOR_") {
+			env = append(env, kv)
+		}
+	}
+	cmd.Env = append(env, "WAQTOR_ADDR="+addr, "WAQTOR_DATA_DIR="+filepath.Join(tmp, "data"), "WAQTOR_METRICS_ADDR=off")
+	var out testkit.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	must(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+	get := func(path string) (int, string, error) {
+		r, err := http.Get("http://" + addr + path)
+		if err != nil {
+			return 0, "", err
+		}
+		defer r.Body.Close()
+		b, err := io.ReadAll(r.Body)
+		return r.StatusCode, string(b), err
+	}
+	testkit.UntilWhy(t, 30*time.Second, "the release binary to get ready", func() (bool, string) {
+		code, _, err := get("/readyz")
+		return err == nil && code == 200, out.String()
+	})
+	for path, want := range map[string]string{"/": fixtures["index.html"], "/messages": fixtures["index.html"],
+		"/assets/index-abc123.js": fixtures["assets/index-abc123.js"], "/config.json": configJSON} {
+		if code, body, err := get(path); err != nil || code != 200 || body != want {
+			t.Errorf("GET %s = %d %q (%v), want %q from the binary", path, code, body, err, want)
+		}
+	}
+}
+
+func TestContentSecurityPolicy(t *testing.T) {
+	h := Handler(build(t), api)
+	want := strings.Join(CSPDirectives, "; ") + "; connect-src 'self'"
+	for _, p := range []string{"/", "/messages", "/assets/index-abc123.js", "/config.json"} {
+		if got := do(t, h, "GET", p).Header().Get("Content-Security-Policy"); got != want {
+			t.Errorf("GET %s Content-Security-Policy = %q, want %q", p, got, want)
+		}
+	}
+	if got := do(t, h, "GET", "/api/sessions").Header().Get("Content-Security-Policy"); got != "" {
+		t.Errorf("the API got the dashboard's policy: %q", got)
+	}
+	for _, d := range []string{"script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"} {
+		if !strings.Contains(want, d) {
+			t.Errorf("policy %q lacks %s", want, d)
+		}
 	}
 }

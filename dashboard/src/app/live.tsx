@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
+import { socketBase } from '@/lib/config';
 import { RealtimeClient, type EventFrame } from '@waqtor/realtime';
 import { useAuth } from '@/stores/auth';
 import { useLive } from '@/stores/live';
@@ -44,7 +45,7 @@ export function LiveFeed() {
     if (!token) return;
     let opened = false;
     const client = new RealtimeClient({
-      baseUrl: globalThis.location.origin,
+      baseUrl: socketBase(),
       getTicket: () => unwrap(api.POST('/api/realtime/ticket')),
       subscriptions: [{ topics: ['status', 'messages', 'notifications'] }],
       onEvent: (f) => applyFrame(qc, f),

@@ -2,6 +2,7 @@ import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './schema';
 import { ApiError, toApiError } from './errors';
 import { useAuth } from '@/stores/auth';
+import { apiBase } from '@/lib/config';
 
 /** Called when the API answers 401 to a logged-in request: the app sends the user to /login and back. */
 let onUnauthorized: () => void = () => {};
@@ -27,14 +28,19 @@ const auth: Middleware = {
 };
 
 export function makeClient(opts: { baseUrl?: string; fetch?: typeof globalThis.fetch } = {}) {
-  // The page's own origin: the API is served beside the dashboard (`npm run dev` proxies it).
-  const c = createClient<paths>({ baseUrl: opts.baseUrl ?? globalThis.location?.origin ?? '', ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  // /config.json's apiUrl (src/lib/config.ts): the page's own origin in standalone (`npm run dev` proxies it).
+  const c = createClient<paths>({ baseUrl: opts.baseUrl ?? apiBase(), ...(opts.fetch ? { fetch: opts.fetch } : {}) });
   c.use(auth);
   return c;
 }
 
-/** The one API client of the dashboard. */
-export const api = makeClient({ fetch: (req) => globalThis.fetch(req) });
+/** The one API client of the dashboard; a live binding, replaced by applyRuntimeConfig once /config.json is read. */
+export let api = makeClient({ fetch: (req) => globalThis.fetch(req) });
+
+/** Points the API client at the runtime configuration's apiUrl (called at start, after loadConfig). */
+export function applyRuntimeConfig() {
+  api = makeClient({ fetch: (req) => globalThis.fetch(req) });
+}
 
 /** Returns data or throws the API's error unchanged as an ApiError. */
 export async function unwrap<T>(p: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {

@@ -1,0 +1,134 @@
+// Every page, in English (light and dark) and Arabic: the page list comes from dist/pages.json (the build writes the
+// paths of src/app/pages.tsx, so pages added later are visited too), plus the login and not-found pages. Each page must load
+// with no page error, no console error and no failed request (nor any answer >= 400), and pass axe-core with no
+// serious or critical violation; a full-page screenshot of each goes to artifacts/page-<name>-<en|dark-en|ar>.png.
+// First, the budget: a cold load (browser cache cleared) of the Sessions page while logged in must load at most
+// BUDGET bytes of gzipped JavaScript; its first contentful paint and the time until the page is interactive are
+// measured with the Performance API and written to artifacts/performance.json (docs/performance.md).
+// Standalone sends the Content-Security-Policy CloudFront sends on AWS (shared/dashboard.CSPDirectives; on AWS
+// connect-src names API Gateway instead of 'self'): a violation is a console error, so every page works under it.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { artifacts } from './harness.mjs';
+
+/** Gzipped JavaScript the first page may load, in bytes (issue 11: ≤ 350 KB). */
+export const BUDGET = 350_000;
+
+const slug = (path) => (path === '/' ? 'home' : path.replace(/^\//, '').replace(/[^\w-]+/g, '-'));
+
+export default async function pages(t) {
+  await t.start();
+  const list = await (await fetch(`${t.base}/pages.json`)).json();
+  const paths = (list.paths ?? []).filter((p) => !p.includes(':'));
+  if (paths.length === 0) throw new Error('pages.json lists no page: ' + JSON.stringify(list));
+  const page = await t.browser();
+  const failures = [];
+  const csp = (await fetch(`${t.base}/`)).headers.get('content-security-policy') ?? '';
+  if (!csp.includes("script-src 'self'") || !csp.includes("connect-src 'self'")) throw new Error('no Content-Security-Policy on /: ' + csp);
+
+  /** Checks the page now shown: settled, no problem since mark, axe clean; then the screenshot. */
+  async function inspect(name, mark) {
+    await page.locator('.p-skeleton').first().waitFor({ state: 'detached' });
+    await t.settled();
+    for (const v of await t.axe()) failures.push(`${name}: axe ${v}`);
+    for (const p of t.problemsSince(mark)) failures.push(`${name}: ${p}`);
+    await t.shot(`page-${name}`);
+  }
+
+  // The login page, logged out.
+  let mark = t.mark();
+  await page.goto(`${t.base}/login`);
+  await page.getByRole('heading', { name: 'Sign in to WaQtor' }).waitFor();
+  await inspect('login-en', mark);
+  await t.login();
+
+  // The budget, on a cold load of the Sessions page.
+  const cdp = await t.context.newCDPSession(page);
+  await cdp.send('Network.clearBrowserCache');
+  mark = t.mark();
+  await page.goto(`${t.base}/`);
+  const interactiveMs = await (await page.waitForFunction(() => {
+    const heading = [...document.querySelectorAll('main h1')].some((h) => h.textContent?.trim() === 'Sessions');
+    const button = [...document.querySelectorAll('main button')].find((b) => b.textContent?.includes('New session'));
+    const ready = heading && button && !button.disabled && !document.querySelector('.p-skeleton');
+    return ready ? performance.now() : 0;
+  }, null, { polling: 'raf' })).jsonValue();
+  const fcpMs = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
+  const scripts = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name)
+    .filter((u) => new URL(u).pathname.endsWith('.js')));
+  let raw = 0;
+  let gzip = 0;
+  const files = [];
+  for (const url of new Set(scripts)) {
+    const body = Buffer.from(await (await fetch(url)).arrayBuffer());
+    const gz = gzipSync(body, { level: 9 }).length;
+    raw += body.length;
+    gzip += gz;
+    files.push({ file: new URL(url).pathname, raw: body.length, gzip: gz });
+  }
+  const perf = { fcpMs: Math.round(fcpMs), sessionsInteractiveMs: Math.round(interactiveMs), scripts: files.length,
+    rawBytes: raw, gzipBytes: gzip, budgetBytes: BUDGET, files };
+  mkdirSync(artifacts, { recursive: true });
+  writeFileSync(join(artifacts, 'performance.json'), JSON.stringify(perf, null, 2) + '\n');
+  console.log(`budget: ${files.length} JS files on a cold load of Sessions, ${(raw / 1000).toFixed(1)} kB raw, ` +
+    `${(gzip / 1000).toFixed(1)} kB gzipped (budget ${BUDGET / 1000} kB); first contentful paint ${perf.fcpMs} ms, ` +
+    `Sessions interactive at ${perf.sessionsInteractiveMs} ms`);
+  if (fcpMs <= 0) failures.push('no first-contentful-paint entry');
+  if (gzip > BUDGET) failures.push(`initial JavaScript ${gzip} bytes gzipped, over the budget of ${BUDGET}: ` +
+    files.map((f) => `${f.file} ${f.gzip}`).join(', '));
+  for (const p of t.problemsSince(mark)) failures.push(`cold load: ${p}`);
+
+  // Something on the pages besides empty states: a session waiting for its QR code to be scanned (its card, QR and
+  // status tag on Sessions; a choice in the Messages dropdowns).
+  const created = await t.api('/api/sessions', { method: 'POST', body: JSON.stringify({ name: 'Shop' }) });
+  if (created.status !== 201) throw new Error(`create session: ${created.status} ${await created.text()}`);
+
+  // English, English in the dark theme, Arabic (light). Each pass starts from the last page (not found, outside the
+  // shell): back to the app, then the topbar's switches.
+  const passes = [
+    { name: 'en', setup: async () => {} },
+    { name: 'dark-en', setup: async () => {
+      await page.getByRole('button', { name: 'Switch to dark mode' }).click();
+      await page.locator('[data-theme="dark"]').first().waitFor({ state: 'attached' });
+    } },
+    { name: 'ar', setup: async () => {
+      await page.getByRole('button', { name: 'Switch to light mode' }).click();
+      await page.getByRole('button', { name: /Language/ }).click();
+      await page.locator('html[dir="rtl"][lang="ar"]').waitFor({ state: 'attached' });
+    } },
+  ];
+  for (const pass of passes) {
+    await page.goto(`${t.base}/`);
+    await page.locator('main h1').first().waitFor();
+    await pass.setup();
+    for (const path of [...paths, '/no-such-page']) {
+      const name = `${path === '/no-such-page' ? 'not-found' : slug(path)}-${pass.name}`;
+      mark = t.mark();
+      // In the app, as a user goes there: the menu's link when there is one, else a client-side navigation.
+      const link = page.locator(`nav a[href="${path}"]`);
+      if (await link.count()) {
+        await link.first().click();
+      } else {
+        await page.evaluate((p) => { history.pushState(null, '', p); dispatchEvent(new PopStateEvent('popstate')); }, path);
+      }
+      await page.waitForURL((u) => u.pathname === path);
+      await page.locator('main h1, h1').first().waitFor();
+      await inspect(name, mark);
+    }
+  }
+
+  // The login page in Arabic: log out from the profile menu.
+  // A reload keeps Arabic everywhere, the shell included (it once kept the English menu and labels).
+  await page.goto(`${t.base}/`);
+  await page.getByRole('heading', { name: 'الجلسات' }).waitFor();
+  const menu = (await page.locator('nav a[href="/"]').innerText()).trim();
+  if (menu !== 'الجلسات') failures.push(`after a reload in Arabic the menu says ${JSON.stringify(menu)}, want الجلسات`);
+  mark = t.mark();
+  await page.getByRole('button', { name: 'قائمة الملف الشخصي' }).click();
+  await page.getByRole('menuitem', { name: 'تسجيل الخروج' }).click();
+  await page.getByRole('heading', { name: 'تسجيل الدخول إلى WaQtor' }).waitFor();
+  await inspect('login-ar', mark);
+
+  if (failures.length) throw new Error(`${failures.length} problems:\n` + failures.join('\n'));
+}
