@@ -118,12 +118,8 @@ func testBrandingService(t *testing.T, s branding.Store) {
 	if b, err := svc.Get(ctx, member); err != nil || b.AppName != branding.DefaultAppName || !b.ShowLogoText || b.Logo != nil {
 		t.Fatalf("Get of a tenant that never set one = %+v, %v; want the defaults", b, err)
 	}
-	if _, err := svc.Update(ctx, member, branding.Settings{AppName: "Mine"}); !apperr.Is(err, apperr.Forbidden) {
-		t.Fatalf("Update by a member = %v, want forbidden", err)
-	}
-	if _, err := svc.SetLogo(ctx, member, pngLogo); !apperr.Is(err, apperr.Forbidden) {
-		t.Fatalf("SetLogo by a member = %v, want forbidden", err)
-	}
+	// Who may change it (settings:write, which members lack) is the route table's to check: TestBrandingAPI and
+	// TestRoutesRefuseCallersWithoutTheirScope in shared/httpapi.
 	// Every bad field is named at once, and nothing changes.
 	_, err := svc.Update(ctx, owner, branding.Settings{AppName: "  ", LogoText: "a\nb"})
 	var ae *apperr.Error
@@ -162,9 +158,6 @@ func testBrandingService(t *testing.T, s branding.Store) {
 	other := auth.Principal{TenantID: id.New("ten"), UserID: "usr_x", Role: auth.Owner, Scopes: auth.RoleScopes(auth.Owner)}
 	if _, err := svc.Logo(ctx, other); !errors.Is(err, branding.ErrNoLogo) {
 		t.Fatalf("Logo read by another tenant = %v, want ErrNoLogo", err)
-	}
-	if _, err := svc.DeleteLogo(ctx, member); !apperr.Is(err, apperr.Forbidden) {
-		t.Fatalf("DeleteLogo by a member = %v, want forbidden", err)
 	}
 	if b, err = svc.DeleteLogo(ctx, owner); err != nil || b.Logo != nil || b.AppName != "Shop" {
 		t.Fatalf("DeleteLogo by the owner = %+v, %v", b, err)
