@@ -21,6 +21,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -63,17 +64,7 @@ func TestAWSRuntime(t *testing.T) {
 	built := make(chan map[string]string, 1)
 	go func() { built <- buildFunctions(t, "functions/api", "functions/audit", "session-host") }()
 
-	ddb := awstest.DynamoDB(t)
-	if err := dynamo.CreateTable(ctx, ddb, table); err != nil {
-		t.Fatal(err)
-	}
-	sqsEndpoint := awstest.SQSEndpoint(t)
-	sqsClient := awstest.SQSClient(sqsEndpoint)
-	if err := sqs.EnsureQueues(ctx, sqsClient, prefix, queue.Catalog); err != nil {
-		t.Fatal(err)
-	}
-	// Every rule of routing.Table targets the queue prefix+target, as the stack's rules do.
-	eb := awstest.NewEventBridge(t, routing.Table, sendToQueue(t, sqsClient), awstest.EventBridgeBuses(bus))
+	ddb, sqsEndpoint, sqsClient, eb := startBusWorld(t, ctx)
 	sm := awstest.NewSecretsManager(t)
 	secretARN := sm.Put(prefix+"token-secret", randomString(t, 64))
 
@@ -555,4 +546,21 @@ func startFunction(t *testing.T, bins map[string]string, name string, timeoutS, 
 	return awstest.Lambda(t, bins[name], append(append(slices.Clone(env),
 		"AWS_LAMBDA_FUNCTION_NAME="+prefix+name, fmt.Sprintf("AWS_LAMBDA_FUNCTION_TIMEOUT=%d", timeoutS),
 		fmt.Sprintf("AWS_LAMBDA_FUNCTION_MEMORY_SIZE=%d", memoryMB)), extra...))
+}
+
+// startBusWorld starts what the functions' tests share: DynamoDB (minidyn) with the table, SQS with every queue of
+// the catalog, and the EventBridge fake whose rules (routing.Table) target the queue prefix+target, as the stack's
+// rules do.
+func startBusWorld(t *testing.T, ctx context.Context) (*dynamodb.Client, string, *awssqs.Client, *awstest.EventBridge) {
+	t.Helper()
+	ddb := awstest.DynamoDB(t)
+	if err := dynamo.CreateTable(ctx, ddb, table); err != nil {
+		t.Fatal(err)
+	}
+	sqsEndpoint := awstest.SQSEndpoint(t)
+	sqsClient := awstest.SQSClient(sqsEndpoint)
+	if err := sqs.EnsureQueues(ctx, sqsClient, prefix, queue.Catalog); err != nil {
+		t.Fatal(err)
+	}
+	return ddb, sqsEndpoint, sqsClient, awstest.NewEventBridge(t, routing.Table, sendToQueue(t, sqsClient), awstest.EventBridgeBuses(bus))
 }

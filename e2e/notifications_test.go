@@ -15,10 +15,7 @@ import (
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbridge"
 	"github.com/waqtor/waqtor/shared/notification"
-	"github.com/waqtor/waqtor/shared/queue"
-	"github.com/waqtor/waqtor/shared/routing"
 	"github.com/waqtor/waqtor/shared/session"
-	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/tenant"
 	"github.com/waqtor/waqtor/shared/testkit"
 )
@@ -35,16 +32,7 @@ func TestAWSNotifications(t *testing.T) {
 	built := make(chan map[string]string, 1)
 	go func() { built <- buildFunctions(t, "functions/notifications") }()
 
-	ddb := awstest.DynamoDB(t)
-	if err := dynamo.CreateTable(ctx, ddb, table); err != nil {
-		t.Fatal(err)
-	}
-	sqsEndpoint := awstest.SQSEndpoint(t)
-	sqsClient := awstest.SQSClient(sqsEndpoint)
-	if err := sqs.EnsureQueues(ctx, sqsClient, prefix, queue.Catalog); err != nil {
-		t.Fatal(err)
-	}
-	eb := awstest.NewEventBridge(t, routing.Table, sendToQueue(t, sqsClient), awstest.EventBridgeBuses(bus))
+	ddb, sqsEndpoint, sqsClient, eb := startBusWorld(t, ctx)
 
 	// A tenant with an owner and a member; the member muted session.banned.
 	now := time.Now().UTC()

@@ -20,9 +20,6 @@ import (
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbridge"
-	"github.com/waqtor/waqtor/shared/queue"
-	"github.com/waqtor/waqtor/shared/routing"
-	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/tenant"
 	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/wsgateway"
@@ -45,16 +42,7 @@ func TestAWSRealtime(t *testing.T) {
 	go func() {
 		built <- buildFunctions(t, "functions/api", "functions/ws-connect", "functions/ws-disconnect", "functions/ws-default", "functions/ws-push")
 	}()
-	ddb := awstest.DynamoDB(t)
-	if err := dynamo.CreateTable(ctx, ddb, table); err != nil {
-		t.Fatal(err)
-	}
-	sqsEndpoint := awstest.SQSEndpoint(t)
-	sqsClient := awstest.SQSClient(sqsEndpoint)
-	if err := sqs.EnsureQueues(ctx, sqsClient, prefix, queue.Catalog); err != nil {
-		t.Fatal(err)
-	}
-	eb := awstest.NewEventBridge(t, routing.Table, sendToQueue(t, sqsClient), awstest.EventBridgeBuses(bus))
+	ddb, sqsEndpoint, sqsClient, eb := startBusWorld(t, ctx)
 	sm := awstest.NewSecretsManager(t)
 	secretARN := sm.Put(prefix+"token-secret", randomString(t, 64))
 	mgmt := awstest.NewManagementAPI(t, wsStage)

@@ -21,9 +21,6 @@ import (
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbridge"
 	"github.com/waqtor/waqtor/shared/id"
-	"github.com/waqtor/waqtor/shared/queue"
-	"github.com/waqtor/waqtor/shared/routing"
-	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
@@ -71,16 +68,7 @@ func TestAWSWebhooks(t *testing.T) {
 		return slices.Clone(hits)
 	}
 
-	ddb := awstest.DynamoDB(t)
-	if err := dynamo.CreateTable(ctx, ddb, table); err != nil {
-		t.Fatal(err)
-	}
-	sqsEndpoint := awstest.SQSEndpoint(t)
-	sqsClient := awstest.SQSClient(sqsEndpoint)
-	if err := sqs.EnsureQueues(ctx, sqsClient, prefix, queue.Catalog); err != nil {
-		t.Fatal(err)
-	}
-	eb := awstest.NewEventBridge(t, routing.Table, sendToQueue(t, sqsClient), awstest.EventBridgeBuses(bus))
+	ddb, sqsEndpoint, sqsClient, eb := startBusWorld(t, ctx)
 
 	// Two endpoints of the tenant: one subscribed to the event, one to another; and one of another tenant.
 	store := dynamo.NewWebhookStore(ddb, table)

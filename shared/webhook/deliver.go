@@ -262,9 +262,19 @@ func (d *Deliverer) failingRun(ctx context.Context, w Webhook, code int, now tim
 		return nil
 	}
 	since := *w.FailingSince
+	n, err := d.failedSince(ctx, w, since)
+	if err != nil || n < FailingAfter {
+		return err
+	}
+	return d.publishHealth(ctx, w, event.WebhookFailing, since, event.WebhookFailingData{WebhookID: w.ID,
+		FailedDeliveries: n, Since: since.Unix(), LastCode: code, Timestamp: now.Unix()})
+}
+
+// failedSince counts the endpoint's deliveries that failed for good since the start of its failing run (up to 100).
+func (d *Deliverer) failedSince(ctx context.Context, w Webhook, since time.Time) (int, error) {
 	failed, err := d.Store.ListDeliveries(ctx, w.TenantID, DeliveryFilter{WebhookID: w.ID, Status: Failed, Limit: 100})
 	if err != nil {
-		return fmt.Errorf("count failed deliveries of %s: %w", w.ID, err)
+		return 0, fmt.Errorf("count failed deliveries of %s: %w", w.ID, err)
 	}
 	n := 0
 	for _, x := range failed {
@@ -272,11 +282,7 @@ func (d *Deliverer) failingRun(ctx context.Context, w Webhook, code int, now tim
 			n++
 		}
 	}
-	if n < FailingAfter {
-		return nil
-	}
-	return d.publishHealth(ctx, w, event.WebhookFailing, since, event.WebhookFailingData{WebhookID: w.ID,
-		FailedDeliveries: n, Since: since.Unix(), LastCode: code, Timestamp: now.Unix()})
+	return n, nil
 }
 
 // recovered publishes webhook.recovered for an endpoint that was failing since w.FailingSince and just took a
@@ -286,18 +292,9 @@ func (d *Deliverer) recovered(ctx context.Context, w Webhook, now time.Time) err
 		return nil
 	}
 	since := *w.FailingSince
-	failed, err := d.Store.ListDeliveries(ctx, w.TenantID, DeliveryFilter{WebhookID: w.ID, Status: Failed, Limit: 100})
-	if err != nil {
-		return fmt.Errorf("count failed deliveries of %s: %w", w.ID, err)
-	}
-	n := 0
-	for _, x := range failed {
-		if !x.UpdatedAt.Before(since) {
-			n++
-		}
-	}
-	if n < FailingAfter {
-		return nil
+	n, err := d.failedSince(ctx, w, since)
+	if err != nil || n < FailingAfter {
+		return err
 	}
 	return d.publishHealth(ctx, w, event.WebhookRecovered, since, event.WebhookRecoveredData{WebhookID: w.ID,
 		Since: since.Unix(), Timestamp: now.Unix()})
