@@ -169,7 +169,8 @@ async function run(t, rx) {
   await nu.waitFor({ state: 'detached' });
   const agent = page.getByRole('row').filter({ hasText: 'agent@example.com' });
   await agent.waitFor();
-  await agent.getByRole('button', { name: 'Role of agent@example.com' }).click();
+  // The Dropdown's name is on its focusable input (primeOptions in src/app/provider.tsx); the box around it opens it.
+  await agent.locator('.p-dropdown', { has: page.getByRole('textbox', { name: 'Role of agent@example.com' }) }).click();
   await page.getByRole('option', { name: 'Admin' }).click();
   const change = page.getByRole('dialog', { name: 'Confirm the change' });
   await change.getByText('None of their API keys changes.').waitFor();
