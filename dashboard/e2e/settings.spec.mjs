@@ -150,6 +150,15 @@ async function run(t, rx) {
   if (stored.appName !== 'Acme Support' || stored.logoText !== 'Acme' || stored.logo?.mime !== 'image/png') {
     throw new Error('the server holds ' + JSON.stringify(stored));
   }
+  // The switch is one control, its input (role switch) named by its label: Space and a click on the switch toggle it.
+  const showText = page.getByRole('switch', { name: 'Show the text beside the logo' });
+  if (!(await showText.isChecked())) throw new Error('the logo text switch starts off');
+  if ((await page.locator('.wq-branding').getByRole('checkbox').count()) !== 0) throw new Error('the switch has a checkbox around it');
+  await showText.focus();
+  await page.keyboard.press('Space');
+  await until('Space to turn the switch off', async () => !(await showText.isChecked()));
+  await page.locator('.p-inputswitch', { has: showText }).click();
+  await until('a click to turn the switch on', async () => await showText.isChecked());
 
   // ---- Users & roles ----
   await page.getByRole('link', { name: 'Users & roles' }).click();
@@ -169,7 +178,8 @@ async function run(t, rx) {
   await nu.waitFor({ state: 'detached' });
   const agent = page.getByRole('row').filter({ hasText: 'agent@example.com' });
   await agent.waitFor();
-  await agent.getByRole('button', { name: 'Role of agent@example.com' }).click();
+  // The Dropdown's name is on its focusable input (primeOptions in src/app/provider.tsx); the box around it opens it.
+  await agent.locator('.p-dropdown', { has: page.getByRole('textbox', { name: 'Role of agent@example.com' }) }).click();
   await page.getByRole('option', { name: 'Admin' }).click();
   const change = page.getByRole('dialog', { name: 'Confirm the change' });
   await change.getByText('None of their API keys changes.').waitFor();

@@ -21,7 +21,7 @@ function UISync() {
   return null;
 }
 
-/** PrimeReact options for every component. A Dropdown's keyboard control is its focusable input (labelled by the
+/** PrimeReact options for every component (accessibility fixes checked by axe in e2e/pages.spec.mjs). A Dropdown's keyboard control is its focusable input (labelled by the
  *  form's <label htmlFor={inputId}>); its hidden <select> (the form value) and its arrow (a mouse affordance, not
  *  focusable) had no accessible name, which axe reports as critical and serious: they are hidden from assistive
  *  technology. A Dropdown without a <label> names itself with its ariaLabel prop, which PrimeReact puts on the
@@ -33,6 +33,21 @@ export const primeOptions: Partial<APIOptions> = {
       input: (o?: { props?: { ariaLabel?: string } }) => (o?.props?.ariaLabel ? { 'aria-label': o.props.ariaLabel } : {}),
       select: { 'aria-hidden': true },
       trigger: { 'aria-hidden': true },
+    },
+    // An InputSwitch is its focusable <input role="switch"> (labelled by <label htmlFor={inputId}>, or by its
+    // aria-label, which PrimeReact also puts there). PrimeReact also gives the box around it role="checkbox", a
+    // second control with the input nested in it (axe: nested-interactive), and copies the aria-label onto it: the
+    // box becomes a plain element. Clicks still reach the input, which covers the whole switch in the theme.
+    inputswitch: {
+      root: { role: undefined, 'aria-checked': undefined, 'aria-label': undefined, 'aria-labelledby': undefined },
+    },
+    // Chips: PrimeReact makes its <ul> a listbox with options but also puts the text input in a plain <li> inside
+    // it, which a listbox may not hold (axe: aria-required-children, listitem), and a listbox needs a name of its
+    // own (aria-input-field-name). The entered values are a plain list (a <ul> of <li>, each named by its text,
+    // with its position), and the control is the text input, labelled by <label htmlFor={inputId}>.
+    chips: {
+      container: { role: undefined, 'aria-orientation': undefined, 'aria-activedescendant': undefined },
+      token: { role: undefined, 'aria-selected': undefined, 'aria-label': undefined },
     },
   },
 };

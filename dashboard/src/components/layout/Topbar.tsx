@@ -48,11 +48,17 @@ export function Topbar({ onLogout }: { onLogout: () => void }) {
           onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')} />
         <NotificationBell />
         <Menu model={items} popup ref={menu} id="wq-profile-menu" />
-        <button type="button" className="wq-avatar-button" aria-label={t('topbar.profileMenu')} aria-haspopup="menu"
+        {/* Named by its hidden text, not an aria-label: the initial and the count it shows are not in that name
+            (axe label-content-name-mismatch); they are pictures here, hidden from assistive technology (the bell
+            says the count). */}
+        <button type="button" className="wq-avatar-button" aria-haspopup="menu"
           aria-controls="wq-profile-menu" onClick={(e) => menu.current?.toggle(e)}>
-          <UserAvatar user={user} className="p-overlay-badge">
-            {unread > 0 && <Badge value={unread > 99 ? '99+' : unread} severity="danger" aria-hidden="true" />}
-          </UserAvatar>
+          <span className="wq-sr-only">{t('topbar.profileMenu')}</span>
+          <span aria-hidden="true" className="wq-avatar-picture">
+            <UserAvatar user={user} className="p-overlay-badge">
+              {unread > 0 && <Badge value={unread > 99 ? '99+' : unread} severity="danger" />}
+            </UserAvatar>
+          </span>
         </button>
       </div>
     </header>
