@@ -3,6 +3,12 @@
 // next attempt by setting the job's visibility timeout (ChangeMessageVisibility).
 package main
 
-import "github.com/waqtor/waqtor/shared/runtime/awsfunction"
+import (
+	"github.com/waqtor/waqtor/shared/consumers"
+	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+)
 
-func main() { awsfunction.Consume("webhook-deliver") }
+func main() {
+	awsfunction.Consume(consumers.WebhookDeliver,
+		awsfunction.WebhookStore, awsfunction.WebhookSender, awsfunction.NotificationStore, awsfunction.EventBridge)
+}

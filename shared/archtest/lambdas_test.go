@@ -32,7 +32,7 @@ func TestConsumerFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 		pkgs[rel(p.ImportPath)] = p
 	}
 	want := map[string]bool{}
-	for _, c := range consumers.Registry {
+	for _, c := range consumers.Registry() {
 		if c.On.Function != "" {
 			want["functions/"+c.On.Function] = true
 		}

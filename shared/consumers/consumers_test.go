@@ -14,7 +14,7 @@ import (
 )
 
 func TestRegistryMatchesTheCatalogAndTheRoutes(t *testing.T) {
-	if err := consumers.Validate(queue.Catalog, routing.Table, consumers.Registry); err != nil {
+	if err := consumers.Validate(queue.Catalog, routing.Table, consumers.Registry()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -22,7 +22,7 @@ func TestRegistryMatchesTheCatalogAndTheRoutes(t *testing.T) {
 // Validate catches each way a registry can go wrong, all at once.
 func TestValidateFailsOnAMissingOrSecondConsumer(t *testing.T) {
 	without := func(name string) []consumers.Consumer {
-		return slices.DeleteFunc(slices.Clone(consumers.Registry), func(c consumers.Consumer) bool { return c.Queue == name })
+		return slices.DeleteFunc(slices.Clone(consumers.Registry()), func(c consumers.Consumer) bool { return c.Queue == name })
 	}
 	audit, _ := consumers.For("audit")
 	deliveries, _ := consumers.For("webhook-deliveries")
@@ -33,17 +33,17 @@ func TestValidateFailsOnAMissingOrSecondConsumer(t *testing.T) {
 		want     []string
 	}{
 		{"a queue without consumer", without("audit"), []string{`queue "audit" has no consumer`}},
-		{"a queue with two", append(slices.Clone(consumers.Registry), func() consumers.Consumer {
+		{"a queue with two", append(slices.Clone(consumers.Registry()), func() consumers.Consumer {
 			c := audit
 			c.On = consumers.Lambda("audit-2")
 			return c
 		}()), []string{`queue "audit" has 2 consumers, want one`}},
-		{"a dead-letter queue's consumer", append(slices.Clone(consumers.Registry), func() consumers.Consumer {
+		{"a dead-letter queue's consumer", append(slices.Clone(consumers.Registry()), func() consumers.Consumer {
 			c := audit
 			c.Queue, c.On = "audit-dlq", consumers.Lambda("audit-dlq")
 			return c
 		}()), []string{`consumer of "audit-dlq": a dead-letter queue`}},
-		{"an unknown queue", append(slices.Clone(consumers.Registry), consumers.Consumer{Queue: "nope", On: consumers.SessionHost,
+		{"an unknown queue", append(slices.Clone(consumers.Registry()), consumers.Consumer{Queue: "nope", On: consumers.SessionHost,
 			Messages: deliveries.Messages}), []string{`consumer of "nope": no such queue`}},
 		{"bad entries", append(without("audit"), consumers.Consumer{Queue: "audit", BatchSize: 11},
 			consumers.Consumer{Queue: "webhook-deliveries", On: consumers.SessionHost, BatchSize: 10, Events: noop,
@@ -82,7 +82,7 @@ func TestBuildNamesMissingDependencies(t *testing.T) {
 		"session-sends.fifo":   "[Sessions]",
 		"session-control.fifo": "[Sessions]",
 	}
-	for _, c := range consumers.Registry {
+	for _, c := range consumers.Registry() {
 		_, err := c.Build(consumers.Deps{})
 		if !errors.Is(err, consumers.ErrMissingDep) || !strings.Contains(err.Error(), "needs Deps."+want[c.Queue]) {
 			t.Errorf("%s: Build(Deps{}) = %v, want ErrMissingDep naming %s", c.Queue, err, want[c.Queue])

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ebsdk "github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	kmssdk "github.com/aws/aws-sdk-go-v2/service/kms"
 	sqssdk "github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -22,11 +21,8 @@ import (
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/consumers"
 	"github.com/waqtor/waqtor/shared/dynamo"
-	"github.com/waqtor/waqtor/shared/egress"
-	"github.com/waqtor/waqtor/shared/eventbridge"
 	"github.com/waqtor/waqtor/shared/kms"
 	"github.com/waqtor/waqtor/shared/runtime/app"
-	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
 
@@ -42,6 +38,18 @@ type Runtime struct {
 
 // New loads the AWS SDK configuration (region, credentials, AWS_ENDPOINT_URL_* overrides) and builds the clients.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, error) {
+	rt, err := newBase(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := rt.loadSealer(ctx); err != nil {
+		return nil, err
+	}
+	return rt, nil
+}
+
+// newBase is New without the KMS sealer: a consumer function builds only the dependencies it names (Consume).
+func newBase(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, error) {
 	if !cfg.AWS() {
 		return nil, errors.New("awsfunction: WAQTOR_TABLE is not set")
 	}
@@ -49,15 +57,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, er
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
-	rt := &Runtime{Config: cfg, AWS: ac, DynamoDB: dynamodb.NewFromConfig(ac), Log: log}
-	if cfg.SecretsKMSKey != "" {
-		if rt.Secrets, err = kms.NewSealer(kmssdk.NewFromConfig(ac), cfg.SecretsKMSKey); err != nil {
-			return nil, err
-		}
-	} else {
-		log.WarnContext(ctx, "WAQTOR_SECRETS_KMS_KEY is not set: webhook secrets and header values are stored unencrypted")
+	return &Runtime{Config: cfg, AWS: ac, DynamoDB: dynamodb.NewFromConfig(ac), Log: log}, nil
+}
+
+// loadSealer sets rt.Secrets from WAQTOR_SECRETS_KMS_KEY (and warns without one).
+func (rt *Runtime) loadSealer(ctx context.Context) error {
+	if rt.Config.SecretsKMSKey == "" {
+		rt.Log.WarnContext(ctx, "WAQTOR_SECRETS_KMS_KEY is not set: webhook secrets and header values are stored unencrypted")
+		return nil
 	}
-	return rt, nil
+	var err error
+	rt.Secrets, err = kms.NewSealer(kmssdk.NewFromConfig(rt.AWS), rt.Config.SecretsKMSKey)
+	return err
 }
 
 // WebhookStore is the table's webhook store, sealing secrets with rt.Secrets when there is a KMS key.
@@ -81,70 +92,35 @@ func (rt *Runtime) ResealSecrets(ctx context.Context) (int, error) {
 // SQS returns an SQS client from the runtime's AWS configuration.
 func (rt *Runtime) SQS() *sqssdk.Client { return sqssdk.NewFromConfig(rt.AWS) }
 
-// ConsumerDeps is what the consumer functions' handlers are built from (shared/consumers): the table's stores,
-// the webhook store sealing with KMS, the queues through client (WAQTOR_QUEUE_PREFIX + name), and the SSRF-guarded
-// client for deliveries (WAQTOR_WEBHOOK_ALLOW lets chosen private destinations through). Sessions is the session
-// host's alone. A store or client a new consumer needs is added here; TestEveryConsumerFunctionBuilds fails until then.
-func (rt *Runtime) ConsumerDeps(client *sqssdk.Client) (consumers.Deps, error) {
-	q, err := sqs.NewQueue(client, rt.Config.QueuePrefix)
-	if err != nil {
-		return consumers.Deps{}, err
+// Consumer is the Lambda handler of a consumer function's entry of the registry (shared/consumers), built from
+// deps (one Dep for each of c.Needs; Now, Version and Log are always set): an SQS event source handler with
+// partial batch failures, for bus events (awslambda.SQSHandler) or plain messages (awslambda.SQSMessageHandler,
+// which sets a retried message's visibility itself). It fails naming each of c.Needs that deps leave empty.
+func (rt *Runtime) Consumer(ctx context.Context, c consumers.Consumer, deps ...Dep) (any, error) {
+	if c.On.Function == "" {
+		return nil, fmt.Errorf("awsfunction: the consumer of %q runs on %s, not on a Lambda function", c.Queue, c.On)
 	}
-	pub, err := eventbridge.New(ebsdk.NewFromConfig(rt.AWS), eventbridge.Config{BusName: rt.Config.EventBus, Logger: rt.Log})
-	if err != nil {
-		return consumers.Deps{}, err
-	}
-	notes := dynamo.NewNotificationStore(rt.DynamoDB, rt.Config.Table)
-	d := consumers.Deps{
-		Activity:      dynamo.NewActivityStore(rt.DynamoDB, rt.Config.Table),
-		Webhooks:      rt.WebhookStore(),
-		Notifications: notes,
-		Events:        pub,
-		// The rules read the tenant's users and sessions and write each user's notifications (preferences are
-		// items of the notification store).
-		NotificationRules: app.NotificationCenter(app.Stores{Tenants: dynamo.NewTenantStore(rt.DynamoDB, rt.Config.Table),
-			Sessions: dynamo.NewSessionStore(rt.DynamoDB, rt.Config.Table), Notifications: notes,
-			NotificationPreferences: notes}, pub, rt.Log),
-		Queue:   q,
-		Sender:  egress.NewClient(rt.Config.WebhookGuard(), app.Version),
-		Now:     time.Now,
-		Version: app.Version,
-		Log:     rt.Log,
-	}
-	if rt.Config.WSURL != "" { // the stack gives every function the WebSocket API's URL; ws-push needs it
-		gw, err := rt.WSGateway()
-		if err != nil {
-			return consumers.Deps{}, err
+	d := consumers.Deps{Now: time.Now, Version: app.Version, Log: rt.Log}
+	for _, dep := range deps {
+		if err := dep(ctx, rt, &d); err != nil {
+			return nil, err
 		}
-		d.LiveFeed = gw.Handle
 	}
-	return d, nil
-}
-
-// Consumer is the Lambda handler of the function's consumer (its shared/consumers entry): an SQS event source
-// handler with partial batch failures, for bus events (awslambda.SQSHandler) or plain messages
-// (awslambda.SQSMessageHandler, which sets a retried message's visibility itself).
-func (rt *Runtime) Consumer(function string) (any, error) {
-	cs := consumers.On(consumers.Lambda(function))
-	if len(cs) != 1 {
-		return nil, fmt.Errorf("awsfunction: function %q runs %d consumers of the registry, want one", function, len(cs))
-	}
-	client := rt.SQS()
-	deps, err := rt.ConsumerDeps(client)
+	h, err := c.Build(d)
 	if err != nil {
-		return nil, err
-	}
-	h, err := cs[0].Build(deps)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("function %s: %w", c.On.Function, err)
 	}
 	if h.Events != nil {
 		return awslambda.SQSHandler(h.Events, rt.Log), nil
 	}
-	return awslambda.SQSMessageHandler(h.Messages, client, rt.Log), nil
+	return awslambda.SQSMessageHandler(h.Messages, rt.SQS(), rt.Log), nil
 }
 
-// Consume is the whole main of a consumer function: it runs the consumer the registry gives function.
-func Consume(function string) {
-	Lambda(func(_ context.Context, rt *Runtime) (any, error) { return rt.Consumer(function) })
+// Consume is the whole main of a consumer function: it runs the function's registry entry c, built from deps, the
+// constructors of exactly what c.Needs (e.g. awsfunction.Consume(consumers.Audit, awsfunction.ActivityStore)).
+// The main names its own entry and dependencies, so Go's linker leaves out every other consumer's handler and
+// every dependency it does not build (TestConsumerFunctionsLinkOnlyWhatTheyUse, shared/archtest); a missing one
+// fails the cold start, naming it.
+func Consume(c consumers.Consumer, deps ...Dep) {
+	start(newBase, func(ctx context.Context, rt *Runtime) (any, error) { return rt.Consumer(ctx, c, deps...) })
 }

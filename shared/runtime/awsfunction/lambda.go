@@ -3,6 +3,7 @@ package awsfunction
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -14,7 +15,11 @@ import (
 // Lambda is the whole main of a function: it reads the configuration, builds the runtime, asks handler for the
 // function's Lambda handler and starts it (with SIGTERM handling). A start-up failure is logged and exits 1, so
 // Lambda reports an init error.
-func Lambda(handler func(ctx context.Context, rt *Runtime) (any, error)) {
+func Lambda(handler func(ctx context.Context, rt *Runtime) (any, error)) { start(New, handler) }
+
+// start is Lambda with the runtime built by newRuntime (New, or newBase for a consumer function).
+func start(newRuntime func(context.Context, config.Config, *slog.Logger) (*Runtime, error),
+	handler func(ctx context.Context, rt *Runtime) (any, error)) {
 	ctx := context.Background()
 	cfg, err := config.Load(os.Getenv)
 	if err != nil {
@@ -22,7 +27,7 @@ func Lambda(handler func(ctx context.Context, rt *Runtime) (any, error)) {
 		os.Exit(1)
 	}
 	log := logging.New(os.Stderr, "json", cfg.LogLevel)
-	rt, err := New(ctx, cfg, log)
+	rt, err := newRuntime(ctx, cfg, log)
 	if err == nil {
 		var h any
 		if h, err = handler(ctx, rt); err == nil {
