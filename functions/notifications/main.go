@@ -7,7 +7,8 @@ package main
 
 import (
 	"github.com/waqtor/waqtor/shared/consumers"
+	"github.com/waqtor/waqtor/shared/runtime/awsevents"
 	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
 )
 
-func main() { awsfunction.Consume(consumers.Notifications, awsfunction.NotificationCenter) }
+func main() { awsfunction.Consume(consumers.Notifications, awsevents.NotificationCenter) }

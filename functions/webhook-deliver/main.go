@@ -5,10 +5,12 @@ package main
 
 import (
 	"github.com/waqtor/waqtor/shared/consumers"
+	"github.com/waqtor/waqtor/shared/runtime/awsevents"
 	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+	"github.com/waqtor/waqtor/shared/runtime/awssealed"
 )
 
 func main() {
 	awsfunction.Consume(consumers.WebhookDeliver,
-		awsfunction.WebhookStore, awsfunction.WebhookSender, awsfunction.NotificationStore, awsfunction.EventBridge)
+		awssealed.WebhookStore, awsfunction.WebhookSender, awsfunction.NotificationStore, awsevents.EventBridge)
 }

@@ -5,8 +5,9 @@ package main
 import (
 	"github.com/waqtor/waqtor/shared/consumers"
 	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+	"github.com/waqtor/waqtor/shared/runtime/awssealed"
 )
 
 func main() {
-	awsfunction.Consume(consumers.WebhookRouter, awsfunction.WebhookStore, awsfunction.Queue)
+	awsfunction.Consume(consumers.WebhookRouter, awssealed.WebhookStore, awsfunction.Queue)
 }

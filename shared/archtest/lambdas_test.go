@@ -14,8 +14,8 @@ import (
 
 // notInConsumers: what a consumer function must not link. The REST API (and the packages that exist to build it),
 // whatsmeow, and the AWS services only the API and the session host use: S3 (media), Secrets Manager (the token
-// secret), and Prometheus (the API's metrics). EventBridge is linked: consumers publish (the deliverer's endpoint
-// health, the notification rules' notification.created).
+// secret), and Prometheus (the API's metrics). KMS and EventBridge only the functions whose entry needs them
+// (importedBy).
 var notInConsumers = []string{
 	module + "shared/httpapi", module + "shared/runtime/restapi", module + "shared/runtime/awsapp", module + "shared/s3",
 	module + "docs", "go.mau.fi/", "github.com/aws/aws-sdk-go-v2/service/s3",
@@ -26,6 +26,21 @@ var notInConsumers = []string{
 // requestFunctions are the functions that answer API Gateway rather than consume a queue: the REST API and the
 // WebSocket API's routes ($connect, $disconnect, $default; infra/stack/ws.go).
 var requestFunctions = []string{"functions/api", "functions/ws-connect", "functions/ws-disconnect", "functions/ws-default"}
+
+// importedBy: the packages that building a field of consumers.Deps imports and that a consumer function imports
+// only when its entry Needs that field (a package two fields share is allowed when either is needed). Go links the
+// initialisation of every imported package, used or not, so these are kept out at the package level.
+var importedBy = map[string][]string{
+	"Webhooks": {module + "shared/runtime/awssealed", module + "shared/kms", "github.com/aws/aws-sdk-go-v2/service/kms"},
+	"Events":   {module + "shared/runtime/awsevents", module + "shared/eventbridge", "github.com/aws/aws-sdk-go-v2/service/eventbridge"},
+	"NotificationRules": {module + "shared/runtime/awsevents", module + "shared/eventbridge",
+		"github.com/aws/aws-sdk-go-v2/service/eventbridge"},
+}
+
+// consumerMainImports: what a consumer function's main may import: its entry (shared/consumers), Consume and the
+// dependencies' constructors.
+var consumerMainImports = []string{module + "shared/consumers", module + "shared/runtime/awsevents",
+	module + "shared/runtime/awsfunction", module + "shared/runtime/awssealed"}
 
 // linkedBy: the symbols, in a function's binary, of what builds each field of consumers.Deps on AWS (the
 // awsfunction Dep that fills it: its adapter's methods, its client's constructor). A consumer function links those of
@@ -66,9 +81,11 @@ func TestConsumerFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 		pkgs[rel(p.ImportPath)] = p
 	}
 	want := map[string]bool{}
+	entryOn := map[string]consumers.Consumer{}
 	for _, c := range consumers.Registry() {
 		if c.On.Function != "" {
 			want["functions/"+c.On.Function] = true
+			entryOn["functions/"+c.On.Function] = c
 		}
 	}
 	for name := range pkgs {
@@ -82,8 +99,26 @@ func TestConsumerFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 			t.Errorf("the registry runs a consumer on %s, which does not exist", name)
 			continue
 		}
-		if !slices.Equal(p.Imports, []string{module + "shared/consumers", module + "shared/runtime/awsfunction"}) {
+		if !slices.Contains(p.Imports, module+"shared/runtime/awsfunction") ||
+			slices.ContainsFunc(p.Imports, func(i string) bool { return !slices.Contains(consumerMainImports, i) }) {
 			t.Errorf("%s imports %v; a consumer function's main is awsfunction.Consume(entry, deps...) alone", name, p.Imports)
+		}
+		c := entryOn[name]
+		allowed := map[string]bool{}
+		for _, f := range c.Needs {
+			for _, i := range importedBy[f] {
+				allowed[i] = true
+				if !slices.Contains(p.Deps, i) {
+					t.Errorf("%s does not import %s, which building Deps.%s imports", name, i, f)
+				}
+			}
+		}
+		for f, imports := range importedBy {
+			for _, i := range imports {
+				if slices.Contains(p.Deps, i) && !allowed[i] {
+					t.Errorf("%s imports %s (for Deps.%s), which its entry does not need (Needs %v)", name, i, f, c.Needs)
+				}
+			}
 		}
 		for _, d := range p.Deps {
 			if slices.ContainsFunc(notInConsumers, func(bad string) bool { return d == bad || strings.HasSuffix(bad, "/") && strings.HasPrefix(d, bad) }) {

@@ -1,7 +1,9 @@
 // Package awsfunction is the AWS wiring every AWS process shares (the SDK configuration from the environment,
 // DynamoDB, webhook secrets sealed by KMS, SQS) and the whole main of a consumer function: Consume runs the function's
-// entry of the consumer registry (shared/consumers). It links neither the REST API nor S3, EventBridge or Secrets
-// Manager: the API function and the session host get those from shared/runtime/awsapp, on top of this.
+// entry of the consumer registry (shared/consumers), with the dependencies its main names (Dep). It links neither
+// the REST API nor S3, KMS, EventBridge or Secrets Manager: the consumer functions that need KMS or EventBridge get
+// them from shared/runtime/awssealed and shared/runtime/awsevents, the API function and the session host from
+// shared/runtime/awsapp, on top of this.
 package awsfunction
 
 import (
@@ -14,14 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	kmssdk "github.com/aws/aws-sdk-go-v2/service/kms"
 	sqssdk "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/waqtor/waqtor/shared/awslambda"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/consumers"
 	"github.com/waqtor/waqtor/shared/dynamo"
-	"github.com/waqtor/waqtor/shared/kms"
 	"github.com/waqtor/waqtor/shared/runtime/app"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
@@ -32,24 +32,15 @@ type Runtime struct {
 	AWS      aws.Config
 	DynamoDB *dynamodb.Client
 	Log      *slog.Logger
-	// Secrets seals webhook secrets and header values at rest with KMS (WAQTOR_SECRETS_KMS_KEY); nil without it.
+	// Secrets seals webhook secrets and header values at rest with KMS (WAQTOR_SECRETS_KMS_KEY), once
+	// awssealed.Load set it; nil without a key.
 	Secrets webhook.Sealer
 }
 
 // New loads the AWS SDK configuration (region, credentials, AWS_ENDPOINT_URL_* overrides) and builds the clients.
+// It builds no KMS sealer: what stores webhooks loads it (awssealed.Load; awsapp does), so a function that does not
+// (audit, the live feed's) links no KMS.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, error) {
-	rt, err := newBase(ctx, cfg, log)
-	if err != nil {
-		return nil, err
-	}
-	if err := rt.loadSealer(ctx); err != nil {
-		return nil, err
-	}
-	return rt, nil
-}
-
-// newBase is New without the KMS sealer: a consumer function builds only the dependencies it names (Consume).
-func newBase(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, error) {
 	if !cfg.AWS() {
 		return nil, errors.New("awsfunction: WAQTOR_TABLE is not set")
 	}
@@ -60,18 +51,7 @@ func newBase(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime
 	return &Runtime{Config: cfg, AWS: ac, DynamoDB: dynamodb.NewFromConfig(ac), Log: log}, nil
 }
 
-// loadSealer sets rt.Secrets from WAQTOR_SECRETS_KMS_KEY (and warns without one).
-func (rt *Runtime) loadSealer(ctx context.Context) error {
-	if rt.Config.SecretsKMSKey == "" {
-		rt.Log.WarnContext(ctx, "WAQTOR_SECRETS_KMS_KEY is not set: webhook secrets and header values are stored unencrypted")
-		return nil
-	}
-	var err error
-	rt.Secrets, err = kms.NewSealer(kmssdk.NewFromConfig(rt.AWS), rt.Config.SecretsKMSKey)
-	return err
-}
-
-// WebhookStore is the table's webhook store, sealing secrets with rt.Secrets when there is a KMS key.
+// WebhookStore is the table's webhook store, sealing secrets with rt.Secrets when set (awssealed.Load).
 func (rt *Runtime) WebhookStore() webhook.Store {
 	s := dynamo.NewWebhookStore(rt.DynamoDB, rt.Config.Table)
 	if rt.Secrets == nil {
@@ -84,7 +64,7 @@ func (rt *Runtime) WebhookStore() webhook.Store {
 // another key (webhook.Reseal) and says how many endpoints it rewrote.
 func (rt *Runtime) ResealSecrets(ctx context.Context) (int, error) {
 	if rt.Secrets == nil {
-		return 0, errors.New("WAQTOR_SECRETS_KMS_KEY is not set: nothing to seal with")
+		return 0, errors.New("no KMS sealer (WAQTOR_SECRETS_KMS_KEY, awssealed.Load): nothing to seal with")
 	}
 	return webhook.Reseal(ctx, dynamo.NewWebhookStore(rt.DynamoDB, rt.Config.Table), rt.Secrets)
 }
@@ -122,5 +102,5 @@ func (rt *Runtime) Consumer(ctx context.Context, c consumers.Consumer, deps ...D
 // every dependency it does not build (TestConsumerFunctionsLinkOnlyWhatTheyUse, shared/archtest); a missing one
 // fails the cold start, naming it.
 func Consume(c consumers.Consumer, deps ...Dep) {
-	start(newBase, func(ctx context.Context, rt *Runtime) (any, error) { return rt.Consumer(ctx, c, deps...) })
+	start(New, func(ctx context.Context, rt *Runtime) (any, error) { return rt.Consumer(ctx, c, deps...) })
 }

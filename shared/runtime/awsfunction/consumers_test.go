@@ -21,7 +21,9 @@ import (
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/logging"
+	"github.com/waqtor/waqtor/shared/runtime/awsevents"
 	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+	"github.com/waqtor/waqtor/shared/runtime/awssealed"
 )
 
 // Every consumer function of the registry builds its handler from the dependencies its main passes (Consume), on
@@ -53,9 +55,11 @@ func TestEveryConsumerFunctionBuilds(t *testing.T) {
 	// Each consumer function's main, as written: its entry and the dependencies it passes (Consume's arguments).
 	entries := map[string]consumers.Consumer{"Audit": consumers.Audit, "WebhookRouter": consumers.WebhookRouter,
 		"WebhookDeliver": consumers.WebhookDeliver, "Notifications": consumers.Notifications, "RealtimePush": consumers.RealtimePush}
-	deps := map[string]awsfunction.Dep{"ActivityStore": awsfunction.ActivityStore, "WebhookStore": awsfunction.WebhookStore,
-		"NotificationStore": awsfunction.NotificationStore, "Queue": awsfunction.Queue, "WebhookSender": awsfunction.WebhookSender,
-		"EventBridge": awsfunction.EventBridge, "NotificationCenter": awsfunction.NotificationCenter, "LiveFeed": awsfunction.LiveFeed}
+	deps := map[string]awsfunction.Dep{"awsfunction.ActivityStore": awsfunction.ActivityStore,
+		"awssealed.WebhookStore": awssealed.WebhookStore, "awsfunction.NotificationStore": awsfunction.NotificationStore,
+		"awsfunction.Queue": awsfunction.Queue, "awsfunction.WebhookSender": awsfunction.WebhookSender,
+		"awsevents.EventBridge": awsevents.EventBridge, "awsevents.NotificationCenter": awsevents.NotificationCenter,
+		"awsfunction.LiveFeed": awsfunction.LiveFeed}
 	n := 0
 	for _, c := range consumers.Registry() {
 		if c.On.Function == "" {
@@ -71,7 +75,7 @@ func TestEveryConsumerFunctionBuilds(t *testing.T) {
 		for _, a := range args {
 			d, ok := deps[a]
 			if !ok {
-				t.Fatalf("functions/%s passes awsfunction.%s, unknown to this test", c.On.Function, a)
+				t.Fatalf("functions/%s passes %s, unknown to this test", c.On.Function, a)
 			}
 			ds = append(ds, d)
 		}
@@ -117,8 +121,8 @@ func TestEveryConsumerFunctionBuilds(t *testing.T) {
 	}
 }
 
-// consumeCall reads a consumer function's main: the entry (consumers.X) and the dependencies (awsfunction.Y) of its
-// awsfunction.Consume call.
+// consumeCall reads a consumer function's main: the entry (consumers.X) and the dependencies (awsfunction.Y,
+// awssealed.Y, ...) of its awsfunction.Consume call.
 func consumeCall(t *testing.T, path string) (entry string, deps []string) {
 	t.Helper()
 	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
@@ -132,8 +136,7 @@ func consumeCall(t *testing.T, path string) (entry string, deps []string) {
 		}
 		entry, _ = strings.CutPrefix(selector(call.Args[0]), "consumers.")
 		for _, a := range call.Args[1:] {
-			d, _ := strings.CutPrefix(selector(a), "awsfunction.")
-			deps = append(deps, d)
+			deps = append(deps, selector(a))
 		}
 		return false
 	})

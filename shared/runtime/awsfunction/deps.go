@@ -3,35 +3,23 @@ package awsfunction
 import (
 	"context"
 
-	ebsdk "github.com/aws/aws-sdk-go-v2/service/eventbridge"
-
 	"github.com/waqtor/waqtor/shared/consumers"
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/egress"
-	"github.com/waqtor/waqtor/shared/eventbridge"
 	"github.com/waqtor/waqtor/shared/runtime/app"
 	"github.com/waqtor/waqtor/shared/sqs"
 )
 
 // A Dep builds one field of consumers.Deps on AWS. A consumer function's main passes the Deps of exactly the fields
 // its registry entry Needs (Consume). Each is a function of its own, so a main links only those it names: a switch
-// or a table over all of them here would link every one into every function.
+// or a table over all of them here would link every one into every function. Those over KMS and EventBridge live
+// in packages of their own (awssealed, awsevents): Go links the initialisation of every package a function
+// imports, used or not.
 type Dep func(ctx context.Context, rt *Runtime, d *consumers.Deps) error
 
 // ActivityStore fills Deps.Activity: the table's activity log.
 func ActivityStore(_ context.Context, rt *Runtime, d *consumers.Deps) error {
 	d.Activity = dynamo.NewActivityStore(rt.DynamoDB, rt.Config.Table)
-	return nil
-}
-
-// WebhookStore fills Deps.Webhooks: the table's webhook store, sealing secrets with KMS (WAQTOR_SECRETS_KMS_KEY).
-func WebhookStore(ctx context.Context, rt *Runtime, d *consumers.Deps) error {
-	if rt.Secrets == nil {
-		if err := rt.loadSealer(ctx); err != nil {
-			return err
-		}
-	}
-	d.Webhooks = rt.WebhookStore()
 	return nil
 }
 
@@ -55,27 +43,6 @@ func WebhookSender(_ context.Context, rt *Runtime, d *consumers.Deps) error {
 	return nil
 }
 
-// EventBridge fills Deps.Events: the publisher onto the event bus (WAQTOR_EVENT_BUS).
-func EventBridge(_ context.Context, rt *Runtime, d *consumers.Deps) error {
-	pub, err := rt.publisher()
-	d.Events = pub
-	return err
-}
-
-// NotificationCenter fills Deps.NotificationRules: the notification center over the table's tenants, sessions and
-// notifications (preferences are items of the notification store), publishing notification.created on EventBridge.
-func NotificationCenter(_ context.Context, rt *Runtime, d *consumers.Deps) error {
-	pub, err := rt.publisher()
-	if err != nil {
-		return err
-	}
-	notes := dynamo.NewNotificationStore(rt.DynamoDB, rt.Config.Table)
-	d.NotificationRules = app.NotificationCenter(app.Stores{Tenants: dynamo.NewTenantStore(rt.DynamoDB, rt.Config.Table),
-		Sessions: dynamo.NewSessionStore(rt.DynamoDB, rt.Config.Table), Notifications: notes,
-		NotificationPreferences: notes}, pub, rt.Log)
-	return nil
-}
-
 // LiveFeed fills Deps.LiveFeed: the WebSocket API's gateway (WAQTOR_WS_URL), pushing to its connections.
 func LiveFeed(_ context.Context, rt *Runtime, d *consumers.Deps) error {
 	gw, err := rt.WSGateway()
@@ -84,8 +51,4 @@ func LiveFeed(_ context.Context, rt *Runtime, d *consumers.Deps) error {
 	}
 	d.LiveFeed = gw.Handle
 	return nil
-}
-
-func (rt *Runtime) publisher() (*eventbridge.Publisher, error) {
-	return eventbridge.New(ebsdk.NewFromConfig(rt.AWS), eventbridge.Config{BusName: rt.Config.EventBus, Logger: rt.Log})
 }

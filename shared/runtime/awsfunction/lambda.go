@@ -17,7 +17,7 @@ import (
 // Lambda reports an init error.
 func Lambda(handler func(ctx context.Context, rt *Runtime) (any, error)) { start(New, handler) }
 
-// start is Lambda with the runtime built by newRuntime (New, or newBase for a consumer function).
+// start is Lambda with the runtime built by newRuntime.
 func start(newRuntime func(context.Context, config.Config, *slog.Logger) (*Runtime, error),
 	handler func(ctx context.Context, rt *Runtime) (any, error)) {
 	ctx := context.Background()
