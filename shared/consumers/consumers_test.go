@@ -47,12 +47,13 @@ func TestValidateFailsOnAMissingOrSecondConsumer(t *testing.T) {
 			Messages: deliveries.Messages}), []string{`consumer of "nope": no such queue`}},
 		{"bad entries", append(without("audit"), consumers.Consumer{Queue: "audit", BatchSize: 11},
 			consumers.Consumer{Queue: "webhook-deliveries", On: consumers.SessionHost, BatchSize: 10, Events: noop,
-				Retry: consumers.Backoff{Base: 2, Max: 1}}), []string{
+				Retry: consumers.Backoff{Base: 2, Max: 1}, Needs: []string{"Webhooks", "Things"}}), []string{
 			`consumer of "audit": needs exactly one of Events and Messages`,
 			`consumer of "audit": On must name a Lambda function or be the session host`,
 			`consumer of "webhook-deliveries": no route targets the queue`,
 			`consumer of "webhook-deliveries": BatchSize is for Lambda consumers`,
 			`consumer of "webhook-deliveries": Retry needs`,
+			`consumer of "webhook-deliveries": needs Deps.Things, which Deps does not have`,
 			`queue "webhook-deliveries" has 2 consumers`,
 		}},
 	} {
@@ -70,8 +71,7 @@ func TestValidateFailsOnAMissingOrSecondConsumer(t *testing.T) {
 	}
 }
 
-// Every consumer names the dependencies it needs: built from empty Deps, each fails naming them (and a field
-// name it gives that Deps does not have panics here rather than in a runtime).
+// Every consumer names the dependencies it needs (Needs): built from empty Deps, each fails naming them.
 func TestBuildNamesMissingDependencies(t *testing.T) {
 	want := map[string]string{
 		"audit":                "[Activity]",
