@@ -1,5 +1,5 @@
 // Package awsfunction is the AWS wiring every AWS process shares (the SDK configuration from the environment,
-// DynamoDB, webhook secrets sealed by KMS, SQS) and the whole main of a consumer function: Consume runs the function's
+// DynamoDB, SQS, the webhook store sealing with the KMS sealer once loaded) and the whole main of a consumer function: Consume runs the function's
 // entry of the consumer registry (shared/consumers), with the dependencies its main names (Dep). It links neither
 // the REST API nor S3, KMS, EventBridge or Secrets Manager: the consumer functions that need KMS or EventBridge get
 // them from shared/runtime/awssealed and shared/runtime/awsevents, the API function and the session host from
@@ -102,5 +102,5 @@ func (rt *Runtime) Consumer(ctx context.Context, c consumers.Consumer, deps ...D
 // every dependency it does not build (TestConsumerFunctionsLinkOnlyWhatTheyUse, shared/archtest); a missing one
 // fails the cold start, naming it.
 func Consume(c consumers.Consumer, deps ...Dep) {
-	start(New, func(ctx context.Context, rt *Runtime) (any, error) { return rt.Consumer(ctx, c, deps...) })
+	Lambda(func(ctx context.Context, rt *Runtime) (any, error) { return rt.Consumer(ctx, c, deps...) })
 }

@@ -3,7 +3,6 @@ package awsfunction
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -15,11 +14,7 @@ import (
 // Lambda is the whole main of a function: it reads the configuration, builds the runtime, asks handler for the
 // function's Lambda handler and starts it (with SIGTERM handling). A start-up failure is logged and exits 1, so
 // Lambda reports an init error.
-func Lambda(handler func(ctx context.Context, rt *Runtime) (any, error)) { start(New, handler) }
-
-// start is Lambda with the runtime built by newRuntime.
-func start(newRuntime func(context.Context, config.Config, *slog.Logger) (*Runtime, error),
-	handler func(ctx context.Context, rt *Runtime) (any, error)) {
+func Lambda(handler func(ctx context.Context, rt *Runtime) (any, error)) {
 	ctx := context.Background()
 	cfg, err := config.Load(os.Getenv)
 	if err != nil {
@@ -27,7 +22,7 @@ func start(newRuntime func(context.Context, config.Config, *slog.Logger) (*Runti
 		os.Exit(1)
 	}
 	log := logging.New(os.Stderr, "json", cfg.LogLevel)
-	rt, err := newRuntime(ctx, cfg, log)
+	rt, err := New(ctx, cfg, log)
 	if err == nil {
 		var h any
 		if h, err = handler(ctx, rt); err == nil {
