@@ -16,6 +16,7 @@ import (
 	"github.com/waqtor/waqtor/shared/runtime/awsapp"
 	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
 	"github.com/waqtor/waqtor/shared/runtime/awshost"
+	"github.com/waqtor/waqtor/shared/runtime/awssealed"
 	"github.com/waqtor/waqtor/shared/runtime/standalone"
 )
 
@@ -56,6 +57,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case len(args) == 1 && args[0] == "reseal-secrets" && cfg.AWS():
 		rt, err := awsfunction.New(ctx, cfg, log)
 		if err != nil {
+			return err
+		}
+		if err := awssealed.Load(ctx, rt); err != nil {
 			return err
 		}
 		n, err := rt.ResealSecrets(ctx)

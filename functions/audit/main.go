@@ -2,6 +2,9 @@
 // writes every account change to the tenant's activity log in DynamoDB.
 package main
 
-import "github.com/waqtor/waqtor/shared/runtime/awsfunction"
+import (
+	"github.com/waqtor/waqtor/shared/consumers"
+	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+)
 
-func main() { awsfunction.Consume("audit") }
+func main() { awsfunction.Consume(consumers.Audit, awsfunction.ActivityStore) }

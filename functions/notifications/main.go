@@ -5,6 +5,10 @@
 // ChangeMessageVisibility. Its consumer is the registry's (shared/consumers).
 package main
 
-import "github.com/waqtor/waqtor/shared/runtime/awsfunction"
+import (
+	"github.com/waqtor/waqtor/shared/consumers"
+	"github.com/waqtor/waqtor/shared/runtime/awsevents"
+	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+)
 
-func main() { awsfunction.Consume("notifications") }
+func main() { awsfunction.Consume(consumers.Notifications, awsevents.NotificationCenter) }

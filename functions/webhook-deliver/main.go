@@ -3,6 +3,14 @@
 // next attempt by setting the job's visibility timeout (ChangeMessageVisibility).
 package main
 
-import "github.com/waqtor/waqtor/shared/runtime/awsfunction"
+import (
+	"github.com/waqtor/waqtor/shared/consumers"
+	"github.com/waqtor/waqtor/shared/runtime/awsevents"
+	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+	"github.com/waqtor/waqtor/shared/runtime/awssealed"
+)
 
-func main() { awsfunction.Consume("webhook-deliver") }
+func main() {
+	awsfunction.Consume(consumers.WebhookDeliver,
+		awssealed.WebhookStore, awsfunction.WebhookSender, awsfunction.NotificationStore, awsevents.EventBridge)
+}

@@ -2,6 +2,12 @@
 // subscribed endpoint in DynamoDB and sends its job to the webhook-deliveries queue.
 package main
 
-import "github.com/waqtor/waqtor/shared/runtime/awsfunction"
+import (
+	"github.com/waqtor/waqtor/shared/consumers"
+	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+	"github.com/waqtor/waqtor/shared/runtime/awssealed"
+)
 
-func main() { awsfunction.Consume("webhook-router") }
+func main() {
+	awsfunction.Consume(consumers.WebhookRouter, awssealed.WebhookStore, awsfunction.Queue)
+}

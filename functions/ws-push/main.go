@@ -4,6 +4,9 @@
 // registry's (shared/consumers), its handler the WebSocket gateway's (Deps.LiveFeed).
 package main
 
-import "github.com/waqtor/waqtor/shared/runtime/awsfunction"
+import (
+	"github.com/waqtor/waqtor/shared/consumers"
+	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+)
 
-func main() { awsfunction.Consume("ws-push") }
+func main() { awsfunction.Consume(consumers.RealtimePush, awsfunction.LiveFeed) }

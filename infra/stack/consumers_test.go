@@ -21,7 +21,7 @@ func TestEventSourceMappingsFollowTheRegistry(t *testing.T) {
 	ids := queueIDs(t, tmpl, stack.DefaultPrefix)
 	esm := resources(t, tmpl, "AWS::Lambda::EventSourceMapping")
 	n := 0
-	for _, c := range consumers.Registry {
+	for _, c := range consumers.Registry() {
 		if c.On.Host {
 			continue
 		}
@@ -52,7 +52,7 @@ func TestEventSourceMappingsFollowTheRegistry(t *testing.T) {
 // A registry whose consumer runs on a function the stack does not declare, or two consumers on one function, or a
 // consumer of a queue the catalog lacks, is refused.
 func TestStackRefusesConsumersItCannotDeploy(t *testing.T) {
-	with := func(c consumers.Consumer) []consumers.Consumer { return append(slices.Clone(consumers.Registry), c) }
+	with := func(c consumers.Consumer) []consumers.Consumer { return append(slices.Clone(consumers.Registry()), c) }
 	audit, _ := consumers.For("audit")
 	ghost := audit
 	ghost.On = consumers.Lambda("ghost")
@@ -60,7 +60,7 @@ func TestStackRefusesConsumersItCannotDeploy(t *testing.T) {
 	second.Queue = "webhook-router"
 	big := audit
 	big.BatchSize, big.AWSConcurrency = 11, 1
-	others := slices.DeleteFunc(slices.Clone(consumers.Registry), func(c consumers.Consumer) bool { return c.Queue == "audit" })
+	others := slices.DeleteFunc(slices.Clone(consumers.Registry()), func(c consumers.Consumer) bool { return c.Queue == "audit" })
 	for _, tc := range []struct {
 		name      string
 		consumers []consumers.Consumer

@@ -78,7 +78,7 @@ type Props struct {
 	// them, to exercise shapes the real catalog does not have yet (FIFO queues, broken catalogs).
 	Routes []routing.Route
 	Queues []queue.Spec
-	// Consumers replaces consumers.Registry (nil: the real one); only tests set it. The functions' event source
+	// Consumers replaces consumers.Registry() (nil: the real one); only tests set it. The functions' event source
 	// mappings and the session host's queues are derived from it.
 	Consumers []consumers.Consumer
 }
@@ -117,7 +117,7 @@ func (p Props) withDefaults() Props {
 		p.Queues = queue.Catalog
 	}
 	if p.Consumers == nil {
-		p.Consumers = consumers.Registry
+		p.Consumers = consumers.Registry()
 	}
 	return p
 }

@@ -51,6 +51,10 @@ type Consumer struct {
 	// Retry is the event bus's backoff after a failed message, standalone and on the session host (zero: the bus's
 	// default, 1 s doubling to 5 min). On a Lambda the queue's visibility timeout decides when a failure comes back.
 	Retry Backoff
+	// Needs names the fields of Deps the handler uses; Build fails naming those that are empty, before it builds
+	// the handler. A consumer Lambda's main passes a constructor for each (awsfunction.Consume), and
+	// TestConsumerFunctionsLinkOnlyWhatTheyUse (shared/archtest) fails when the function links what none needs.
+	Needs []string
 }
 
 // Runner says where a consumer runs on AWS. Build it with Lambda or use SessionHost.
@@ -120,14 +124,14 @@ type Deps struct {
 // ErrMissingDep: a runtime built a consumer without a dependency its handler needs.
 var ErrMissingDep = errors.New("consumers: missing dependency")
 
-// need fails naming every listed field of d that is empty.
+// need fails naming every listed field of d that is empty, or that Deps does not have.
 func (d Deps) need(queueName string, fields ...string) error {
 	v := reflect.ValueOf(d)
 	var missing []string
 	for _, f := range fields {
 		fv := v.FieldByName(f)
 		if !fv.IsValid() {
-			panic("consumers: Deps has no field " + f)
+			return fmt.Errorf("consumers: the consumer of %q needs Deps.%s, which Deps does not have", queueName, f)
 		}
 		if fv.IsZero() {
 			missing = append(missing, f)
@@ -139,73 +143,63 @@ func (d Deps) need(queueName string, fields ...string) error {
 	return nil
 }
 
-// Registry is every queue's consumer. One entry per queue of queue.Catalog that is not a dead-letter queue.
-var Registry = []Consumer{
-	{
-		Queue: "audit", On: Lambda("audit"), BatchSize: 10,
-		Events: func(d Deps) (event.Handler, error) {
-			return activity.Handler(d.Activity), d.need("audit", "Activity")
-		},
-	},
-	{
-		// Fan-out is a few quick writes per event, but on SQLite each write waits for its turn on the one writer,
-		// and writes that wait together commit together (sqlite.DB.Write), so a busy moment needs many at once.
-		Queue: webhook.RouterQueue, On: Lambda("webhook-router"), BatchSize: 10, Concurrency: 16,
-		Events: func(d Deps) (event.Handler, error) {
-			return webhook.Fanout(d.Webhooks, d.Queue, d.Now), d.need(webhook.RouterQueue, "Webhooks", "Queue", "Now")
-		},
-	},
-	{
-		// Deliveries wait on receivers (up to 30 s each), so many run at once; each endpoint is bounded by its own
-		// MaxConcurrency. On Lambda each invocation enforces that among its own records (webhook.Semaphores): with
-		// at most 10 invocations at once, an endpoint has at most 10 times its limit in flight (best effort).
-		Queue: webhook.DeliveriesQueue, On: Lambda("webhook-deliver"), BatchSize: 10, Concurrency: 32, AWSConcurrency: 10,
+// The registry's entries, one per queue. Each is a package-level value so that a consumer Lambda's main names only
+// its own (awsfunction.Consume(consumers.Audit, ...)) and Go's linker leaves out the others' handlers; nothing on a
+// consumer function's path may reference Registry, For or On.
+var (
+	Audit = Consumer{
+		Queue: "audit", On: Runner{Function: "audit"}, BatchSize: 10, Needs: []string{"Activity"},
+		Events: func(d Deps) (event.Handler, error) { return activity.Handler(d.Activity), nil },
+	}
+	// WebhookRouter: fan-out is a few quick writes per event, but on SQLite each write waits for its turn on the
+	// one writer, and writes that wait together commit together (sqlite.DB.Write), so a busy moment needs many at
+	// once.
+	WebhookRouter = Consumer{
+		Queue: webhook.RouterQueue, On: Runner{Function: "webhook-router"}, BatchSize: 10, Concurrency: 16,
+		Needs:  []string{"Webhooks", "Queue", "Now"},
+		Events: func(d Deps) (event.Handler, error) { return webhook.Fanout(d.Webhooks, d.Queue, d.Now), nil },
+	}
+	// WebhookDeliver: deliveries wait on receivers (up to 30 s each), so many run at once; each endpoint is bounded
+	// by its own MaxConcurrency. On Lambda each invocation enforces that among its own records (webhook.Semaphores):
+	// with at most 10 invocations at once, an endpoint has at most 10 times its limit in flight (best effort).
+	WebhookDeliver = Consumer{
+		Queue: webhook.DeliveriesQueue, On: Runner{Function: "webhook-deliver"}, BatchSize: 10, Concurrency: 32,
+		AWSConcurrency: 10, Needs: []string{"Webhooks", "Sender", "Notifications", "Events", "Now"},
 		Messages: func(d Deps) (queue.Handler, error) {
-			if err := d.need(webhook.DeliveriesQueue, "Webhooks", "Sender", "Notifications", "Events", "Now"); err != nil {
-				return nil, err
-			}
 			dl := &webhook.Deliverer{Store: d.Webhooks, Sender: d.Sender,
 				Notifier: notification.StoreNotifier{Store: d.Notifications}, Events: d.Events, Limiter: webhook.NewSemaphores(),
 				Now: d.Now, Version: d.Version, Log: d.Log}
 			return dl.Handle, nil
 		},
-	},
-	{
-		// The notification rules. A rule that waits (a disconnection's grace, a QR waiting for a scan) keeps its
-		// event's message as the pending check (queue.RetryAfter), so the handler takes queue messages and decodes
-		// the bus event itself.
-		Queue: "notifications", On: Lambda("notifications"), BatchSize: 10, Concurrency: 2,
-		Messages: func(d Deps) (queue.Handler, error) {
-			if err := d.need("notifications", "NotificationRules"); err != nil {
-				return nil, err
-			}
-			return d.NotificationRules.Handle, nil
-		},
-	},
-	{
-		Queue: "realtime-push", On: Lambda("ws-push"), BatchSize: 10, AWSOnly: true,
-		Events: func(d Deps) (event.Handler, error) {
-			return d.LiveFeed, d.need("realtime-push", "LiveFeed")
-		},
-	},
-	{
-		Queue: session.SendsQueue, On: SessionHost, Concurrency: 4, AWSConcurrency: 8,
-		Messages: func(d Deps) (queue.Handler, error) {
-			if err := d.need(session.SendsQueue, "Sessions"); err != nil {
-				return nil, err
-			}
-			return d.Sessions.HandleSend, nil
-		},
-	},
-	{
-		Queue: session.ControlQueue, On: SessionHost, Concurrency: 2, AWSConcurrency: 4,
-		Messages: func(d Deps) (queue.Handler, error) {
-			if err := d.need(session.ControlQueue, "Sessions"); err != nil {
-				return nil, err
-			}
-			return d.Sessions.HandleControl, nil
-		},
-	},
+	}
+	// Notifications: the notification rules. A rule that waits (a disconnection's grace, a QR waiting for a scan)
+	// keeps its event's message as the pending check (queue.RetryAfter), so the handler takes queue messages and
+	// decodes the bus event itself.
+	Notifications = Consumer{
+		Queue: "notifications", On: Runner{Function: "notifications"}, BatchSize: 10, Concurrency: 2,
+		Needs:    []string{"NotificationRules"},
+		Messages: func(d Deps) (queue.Handler, error) { return d.NotificationRules.Handle, nil },
+	}
+	// RealtimePush: the live feed's push through the WebSocket API (AWS only; standalone's hub is fed in process).
+	RealtimePush = Consumer{
+		Queue: "realtime-push", On: Runner{Function: "ws-push"}, BatchSize: 10, AWSOnly: true, Needs: []string{"LiveFeed"},
+		Events: func(d Deps) (event.Handler, error) { return d.LiveFeed, nil },
+	}
+	SessionSends = Consumer{
+		Queue: session.SendsQueue, On: SessionHost, Concurrency: 4, AWSConcurrency: 8, Needs: []string{"Sessions"},
+		Messages: func(d Deps) (queue.Handler, error) { return d.Sessions.HandleSend, nil },
+	}
+	SessionControl = Consumer{
+		Queue: session.ControlQueue, On: SessionHost, Concurrency: 2, AWSConcurrency: 4, Needs: []string{"Sessions"},
+		Messages: func(d Deps) (queue.Handler, error) { return d.Sessions.HandleControl, nil },
+	}
+)
+
+// Registry is every queue's consumer: one entry per queue of queue.Catalog that is not a dead-letter queue. It is a
+// function, not a variable: a slice variable of the entries would be filled by the package's initialisation, which
+// every importer links, and with it every entry's handler.
+func Registry() []Consumer {
+	return []Consumer{Audit, WebhookRouter, WebhookDeliver, Notifications, RealtimePush, SessionSends, SessionControl}
 }
 
 // Handlers are a consumer's built handler: exactly one is set.
@@ -214,17 +208,20 @@ type Handlers struct {
 	Messages queue.Handler
 }
 
-// Build builds c's handler from d.
+// Build builds c's handler from d. It fails naming every field of c.Needs that d leaves empty.
 func (c Consumer) Build(d Deps) (Handlers, error) {
+	if (c.Events == nil) == (c.Messages == nil) {
+		return Handlers{}, fmt.Errorf("consumers: the consumer of %q needs exactly one of Events and Messages", c.Queue)
+	}
+	if err := d.need(c.Queue, c.Needs...); err != nil {
+		return Handlers{}, err
+	}
 	var h Handlers
 	var err error
-	switch {
-	case c.Events != nil && c.Messages == nil:
+	if c.Events != nil {
 		h.Events, err = c.Events(d)
-	case c.Messages != nil && c.Events == nil:
+	} else {
 		h.Messages, err = c.Messages(d)
-	default:
-		return h, fmt.Errorf("consumers: the consumer of %q needs exactly one of Events and Messages", c.Queue)
 	}
 	if err != nil {
 		return Handlers{}, err
@@ -234,7 +231,7 @@ func (c Consumer) Build(d Deps) (Handlers, error) {
 
 // For returns the consumer of the queue.
 func For(queueName string) (Consumer, bool) {
-	for _, c := range Registry {
+	for _, c := range Registry() {
 		if c.Queue == queueName {
 			return c, true
 		}
@@ -245,7 +242,7 @@ func For(queueName string) (Consumer, bool) {
 // On returns the consumers that run on r, in registry order.
 func On(r Runner) []Consumer {
 	var out []Consumer
-	for _, c := range Registry {
+	for _, c := range Registry() {
 		if c.On == r {
 			out = append(out, c)
 		}

@@ -14,7 +14,7 @@ import (
 )
 
 func TestRegistryMatchesTheCatalogAndTheRoutes(t *testing.T) {
-	if err := consumers.Validate(queue.Catalog, routing.Table, consumers.Registry); err != nil {
+	if err := consumers.Validate(queue.Catalog, routing.Table, consumers.Registry()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -22,7 +22,7 @@ func TestRegistryMatchesTheCatalogAndTheRoutes(t *testing.T) {
 // Validate catches each way a registry can go wrong, all at once.
 func TestValidateFailsOnAMissingOrSecondConsumer(t *testing.T) {
 	without := func(name string) []consumers.Consumer {
-		return slices.DeleteFunc(slices.Clone(consumers.Registry), func(c consumers.Consumer) bool { return c.Queue == name })
+		return slices.DeleteFunc(slices.Clone(consumers.Registry()), func(c consumers.Consumer) bool { return c.Queue == name })
 	}
 	audit, _ := consumers.For("audit")
 	deliveries, _ := consumers.For("webhook-deliveries")
@@ -33,26 +33,27 @@ func TestValidateFailsOnAMissingOrSecondConsumer(t *testing.T) {
 		want     []string
 	}{
 		{"a queue without consumer", without("audit"), []string{`queue "audit" has no consumer`}},
-		{"a queue with two", append(slices.Clone(consumers.Registry), func() consumers.Consumer {
+		{"a queue with two", append(slices.Clone(consumers.Registry()), func() consumers.Consumer {
 			c := audit
 			c.On = consumers.Lambda("audit-2")
 			return c
 		}()), []string{`queue "audit" has 2 consumers, want one`}},
-		{"a dead-letter queue's consumer", append(slices.Clone(consumers.Registry), func() consumers.Consumer {
+		{"a dead-letter queue's consumer", append(slices.Clone(consumers.Registry()), func() consumers.Consumer {
 			c := audit
 			c.Queue, c.On = "audit-dlq", consumers.Lambda("audit-dlq")
 			return c
 		}()), []string{`consumer of "audit-dlq": a dead-letter queue`}},
-		{"an unknown queue", append(slices.Clone(consumers.Registry), consumers.Consumer{Queue: "nope", On: consumers.SessionHost,
+		{"an unknown queue", append(slices.Clone(consumers.Registry()), consumers.Consumer{Queue: "nope", On: consumers.SessionHost,
 			Messages: deliveries.Messages}), []string{`consumer of "nope": no such queue`}},
 		{"bad entries", append(without("audit"), consumers.Consumer{Queue: "audit", BatchSize: 11},
 			consumers.Consumer{Queue: "webhook-deliveries", On: consumers.SessionHost, BatchSize: 10, Events: noop,
-				Retry: consumers.Backoff{Base: 2, Max: 1}}), []string{
+				Retry: consumers.Backoff{Base: 2, Max: 1}, Needs: []string{"Webhooks", "Things"}}), []string{
 			`consumer of "audit": needs exactly one of Events and Messages`,
 			`consumer of "audit": On must name a Lambda function or be the session host`,
 			`consumer of "webhook-deliveries": no route targets the queue`,
 			`consumer of "webhook-deliveries": BatchSize is for Lambda consumers`,
 			`consumer of "webhook-deliveries": Retry needs`,
+			`consumer of "webhook-deliveries": needs Deps.Things, which Deps does not have`,
 			`queue "webhook-deliveries" has 2 consumers`,
 		}},
 	} {
@@ -70,8 +71,7 @@ func TestValidateFailsOnAMissingOrSecondConsumer(t *testing.T) {
 	}
 }
 
-// Every consumer names the dependencies it needs: built from empty Deps, each fails naming them (and a field
-// name it gives that Deps does not have panics here rather than in a runtime).
+// Every consumer names the dependencies it needs (Needs): built from empty Deps, each fails naming them.
 func TestBuildNamesMissingDependencies(t *testing.T) {
 	want := map[string]string{
 		"audit":                "[Activity]",
@@ -82,7 +82,7 @@ func TestBuildNamesMissingDependencies(t *testing.T) {
 		"session-sends.fifo":   "[Sessions]",
 		"session-control.fifo": "[Sessions]",
 	}
-	for _, c := range consumers.Registry {
+	for _, c := range consumers.Registry() {
 		_, err := c.Build(consumers.Deps{})
 		if !errors.Is(err, consumers.ErrMissingDep) || !strings.Contains(err.Error(), "needs Deps."+want[c.Queue]) {
 			t.Errorf("%s: Build(Deps{}) = %v, want ErrMissingDep naming %s", c.Queue, err, want[c.Queue])

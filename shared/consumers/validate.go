@@ -3,6 +3,7 @@ package consumers
 import (
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/routing"
@@ -14,7 +15,7 @@ var ErrRegistry = errors.New("consumers: registry")
 // Validate reports every problem of a registry at once, against the queue catalog and the routing table: each queue
 // that is not a dead-letter queue has exactly one consumer, and nothing else has one; a route's target queue has an
 // Events handler, any other queue a Messages handler; each consumer runs on exactly one of a named Lambda function
-// or the session host; batch sizes and concurrencies are in range.
+// or the session host; each field it Needs is one of Deps; batch sizes and concurrencies are in range.
 func Validate(catalog []queue.Spec, routes []routing.Route, registry []Consumer) error {
 	var errs []error
 	bad := func(format string, args ...any) {
@@ -58,6 +59,11 @@ func Validate(catalog []queue.Spec, routes []routing.Route, registry []Consumer)
 			bad("consumer of %q: BatchSize %d out of 1..%d", c.Queue, c.BatchSize, queue.MaxBatch)
 		case !c.On.Host && c.AWSConcurrency != 0 && (c.AWSConcurrency < 2 || c.AWSConcurrency > 1000):
 			bad("consumer of %q: AWSConcurrency %d: a Lambda's maximum concurrency is 0 (no cap) or 2..1000", c.Queue, c.AWSConcurrency)
+		}
+		for _, f := range c.Needs {
+			if _, ok := reflect.TypeFor[Deps]().FieldByName(f); !ok {
+				bad("consumer of %q: needs Deps.%s, which Deps does not have", c.Queue, f)
+			}
 		}
 		if c.AWSOnly && c.On.Host {
 			bad("consumer of %q: AWSOnly is for Lambda consumers", c.Queue)

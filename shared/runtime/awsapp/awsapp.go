@@ -30,6 +30,7 @@ import (
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/runtime/app"
 	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+	"github.com/waqtor/waqtor/shared/runtime/awssealed"
 	"github.com/waqtor/waqtor/shared/runtime/restapi"
 	s3store "github.com/waqtor/waqtor/shared/s3"
 	"github.com/waqtor/waqtor/shared/setup"
@@ -53,8 +54,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error)
 	return From(rt)
 }
 
-// From adds the stores (NewStores) and the EventBridge publisher to an AWS runtime.
+// From adds the KMS sealer of webhook secrets (awssealed.Load), the stores (NewStores) and the EventBridge
+// publisher to an AWS runtime.
 func From(rt *awsfunction.Runtime) (*App, error) {
+	if err := awssealed.Load(context.Background(), rt); err != nil {
+		return nil, err
+	}
 	pub, err := eventbridge.New(ebsdk.NewFromConfig(rt.AWS), eventbridge.Config{BusName: rt.Config.EventBus, Logger: rt.Log})
 	if err != nil {
 		return nil, err

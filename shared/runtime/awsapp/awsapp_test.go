@@ -50,6 +50,10 @@ func TestAWSRuntimeBuildsEveryStore(t *testing.T) {
 	if m := a.Stores.Missing(); len(m) > 0 {
 		t.Fatalf("the AWS runtime leaves app.Stores %v nil", m)
 	}
+	// The webhook store seals under the KMS key (awsfunction.New builds no sealer; awsapp loads it).
+	if a.Secrets == nil {
+		t.Fatal("the AWS app has no KMS sealer: webhook secrets would be stored unencrypted")
+	}
 
 	tickets := realtime.NewTickets(a.Stores.Tickets)
 	p := auth.Principal{TenantID: "ten_a", UserID: "usr_1", Role: auth.Owner, Scopes: []auth.Scope{auth.ScopeAll}}

@@ -1,7 +1,9 @@
 // Package awsfunction is the AWS wiring every AWS process shares (the SDK configuration from the environment,
-// DynamoDB, webhook secrets sealed by KMS, SQS) and the whole main of a consumer function: Consume runs the function's
-// entry of the consumer registry (shared/consumers). It links neither the REST API nor S3, EventBridge or Secrets
-// Manager: the API function and the session host get those from shared/runtime/awsapp, on top of this.
+// DynamoDB, SQS, the webhook store sealing with the KMS sealer once loaded) and the whole main of a consumer function: Consume runs the function's
+// entry of the consumer registry (shared/consumers), with the dependencies its main names (Dep). It links neither
+// the REST API nor S3, KMS, EventBridge or Secrets Manager: the consumer functions that need KMS or EventBridge get
+// them from shared/runtime/awssealed and shared/runtime/awsevents, the API function and the session host from
+// shared/runtime/awsapp, on top of this.
 package awsfunction
 
 import (
@@ -14,19 +16,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	ebsdk "github.com/aws/aws-sdk-go-v2/service/eventbridge"
-	kmssdk "github.com/aws/aws-sdk-go-v2/service/kms"
 	sqssdk "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/waqtor/waqtor/shared/awslambda"
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/consumers"
 	"github.com/waqtor/waqtor/shared/dynamo"
-	"github.com/waqtor/waqtor/shared/egress"
-	"github.com/waqtor/waqtor/shared/eventbridge"
-	"github.com/waqtor/waqtor/shared/kms"
 	"github.com/waqtor/waqtor/shared/runtime/app"
-	"github.com/waqtor/waqtor/shared/sqs"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
 
@@ -36,11 +32,14 @@ type Runtime struct {
 	AWS      aws.Config
 	DynamoDB *dynamodb.Client
 	Log      *slog.Logger
-	// Secrets seals webhook secrets and header values at rest with KMS (WAQTOR_SECRETS_KMS_KEY); nil without it.
+	// Secrets seals webhook secrets and header values at rest with KMS (WAQTOR_SECRETS_KMS_KEY), once
+	// awssealed.Load set it; nil without a key.
 	Secrets webhook.Sealer
 }
 
 // New loads the AWS SDK configuration (region, credentials, AWS_ENDPOINT_URL_* overrides) and builds the clients.
+// It builds no KMS sealer: what stores webhooks loads it (awssealed.Load; awsapp does), so a function that does not
+// (audit, the live feed's) links no KMS.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, error) {
 	if !cfg.AWS() {
 		return nil, errors.New("awsfunction: WAQTOR_TABLE is not set")
@@ -49,18 +48,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Runtime, er
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
-	rt := &Runtime{Config: cfg, AWS: ac, DynamoDB: dynamodb.NewFromConfig(ac), Log: log}
-	if cfg.SecretsKMSKey != "" {
-		if rt.Secrets, err = kms.NewSealer(kmssdk.NewFromConfig(ac), cfg.SecretsKMSKey); err != nil {
-			return nil, err
-		}
-	} else {
-		log.WarnContext(ctx, "WAQTOR_SECRETS_KMS_KEY is not set: webhook secrets and header values are stored unencrypted")
-	}
-	return rt, nil
+	return &Runtime{Config: cfg, AWS: ac, DynamoDB: dynamodb.NewFromConfig(ac), Log: log}, nil
 }
 
-// WebhookStore is the table's webhook store, sealing secrets with rt.Secrets when there is a KMS key.
+// WebhookStore is the table's webhook store, sealing secrets with rt.Secrets when set (awssealed.Load).
 func (rt *Runtime) WebhookStore() webhook.Store {
 	s := dynamo.NewWebhookStore(rt.DynamoDB, rt.Config.Table)
 	if rt.Secrets == nil {
@@ -73,7 +64,7 @@ func (rt *Runtime) WebhookStore() webhook.Store {
 // another key (webhook.Reseal) and says how many endpoints it rewrote.
 func (rt *Runtime) ResealSecrets(ctx context.Context) (int, error) {
 	if rt.Secrets == nil {
-		return 0, errors.New("WAQTOR_SECRETS_KMS_KEY is not set: nothing to seal with")
+		return 0, errors.New("no KMS sealer (WAQTOR_SECRETS_KMS_KEY, awssealed.Load): nothing to seal with")
 	}
 	return webhook.Reseal(ctx, dynamo.NewWebhookStore(rt.DynamoDB, rt.Config.Table), rt.Secrets)
 }
@@ -81,70 +72,35 @@ func (rt *Runtime) ResealSecrets(ctx context.Context) (int, error) {
 // SQS returns an SQS client from the runtime's AWS configuration.
 func (rt *Runtime) SQS() *sqssdk.Client { return sqssdk.NewFromConfig(rt.AWS) }
 
-// ConsumerDeps is what the consumer functions' handlers are built from (shared/consumers): the table's stores,
-// the webhook store sealing with KMS, the queues through client (WAQTOR_QUEUE_PREFIX + name), and the SSRF-guarded
-// client for deliveries (WAQTOR_WEBHOOK_ALLOW lets chosen private destinations through). Sessions is the session
-// host's alone. A store or client a new consumer needs is added here; TestEveryConsumerFunctionBuilds fails until then.
-func (rt *Runtime) ConsumerDeps(client *sqssdk.Client) (consumers.Deps, error) {
-	q, err := sqs.NewQueue(client, rt.Config.QueuePrefix)
-	if err != nil {
-		return consumers.Deps{}, err
+// Consumer is the Lambda handler of a consumer function's entry of the registry (shared/consumers), built from
+// deps (one Dep for each of c.Needs; Now, Version and Log are always set): an SQS event source handler with
+// partial batch failures, for bus events (awslambda.SQSHandler) or plain messages (awslambda.SQSMessageHandler,
+// which sets a retried message's visibility itself). It fails naming each of c.Needs that deps leave empty.
+func (rt *Runtime) Consumer(ctx context.Context, c consumers.Consumer, deps ...Dep) (any, error) {
+	if c.On.Function == "" {
+		return nil, fmt.Errorf("awsfunction: the consumer of %q runs on %s, not on a Lambda function", c.Queue, c.On)
 	}
-	pub, err := eventbridge.New(ebsdk.NewFromConfig(rt.AWS), eventbridge.Config{BusName: rt.Config.EventBus, Logger: rt.Log})
-	if err != nil {
-		return consumers.Deps{}, err
-	}
-	notes := dynamo.NewNotificationStore(rt.DynamoDB, rt.Config.Table)
-	d := consumers.Deps{
-		Activity:      dynamo.NewActivityStore(rt.DynamoDB, rt.Config.Table),
-		Webhooks:      rt.WebhookStore(),
-		Notifications: notes,
-		Events:        pub,
-		// The rules read the tenant's users and sessions and write each user's notifications (preferences are
-		// items of the notification store).
-		NotificationRules: app.NotificationCenter(app.Stores{Tenants: dynamo.NewTenantStore(rt.DynamoDB, rt.Config.Table),
-			Sessions: dynamo.NewSessionStore(rt.DynamoDB, rt.Config.Table), Notifications: notes,
-			NotificationPreferences: notes}, pub, rt.Log),
-		Queue:   q,
-		Sender:  egress.NewClient(rt.Config.WebhookGuard(), app.Version),
-		Now:     time.Now,
-		Version: app.Version,
-		Log:     rt.Log,
-	}
-	if rt.Config.WSURL != "" { // the stack gives every function the WebSocket API's URL; ws-push needs it
-		gw, err := rt.WSGateway()
-		if err != nil {
-			return consumers.Deps{}, err
+	d := consumers.Deps{Now: time.Now, Version: app.Version, Log: rt.Log}
+	for _, dep := range deps {
+		if err := dep(ctx, rt, &d); err != nil {
+			return nil, err
 		}
-		d.LiveFeed = gw.Handle
 	}
-	return d, nil
-}
-
-// Consumer is the Lambda handler of the function's consumer (its shared/consumers entry): an SQS event source
-// handler with partial batch failures, for bus events (awslambda.SQSHandler) or plain messages
-// (awslambda.SQSMessageHandler, which sets a retried message's visibility itself).
-func (rt *Runtime) Consumer(function string) (any, error) {
-	cs := consumers.On(consumers.Lambda(function))
-	if len(cs) != 1 {
-		return nil, fmt.Errorf("awsfunction: function %q runs %d consumers of the registry, want one", function, len(cs))
-	}
-	client := rt.SQS()
-	deps, err := rt.ConsumerDeps(client)
+	h, err := c.Build(d)
 	if err != nil {
-		return nil, err
-	}
-	h, err := cs[0].Build(deps)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("function %s: %w", c.On.Function, err)
 	}
 	if h.Events != nil {
 		return awslambda.SQSHandler(h.Events, rt.Log), nil
 	}
-	return awslambda.SQSMessageHandler(h.Messages, client, rt.Log), nil
+	return awslambda.SQSMessageHandler(h.Messages, rt.SQS(), rt.Log), nil
 }
 
-// Consume is the whole main of a consumer function: it runs the consumer the registry gives function.
-func Consume(function string) {
-	Lambda(func(_ context.Context, rt *Runtime) (any, error) { return rt.Consumer(function) })
+// Consume is the whole main of a consumer function: it runs the function's registry entry c, built from deps, the
+// constructors of exactly what c.Needs (e.g. awsfunction.Consume(consumers.Audit, awsfunction.ActivityStore)).
+// The main names its own entry and dependencies, so Go's linker leaves out every other consumer's handler and
+// every dependency it does not build (TestConsumerFunctionsLinkOnlyWhatTheyUse, shared/archtest); a missing one
+// fails the cold start, naming it.
+func Consume(c consumers.Consumer, deps ...Dep) {
+	Lambda(func(ctx context.Context, rt *Runtime) (any, error) { return rt.Consumer(ctx, c, deps...) })
 }

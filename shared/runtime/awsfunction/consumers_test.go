@@ -3,7 +3,12 @@ package awsfunction_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,12 +21,13 @@ import (
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/logging"
+	"github.com/waqtor/waqtor/shared/runtime/awsevents"
 	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+	"github.com/waqtor/waqtor/shared/runtime/awssealed"
 )
 
-// Every consumer function of the registry builds its handler from the AWS runtime's dependencies (ConsumerDeps), on
-// the emulators: a consumer that needs a dependency awsfunction does not provide fails here, as its cold start
-// would. The audit function's handler then records an event in the table, as its Lambda does.
+// Every consumer function of the registry builds its handler from the dependencies its main passes (Consume), on
+// the emulators: a main that forgets one fails here, as its cold start would. The audit function's handler then records an event in the table, as its Lambda does.
 func TestEveryConsumerFunctionBuilds(t *testing.T) {
 	ctx := context.Background()
 	ddb := awstest.DynamoDB(t)
@@ -46,24 +52,50 @@ func TestEveryConsumerFunctionBuilds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Each consumer function's main, as written: its entry and the dependencies it passes (Consume's arguments).
+	entries := map[string]consumers.Consumer{"Audit": consumers.Audit, "WebhookRouter": consumers.WebhookRouter,
+		"WebhookDeliver": consumers.WebhookDeliver, "Notifications": consumers.Notifications, "RealtimePush": consumers.RealtimePush}
+	deps := map[string]awsfunction.Dep{"awsfunction.ActivityStore": awsfunction.ActivityStore,
+		"awssealed.WebhookStore": awssealed.WebhookStore, "awsfunction.NotificationStore": awsfunction.NotificationStore,
+		"awsfunction.Queue": awsfunction.Queue, "awsfunction.WebhookSender": awsfunction.WebhookSender,
+		"awsevents.EventBridge": awsevents.EventBridge, "awsevents.NotificationCenter": awsevents.NotificationCenter,
+		"awsfunction.LiveFeed": awsfunction.LiveFeed}
 	n := 0
-	for _, c := range consumers.Registry {
+	for _, c := range consumers.Registry() {
 		if c.On.Function == "" {
 			continue
 		}
 		n++
-		if h, err := rt.Consumer(c.On.Function); err != nil || h == nil {
+		entry, args := consumeCall(t, "../../../functions/"+c.On.Function+"/main.go")
+		if e, ok := entries[entry]; !ok || e.Queue != c.Queue {
+			t.Errorf("functions/%s runs consumers.%s, want the entry of %q", c.On.Function, entry, c.Queue)
+			continue
+		}
+		var ds []awsfunction.Dep
+		for _, a := range args {
+			d, ok := deps[a]
+			if !ok {
+				t.Fatalf("functions/%s passes %s, unknown to this test", c.On.Function, a)
+			}
+			ds = append(ds, d)
+		}
+		if h, err := rt.Consumer(ctx, c, ds...); err != nil || h == nil {
 			t.Errorf("function %s: %v", c.On.Function, err)
 		}
 	}
 	if n == 0 {
 		t.Fatal("the registry runs no consumer on a Lambda")
 	}
-	if _, err := rt.Consumer("api"); err == nil {
-		t.Error("Consumer(api) built a consumer; the API function has none")
+	if _, err := rt.Consumer(ctx, consumers.SessionSends); err == nil {
+		t.Error("Consumer(SessionSends) built a Lambda consumer; the session host runs it")
+	}
+	// A main that forgets a dependency fails its cold start naming it.
+	if _, err := rt.Consumer(ctx, consumers.WebhookRouter, awsfunction.Queue); !errors.Is(err, consumers.ErrMissingDep) ||
+		!strings.Contains(err.Error(), "[Webhooks]") {
+		t.Errorf("webhook-router without its webhook store: %v, want ErrMissingDep naming Webhooks", err)
 	}
 
-	h, err := rt.Consumer("audit")
+	h, err := rt.Consumer(ctx, consumers.Audit, awsfunction.ActivityStore)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,4 +119,38 @@ func TestEveryConsumerFunctionBuilds(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].ID != e.ID || got[0].ActorID != "usr_1" {
 		t.Fatalf("activity %+v, %v; want the event %s", got, err, e.ID)
 	}
+}
+
+// consumeCall reads a consumer function's main: the entry (consumers.X) and the dependencies (awsfunction.Y,
+// awssealed.Y, ...) of its awsfunction.Consume call.
+func consumeCall(t *testing.T, path string) (entry string, deps []string) {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || selector(call.Fun) != "awsfunction.Consume" || len(call.Args) == 0 {
+			return true
+		}
+		entry, _ = strings.CutPrefix(selector(call.Args[0]), "consumers.")
+		for _, a := range call.Args[1:] {
+			deps = append(deps, selector(a))
+		}
+		return false
+	})
+	if entry == "" {
+		t.Fatalf("%s: no awsfunction.Consume(consumers.<entry>, ...) call", path)
+	}
+	return entry, deps
+}
+
+func selector(e ast.Expr) string {
+	if s, ok := e.(*ast.SelectorExpr); ok {
+		if id, ok := s.X.(*ast.Ident); ok {
+			return id.Name + "." + s.Sel.Name
+		}
+	}
+	return ""
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/logging"
 	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
+	"github.com/waqtor/waqtor/shared/runtime/awssealed"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
 
@@ -45,6 +46,9 @@ func TestAWSRuntimeSealsWebhookSecrets(t *testing.T) {
 	}
 	rt, err := awsfunction.New(ctx, cfg, logging.Discard())
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := awssealed.Load(ctx, rt); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC()

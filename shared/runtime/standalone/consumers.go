@@ -50,7 +50,7 @@ func Consume(rt *eventbus.Bus, d consumers.Deps, queues ...string) error {
 	if d.Events == nil {
 		d.Events = rt // consumers publish onto the bus they run on
 	}
-	for _, c := range consumers.Registry {
+	for _, c := range consumers.Registry() {
 		if c.AWSOnly || len(queues) > 0 && !slices.Contains(queues, c.Queue) {
 			continue
 		}

@@ -75,7 +75,7 @@ func TestStandaloneWiresEveryStoreAndEveryConsumer(t *testing.T) {
 	for _, s := range queue.Catalog {
 		notHere[s.DeadLetter] = true
 	}
-	for _, c := range consumers.Registry {
+	for _, c := range consumers.Registry() {
 		if c.AWSOnly {
 			notHere[c.Queue] = true
 		}
