@@ -39,6 +39,9 @@ export default async function notifications(t) {
   const stats = await (await t.api(`/api/sessions/${id}/stats`)).json();
   if (stats.outbound?.sent !== 1 || stats.outbound?.total !== 1) throw new Error('stats API: ' + JSON.stringify(stats));
   await t.shot('sessions-stats-en');
+  // The counters' markup passes axe (the page's other findings belong to the pages spec).
+  const mine = (await t.axe()).filter((v) => /session-stats|data-counter|dlitem|\bdl\b|\bdt\b|\bdd\b|definition/.test(v));
+  if (mine.length) throw new Error('axe on the session counters:\n' + mine.join('\n'));
 
   // The ban: a notification for every user, published on the feed's notifications topic.
   const bell = page.getByTestId('bell').getByRole('button');
