@@ -95,6 +95,13 @@ export default async function profile(t) {
   await page.getByRole('link', { name: 'UI kit' }).click();
   await page.getByRole('heading', { name: 'UI kit' }).waitFor();
   await t.shot('uikit-en');
+  // The Charts tab: its chunk (and chart.js) is fetched only when the tab opens, then draws the three charts.
+  const loaded = (re) => page.evaluate((src) => performance.getEntriesByType('resource').some((e) => new RegExp(src).test(e.name)), re.source);
+  if (await loaded(/\/assets\/ChartsTab-/)) throw new Error('the Charts tab was fetched before it was opened');
+  await page.getByRole('tab', { name: 'Charts' }).click();
+  await until('the three charts to be drawn', async () => (await page.locator('.p-chart canvas').count()) === 3);
+  if (!(await loaded(/\/assets\/ChartsTab-/))) throw new Error('the Charts tab was not loaded as its own chunk');
+  await t.shot('uikit-charts-en');
   await page.getByRole('link', { name: 'Events' }).click();
 
   // Arabic: the same pages right to left.

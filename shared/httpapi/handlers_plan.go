@@ -81,6 +81,22 @@ func (s *Server) handleMessageReport(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
+// handleSessionStats answers one session's message counters of the last 24 hours (not gated: the session cards
+// show them on every plan).
+func (s *Server) handleSessionStats(w http.ResponseWriter, r *http.Request) error {
+	tenantID := principalOf(r).TenantID
+	sess, err := s.Sessions.Get(r.Context(), tenantID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	st, err := s.Reports.SessionStats(r.Context(), tenantID, sess.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
 // handleWebhookReport answers webhook deliveries per day, success rate and latency over ?from&to.
 func (s *Server) handleWebhookReport(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()

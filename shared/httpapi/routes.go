@@ -67,6 +67,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/sessions/{id}", principal, auth.ScopeSessionsRead, "get a session (\"default\" names the default one)", s.handleGetSession},
 		{"DELETE", "/api/sessions/{id}", principal, auth.ScopeSessionsWrite, "delete a session (its device is logged out)", s.handleDeleteSession},
 		{"GET", "/api/sessions/{id}/status", principal, auth.ScopeSessionsRead, "a session's status", s.handleSessionStatus},
+		{"GET", "/api/sessions/{id}/stats", principal, auth.ScopeMessagesRead, "a session's message counters of the last 24 hours", s.handleSessionStats},
 		{"GET", "/api/sessions/{id}/qr", principal, auth.ScopeSessionsWrite, "the QR code to scan, as text", s.handleSessionQR},
 		{"GET", "/api/sessions/{id}/qr.png", principal, auth.ScopeSessionsWrite, "the QR code to scan, as a PNG image", s.handleSessionQRPNG},
 		{"POST", "/api/sessions/{id}/pairing-code", principal, auth.ScopeSessionsWrite, "pair by phone number: get the code to type on the phone", s.handlePairingCode},

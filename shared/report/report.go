@@ -1,6 +1,7 @@
 // Package report computes the tenant's reports from stored records: messages per day by direction and status, the
 // delivery funnel of outgoing messages, and webhook delivery success and latency. Reports are a premium feature
-// (plan.Reports): the service asks the gate before reading anything.
+// (plan.Reports): the service asks the gate before reading anything. A session's message counters over the last 24
+// hours (SessionStats, shown on the dashboard's session cards) are not a report and are not gated.
 package report
 
 import (
@@ -174,6 +175,53 @@ func (s *Service) Messages(ctx context.Context, tenantID, from, to string) (Mess
 		f.Cursor = page.Next
 	}
 	return rep, nil
+}
+
+// StatsWindow is the span SessionStats counts: the last 24 hours, rolling.
+const StatsWindow = 24 * time.Hour
+
+// SessionStats is GET /api/sessions/{id}/stats: one session's messages of the last 24 hours (by their timestamp),
+// outgoing ones through the delivery funnel (by the status they have now), incoming ones counted.
+type SessionStats struct {
+	SessionID string    `json:"sessionId"`
+	Since     time.Time `json:"since"`
+	Until     time.Time `json:"until"`
+	Outbound  Funnel    `json:"outbound"`
+	Inbound   int       `json:"inbound"`
+	// Truncated: the window held more than MaxRecords messages; the counters cover the newest MaxRecords.
+	Truncated bool `json:"truncated"`
+}
+
+// SessionStats counts one session's messages of the last StatsWindow. It is open to every plan (no gate): the
+// caller has checked that the session is the tenant's.
+func (s *Service) SessionStats(ctx context.Context, tenantID, sessionID string) (SessionStats, error) {
+	until := s.Now().UTC()
+	st := SessionStats{SessionID: sessionID, Since: until.Add(-StatsWindow), Until: until}
+	f := message.Filter{SessionID: sessionID, From: st.Since, Limit: message.MaxLimit}
+	read := 0
+	for {
+		page, err := s.MessageStore.List(ctx, tenantID, f)
+		if err != nil {
+			return SessionStats{}, err
+		}
+		for _, m := range page.Messages {
+			if m.Direction == message.Inbound {
+				st.Inbound++
+			} else {
+				st.Outbound.add(m.Status)
+			}
+		}
+		read += len(page.Messages)
+		if page.Next == "" {
+			break
+		}
+		if read >= MaxRecords {
+			st.Truncated = true
+			break
+		}
+		f.Cursor = page.Next
+	}
+	return st, nil
 }
 
 func (f *Funnel) add(st message.Status) {

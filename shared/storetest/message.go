@@ -339,6 +339,7 @@ func testMessageList(t *testing.T, s message.Store) {
 		{"from", message.Filter{From: sec(5)}},
 		{"to", message.Filter{To: sec(5)}},
 		{"range", message.Filter{From: sec(3), To: sec(9)}},
+		{"session since (a session's counters)", message.Filter{SessionID: "ses_1", From: sec(4)}},
 		{"range in a session with status", message.Filter{SessionID: "ses_1", Status: message.Pending, From: sec(2), To: sec(10)}},
 		{"chat and direction in a range", message.Filter{ChatID: "966501234567@s.whatsapp.net", Direction: message.Outbound, From: sec(1), To: sec(11)}},
 		{"empty range", message.Filter{From: sec(9), To: sec(3)}},

@@ -31,4 +31,13 @@ describe('applyFrame', () => {
     applyFrame(qc, frame('messages', 'message.delivered', { messageId: 'x' }));
     expect(qc.getQueryState(messageKeys.list(''))?.isInvalidated).toBe(true);
   });
+
+  it('marks that session’s message counters stale on a messages frame, not the other sessions’', () => {
+    const qc = new QueryClient();
+    qc.setQueryData(sessionKeys.stats('ses_1'), {});
+    qc.setQueryData(sessionKeys.stats('ses_2'), {});
+    applyFrame(qc, frame('messages', 'message.received', { messageId: 'x' }));
+    expect(qc.getQueryState(sessionKeys.stats('ses_1'))?.isInvalidated).toBe(true);
+    expect(qc.getQueryState(sessionKeys.stats('ses_2'))?.isInvalidated).toBe(false);
+  });
 });

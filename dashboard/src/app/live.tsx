@@ -9,7 +9,8 @@ import { sessionKeys, type WhatsAppSession } from '@/features/sessions/api/sessi
 import { messageKeys } from '@/features/messages/api/messages';
 import { applyNotificationFrame, notificationKeys } from '@/features/notifications/api/notifications';
 
-/** Applies one event frame to the query cache: status frames to the sessions, messages frames to the history. */
+/** Applies one event frame to the query cache: status frames to the sessions, messages frames to the history and
+ *  the sessions' message counters. */
 export function applyFrame(qc: QueryClient, f: EventFrame) {
   if (f.topic === 'status' && f.sessionId) {
     const id = f.sessionId;
@@ -33,7 +34,11 @@ export function applyFrame(qc: QueryClient, f: EventFrame) {
     }
     return;
   }
-  if (f.topic === 'messages') void qc.invalidateQueries({ queryKey: messageKeys.all });
+  if (f.topic === 'messages') {
+    void qc.invalidateQueries({ queryKey: messageKeys.all });
+    // The session cards' counters: that session's, or every one when the frame names none.
+    void qc.invalidateQueries({ queryKey: f.sessionId ? sessionKeys.stats(f.sessionId) : sessionKeys.allStats() });
+  }
   if (f.topic === 'notifications') applyNotificationFrame(qc, f);
 }
 

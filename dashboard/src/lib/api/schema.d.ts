@@ -2175,6 +2175,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A session ID (ses_…), or "default" for the tenant's default session. */
+                id: components["parameters"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * A session's message counters of the last 24 hours
+         * @description Needs messages:read. Counts the session's stored messages whose timestamp falls in the last 24 hours
+         *     (rolling, ending now): outgoing ones through the delivery funnel by the status they have now (a read message
+         *     counts as delivered and sent too), incoming ones as one number. Open on every plan (not a premium report).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A session ID (ses_…), or "default" for the tenant's default session. */
+                    id: components["parameters"]["SessionId"];
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The counters. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SessionStats"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/sessions/{id}/qr": {
         parameters: {
             query?: never;
@@ -4351,6 +4401,32 @@ export interface components {
         /** @description Messages per status (only statuses with messages appear). */
         StatusCounts: {
             [key: string]: number;
+        };
+        SessionStats: {
+            sessionId: string;
+            /**
+             * Format: date-time
+             * @description Start of the window: until minus 24 hours.
+             */
+            since: string;
+            /**
+             * Format: date-time
+             * @description When the counters were computed.
+             */
+            until: string;
+            /** @description Outgoing messages of the window; a read message counts as delivered and sent too. */
+            outbound: {
+                total: number;
+                sent: number;
+                delivered: number;
+                read: number;
+                failed: number;
+                pending: number;
+            };
+            /** @description Incoming messages of the window. */
+            inbound: number;
+            /** @description More than 50000 messages in the window: the newest 50000 are counted. */
+            truncated: boolean;
         };
         MessageReport: {
             /** Format: date */

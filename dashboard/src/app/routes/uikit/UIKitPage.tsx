@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { TabView, TabPanel } from 'primereact/tabview';
 import { Button } from 'primereact/button';
@@ -26,7 +26,9 @@ import { ApiError } from '@/lib/api/errors';
 
 /** The components WaQtor's pages are built from, each as those pages use it. Labels are the components' own
  *  names: there is no sample business data here. */
-const sections = ['button', 'file', 'formLayout', 'input', 'message', 'table', 'badge', 'tag', 'chip', 'avatar'] as const;
+const sections = ['button', 'file', 'formLayout', 'input', 'message', 'table', 'badge', 'tag', 'chip', 'avatar', 'charts'] as const;
+/** Its own chunk (with chart.js, which PrimeReact's Chart imports on first use): fetched when the tab opens. */
+const ChartsTab = lazy(() => import('./ChartsTab'));
 const sessionStatuses = ['connecting', 'qr', 'ready', 'reconnecting', 'stopped', 'logged_out', 'banned'] as const;
 
 function Section({ id, children }: { id: string; children: React.ReactNode }) {
@@ -187,6 +189,11 @@ export default function UIKitPage() {
                   <Badge value="1" severity="danger" />
                 </Avatar>
               </div>
+            </Section>
+          </TabPanel>
+          <TabPanel header={t('uikit.charts.title')}>
+            <Section id="charts">
+              <Suspense fallback={<Skeleton height="16rem" />}><ChartsTab /></Suspense>
             </Section>
           </TabPanel>
         </TabView>

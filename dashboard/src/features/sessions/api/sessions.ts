@@ -10,6 +10,8 @@ export const sessionKeys = {
   all: ['sessions'] as const,
   list: () => [...sessionKeys.all, 'list'] as const,
   qr: (id: string) => [...sessionKeys.all, 'qr', id] as const,
+  stats: (id: string) => [...sessionKeys.all, 'stats', id] as const,
+  allStats: () => [...sessionKeys.all, 'stats'] as const,
 };
 
 export const sessionsQuery = () =>
@@ -91,5 +93,19 @@ export function useClientInfo(s: WhatsAppSession) {
     queryKey: [...sessionKeys.all, 'status', id, s.status ?? '', s.updatedAt ?? ''] as const,
     queryFn: async () => (await unwrap(api.GET('/api/sessions/{id}/status', { params: { path: { id } } }))).clientInfo ?? null,
     enabled: !!id && s.status === 'ready',
+  });
+}
+
+export type SessionStats = components['schemas']['SessionStats'];
+
+/** The session's message counters of the last 24 hours (GET /api/sessions/{id}/stats). The live feed's message
+ *  frames mark them stale (src/app/live.tsx), so they follow sends, receipts and incoming messages; polled every 30 s
+ *  only while the feed is not open. */
+export function useSessionStats(id: string, enabled: boolean) {
+  return useQuery({
+    queryKey: sessionKeys.stats(id),
+    queryFn: () => unwrap(api.GET('/api/sessions/{id}/stats', { params: { path: { id } } })),
+    enabled: enabled && !!id,
+    refetchInterval: useFallbackPoll(),
   });
 }

@@ -6,6 +6,7 @@ import { confirmDialog } from 'primereact/confirmdialog';
 import { StatusTag } from './StatusTag';
 import { SessionQR } from './SessionQR';
 import { PairingDialog } from './PairingDialog';
+import { SessionStats } from './SessionStats';
 import { useClientInfo, useDeleteSession, useSessionAction, type WhatsAppSession } from '../api/sessions';
 import { toastSuccess } from '@/lib/toast';
 
@@ -44,6 +45,8 @@ export function SessionCard({ session }: { session: WhatsAppSession }) {
         </dl>
       )}
       {session.reason && <p className="wq-muted m-0 mt-2">{session.reason}</p>}
+      {/* Counters once the session was paired (an unpaired one has sent and received nothing). */}
+      <SessionStats id={id} enabled={!!session.account} />
       {session.status === 'qr' && (
         <>
           <SessionQR id={id} name={name} />
