@@ -123,18 +123,21 @@ func waitMessage(t *testing.T, p *proc, key, id, want string) storedMessage {
 		var out struct{ Message storedMessage }
 		expect(t, r, 200, "").decode(t, &out)
 		m = out.Message
-		return m.Status == want && sentRecorded(m.Status, m.Timeline)
+		return m.Status == want && sentRecorded(m)
 	})
 	return m
 }
 
 // sentRecorded: an outgoing message past "sent" also has its sent step. WhatsApp's receipt can be stored before the
 // send's own ack (the host records "sent" when Send returns, and the fake server delivers at once), so a test that
-// asserts the timeline waits for both.
-func sentRecorded(status string, timeline []struct{ Status string }) bool {
-	switch status {
+// asserts the timeline waits for both. Incoming messages (received → read) have no sent step.
+func sentRecorded(m storedMessage) bool {
+	if m.Direction != "out" {
+		return true
+	}
+	switch m.Status {
 	case "delivered", "read", "played":
-		return slices.ContainsFunc(timeline, func(s struct{ Status string }) bool { return s.Status == "sent" })
+		return slices.ContainsFunc(m.Timeline, func(s struct{ Status string }) bool { return s.Status == "sent" })
 	}
 	return true
 }
