@@ -118,6 +118,22 @@ export class World {
     return fetch(`${this.base}${path}`, { ...init, headers });
   }
 
+  /** Creates a session through the API and has the demo phone scan its QR code; returns the session's ID and the
+   *  phone number of the first demo contact, once the session is ready. */
+  async pairDemoSession(name) {
+    const created = await this.api('/api/sessions', { method: 'POST', body: JSON.stringify({ name }) });
+    if (created.status !== 201) throw new Error(`create session: ${created.status} ${await created.text()}`);
+    const id = (await created.json()).session.id;
+    const status = async () => (await (await this.api(`/api/sessions/${id}/status`)).json()).status;
+    await until('the session to wait for a scan', async () => (await status()) === 'qr');
+    const scan = await this.api(`/api/dev/demo/sessions/${id}/scan`, { method: 'POST' });
+    if (scan.status !== 202) throw new Error(`scan: ${scan.status} ${await scan.text()}`);
+    await until('the session to be ready', async () => (await status()) === 'ready');
+    const contact = (await (await this.api('/api/dev/demo/contacts')).json()).contacts?.[0]?.phone;
+    if (!contact) throw new Error('no demo contact');
+    return { id, contact };
+  }
+
   /** Logs in through the login page as the owner and waits for the first page. */
   async login(page = this.page) {
     await page.goto(`${this.base}/`);

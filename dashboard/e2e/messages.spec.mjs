@@ -9,15 +9,7 @@ export default async function messages(t) {
   await t.start();
   const page = await t.browser();
   await t.login();
-  const created = await t.api('/api/sessions', { method: 'POST', body: JSON.stringify({ name: 'Shop' }) });
-  if (created.status !== 201) throw new Error(`create session: ${created.status} ${await created.text()}`);
-  const id = (await created.json()).session.id;
-  await until('the session to wait for a scan', async () => (await (await t.api(`/api/sessions/${id}/status`)).json()).status === 'qr');
-  const scan = await t.api(`/api/dev/demo/sessions/${id}/scan`, { method: 'POST' });
-  if (scan.status !== 202) throw new Error(`scan: ${scan.status} ${await scan.text()}`);
-  await until('the session to be ready', async () => (await (await t.api(`/api/sessions/${id}/status`)).json()).status === 'ready');
-  const contact = (await (await t.api('/api/dev/demo/contacts')).json()).contacts?.[0]?.phone;
-  if (!contact) throw new Error('no demo contact');
+  const { id, contact } = await t.pairDemoSession('Shop');
 
   // Sessions: the ready one shows its linked phone's client info; a new one pairs by phone number, its code shown.
   const phone = (await (await t.api(`/api/sessions/${id}/status`)).json()).clientInfo?.phoneNumber;

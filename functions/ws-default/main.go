@@ -3,18 +3,6 @@
 // replayed and resync frames.
 package main
 
-import (
-	"context"
+import "github.com/waqtor/waqtor/shared/runtime/awsfunction"
 
-	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
-)
-
-func main() {
-	awsfunction.Lambda(func(ctx context.Context, rt *awsfunction.Runtime) (any, error) {
-		gw, err := rt.WSGateway()
-		if err != nil {
-			return nil, err
-		}
-		return rt.WSDefault(gw), nil
-	})
-}
+func main() { awsfunction.WebSocketRoute((*awsfunction.Runtime).WSDefault) }

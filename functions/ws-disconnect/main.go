@@ -1,18 +1,6 @@
 // Function ws-disconnect is the WebSocket API's $disconnect route: it forgets the connection.
 package main
 
-import (
-	"context"
+import "github.com/waqtor/waqtor/shared/runtime/awsfunction"
 
-	"github.com/waqtor/waqtor/shared/runtime/awsfunction"
-)
-
-func main() {
-	awsfunction.Lambda(func(ctx context.Context, rt *awsfunction.Runtime) (any, error) {
-		gw, err := rt.WSGateway()
-		if err != nil {
-			return nil, err
-		}
-		return rt.WSDisconnect(gw), nil
-	})
-}
+func main() { awsfunction.WebSocketRoute((*awsfunction.Runtime).WSDisconnect) }

@@ -34,6 +34,18 @@ func (rt *Runtime) WSGateway() (*wsgateway.Gateway, error) {
 	})
 }
 
+// WebSocketRoute is the whole main of a WebSocket API route's function: it builds the gateway (WSGateway) at cold
+// start and serves the route's handler, e.g. WebSocketRoute((*Runtime).WSConnect).
+func WebSocketRoute(route func(*Runtime, *wsgateway.Gateway) WSHandler) {
+	Lambda(func(_ context.Context, rt *Runtime) (any, error) {
+		gw, err := rt.WSGateway()
+		if err != nil {
+			return nil, err
+		}
+		return route(rt, gw), nil
+	})
+}
+
 // WSHandler is the Lambda handler of one route of the WebSocket API ($connect, $disconnect or $default), from
 // the API Gateway WebSocket event: $connect answers 401 (and API Gateway refuses the connection) for a bad ticket;
 // $default answers through the Management API, so its own response is an empty 200.
