@@ -19,7 +19,7 @@ export default function ProfilePage() {
       {me.isError && <Notice severity="error" className="w-full mb-3" text={me.error instanceof ApiError
         ? `${me.error.message} (${me.error.code})` : t('errors.network')} />}
       {me.isPending && (
-        <div className="grid" aria-busy="true" aria-label={t('common.loading')}>
+        <div className="grid" role="status" aria-busy="true" aria-label={t('common.loading')}>
           {[0, 1, 2].map((i) => <div key={i} className="col-12 lg:col-4"><Skeleton height="16rem" /></div>)}
         </div>
       )}

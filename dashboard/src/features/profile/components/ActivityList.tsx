@@ -28,7 +28,7 @@ export function ActivityList({ userId }: { userId: string }) {
       {q.isError && <Notice severity="error" className="w-full mb-3" text={q.error instanceof ApiError
         ? `${q.error.message} (${q.error.code})` : t('errors.network')} />}
       {q.isPending ? (
-        <div className="flex flex-column gap-2" aria-busy="true" aria-label={t('common.loading')}>
+        <div className="flex flex-column gap-2" role="status" aria-busy="true" aria-label={t('common.loading')}>
           {[0, 1, 2, 3].map((i) => <Skeleton key={i} height="2rem" />)}
         </div>
       ) : (
