@@ -41,20 +41,7 @@ func TestWebhooksRouteCoversExactlyTheWebhookEvents(t *testing.T) {
 	}
 
 	// Evaluated as EventBridge does: every catalog type matches exactly when a webhook name maps to it.
-	p := eventpattern.MustCompile(r.Pattern)
-	for typ := range event.Catalog {
-		e, err := event.New("waqtor.session-host", typ, "t1", time.Now(), map[string]string{"status": "ready"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := json.Marshal(e.Bus("123456789012", "us-east-1"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := p.Match(body)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for typ, got := range matchesByType(t, r) {
 		if want := slices.Contains(want, typ); got != want {
 			t.Errorf("%s: route matches %v, want %v", typ, got, want)
 		}
@@ -80,20 +67,7 @@ func sortedCopy(s []string) []string {
 // standalone table leaves it out (its hub is fed in process) while keeping every other route.
 func TestRealtimeRouteIsTheLiveFeedOnAWSOnly(t *testing.T) {
 	r := route(t, "realtime")
-	p := eventpattern.MustCompile(r.Pattern)
-	for typ := range event.Catalog {
-		e, err := event.New("waqtor.session-host", typ, "t1", time.Now(), map[string]string{"status": "ready"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, err := json.Marshal(e.Bus("123456789012", "us-east-1"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := p.Match(body)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for typ, got := range matchesByType(t, r) {
 		if _, want := realtime.RouteOf(typ); got != want {
 			t.Errorf("%s: realtime route matches %v, want %v (realtime.Table)", typ, got, want)
 		}
@@ -128,4 +102,25 @@ func TestNotificationsRouteCoversExactlyTheRuleSources(t *testing.T) {
 	if _, err := queue.Lookup(r.Target); err != nil || r.Target != "notifications" {
 		t.Errorf("notifications route target %q: %v", r.Target, err)
 	}
+}
+
+// matchesByType evaluates r's pattern as EventBridge does against an event of every catalog type.
+func matchesByType(t *testing.T, r routing.Route) map[string]bool {
+	t.Helper()
+	p := eventpattern.MustCompile(r.Pattern)
+	out := map[string]bool{}
+	for typ := range event.Catalog {
+		e, err := event.New("waqtor.session-host", typ, "t1", time.Now(), map[string]string{"status": "ready"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := json.Marshal(e.Bus("123456789012", "us-east-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out[typ], err = p.Match(body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
 }
