@@ -14,6 +14,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/waqtor/waqtor/shared/apikey"
 	"github.com/waqtor/waqtor/shared/awstest"
@@ -38,61 +40,22 @@ func TestAWSRealtime(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	built := make(chan map[string]string, 1)
-	go func() {
-		built <- buildFunctions(t, "functions/api", "functions/ws-connect", "functions/ws-disconnect", "functions/ws-default", "functions/ws-push")
-	}()
-	ddb, sqsEndpoint, sqsClient, eb := startBusWorld(t, ctx)
-	sm := awstest.NewSecretsManager(t)
-	secretARN := sm.Put(prefix+"token-secret", randomString(t, 64))
-	mgmt := awstest.NewManagementAPI(t, wsStage)
-
-	env := []string{
-		"WAQTOR_TABLE=" + table,
-		"WAQTOR_EVENT_BUS=" + bus,
-		"WAQTOR_QUEUE_PREFIX=" + prefix,
-		"WAQTOR_TOKEN_SECRET_ARN=" + secretARN,
-		"WAQTOR_DASHBOARD_ORIGIN=" + dashboardOrigin,
-		"WAQTOR_WS_URL=" + mgmt.WSURL,
-		"AWS_ENDPOINT_URL_DYNAMODB=" + aws.ToString(ddb.Options().BaseEndpoint),
-		"AWS_ENDPOINT_URL_SQS=" + sqsEndpoint,
-		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + eb.URL,
-		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + sm.URL,
-	}
-	bins := awaitBuild(t, ctx, built)
-	apiFn := startFunction(t, bins, "api", 25, 256, env, "WAQTOR_SIGNUP=open")
-	ws := &wsGateway{t: t, mgmt: mgmt,
-		connect:    startFunction(t, bins, "ws-connect", 5, 128, env),
-		disconnect: startFunction(t, bins, "ws-disconnect", 5, 128, env),
-		dflt:       startFunction(t, bins, "ws-default", 10, 128, env)}
-	pushFn := startFunction(t, bins, "ws-push", 10, 256, env)
-	gw := &apiGateway{t: t, fn: apiFn}
-	conns := dynamo.NewConnectionStore(ddb, table)
+	w := startLiveWorld(t, ctx)
+	mgmt, ws, gw, sqsClient, eb, pushFn := w.mgmt, w.ws, w.gw, w.sqs, w.eb, w.push
+	conns := dynamo.NewConnectionStore(w.ddb, table)
 
 	// Two tenants, each with an API key: tenant one's reads sessions and messages but may not see QR codes
 	// (no sessions:write); tenant two's may.
 	keyOf := func(name, email, scopes string) (string, string) {
-		var signup struct {
-			Token  string        `json:"token"`
-			Tenant tenant.Tenant `json:"tenant"`
-		}
-		gw.call(ctx, "POST", "/api/auth/signup", nil, fmt.Sprintf(`{"tenantName":%q,"email":%q,"name":"Owner","password":"a long enough password"}`,
-			name, email)).want(t, http.StatusCreated, &signup)
+		owner := gw.signup(ctx, name, email)
 		var created apikey.Created
-		gw.call(ctx, "POST", "/api/keys", header("Authorization", "Bearer "+signup.Token),
+		gw.call(ctx, "POST", "/api/keys", owner.auth(),
 			`{"name":"live","scopes":`+scopes+`}`).want(t, http.StatusCreated, &created)
-		return signup.Tenant.ID, created.Plaintext
+		return owner.Tenant.ID, created.Plaintext
 	}
 	tenantOne, keyOne := keyOf("One", "owner@one.example", `["sessions:read","messages:read"]`)
 	tenantTwo, keyTwo := keyOf("Two", "owner@two.example", `["sessions:read","sessions:write","messages:read"]`)
-	ticket := func(key string) string {
-		var tk struct{ Ticket, URL, ExpiresAt string }
-		gw.call(ctx, "POST", "/api/realtime/ticket", header("X-API-Key", key), "").want(t, http.StatusCreated, &tk)
-		if tk.URL != mgmt.WSURL+"?ticket="+tk.Ticket {
-			t.Fatalf("ticket url %q, want the WebSocket API's URL %s?ticket=…", tk.URL, mgmt.WSURL)
-		}
-		return tk.Ticket
-	}
+	ticket := func(key string) string { return w.ticket(ctx, header("X-API-Key", key)) }
 
 	// A bad, then a reused ticket are refused at $connect, and nothing is stored.
 	if status, body := ws.open(ctx, "bad=", "rtk_"+strings.Repeat("A", 43)); status != http.StatusUnauthorized || !strings.Contains(body, `"unauthorized"`) {
@@ -217,6 +180,91 @@ func TestAWSRealtime(t *testing.T) {
 	if _, err := conns.GetConnection(ctx, "two="); !errors.Is(err, wsgateway.ErrConnectionNotFound) {
 		t.Errorf("after $disconnect: %v", err)
 	}
+}
+
+// liveWorld is the live feed's deployment on the emulators, as TestAWSRealtime and TestAWSBanReachesTheBell run
+// it: the bus world (startBusWorld), Secrets Manager with the token secret, the Management API fake, and under
+// aws-lambda-rie the API function (signup open), the WebSocket API's route functions and ws-push, each with the
+// environment infra/stack gives it. Nothing consumes the realtime-push queue until the test polls it into push.
+type liveWorld struct {
+	ddb  *dynamodb.Client
+	sqs  *awssqs.Client
+	eb   *awstest.EventBridge
+	mgmt *awstest.ManagementAPI
+	// env is the functions' common environment, to start more functions with (startFunction).
+	env  []string
+	bins map[string]string
+	gw   *apiGateway
+	ws   *wsGateway
+	push *awstest.LambdaFn
+}
+
+// startLiveWorld starts the live feed's deployment; more names further packages to have built (functions/…),
+// in w.bins.
+func startLiveWorld(t *testing.T, ctx context.Context, more ...string) *liveWorld {
+	t.Helper()
+	built := make(chan map[string]string, 1)
+	go func() {
+		built <- buildFunctions(t, append([]string{"functions/api", "functions/ws-connect", "functions/ws-disconnect",
+			"functions/ws-default", "functions/ws-push"}, more...)...)
+	}()
+	w := &liveWorld{}
+	var sqsEndpoint string
+	w.ddb, sqsEndpoint, w.sqs, w.eb = startBusWorld(t, ctx)
+	sm := awstest.NewSecretsManager(t)
+	secretARN := sm.Put(prefix+"token-secret", randomString(t, 64))
+	w.mgmt = awstest.NewManagementAPI(t, wsStage)
+	w.env = []string{
+		"WAQTOR_TABLE=" + table,
+		"WAQTOR_EVENT_BUS=" + bus,
+		"WAQTOR_QUEUE_PREFIX=" + prefix,
+		"WAQTOR_TOKEN_SECRET_ARN=" + secretARN,
+		"WAQTOR_DASHBOARD_ORIGIN=" + dashboardOrigin,
+		"WAQTOR_WS_URL=" + w.mgmt.WSURL,
+		"AWS_ENDPOINT_URL_DYNAMODB=" + aws.ToString(w.ddb.Options().BaseEndpoint),
+		"AWS_ENDPOINT_URL_SQS=" + sqsEndpoint,
+		"AWS_ENDPOINT_URL_EVENTBRIDGE=" + w.eb.URL,
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER=" + sm.URL,
+	}
+	w.bins = awaitBuild(t, ctx, built)
+	w.gw = &apiGateway{t: t, fn: startFunction(t, w.bins, "api", 25, 256, w.env, "WAQTOR_SIGNUP=open")}
+	w.ws = &wsGateway{t: t, mgmt: w.mgmt,
+		connect:    startFunction(t, w.bins, "ws-connect", 5, 128, w.env),
+		disconnect: startFunction(t, w.bins, "ws-disconnect", 5, 128, w.env),
+		dflt:       startFunction(t, w.bins, "ws-default", 10, 128, w.env)}
+	w.push = startFunction(t, w.bins, "ws-push", 10, 256, w.env)
+	return w
+}
+
+// ticket asks the API for a WebSocket ticket with the credential in h, and checks that its url is the WebSocket
+// API's.
+func (w *liveWorld) ticket(ctx context.Context, h map[string]string) string {
+	w.gw.t.Helper()
+	var tk struct{ Ticket, URL, ExpiresAt string }
+	w.gw.call(ctx, "POST", "/api/realtime/ticket", h, "").want(w.gw.t, http.StatusCreated, &tk)
+	if tk.URL != w.mgmt.WSURL+"?ticket="+tk.Ticket {
+		w.gw.t.Fatalf("ticket url %q, want the WebSocket API's URL %s?ticket=…", tk.URL, w.mgmt.WSURL)
+	}
+	return tk.Ticket
+}
+
+// signedIn is a dashboard login: the answer of signup and login.
+type signedIn struct {
+	Token  string        `json:"token"`
+	User   tenant.User   `json:"user"`
+	Tenant tenant.Tenant `json:"tenant"`
+}
+
+// auth is the login's Authorization header.
+func (s signedIn) auth() map[string]string { return header("Authorization", "Bearer "+s.Token) }
+
+// signup creates a tenant named name whose owner is email, through POST /api/auth/signup (open).
+func (g *apiGateway) signup(ctx context.Context, name, email string) signedIn {
+	g.t.Helper()
+	var s signedIn
+	g.call(ctx, "POST", "/api/auth/signup", nil, fmt.Sprintf(`{"tenantName":%q,"email":%q,"name":"Owner","password":"a long enough password"}`,
+		name, email)).want(g.t, http.StatusCreated, &s)
+	return s
 }
 
 // wsGateway invokes the WebSocket API's functions as API Gateway does for the stack's routes, and registers
