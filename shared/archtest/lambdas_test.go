@@ -49,7 +49,6 @@ var consumerMainImports = []string{module + "shared/consumers", module + "shared
 var linkedBy = map[string][]string{
 	"Activity":      {module + "shared/dynamo.(*ActivityStore)."},
 	"Webhooks":      {module + "shared/dynamo.(*WebhookStore).", module + "shared/kms.(*Sealer).", "github.com/aws/aws-sdk-go-v2/service/kms.New"},
-	"Notifications": {module + "shared/dynamo.(*NotificationStore)."},
 	"Queue":         {module + "shared/sqs.(*Queue)."},
 	"Sender":        {module + "shared/egress.(*Client)."},
 	"Events":        {module + "shared/eventbridge.(*Publisher).", "github.com/aws/aws-sdk-go-v2/service/eventbridge.New"},

@@ -34,7 +34,6 @@ func ConsumerDeps(db *sqlite.DB, q *sqlite.Queue, secrets webhook.Sealer, cfg co
 	return consumers.Deps{
 		Activity:      sqlite.NewActivityStore(db),
 		Webhooks:      webhook.SealedStore(sqlite.NewWebhookJobStore(q), secrets),
-		Notifications: sqlite.NewNotificationStore(db),
 		Queue:         q,
 		Sender:        egress.NewClient(cfg.WebhookGuard(), app.Version),
 		Now:           time.Now,
