@@ -195,14 +195,7 @@ func newLockout(t *testing.T, st LoginStores) *lockout {
 		t.Fatalf("%T keeps no notification preferences", st.Notifications)
 	}
 	svc.Notifier = &notification.Center{Store: st.Notifications, Preferences: prefs, Events: discard{},
-		Users: notification.UsersFunc(func(ctx context.Context, tenantID string) ([]notification.Member, error) {
-			users, err := st.Tenants.ListUsers(ctx, tenantID)
-			var out []notification.Member
-			for _, u := range users {
-				out = append(out, notification.Member{ID: u.ID, Role: u.Role})
-			}
-			return out, err
-		})}
+		Users: tenant.NotificationUsers(st.Tenants)}
 	const pw = "velvet otter quarry"
 	hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost) // speed is not under test
 	if err != nil {

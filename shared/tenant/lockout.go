@@ -150,3 +150,19 @@ func lockSignal(u User, a LoginAttempts, now time.Time) notification.Signal {
 		Key:          "lock\x00" + u.ID + "\x00" + strconv.Itoa(a.Locks) + "\x00" + a.LockedUntil.UTC().Format(time.RFC3339Nano),
 		SignInPaused: notification.SignInPausedData{Email: u.Email, Failures: a.Failures, Until: a.LockedUntil}}
 }
+
+// NotificationUsers is the notification center's view of the tenants' users (notification.Users) over st: each
+// user's ID and role, for the rules' audiences.
+func NotificationUsers(st Store) notification.Users {
+	return notification.UsersFunc(func(ctx context.Context, tenantID string) ([]notification.Member, error) {
+		list, err := st.ListUsers(ctx, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]notification.Member, 0, len(list))
+		for _, u := range list {
+			out = append(out, notification.Member{ID: u.ID, Role: u.Role})
+		}
+		return out, nil
+	})
+}

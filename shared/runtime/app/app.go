@@ -4,7 +4,6 @@
 package app
 
 import (
-	"context"
 	"log/slog"
 	"reflect"
 	"time"
@@ -125,17 +124,7 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 // the producers that raise signals (the tenant service, the session runner, the webhook deliverer): the
 // notification rules over the runtime's stores, publishing notification.created to events.
 func NotificationCenter(st Stores, events event.Publisher, log *slog.Logger) *notification.Center {
-	users := notification.UsersFunc(func(ctx context.Context, tenantID string) ([]notification.Member, error) {
-		list, err := st.Tenants.ListUsers(ctx, tenantID)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]notification.Member, 0, len(list))
-		for _, u := range list {
-			out = append(out, notification.Member{ID: u.ID, Role: u.Role})
-		}
-		return out, nil
-	})
-	return &notification.Center{Store: st.Notifications, Preferences: st.NotificationPreferences, Users: users,
+	return &notification.Center{Store: st.Notifications, Preferences: st.NotificationPreferences,
+		Users: tenant.NotificationUsers(st.Tenants),
 		Sessions: st.Sessions, Events: events, Log: log.With("component", "notifications")}
 }
