@@ -262,7 +262,8 @@ func testLockoutScenario(t *testing.T, st LoginStores) {
 		t.Fatalf("%d notifications, want 1: %+v", len(list), list)
 	}
 	n := list[0]
-	if n.UserID != l.user.ID || n.Type != notification.Warning || !strings.Contains(n.Message, "5 failed sign-in attempts") ||
+	if n.UserID != l.user.ID || n.Kind != notification.KindSignInPaused || n.Type != notification.Warning ||
+		!strings.Contains(n.Message, "5 failed sign-in attempts on your account") ||
 		!strings.Contains(n.Message, "paused until") {
 		t.Fatalf("notification = %+v", n)
 	}
