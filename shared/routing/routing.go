@@ -83,7 +83,7 @@ var Table = []Route{
 			"notification.Sources(); a test keeps the two equal)",
 		Pattern: map[string]any{"detail-type": []any{event.UserDeleted, event.SessionStatus, event.WebhookFailing,
 			event.WebhookRecovered}},
-		Target:  "notifications",
+		Target: "notifications",
 	},
 }
 

@@ -125,6 +125,6 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 // notification rules over the runtime's stores, publishing notification.created to events.
 func NotificationCenter(st Stores, events event.Publisher, log *slog.Logger) *notification.Center {
 	return &notification.Center{Store: st.Notifications, Preferences: st.NotificationPreferences,
-		Users: tenant.NotificationUsers(st.Tenants),
+		Users:    tenant.NotificationUsers(st.Tenants),
 		Sessions: st.Sessions, Events: events, Log: log.With("component", "notifications")}
 }

@@ -32,13 +32,13 @@ func NewStores(db *sqlite.DB, files media.Store, secrets webhook.Sealer) app.Sto
 // lets chosen private destinations through). Sessions is left to the caller: the session runner.
 func ConsumerDeps(db *sqlite.DB, q *sqlite.Queue, secrets webhook.Sealer, cfg config.Config, log *slog.Logger) consumers.Deps {
 	return consumers.Deps{
-		Activity:      sqlite.NewActivityStore(db),
-		Webhooks:      webhook.SealedStore(sqlite.NewWebhookJobStore(q), secrets),
-		Queue:         q,
-		Sender:        egress.NewClient(cfg.WebhookGuard(), app.Version),
-		Now:           time.Now,
-		Version:       app.Version,
-		Log:           log,
+		Activity: sqlite.NewActivityStore(db),
+		Webhooks: webhook.SealedStore(sqlite.NewWebhookJobStore(q), secrets),
+		Queue:    q,
+		Sender:   egress.NewClient(cfg.WebhookGuard(), app.Version),
+		Now:      time.Now,
+		Version:  app.Version,
+		Log:      log,
 	}
 }
 
