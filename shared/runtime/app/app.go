@@ -124,6 +124,9 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 // the producers that raise signals (the tenant service, the session runner, the webhook deliverer): the
 // notification rules over the runtime's stores, publishing notification.created to events.
 func NotificationCenter(st Stores, events event.Publisher, log *slog.Logger) *notification.Center {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &notification.Center{Store: st.Notifications, Preferences: st.NotificationPreferences,
 		Users:    tenant.NotificationUsers(st.Tenants),
 		Sessions: st.Sessions, Events: events, Log: log.With("component", "notifications")}

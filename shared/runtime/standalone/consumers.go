@@ -33,9 +33,6 @@ func NewStores(db *sqlite.DB, files media.Store, secrets webhook.Sealer) app.Sto
 // consumers on. Sessions is left to the caller: the session runner.
 func ConsumerDeps(db *sqlite.DB, q *sqlite.Queue, secrets webhook.Sealer, cfg config.Config, log *slog.Logger) consumers.Deps {
 	notes := sqlite.NewNotificationStore(db)
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	return consumers.Deps{
 		NotificationRules: app.NotificationCenter(app.Stores{Tenants: sqlite.NewTenantStore(db),
 			Sessions: sqlite.NewSessionStore(db), Notifications: notes, NotificationPreferences: notes}, nil, log),
