@@ -94,8 +94,19 @@ func (c *Center) HandleEvent(ctx context.Context, e event.Envelope) error {
 	now := c.now()
 	var wait time.Duration
 	var errs []error
-	var sess *session.Session
+	var sess *session.Session // the event's session (nil: none, or deleted), read once, when a rule needs it
 	looked := false
+	read := func(r Rule) bool {
+		if !looked {
+			s, err := c.session(ctx, e)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s of %s: read the session: %w", r.Kind, e.ID, err))
+				return false
+			}
+			sess, looked = s, true
+		}
+		return true
+	}
 	served := map[string]bool{}
 	for _, r := range Rules {
 		if r.Source == "" || r.Source != e.Type || !r.Match(f) {
@@ -108,12 +119,8 @@ func (c *Center) HandleEvent(ctx context.Context, e event.Envelope) error {
 				}
 				continue
 			}
-			if !looked {
-				if sess, err = c.session(ctx, e); err != nil {
-					errs = append(errs, fmt.Errorf("check %s of %s: %w", r.Kind, e.ID, err))
-					continue
-				}
-				looked = true
+			if !read(r) {
+				continue
 			}
 			if sess == nil {
 				continue // deleted meanwhile: nothing to tell
@@ -122,12 +129,8 @@ func (c *Center) HandleEvent(ctx context.Context, e event.Envelope) error {
 				continue // the session came back (or moved on): the check is cancelled
 			}
 		}
-		if !looked {
-			if sess, err = c.session(ctx, e); err != nil {
-				errs = append(errs, fmt.Errorf("draft %s of %s: %w", r.Kind, e.ID, err))
-				continue
-			}
-			looked = true
+		if !read(r) { // drafts name the session
+			continue
 		}
 		f.Session = sess
 		if err := c.deliver(ctx, e, r, r.Draft(f), "", served); err != nil {
