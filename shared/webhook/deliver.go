@@ -224,7 +224,7 @@ func (d *Deliverer) Handle(ctx context.Context, m queue.Message) error {
 		if err != nil {
 			return err
 		}
-		// Notify before marking: a crash in between sends once more and notifies under the same attempt's ID.
+		// Notify before marking: a crash in between sends once more and raises the signal under that attempt's key.
 		if err := d.Notifier.Raise(ctx, notification.Signal{Kind: notification.KindDeliveryFailed,
 			TenantID: del.TenantID, Key: "delivery-failed\x00" + del.ID + "\x00" + strconv.Itoa(del.Attempts), Time: at,
 			DeliveryFailed: notification.DeliveryFailedData{WebhookID: w.ID, DeliveryID: del.ID, Event: del.Event,
