@@ -127,7 +127,8 @@ func TestAWSNotifications(t *testing.T) {
 			kinds(owner.ID), kinds(member.ID), len(created()), poll.Batches(), fn.Logs())
 	})
 	n := list(owner.ID)[0]
-	if n.Kind != notification.KindSessionBanned || n.UserID != owner.ID || n.Type != notification.Error || n.Link != "/sessions/"+s.ID {
+	if n.Kind != notification.KindSessionBanned || n.UserID != owner.ID || n.Type != notification.Error || n.Link != "/sessions/"+s.ID ||
+		!strings.Contains(n.Message, `session "Support" (`+s.ID+`)`) {
 		t.Fatalf("the owner's notification %+v", n)
 	}
 	if got := created()[0]; got.Source != notification.Source || !strings.Contains(got.Detail, n.ID) {
@@ -173,4 +174,28 @@ func TestAWSNotifications(t *testing.T) {
 		}
 		return false, fmt.Sprintf("deleted %d messages, want 3 (the ban twice, the check); owner %v", deleted, kinds(owner.ID))
 	})
+
+	// The member is deleted: user.deleted follows the same rule to the same function, which deletes the member's
+	// notifications and preferences and leaves the owner's.
+	gone, err := event.New("waqtor.api", event.UserDeleted, ten.ID, time.Now(), map[string]any{"userId": member.ID,
+		"role": "member", "disabled": false, "actorId": owner.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Publish(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	testkit.UntilWhy(t, eventualDeadline, "the member's notifications deleted", func() (bool, string) {
+		p, err := notes.GetPreferences(ctx, ten.ID, member.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list(member.ID)) == 0 && len(p.Muted) == 0 {
+			return true, ""
+		}
+		return false, fmt.Sprintf("member %v, muted %v; batches %+v\nlogs:\n%s", kinds(member.ID), p.Muted, poll.Batches(), fn.Logs())
+	})
+	if got := kinds(owner.ID); len(got) != 2 {
+		t.Fatalf("the owner has %v after the member's deletion, want their 2", got)
+	}
 }

@@ -10,17 +10,21 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/awstest"
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbridge"
 	"github.com/waqtor/waqtor/shared/id"
+	"github.com/waqtor/waqtor/shared/notification"
+	"github.com/waqtor/waqtor/shared/tenant"
 	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
@@ -40,6 +44,8 @@ type hookHit struct {
 // and a job on the webhook-deliveries queue, and the webhook-deliver function posts it to a real HTTP receiver on
 // 127.0.0.1 (allowed by WAQTOR_WEBHOOK_ALLOW). The receiver first answers 503, so the deliverer schedules the
 // retry by changing the job's visibility (on the queue URL derived from the record's ARN); the retry gets 200.
+// Then an endpoint of another tenant answers 410 Gone: the deliverer disables it and raises its notification
+// through the notification center, which addresses it to that tenant's users in DynamoDB and publishes it.
 func TestAWSWebhooks(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -54,7 +60,10 @@ func TestAWSWebhooks(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		status := http.StatusOK
-		if len(hits) == 0 {
+		switch {
+		case r.URL.Path == "/gone":
+			status = http.StatusGone
+		case len(hits) == 0:
 			status = http.StatusServiceUnavailable
 		}
 		hits = append(hits, hookHit{at: time.Now(), webhookID: r.Header.Get("Webhook-Id"),
@@ -195,4 +204,69 @@ func TestAWSWebhooks(t *testing.T) {
 		}
 		return true, ""
 	})
+
+	// An endpoint of tenant ten_3 (an owner and a member, who muted nothing) answers 410 Gone.
+	tenants := dynamo.NewTenantStore(ddb, table)
+	ten := tenant.Tenant{ID: "ten_3", Name: "Gone", Plan: "free", CreatedAt: now}
+	owner := tenant.User{ID: "usr_g_owner", TenantID: ten.ID, Email: "owner@g.example", Role: auth.Owner, CreatedAt: now, UpdatedAt: now}
+	member := tenant.User{ID: "usr_g_member", TenantID: ten.ID, Email: "member@g.example", Role: auth.Member, CreatedAt: now, UpdatedAt: now}
+	if err := tenants.CreateTenant(ctx, ten, owner); err != nil {
+		t.Fatal(err)
+	}
+	if err := tenants.CreateUser(ctx, member); err != nil {
+		t.Fatal(err)
+	}
+	gone := newHook(ten.ID, "message_received")
+	if _, err := store.UpdateWebhook(ctx, ten.ID, gone.ID, func(w *webhook.Webhook) error { w.URL = receiver.URL + "/gone"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	ev3 := ev
+	ev3.ID, ev3.TenantID = id.New("evt"), ten.ID
+	if err := pub.Publish(ctx, ev3); err != nil {
+		t.Fatal(err)
+	}
+	notes := dynamo.NewNotificationStore(ddb, table)
+	kindsOf := func(userID string) []notification.Notification {
+		ns, err := notes.ListNotifications(ctx, ten.ID, userID, notification.Filter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ns
+	}
+	testkit.UntilWhy(t, eventualDeadline, "the disabled endpoint notified", func() (bool, string) {
+		o, m := kindsOf(owner.ID), kindsOf(member.ID)
+		if len(o) == 1 && len(m) == 1 {
+			return true, ""
+		}
+		return false, fmt.Sprintf("owner %+v, member %+v; deliver batches %+v\ndeliver logs:\n%s", o, m,
+			deliverPoll.Batches(), deliverFn.Logs())
+	})
+	published3 := map[string]bool{}
+	for _, e := range eb.Entries() {
+		if e.DetailType == event.NotificationCreated {
+			published3[e.Detail] = true
+		}
+	}
+	for _, u := range []string{owner.ID, member.ID} {
+		var kinds []notification.Kind
+		for _, n := range kindsOf(u) {
+			kinds = append(kinds, n.Kind)
+			if n.UserID != u || (n.Kind == notification.KindWebhookDisabled && n.Link != webhook.WebhookLink(gone.ID)) {
+				t.Errorf("%s's notification %+v", u, n)
+			}
+			found := false
+			for detail := range published3 {
+				found = found || strings.Contains(detail, n.ID)
+			}
+			if !found {
+				t.Errorf("%s's notification %s was not published as notification.created", u, n.ID)
+			}
+		}
+		if !slices.Equal(kinds, []notification.Kind{notification.KindWebhookDisabled}) {
+			t.Errorf("%s has %v, want webhook.disabled (a 410 disables; it is no failed-delivery notice)", u, kinds)
+		}
+	}
+	if w, err := store.GetWebhook(ctx, ten.ID, gone.ID); err != nil || w.Enabled || w.DisabledReason != webhook.DisabledGone {
+		t.Errorf("endpoint %+v (%v), want disabled (gone)", w, err)
+	}
 }

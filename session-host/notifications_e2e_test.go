@@ -13,8 +13,8 @@ import (
 )
 
 type listedNotification struct {
-	ID, UserID, Kind, Type, Title, Link string
-	Read                                bool
+	ID, UserID, Kind, Type, Title, Link, Message string
+	Read                                         bool
 }
 
 // bannedOf lists the caller's session.banned notifications of session id.
@@ -72,7 +72,8 @@ func TestNotificationLifecycleEndToEnd(t *testing.T) {
 	t.Logf("notification.created reached the socket %v after the ban was injected", time.Since(injected))
 	var pushed listedNotification
 	if err := json.Unmarshal(f.Data, &pushed); err != nil || f.Topic != realtime.TopicNotifications ||
-		!strings.HasPrefix(pushed.ID, "ntf_") || pushed.Type != "error" || pushed.Link != "/sessions/"+id || pushed.Read {
+		!strings.HasPrefix(pushed.ID, "ntf_") || pushed.Type != "error" || pushed.Link != "/sessions/"+id || pushed.Read ||
+		!strings.Contains(pushed.Message, `session "to be banned" (`+id+`)`) {
 		t.Fatalf("notification frame %s (%v)", f.Raw, err)
 	}
 

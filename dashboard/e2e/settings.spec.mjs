@@ -194,9 +194,9 @@ async function run(t, rx) {
   await t.shot('settings-users-en');
 
   // ---- Notifications ----
-  // The product notifies a user whose sign-in is paused after repeated failures (the login lockout). No rule
-  // notifies a ban yet, and nothing publishes notification.created on the live feed yet, so the bell shows the new
-  // notification on the next load of the count (here a reload), not the moment it is created.
+  // The product notifies a user whose sign-in is paused after repeated failures (the login lockout, kind
+  // user.sign_in_paused: the owner is both the account's user and a user manager, and gets one). It is published as
+  // notification.created too; the reload here checks the count as the page loads it.
   const bell = page.getByRole('button', { name: /^Notifications/ });
   if ((await bell.getAttribute('aria-label')) !== 'Notifications') throw new Error('unread notifications before the lockout');
   for (let i = 0; i < 5; i++) {

@@ -12,5 +12,5 @@ import (
 
 func main() {
 	awsfunction.Consume(consumers.WebhookDeliver,
-		awssealed.WebhookStore, awsfunction.WebhookSender, awsfunction.NotificationStore, awsevents.EventBridge)
+		awssealed.WebhookStore, awsfunction.WebhookSender, awsevents.NotificationCenter, awsevents.EventBridge)
 }

@@ -93,7 +93,8 @@ var functions = append([]function{
 		Timeout:        60 * time.Second,
 		MemoryMB:       256,
 		TableReadWrite: true,
-		// webhook.failing and webhook.recovered, for the notification rules.
+		// webhook.failing and webhook.recovered, for the notification rules; and notification.created, for the
+		// notifications of disabled endpoints and failed deliveries it raises through the notification center.
 		PutEvents: true,
 	},
 	{

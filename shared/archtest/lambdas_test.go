@@ -47,12 +47,11 @@ var consumerMainImports = []string{module + "shared/consumers", module + "shared
 // the fields its registry entry Needs and none of the others' (a symbol two fields share is allowed when either is
 // needed). Sessions is the session host's.
 var linkedBy = map[string][]string{
-	"Activity":      {module + "shared/dynamo.(*ActivityStore)."},
-	"Webhooks":      {module + "shared/dynamo.(*WebhookStore).", module + "shared/kms.(*Sealer).", "github.com/aws/aws-sdk-go-v2/service/kms.New"},
-	"Notifications": {module + "shared/dynamo.(*NotificationStore)."},
-	"Queue":         {module + "shared/sqs.(*Queue)."},
-	"Sender":        {module + "shared/egress.(*Client)."},
-	"Events":        {module + "shared/eventbridge.(*Publisher).", "github.com/aws/aws-sdk-go-v2/service/eventbridge.New"},
+	"Activity": {module + "shared/dynamo.(*ActivityStore)."},
+	"Webhooks": {module + "shared/dynamo.(*WebhookStore).", module + "shared/kms.(*Sealer).", "github.com/aws/aws-sdk-go-v2/service/kms.New"},
+	"Queue":    {module + "shared/sqs.(*Queue)."},
+	"Sender":   {module + "shared/egress.(*Client)."},
+	"Events":   {module + "shared/eventbridge.(*Publisher).", "github.com/aws/aws-sdk-go-v2/service/eventbridge.New"},
 	"NotificationRules": {module + "shared/notification.(*Center).", module + "shared/dynamo.(*TenantStore).",
 		module + "shared/dynamo.(*SessionStore).", module + "shared/dynamo.(*NotificationStore).",
 		module + "shared/eventbridge.(*Publisher).", "github.com/aws/aws-sdk-go-v2/service/eventbridge.New"},

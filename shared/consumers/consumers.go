@@ -96,8 +96,6 @@ type Deps struct {
 	// Webhooks is the webhook store, secrets sealed (webhook.SealedStore). Standalone's also commits each event's
 	// deliveries with their jobs (sqlite.WebhookJobStore).
 	Webhooks webhook.Store
-	// Notifications is the tenant's notification center.
-	Notifications notification.Store
 	// Queue is the queue consumers send to.
 	Queue queue.Queue
 	// Sender sends webhook deliveries: the SSRF-guarded client (egress.NewClient).
@@ -108,7 +106,8 @@ type Deps struct {
 	// webhook.recovered): the bus standalone, EventBridge on AWS.
 	Events event.Publisher
 	// NotificationRules is the notification center (notification.Center, built by app.NotificationCenter over the
-	// runtime's stores, publishing notification.created to the live feed).
+	// runtime's stores, publishing notification.created to the live feed): the notifications consumer, and the
+	// Notifier the webhook deliverer raises its signals with.
 	NotificationRules *notification.Center
 	// LiveFeed pushes bus events to the live feed's WebSocket connections (AWS: the API Gateway WebSocket API's
 	// gateway, shared/wsgateway; standalone has none, its hub is fed in process).
@@ -164,10 +163,10 @@ var (
 	// with at most 10 invocations at once, an endpoint has at most 10 times its limit in flight (best effort).
 	WebhookDeliver = Consumer{
 		Queue: webhook.DeliveriesQueue, On: Runner{Function: "webhook-deliver"}, BatchSize: 10, Concurrency: 32,
-		AWSConcurrency: 10, Needs: []string{"Webhooks", "Sender", "Notifications", "Events", "Now"},
+		AWSConcurrency: 10, Needs: []string{"Webhooks", "Sender", "NotificationRules", "Events", "Now"},
 		Messages: func(d Deps) (queue.Handler, error) {
 			dl := &webhook.Deliverer{Store: d.Webhooks, Sender: d.Sender,
-				Notifier: notification.StoreNotifier{Store: d.Notifications}, Events: d.Events, Limiter: webhook.NewSemaphores(),
+				Notifier: d.NotificationRules, Events: d.Events, Limiter: webhook.NewSemaphores(),
 				Now: d.Now, Version: d.Version, Log: d.Log}
 			return dl.Handle, nil
 		},

@@ -76,7 +76,7 @@ func TestBuildNamesMissingDependencies(t *testing.T) {
 	want := map[string]string{
 		"audit":                "[Activity]",
 		"webhook-router":       "[Webhooks Queue Now]",
-		"webhook-deliveries":   "[Webhooks Sender Notifications Events Now]",
+		"webhook-deliveries":   "[Webhooks Sender NotificationRules Events Now]",
 		"notifications":        "[NotificationRules]",
 		"realtime-push":        "[LiveFeed]",
 		"session-sends.fifo":   "[Sessions]",

@@ -226,6 +226,33 @@ func (s *NotificationStore) DeleteNotification(ctx context.Context, tenantID, us
 	return nil
 }
 
+// DeleteUserNotifications queries the tenant's notifications addressed to the user (expired ones too) and deletes
+// them one by one; a partial failure leaves the rest for the next call (the consumer's retry).
+func (s *NotificationStore) DeleteUserNotifications(ctx context.Context, tenantID, userID string) (int, error) {
+	if userID == "" {
+		return 0, fmt.Errorf("delete user notifications: no user")
+	}
+	items, err := queryAll(ctx, s.c, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		ConsistentRead:            aws.Bool(true),
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		FilterExpression:          aws.String("#uid = :uid"),
+		ProjectionExpression:      aws.String("pk, sk"),
+		ExpressionAttributeNames:  map[string]string{"#uid": "userId"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(tenantPK(tenantID)), ":prefix": str(notificationPrefix), ":uid": str(userID)},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete user notifications: %w", err)
+	}
+	for i, av := range items {
+		if _, err := s.c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table),
+			Key: map[string]types.AttributeValue{"pk": av["pk"], "sk": av["sk"]}}); err != nil {
+			return i, fmt.Errorf("delete user notifications: %w", err)
+		}
+	}
+	return len(items), nil
+}
+
 var _ notification.PreferenceStore = (*NotificationStore)(nil)
 
 // preferencesSK is the sort key of a user's notification preferences in the tenant's partition.
@@ -277,6 +304,15 @@ func (s *NotificationStore) PutPreferences(ctx context.Context, p notification.P
 	}
 	if _, err := s.c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: av}); err != nil {
 		return fmt.Errorf("put notification preferences: %w", err)
+	}
+	return nil
+}
+
+// DeletePreferences deletes the user's preferences item.
+func (s *NotificationStore) DeletePreferences(ctx context.Context, tenantID, userID string) error {
+	if _, err := s.c.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(s.table),
+		Key: key(tenantPK(tenantID), preferencesSK(userID))}); err != nil {
+		return fmt.Errorf("delete notification preferences: %w", err)
 	}
 	return nil
 }

@@ -102,7 +102,9 @@ func newEnv(t testing.TB, cfg httpapi.Config) *env {
 	rec := &recorded{store: sqlite.NewActivityStore(db)}
 	tenants := tenant.NewService(sqlite.NewTenantStore(db), rec, log)
 	tenants.Now, tenants.Attempts = clk.Now, sqlite.NewLoginAttemptStore(db)
-	tenants.Notifier = notification.StoreNotifier{Store: sqlite.NewNotificationStore(db), Now: clk.Now}
+	notes := sqlite.NewNotificationStore(db)
+	tenants.Notifier = &notification.Center{Store: notes, Preferences: notes, Users: tenant.NotificationUsers(sqlite.NewTenantStore(db)),
+		Sessions: sqlite.NewSessionStore(db), Events: event.PublisherFunc(func(context.Context, ...event.Envelope) error { return nil })}
 	avatars, err := localdisk.NewMediaStore(filepath.Join(t.TempDir(), "media"))
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +119,6 @@ func newEnv(t testing.TB, cfg httpapi.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	notes := sqlite.NewNotificationStore(db)
 	srv := httpapi.New(httpapi.Deps{Tenants: tenants, Keys: keys, Tokens: tokens, Idempotency: sqlite.NewIdempotencyStore(db),
 		Activity: sqlite.NewActivityStore(db), Notifications: &notification.Service{Store: notes, Preferences: notes, Now: clk.Now}, Log: log, Now: clk.Now,
 		Webhooks: &webhook.Service{Store: sqlite.NewWebhookStore(db), Guard: egress.Guard{Resolver: noDNS{}}, Now: clk.Now},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/waqtor/waqtor/docs"
 	"github.com/waqtor/waqtor/shared/httpapi"
+	"github.com/waqtor/waqtor/shared/notification"
 )
 
 func TestOpenAPIMatchesRoutes(t *testing.T) {
@@ -376,5 +377,29 @@ func TestOperationalEndpoints(t *testing.T) {
 	spec := e.call(t, "GET", "/api/openapi.yaml", "", nil)
 	if spec.status != 200 || string(spec.body) != string(docs.OpenAPI) {
 		t.Fatal("/api/openapi.yaml does not serve docs/openapi.yaml")
+	}
+}
+
+// The NotificationKind enum of docs/openapi.yaml is notification.Kinds, in order: what GET and PUT
+// /api/notifications/preferences serve and take.
+func TestOpenAPINotificationKindsAreTheKinds(t *testing.T) {
+	var spec struct {
+		Components struct {
+			Schemas struct {
+				NotificationKind struct {
+					Enum []string `yaml:"enum"`
+				} `yaml:"NotificationKind"`
+			} `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(docs.OpenAPI, &spec); err != nil {
+		t.Fatalf("docs/openapi.yaml: %v", err)
+	}
+	var want []string
+	for _, k := range notification.Kinds {
+		want = append(want, string(k))
+	}
+	if got := spec.Components.Schemas.NotificationKind.Enum; !slices.Equal(got, want) {
+		t.Errorf("openapi NotificationKind enum %v, want notification.Kinds %v", got, want)
 	}
 }

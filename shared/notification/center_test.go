@@ -25,14 +25,28 @@ type kept struct {
 	byID map[string]notification.Notification
 }
 
-func (k *kept) CreateNotification(_ context.Context, n notification.Notification, _ time.Time) error {
+func (k *kept) CreateNotification(_ context.Context, n notification.Notification, expires time.Time) error {
 	if k.byID == nil {
 		k.byID = map[string]notification.Notification{}
 	}
 	if _, ok := k.byID[n.ID]; !ok {
 		k.byID[n.ID] = n
 	}
+	if !expires.Equal(n.CreatedAt.Add(notification.Retention)) {
+		return errors.New("a notification not kept for the retention")
+	}
 	return nil
+}
+
+func (k *kept) DeleteUserNotifications(_ context.Context, tenantID, userID string) (int, error) {
+	n := 0
+	for id, x := range k.byID {
+		if x.TenantID == tenantID && x.UserID == userID {
+			delete(k.byID, id)
+			n++
+		}
+	}
+	return n, nil
 }
 
 type prefs map[string][]notification.Kind
@@ -42,6 +56,10 @@ func (p prefs) GetPreferences(_ context.Context, tenantID, userID string) (notif
 }
 func (p prefs) PutPreferences(_ context.Context, pr notification.Preferences) error {
 	p[pr.UserID] = pr.Muted
+	return nil
+}
+func (p prefs) DeletePreferences(_ context.Context, _, userID string) error {
+	delete(p, userID)
 	return nil
 }
 
@@ -75,11 +93,11 @@ type rig struct {
 
 func newRig() *rig {
 	r := &rig{store: &kept{}, prefs: prefs{}, sessions: sessions{}, pub: &published{}, now: t0}
-	users := notification.UsersFunc(func(_ context.Context, tenantID string) ([]string, error) {
+	users := notification.UsersFunc(func(_ context.Context, tenantID string) ([]notification.Member, error) {
 		if tenantID != "ten_1" {
 			return nil, errors.New("unknown tenant")
 		}
-		return []string{"usr_owner", "usr_agent"}, nil
+		return []notification.Member{{ID: "usr_owner", Role: auth.Owner}, {ID: "usr_agent", Role: auth.Member}}, nil
 	})
 	r.center = &notification.Center{Store: r.store, Preferences: r.prefs, Users: users, Sessions: r.sessions,
 		Events: r.pub, Now: func() time.Time { return r.now }}
@@ -362,12 +380,22 @@ func TestEveryKindHasItsRule(t *testing.T) {
 		if !r.Kind.Valid() {
 			t.Errorf("rule kind %s is not in notification.Kinds: users cannot mute it", r.Kind)
 		}
-		if _, ok := event.Catalog[r.Source]; !ok {
-			t.Errorf("rule %s looks at %q, which is not in the event catalog", r.Kind, r.Source)
+		if r.Audience == (notification.Audience{}) {
+			t.Errorf("rule %s has no audience", r.Kind)
 		}
-		if r.Match == nil || r.Draft == nil || (r.Wait > 0) != (r.Still != nil) {
-			t.Errorf("rule %s: Match and Draft are required, and Still exactly when it waits", r.Kind)
-			continue
+		if r.Source == "" { // a signal rule: no event, nothing to match or wait for
+			if r.Match != nil || r.Wait != 0 || r.Still != nil || r.Draft == nil {
+				t.Errorf("signal rule %s: Draft only (a signal is always the rule's fact)", r.Kind)
+				continue
+			}
+		} else {
+			if _, ok := event.Catalog[r.Source]; !ok {
+				t.Errorf("rule %s looks at %q, which is not in the event catalog", r.Kind, r.Source)
+			}
+			if r.Match == nil || r.Draft == nil || (r.Wait > 0) != (r.Still != nil) {
+				t.Errorf("rule %s: Match and Draft are required, and Still exactly when it waits", r.Kind)
+				continue
+			}
 		}
 		d := r.Draft(notification.Fact{Event: event.Envelope{SessionID: "ses_1", Time: t0}})
 		if !slices.Contains([]string{notification.Info, notification.Success, notification.Warning, notification.Error}, d.Type) ||

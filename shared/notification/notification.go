@@ -22,7 +22,8 @@ type Notification struct {
 	ID       string `json:"id"`
 	TenantID string `json:"tenantId"`
 	UserID   string `json:"userId"`
-	// Kind is what the notification is about, for the notifications the rules create ("" for the others).
+	// Kind is what the notification is about (the rules create every notification; "" only in notifications
+	// created before they did).
 	Kind      Kind      `json:"kind,omitempty"`
 	Type      string    `json:"type"`
 	Title     string    `json:"title"`
@@ -54,12 +55,18 @@ type Store interface {
 	MarkRead(ctx context.Context, tenantID, userID, id string) error
 	MarkAllRead(ctx context.Context, tenantID, userID string) (int, error)
 	DeleteNotification(ctx context.Context, tenantID, userID, id string) error
+	// DeleteUserNotifications deletes every notification addressed to the user (UserID = userID; not the
+	// tenant-wide ones) and says how many; a user without any is not an error.
+	DeleteUserNotifications(ctx context.Context, tenantID, userID string) (int, error)
 }
 
 // ErrNotFound: no such notification for the user.
 var ErrNotFound = &apperr.Error{Code: apperr.NotFound, Message: "notification not found"}
 
-// Notifier creates notifications; producers (the webhook deliverer) depend on it.
+// Notifier is what producers of signals (the tenant service's lockout, the session runner's outages, the webhook
+// deliverer) depend on; Center implements it, so every notification goes through Rules.
 type Notifier interface {
-	Notify(ctx context.Context, n Notification) error
+	Raise(ctx context.Context, s Signal) error
 }
+
+var _ Notifier = (*Center)(nil)

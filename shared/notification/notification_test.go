@@ -42,26 +42,9 @@ func (s *store) DeleteNotification(_ context.Context, tenantID, userID, id strin
 	s.calls = append(s.calls, "delete "+tenantID+" "+userID+" "+id)
 	return nil
 }
-
-func TestStoreNotifierStampsAndKeepsForTheRetention(t *testing.T) {
-	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.FixedZone("AST", 3*3600))
-	s := &store{}
-	n := notification.StoreNotifier{Store: s, Now: func() time.Time { return at }}
-	if err := n.Notify(context.Background(), notification.Notification{ID: "ntf_1", TenantID: "ten_1"}); err != nil {
-		t.Fatal(err)
-	}
-	if got := s.created[0].CreatedAt; !got.Equal(at) || got.Location() != time.UTC {
-		t.Errorf("CreatedAt %s, want %s in UTC", got, at)
-	}
-	if want := at.Add(notification.Retention); !s.expires[0].Equal(want) {
-		t.Errorf("expires %s, want %s", s.expires[0], want)
-	}
-	// A producer's own time is kept.
-	own := at.Add(-time.Hour)
-	n.Notify(context.Background(), notification.Notification{ID: "ntf_2", TenantID: "ten_1", CreatedAt: own})
-	if !s.created[1].CreatedAt.Equal(own) || !s.expires[1].Equal(own.Add(notification.Retention)) {
-		t.Errorf("notification with CreatedAt %s stored as %s, expiring %s", own, s.created[1].CreatedAt, s.expires[1])
-	}
+func (s *store) DeleteUserNotifications(_ context.Context, tenantID, userID string) (int, error) {
+	s.calls = append(s.calls, "deleteuser "+tenantID+" "+userID)
+	return 0, nil
 }
 
 // TestServiceActsOnTheCallersOwn: the service keeps every caller to their own tenant and user. Scopes are the

@@ -27,6 +27,8 @@ type PreferenceStore interface {
 	GetPreferences(ctx context.Context, tenantID, userID string) (Preferences, error)
 	// PutPreferences replaces the user's preferences.
 	PutPreferences(ctx context.Context, p Preferences) error
+	// DeletePreferences forgets the user's preferences (a deleted user's); forgetting none is not an error.
+	DeletePreferences(ctx context.Context, tenantID, userID string) error
 }
 
 // PreferencesInput is the body of PUT /api/notifications/preferences.

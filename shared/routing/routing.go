@@ -79,9 +79,11 @@ var Table = []Route{
 	{
 		Name: "notifications",
 		Description: "events the notification rules look at go to the notification center, which creates the " +
-			"tenant's users' notifications (the list is notification.Sources(); a test keeps the two equal)",
-		Pattern: map[string]any{"detail-type": []any{event.SessionStatus, event.WebhookFailing, event.WebhookRecovered}},
-		Target:  "notifications",
+			"tenant's users' notifications, and user.deleted, which deletes the user's (the list is " +
+			"notification.Sources(); a test keeps the two equal)",
+		Pattern: map[string]any{"detail-type": []any{event.UserDeleted, event.SessionStatus, event.WebhookFailing,
+			event.WebhookRecovered}},
+		Target: "notifications",
 	},
 }
 

@@ -1,15 +1,11 @@
 package sessionrunner
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/oklog/ulid/v2"
 
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/session"
@@ -112,8 +108,8 @@ func (h *Host) noteOutage(ctx context.Context, tenantID, id, reason string) erro
 	return h.notifyOutage(ctx, tenantID, id, reason)
 }
 
-// notifyOutage tells every user of the tenant, once per outage, that the session cannot reach WhatsApp. The
-// notification's ID derives from the session and the outage's start, so a repeat creates nothing.
+// notifyOutage raises session.unreachable once per outage (the notification rules tell the users who may read
+// sessions). The signal's key derives from the session and the outage's start, so a repeat creates nothing.
 func (h *Host) notifyOutage(ctx context.Context, tenantID, id, reason string) error {
 	if h.cfg.Notifier == nil {
 		return nil
@@ -126,13 +122,9 @@ func (h *Host) notifyOutage(ctx context.Context, tenantID, id, reason string) er
 	}
 	since := o.since
 	h.mu.Unlock()
-	err := h.cfg.Notifier.Notify(ctx, notification.Notification{
-		ID: outageNotificationID(since, tenantID, id), TenantID: tenantID, Type: notification.Warning,
-		Title: "WhatsApp session cannot connect",
-		Message: fmt.Sprintf("Session %s cannot reach WhatsApp since %s: %s. WaQtor keeps trying; its status shows "+
-			"the next attempt.", id, since.UTC().Format(time.RFC3339), reason),
-		Icon: "pi pi-wifi", Link: "/sessions/" + id, CreatedAt: since,
-	})
+	err := h.cfg.Notifier.Raise(ctx, notification.Signal{Kind: notification.KindSessionUnreachable, TenantID: tenantID,
+		SessionID: id, Key: "outage\x00" + id + "\x00" + strconv.FormatInt(since.UnixNano(), 10), Time: since,
+		Unreachable: notification.UnreachableData{Reason: reason}})
 	if err != nil {
 		return fmt.Errorf("notify outage of %s: %w", id, err)
 	}
@@ -142,12 +134,6 @@ func (h *Host) notifyOutage(ctx context.Context, tenantID, id, reason string) er
 	}
 	h.mu.Unlock()
 	return nil
-}
-
-// outageNotificationID is a ULID at the outage's start, its random part derived from the session and that time.
-func outageNotificationID(since time.Time, tenantID, id string) string {
-	sum := sha256.Sum256([]byte(tenantID + "\x00" + id + "\x00" + strconv.FormatInt(since.UnixNano(), 10)))
-	return "ntf_" + ulid.MustNew(uint64(max(since.UnixMilli(), 0)), bytes.NewReader(sum[:10])).String()
 }
 
 // asUnreachable reports whether err is a connect that could not reach WhatsApp.

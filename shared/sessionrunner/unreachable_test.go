@@ -108,7 +108,8 @@ func TestUnreachableWhatsApp(t *testing.T) {
 	defer devs.Close()
 	sessions, notes := sqlite.NewSessionStore(db), sqlite.NewNotificationStore(db)
 	host, err := sessionrunner.New(sessionrunner.Config{Sessions: sessions, Messages: sqlite.NewMessageStore(db), Devices: devs,
-		Events: rt, Queue: q, Files: files, Notifier: notification.StoreNotifier{Store: notes},
+		Events: rt, Queue: q, Files: files, Notifier: &notification.Center{Store: notes, Preferences: notes,
+			Users: tenant.NotificationUsers(sqlite.NewTenantStore(db)), Sessions: sessions, Events: rt},
 		RetryMin: 100 * time.Millisecond, RetryMax: 400 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -162,11 +163,22 @@ func TestUnreachableWhatsApp(t *testing.T) {
 		}
 		return got
 	}
+	users, err := sqlite.NewTenantStore(db).ListUsers(ctx, tenantID)
+	if err != nil || len(users) != 1 {
+		t.Fatalf("users %v, %v; want the owner", users, err)
+	}
+	owner := users[0].ID
+	// The owner's notifications: addressed to them, of the mutable kind session.unreachable.
 	outages := func() []notification.Notification {
 		t.Helper()
-		list, err := notes.ListNotifications(ctx, tenantID, "", notification.Filter{Limit: 50})
+		list, err := notes.ListNotifications(ctx, tenantID, owner, notification.Filter{Limit: 50})
 		if err != nil {
 			t.Fatal(err)
+		}
+		for _, n := range list {
+			if n.UserID != owner || n.Kind != notification.KindSessionUnreachable {
+				t.Fatalf("notification %+v, want session.unreachable addressed to the owner", n)
+			}
 		}
 		return list
 	}
@@ -199,8 +211,8 @@ func TestUnreachableWhatsApp(t *testing.T) {
 	if !get().NextRetryAt.After(firstRetry) {
 		t.Fatalf("next retry %v did not move past %v", get().NextRetryAt, firstRetry)
 	}
-	if n := outages(); len(n) != 1 || n[0].Type != notification.Warning || !strings.Contains(n[0].Message, s.ID) {
-		t.Fatalf("notifications after retries = %+v, want one warning naming %s", n, s.ID)
+	if n := outages(); len(n) != 1 || n[0].Type != notification.Warning || !strings.Contains(n[0].Message, `"offline" (`+s.ID+`)`) {
+		t.Fatalf("notifications after retries = %+v, want one warning naming the session by name and ID", n)
 	}
 
 	// WhatsApp is back: the session shows a QR code (reason cleared), pairs and is ready.

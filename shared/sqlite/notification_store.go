@@ -128,6 +128,22 @@ func (s *NotificationStore) DeleteNotification(ctx context.Context, tenantID, us
 	return nil
 }
 
+// DeleteUserNotifications deletes the notifications addressed to the user (expired ones too).
+func (s *NotificationStore) DeleteUserNotifications(ctx context.Context, tenantID, userID string) (int, error) {
+	if userID == "" {
+		return 0, fmt.Errorf("delete user notifications: no user")
+	}
+	res, err := s.db.W.ExecContext(ctx, `DELETE FROM notifications WHERE tenant_id = ? AND user_id = ?`, tenantID, userID)
+	if err != nil {
+		return 0, fmt.Errorf("delete user notifications: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete user notifications: %w", err)
+	}
+	return int(n), nil
+}
+
 var _ notification.PreferenceStore = (*NotificationStore)(nil)
 
 // GetPreferences returns the user's notification preferences (table notification_preferences of
@@ -164,6 +180,15 @@ func (s *NotificationStore) PutPreferences(ctx context.Context, p notification.P
 		VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, user_id) DO UPDATE SET muted = excluded.muted,
 		updated_at = excluded.updated_at`, p.TenantID, p.UserID, string(raw), fmtTime(p.UpdatedAt)); err != nil {
 		return fmt.Errorf("put notification preferences: %w", err)
+	}
+	return nil
+}
+
+// DeletePreferences deletes the user's notification preferences.
+func (s *NotificationStore) DeletePreferences(ctx context.Context, tenantID, userID string) error {
+	if _, err := s.db.W.ExecContext(ctx, `DELETE FROM notification_preferences WHERE tenant_id = ? AND user_id = ?`,
+		tenantID, userID); err != nil {
+		return fmt.Errorf("delete notification preferences: %w", err)
 	}
 	return nil
 }

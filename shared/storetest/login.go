@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/waqtor/waqtor/shared/apperr"
 	"github.com/waqtor/waqtor/shared/auth"
+	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/id"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/tenant"
@@ -188,7 +190,12 @@ func newLockout(t *testing.T, st LoginStores) *lockout {
 	clk := &settableClock{t: time.Now().UTC()}
 	svc := tenant.NewService(st.Tenants, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	svc.Now, svc.Attempts = clk.Now, st.Attempts
-	svc.Notifier = notification.StoreNotifier{Store: st.Notifications, Now: clk.Now}
+	prefs, ok := st.Notifications.(notification.PreferenceStore)
+	if !ok {
+		t.Fatalf("%T keeps no notification preferences", st.Notifications)
+	}
+	svc.Notifier = &notification.Center{Store: st.Notifications, Preferences: prefs, Events: discard{},
+		Users: tenant.NotificationUsers(st.Tenants)}
 	const pw = "velvet otter quarry"
 	hash, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost) // speed is not under test
 	if err != nil {
@@ -255,7 +262,8 @@ func testLockoutScenario(t *testing.T, st LoginStores) {
 		t.Fatalf("%d notifications, want 1: %+v", len(list), list)
 	}
 	n := list[0]
-	if n.UserID != l.user.ID || n.Type != notification.Warning || !strings.Contains(n.Message, "5 failed sign-in attempts") ||
+	if n.UserID != l.user.ID || n.Kind != notification.KindSignInPaused || n.Type != notification.Warning ||
+		!strings.Contains(n.Message, "5 failed sign-in attempts on your account") ||
 		!strings.Contains(n.Message, "paused until") {
 		t.Fatalf("notification = %+v", n)
 	}
@@ -347,3 +355,8 @@ func testLockoutUnknownEmail(t *testing.T, st LoginStores) {
 	}
 	retryAfter(t, "unknown address after 5 failures", last)
 }
+
+// discard publishes nothing.
+type discard struct{}
+
+func (discard) Publish(context.Context, ...event.Envelope) error { return nil }

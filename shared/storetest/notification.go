@@ -19,6 +19,7 @@ func RunNotification(t *testing.T, newStore func(t *testing.T) notification.Stor
 	t.Run("notifications", func(t *testing.T) { testNotifications(t, newStore(t)) })
 	t.Run("notification pages", func(t *testing.T) { testNotificationPages(t, newStore(t)) })
 	t.Run("notification expiry", func(t *testing.T) { testNotificationExpiry(t, newStore(t)) })
+	t.Run("a user's notifications deleted", func(t *testing.T) { testDeleteUserNotifications(t, newStore(t)) })
 }
 
 func newNotification(tenantID, userID string, created time.Time) notification.Notification {
@@ -265,6 +266,31 @@ func testNotificationExpiry(t *testing.T, s notification.Store) {
 	wantUnread(t, s, "ten_a", "usr_1", 1)
 }
 
+// testDeleteUserNotifications: DeleteUserNotifications removes the notifications addressed to the user (live and
+// expired), in their tenant only, and leaves the tenant-wide ones and everyone else's.
+func testDeleteUserNotifications(t *testing.T, s notification.Store) {
+	sec := func(i int) time.Time { return now.Add(time.Duration(i) * time.Second) }
+	all := mustNotify(t, s, newNotification("ten_a", "", sec(0)), live())
+	mustNotify(t, s, newNotification("ten_a", "usr_1", sec(1)), live())
+	mustNotify(t, s, newNotification("ten_a", "usr_1", sec(2)), expired())
+	theirs := mustNotify(t, s, newNotification("ten_a", "usr_2", sec(3)), live())
+	elsewhere := mustNotify(t, s, newNotification("ten_b", "usr_1", sec(4)), live())
+	// The expired one counts where the store still holds it (DynamoDB deletes expired items some time later).
+	if n, err := s.DeleteUserNotifications(ctx, "ten_a", "usr_1"); err != nil || n < 1 || n > 2 {
+		t.Fatalf("DeleteUserNotifications = %d, %v; want the user's 2 (1 if the expired one is already gone)", n, err)
+	}
+	wantIDs(t, "usr_1 sees", listIDs(t, s, "ten_a", "usr_1", notification.Filter{Limit: 100}), all.ID)
+	wantIDs(t, "usr_2 sees", listIDs(t, s, "ten_a", "usr_2", notification.Filter{Limit: 100}), theirs.ID, all.ID)
+	wantIDs(t, "usr_1 of tenant b sees", listIDs(t, s, "ten_b", "usr_1", notification.Filter{Limit: 100}), elsewhere.ID)
+	if n, err := s.DeleteUserNotifications(ctx, "ten_a", "usr_1"); err != nil || n != 0 {
+		t.Fatalf("DeleteUserNotifications again = %d, %v; want 0, no error", n, err)
+	}
+	if n, err := s.DeleteUserNotifications(ctx, "ten_a", ""); err == nil || n != 0 {
+		t.Fatalf("DeleteUserNotifications without a user = %d, %v; want an error (it would delete the tenant-wide ones)", n, err)
+	}
+	wantIDs(t, "no user sees", listIDs(t, s, "ten_a", "", notification.Filter{Limit: 100}), all.ID)
+}
+
 // RunNotificationPreferences runs the contract suite of notification.PreferenceStore; newStore must return a store
 // over a fresh, empty database each call. A user without preferences has empty ones (no error); Put replaces them
 // whole; preferences are per tenant and user.
@@ -294,5 +320,24 @@ func RunNotificationPreferences(t *testing.T, newStore func(t *testing.T) notifi
 	}
 	if got, err := s.GetPreferences(ctx, "ten_a", "usr_1"); err != nil || len(got.Muted) != 0 || !got.UpdatedAt.Equal(later) {
 		t.Fatalf("GetPreferences after unmuting all = %+v, %v; want nothing muted at %s", got, err, later)
+	}
+	// Deleting a user's preferences forgets them, and only theirs; deleting none is no error.
+	for _, u := range [][2]string{{"ten_a", "usr_1"}, {"ten_a", "usr_2"}, {"ten_b", "usr_1"}} {
+		if err := s.PutPreferences(ctx, notification.Preferences{TenantID: u[0], UserID: u[1], UpdatedAt: now, Muted: set.Muted}); err != nil {
+			t.Fatalf("PutPreferences(%v): %v", u, err)
+		}
+	}
+	for range 2 {
+		if err := s.DeletePreferences(ctx, "ten_a", "usr_1"); err != nil {
+			t.Fatalf("DeletePreferences: %v", err)
+		}
+	}
+	if got, err := s.GetPreferences(ctx, "ten_a", "usr_1"); err != nil || len(got.Muted) != 0 || !got.UpdatedAt.IsZero() {
+		t.Fatalf("GetPreferences after DeletePreferences = %+v, %v; want none", got, err)
+	}
+	for _, other := range [][2]string{{"ten_a", "usr_2"}, {"ten_b", "usr_1"}} {
+		if p, err := s.GetPreferences(ctx, other[0], other[1]); err != nil || !slices.Equal(p.Muted, set.Muted) {
+			t.Fatalf("GetPreferences(%s, %s) = %+v, %v; want theirs kept", other[0], other[1], p, err)
+		}
 	}
 }

@@ -1,17 +1,13 @@
 package tenant
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"time"
-
-	"github.com/oklog/ulid/v2"
 
 	"github.com/waqtor/waqtor/shared/apperr"
 	"github.com/waqtor/waqtor/shared/notification"
@@ -134,7 +130,7 @@ func (s *Service) loginFailed(ctx context.Context, key string, u User, now time.
 		return ErrInvalidCredentials
 	}
 	if u.ID != "" && s.Notifier != nil {
-		if err := s.Notifier.Notify(ctx, lockNotification(u, a, now)); err != nil {
+		if err := s.Notifier.Raise(ctx, lockSignal(u, a, now)); err != nil {
 			return err
 		}
 	}
@@ -146,21 +142,27 @@ type lockHeld struct{ until time.Time }
 
 func (l *lockHeld) Error() string { return "sign-in is locked until " + l.until.String() }
 
-// lockNotification is the warning a user gets when sign-in to their account is paused. Its ID derives from the user
-// and the lock, so notifying twice for one lock creates one notification.
-func lockNotification(u User, a LoginAttempts, now time.Time) notification.Notification {
-	sum := sha256.Sum256([]byte(u.ID + "\x00" + strconv.Itoa(a.Locks) + "\x00" + a.LockedUntil.UTC().Format(time.RFC3339Nano)))
-	id := "ntf_" + ulid.MustNew(uint64(max(now.UnixMilli(), 0)), bytes.NewReader(sum[:10])).String()
-	until := a.LockedUntil.UTC()
-	if t := until.Truncate(time.Second); !t.Equal(until) {
-		until = t.Add(time.Second) // round up: "until 14:05:31", never a second early
-	}
-	return notification.Notification{
-		ID: id, TenantID: u.TenantID, UserID: u.ID, Type: notification.Warning,
-		Title: "Sign-in paused after failed attempts",
-		Message: fmt.Sprintf("%d failed sign-in attempts on your account; sign-in is paused until %s UTC. "+
-			"If this was not you, someone may be guessing your password: choose a long, unique one.",
-			a.Failures, until.Format("2006-01-02 15:04:05")),
-		Icon: "pi pi-lock", CreatedAt: now.UTC(),
-	}
+// lockSignal is the user.sign_in_paused signal of a lock of u's sign-in (the notification rules tell u and the
+// users who may manage users). Its key derives from the user and the lock, so raising it twice for one lock
+// creates nothing new.
+func lockSignal(u User, a LoginAttempts, now time.Time) notification.Signal {
+	return notification.Signal{Kind: notification.KindSignInPaused, TenantID: u.TenantID, UserID: u.ID, Time: now.UTC(),
+		Key:          "lock\x00" + u.ID + "\x00" + strconv.Itoa(a.Locks) + "\x00" + a.LockedUntil.UTC().Format(time.RFC3339Nano),
+		SignInPaused: notification.SignInPausedData{Email: u.Email, Failures: a.Failures, Until: a.LockedUntil}}
+}
+
+// NotificationUsers is the notification center's view of the tenants' users (notification.Users) over st: each
+// user's ID and role, for the rules' audiences.
+func NotificationUsers(st Store) notification.Users {
+	return notification.UsersFunc(func(ctx context.Context, tenantID string) ([]notification.Member, error) {
+		list, err := st.ListUsers(ctx, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]notification.Member, 0, len(list))
+		for _, u := range list {
+			out = append(out, notification.Member{ID: u.ID, Role: u.Role})
+		}
+		return out, nil
+	})
 }

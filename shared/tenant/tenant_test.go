@@ -25,7 +25,7 @@ const password = "correct horse battery staple"
 type recorder struct {
 	mu     sync.Mutex
 	events []event.Envelope
-	notes  []notification.Notification
+	notes  []notification.Signal
 }
 
 func (r *recorder) Publish(_ context.Context, es ...event.Envelope) error {
@@ -35,7 +35,7 @@ func (r *recorder) Publish(_ context.Context, es ...event.Envelope) error {
 	return nil
 }
 
-func (r *recorder) Notify(_ context.Context, n notification.Notification) error {
+func (r *recorder) Raise(_ context.Context, n notification.Signal) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.notes = append(r.notes, n)
@@ -239,8 +239,10 @@ func TestLoginLocksTheAddressThenASuccessForgets(t *testing.T) {
 	if _, err := s.Login(ctx, u.Email, password); !apperr.Is(err, apperr.AccountLocked) {
 		t.Errorf("the right password during the lock: %v, want account_locked", err)
 	}
-	if len(rec.notes) != 1 || rec.notes[0].TenantID != u.TenantID {
-		t.Errorf("notifications %+v, want one to the tenant", rec.notes)
+	if len(rec.notes) != 1 || rec.notes[0].TenantID != u.TenantID || rec.notes[0].Kind != notification.KindSignInPaused ||
+		rec.notes[0].UserID != u.ID || rec.notes[0].Key == "" || rec.notes[0].SignInPaused.Email != u.Email ||
+		rec.notes[0].SignInPaused.Failures != s.Lockout.Threshold || !rec.notes[0].SignInPaused.Until.Equal(now.Add(30*time.Second)) {
+		t.Errorf("signals %+v, want one user.sign_in_paused about the user, with the lock's failures and end", rec.notes)
 	}
 	// An unknown address is locked the same way, so a lock says nothing about whether an account exists.
 	for range s.Lockout.Threshold {

@@ -224,14 +224,11 @@ func (d *Deliverer) Handle(ctx context.Context, m queue.Message) error {
 		if err != nil {
 			return err
 		}
-		// Notify before marking: a crash in between sends once more and notifies under the same attempt's ID.
-		if err := d.Notifier.Notify(ctx, notification.Notification{
-			ID:       notificationID(at, "delivery-failed", del.ID),
-			TenantID: del.TenantID, Type: notification.Error, Title: "Webhook delivery failed",
-			Message: fmt.Sprintf("The %s delivery %s to endpoint %s failed after %d attempt(s): %s. It is in the "+
-				"dead-letter list and can be replayed.", del.Event, del.ID, w.ID, del.Attempts, lastError),
-			Icon: "pi pi-exclamation-triangle", Link: DeliveryLink(w.ID, del.ID), CreatedAt: at,
-		}); err != nil {
+		// Notify before marking: a crash in between sends once more and raises the signal under that attempt's key.
+		if err := d.Notifier.Raise(ctx, notification.Signal{Kind: notification.KindDeliveryFailed,
+			TenantID: del.TenantID, Key: "delivery-failed\x00" + del.ID + "\x00" + strconv.Itoa(del.Attempts), Time: at,
+			DeliveryFailed: notification.DeliveryFailedData{WebhookID: w.ID, DeliveryID: del.ID, Event: del.Event,
+				Attempts: del.Attempts, Error: lastError}}); err != nil {
 			return fmt.Errorf("notify failure of %s: %w", del.ID, err)
 		}
 		if err := d.finish(ctx, del, resp.StatusCode, lastError, now); err != nil {
@@ -391,27 +388,15 @@ func (d *Deliverer) disable(ctx context.Context, log *slog.Logger, w Webhook, re
 		return nil
 	}
 	log.WarnContext(ctx, "webhook: endpoint disabled", "reason", reason)
-	msg := "The endpoint answered 410 Gone, which means it no longer wants deliveries, so WaQtor disabled it."
-	if reason == DisabledFailing {
-		msg = fmt.Sprintf("Deliveries to the endpoint have failed without a success for more than %d hours, so "+
-			"WaQtor disabled it.", w.Policy.WithDefaults().DisableAfterHours)
-	}
 	// One notification per disabling: only the call that flipped the endpoint notifies.
-	if err := d.Notifier.Notify(ctx, notification.Notification{
-		ID:       notificationID(now, "webhook-disabled", w.ID, reason),
-		TenantID: w.TenantID, Type: notification.Error, Title: "Webhook endpoint disabled",
-		Message: msg + " Its pending deliveries are in the dead-letter list; re-enable the endpoint and replay them " +
-			"once it works again.",
-		Icon: "pi pi-ban", Link: WebhookLink(w.ID), CreatedAt: now,
-	}); err != nil {
+	if err := d.Notifier.Raise(ctx, notification.Signal{Kind: notification.KindWebhookDisabled, TenantID: w.TenantID,
+		Key: "webhook-disabled\x00" + w.ID + "\x00" + reason + "\x00" + now.UTC().Format(time.RFC3339Nano), Time: now,
+		Disabled: notification.DisabledData{WebhookID: w.ID, Gone: reason == DisabledGone,
+			FailingHours: w.Policy.WithDefaults().DisableAfterHours}}); err != nil {
 		return fmt.Errorf("notify disabling of %s: %w", w.ID, err)
 	}
 	return nil
 }
-
-// notificationID is "ntf_" and a ULID with t's millisecond and entropy derived from the parts: the same fact at
-// the same time gets the same ID, so notifying twice creates one notification, and IDs sort by time.
-func notificationID(t time.Time, parts ...string) string { return "ntf_" + derivedULID(t, parts...) }
 
 func (d *Deliverer) busyDelay(receives int) time.Duration {
 	return min(time.Duration(max(receives, 1))*busyStep, busyMax) + time.Duration(d.rand()*float64(time.Second))

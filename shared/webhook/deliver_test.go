@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
@@ -78,6 +79,8 @@ type fixture struct {
 	sender *sender
 	d      *webhook.Deliverer
 	hook   webhook.Webhook
+	// created records the notification.created events of the center.
+	created *recorder
 }
 
 func newFixture(t *testing.T, opts ...func(*webhook.Webhook)) *fixture {
@@ -86,7 +89,13 @@ func newFixture(t *testing.T, opts ...func(*webhook.Webhook)) *fixture {
 	c := newClock()
 	s := &sender{answer: status(200)}
 	f := &fixture{env: e, clock: c, sender: s}
-	f.d = &webhook.Deliverer{Store: e.store, Sender: s, Notifier: notification.StoreNotifier{Store: e.notifications, Now: c.Now},
+	// The notification center over the same database, with an owner and a member (both may read webhooks).
+	f.created = &recorder{}
+	center := &notification.Center{Store: e.notifications, Preferences: e.notifications, Events: f.created,
+		Users: notification.UsersFunc(func(context.Context, string) ([]notification.Member, error) {
+			return []notification.Member{{ID: "usr_owner", Role: auth.Owner}, {ID: "usr_member", Role: auth.Member}}, nil
+		})}
+	f.d = &webhook.Deliverer{Store: e.store, Sender: s, Notifier: center,
 		Limiter: webhook.NewSemaphores(), Now: c.Now, Rand: func() float64 { return 0.5 }, Version: "1.2.3"}
 	f.hook = e.hook(t, "ten_1", "https://hooks.example/in", []string{"*"}, append([]func(*webhook.Webhook){
 		func(w *webhook.Webhook) { w.Headers = map[string]string{"X-Token": "abc"} }}, opts...)...)
@@ -140,13 +149,42 @@ func (f *fixture) attempts(t *testing.T, id string) []webhook.Attempt {
 	return as
 }
 
+// notes returns the owner's notifications, after checking that the member has the same ones (same kinds, texts)
+// and that each was published as notification.created.
 func (f *fixture) notes(t *testing.T) []notification.Notification {
 	t.Helper()
-	ns, err := f.notifications.ListNotifications(context.Background(), "ten_1", "usr_any", notification.Filter{Limit: 100})
-	if err != nil {
-		t.Fatal(err)
+	byUser := map[string][]notification.Notification{}
+	for _, u := range []string{"usr_owner", "usr_member"} {
+		ns, err := f.notifications.ListNotifications(context.Background(), "ten_1", u, notification.Filter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range ns {
+			if n.UserID != u || !n.Kind.Valid() {
+				t.Errorf("%s sees %+v: want their own notifications, of a kind they can mute", u, n)
+			}
+		}
+		byUser[u] = ns
 	}
-	return ns
+	own, member := byUser["usr_owner"], byUser["usr_member"]
+	if len(own) != len(member) {
+		t.Fatalf("owner has %d notifications, member %d; want the same (both may read webhooks)", len(own), len(member))
+	}
+	for i := range own {
+		if own[i].Kind != member[i].Kind || own[i].Message != member[i].Message {
+			t.Errorf("owner's %+v, member's %+v: want the same notice", own[i], member[i])
+		}
+	}
+	published := map[string]bool{}
+	for _, e := range f.created.of(event.NotificationCreated) {
+		published["ntf_"+strings.TrimPrefix(e.ID, "evt_")] = true
+	}
+	for _, n := range append(own, member...) {
+		if !published[n.ID] {
+			t.Errorf("%s was not published as notification.created", n.ID)
+		}
+	}
+	return own
 }
 
 // wantRetryAfter checks that err is a planned wait of want.
@@ -289,7 +327,8 @@ func TestDeliverFinalFailureNotifiesOnce(t *testing.T) {
 	}
 	n := ns[0]
 	if n.Type != notification.Error || n.Title != "Webhook delivery failed" || n.Link != webhook.DeliveryLink(f.hook.ID, d.ID) ||
-		!strings.HasPrefix(n.ID, "ntf_") || n.UserID != "" || !strings.Contains(n.Message, d.ID) {
+		!strings.HasPrefix(n.ID, "ntf_") || n.UserID != "usr_owner" || n.Kind != notification.KindDeliveryFailed ||
+		!strings.Contains(n.Message, d.ID) {
 		t.Errorf("notification %+v", n)
 	}
 	// The job again, and a replayed copy: no attempt, no second notification.
@@ -335,7 +374,7 @@ func TestDeliverGoneDisablesAndNotifiesOnce(t *testing.T) {
 	}
 	ns := f.notes(t)
 	if len(ns) != 1 || ns[0].Title != "Webhook endpoint disabled" || ns[0].Link != webhook.WebhookLink(f.hook.ID) ||
-		!strings.Contains(ns[0].Message, "410") {
+		!strings.Contains(ns[0].Message, "410") || ns[0].Kind != notification.KindWebhookDisabled {
 		t.Errorf("notifications %+v, want one saying the endpoint was disabled (410)", ns)
 	}
 }
@@ -372,7 +411,8 @@ func TestDeliverDisablesAfterContinuousFailure(t *testing.T) {
 		t.Errorf("other delivery %+v, want failed without another attempt", got)
 	}
 	ns := f.notes(t)
-	if len(ns) != 1 || ns[0].Title != "Webhook endpoint disabled" || !strings.Contains(ns[0].Message, "120 hours") {
+	if len(ns) != 1 || ns[0].Title != "Webhook endpoint disabled" || !strings.Contains(ns[0].Message, "120 hours") ||
+		ns[0].Kind != notification.KindWebhookDisabled {
 		t.Errorf("notifications %+v, want one saying the endpoint was disabled after 120 hours", ns)
 	}
 }

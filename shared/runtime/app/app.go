@@ -4,7 +4,6 @@
 package app
 
 import (
-	"context"
 	"log/slog"
 	"reflect"
 	"time"
@@ -100,7 +99,7 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 	}
 	tenants := tenant.NewService(st.Tenants, events, log)
 	tenants.Attempts = st.LoginAttempts
-	tenants.Notifier = notification.StoreNotifier{Store: st.Notifications}
+	tenants.Notifier = NotificationCenter(st, events, log)
 	plans := plan.NewService(st.Plans, st.Tenants, st.LoginAttempts, cfg.PremiumGating)
 	if st.Media != nil {
 		tenants.Avatars = st.Media
@@ -121,20 +120,14 @@ func NewServices(st Stores, events event.Publisher, out Outbound, tokenSecret []
 	}, nil
 }
 
-// NotificationCenter is the consumer of the "notifications" route's queue in both runtimes: the notification rules
-// over the runtime's stores, publishing notification.created to events.
+// NotificationCenter is the consumer of the "notifications" route's queue in both runtimes and the Notifier of
+// the producers that raise signals (the tenant service, the session runner, the webhook deliverer): the
+// notification rules over the runtime's stores, publishing notification.created to events.
 func NotificationCenter(st Stores, events event.Publisher, log *slog.Logger) *notification.Center {
-	users := notification.UsersFunc(func(ctx context.Context, tenantID string) ([]string, error) {
-		list, err := st.Tenants.ListUsers(ctx, tenantID)
-		if err != nil {
-			return nil, err
-		}
-		ids := make([]string, 0, len(list))
-		for _, u := range list {
-			ids = append(ids, u.ID)
-		}
-		return ids, nil
-	})
-	return &notification.Center{Store: st.Notifications, Preferences: st.NotificationPreferences, Users: users,
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &notification.Center{Store: st.Notifications, Preferences: st.NotificationPreferences,
+		Users:    tenant.NotificationUsers(st.Tenants),
 		Sessions: st.Sessions, Events: events, Log: log.With("component", "notifications")}
 }

@@ -56,8 +56,7 @@ func TestEveryConsumerFunctionBuilds(t *testing.T) {
 	entries := map[string]consumers.Consumer{"Audit": consumers.Audit, "WebhookRouter": consumers.WebhookRouter,
 		"WebhookDeliver": consumers.WebhookDeliver, "Notifications": consumers.Notifications, "RealtimePush": consumers.RealtimePush}
 	deps := map[string]awsfunction.Dep{"awsfunction.ActivityStore": awsfunction.ActivityStore,
-		"awssealed.WebhookStore": awssealed.WebhookStore, "awsfunction.NotificationStore": awsfunction.NotificationStore,
-		"awsfunction.Queue": awsfunction.Queue, "awsfunction.WebhookSender": awsfunction.WebhookSender,
+		"awssealed.WebhookStore": awssealed.WebhookStore, "awsfunction.Queue": awsfunction.Queue, "awsfunction.WebhookSender": awsfunction.WebhookSender,
 		"awsevents.EventBridge": awsevents.EventBridge, "awsevents.NotificationCenter": awsevents.NotificationCenter,
 		"awsfunction.LiveFeed": awsfunction.LiveFeed}
 	n := 0

@@ -23,12 +23,6 @@ func ActivityStore(_ context.Context, rt *Runtime, d *consumers.Deps) error {
 	return nil
 }
 
-// NotificationStore fills Deps.Notifications: the table's notification store.
-func NotificationStore(_ context.Context, rt *Runtime, d *consumers.Deps) error {
-	d.Notifications = dynamo.NewNotificationStore(rt.DynamoDB, rt.Config.Table)
-	return nil
-}
-
 // Queue fills Deps.Queue: the SQS queues (WAQTOR_QUEUE_PREFIX + name).
 func Queue(_ context.Context, rt *Runtime, d *consumers.Deps) error {
 	q, err := sqs.NewQueue(rt.SQS(), rt.Config.QueuePrefix)

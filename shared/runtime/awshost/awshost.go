@@ -27,7 +27,6 @@ import (
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/eventbus"
 	"github.com/waqtor/waqtor/shared/media"
-	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/runtime/app"
 	"github.com/waqtor/waqtor/shared/runtime/awsapp"
@@ -75,7 +74,7 @@ func Run(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 	hostID := HostID()
 	host, err := sessionrunner.New(sessionrunner.Config{Sessions: rt.Stores.Sessions, Messages: rt.Stores.Messages, Devices: devices,
-		Events: rt.Publisher, Queue: q, Files: rt.Stores.Media, Notifier: notification.StoreNotifier{Store: rt.Stores.Notifications},
+		Events: rt.Publisher, Queue: q, Files: rt.Stores.Media, Notifier: app.NotificationCenter(rt.Stores, rt.Publisher, log),
 		Log: log.With("component", "session-host"), Leases: leases, HostID: hostID, LeaseTTL: cfg.SessionLeaseTTL})
 	if err != nil {
 		return err

@@ -29,17 +29,20 @@ func NewStores(db *sqlite.DB, files media.Store, secrets webhook.Sealer) app.Sto
 // ConsumerDeps is what standalone's consumers (shared/consumers) are built from, over the SQLite database db and
 // its queue q: the webhook store commits each event's deliveries with their jobs (sqlite.WebhookJobStore) and seals
 // endpoint secrets and header values with secrets; deliveries go through the SSRF-guarded client (cfg.WebhookAllow
-// lets chosen private destinations through). Sessions is left to the caller: the session runner.
+// lets chosen private destinations through). The notification center publishes on the bus Consume runs the
+// consumers on. Sessions is left to the caller: the session runner.
 func ConsumerDeps(db *sqlite.DB, q *sqlite.Queue, secrets webhook.Sealer, cfg config.Config, log *slog.Logger) consumers.Deps {
+	notes := sqlite.NewNotificationStore(db)
 	return consumers.Deps{
-		Activity:      sqlite.NewActivityStore(db),
-		Webhooks:      webhook.SealedStore(sqlite.NewWebhookJobStore(q), secrets),
-		Notifications: sqlite.NewNotificationStore(db),
-		Queue:         q,
-		Sender:        egress.NewClient(cfg.WebhookGuard(), app.Version),
-		Now:           time.Now,
-		Version:       app.Version,
-		Log:           log,
+		NotificationRules: app.NotificationCenter(app.Stores{Tenants: sqlite.NewTenantStore(db),
+			Sessions: sqlite.NewSessionStore(db), Notifications: notes, NotificationPreferences: notes}, nil, log),
+		Activity: sqlite.NewActivityStore(db),
+		Webhooks: webhook.SealedStore(sqlite.NewWebhookJobStore(q), secrets),
+		Queue:    q,
+		Sender:   egress.NewClient(cfg.WebhookGuard(), app.Version),
+		Now:      time.Now,
+		Version:  app.Version,
+		Log:      log,
 	}
 }
 
@@ -49,6 +52,11 @@ func ConsumerDeps(db *sqlite.DB, q *sqlite.Queue, secrets webhook.Sealer, cfg co
 func Consume(rt *eventbus.Bus, d consumers.Deps, queues ...string) error {
 	if d.Events == nil {
 		d.Events = rt // consumers publish onto the bus they run on
+	}
+	if d.NotificationRules != nil && d.NotificationRules.Events == nil {
+		c := *d.NotificationRules // ConsumerDeps' center: it publishes onto the bus too
+		c.Events = rt
+		d.NotificationRules = &c
 	}
 	for _, c := range consumers.Registry() {
 		if c.AWSOnly || len(queues) > 0 && !slices.Contains(queues, c.Queue) {

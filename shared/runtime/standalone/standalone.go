@@ -31,7 +31,6 @@ import (
 	"github.com/waqtor/waqtor/shared/eventbus"
 	"github.com/waqtor/waqtor/shared/localdisk"
 	"github.com/waqtor/waqtor/shared/media"
-	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/realtime"
 	"github.com/waqtor/waqtor/shared/routing"
@@ -145,8 +144,11 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 		return err
 	}
 	defer closeWA()
+	// The notification center: the notifications consumer, and what the session runner and the webhook deliverer
+	// raise their signals with.
+	center := app.NotificationCenter(stores, bus, log)
 	host, err := sessionrunner.New(sessionrunner.Config{Sessions: stores.Sessions, Messages: stores.Messages, Devices: devices,
-		Events: bus, Queue: q, Files: files, Notifier: notification.StoreNotifier{Store: stores.Notifications},
+		Events: bus, Queue: q, Files: files, Notifier: center,
 		Log: log.With("component", "session-host")})
 	if err != nil {
 		return err
@@ -160,7 +162,7 @@ func Run(ctx context.Context, cfg config.Config, stdout io.Writer, log *slog.Log
 	deps.Sessions = host
 	// Consumers publish onto the bus the hub is tapped onto, so notification.created reaches the live feed.
 	deps.Events = bus
-	deps.NotificationRules = app.NotificationCenter(stores, bus, log)
+	deps.NotificationRules = center
 	if err := Consume(rt, deps); err != nil {
 		return err
 	}

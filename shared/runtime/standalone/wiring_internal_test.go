@@ -12,7 +12,6 @@ import (
 	"github.com/waqtor/waqtor/shared/eventbus"
 	"github.com/waqtor/waqtor/shared/localdisk"
 	"github.com/waqtor/waqtor/shared/logging"
-	"github.com/waqtor/waqtor/shared/notification"
 	"github.com/waqtor/waqtor/shared/queue"
 	"github.com/waqtor/waqtor/shared/routing"
 	"github.com/waqtor/waqtor/shared/runtime/app"
@@ -61,7 +60,7 @@ func TestStandaloneWiresEveryStoreAndEveryConsumer(t *testing.T) {
 		t.Fatal(err)
 	}
 	host, err := sessionrunner.New(sessionrunner.Config{Sessions: stores.Sessions, Messages: stores.Messages, Devices: devices,
-		Events: rt, Queue: q, Files: files, Notifier: notification.StoreNotifier{Store: stores.Notifications}, Log: log})
+		Events: rt, Queue: q, Files: files, Notifier: app.NotificationCenter(stores, rt, log), Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4709,9 +4709,9 @@ export interface components {
         Notification: {
             id?: string;
             tenantId?: string;
-            /** @description "" for every user of the tenant */
+            /** @description the user it is addressed to ("" only on notifications to every user created before the rules addressed each user) */
             userId?: string;
-            /** @description What the notification is about, for those the notification rules create (absent on others). */
+            /** @description What the notification is about (absent only on notifications created before every notification had a kind). */
             kind?: components["schemas"]["NotificationKind"];
             /** @enum {string} */
             type?: "info" | "success" | "warning" | "error";
@@ -4726,12 +4726,15 @@ export interface components {
         /**
          * @description session.logged_out, session.banned, session.replaced, session.outdated: a session reached that status.
          *     session.disconnected: a paired session has been reconnecting for 2 minutes. session.qr_waiting: a pairing
-         *     attempt has shown its QR code for 30 seconds without a scan (once per attempt). webhook.failing: 3
-         *     deliveries in a row to an endpoint failed for good (once per failing run). webhook.recovered: such an
-         *     endpoint took a delivery again.
+         *     attempt has shown its QR code for 30 seconds without a scan (once per attempt). session.unreachable: a
+         *     session cannot reach WhatsApp at all (once per outage). webhook.failing: 3 deliveries in a row to an
+         *     endpoint failed for good (once per failing run). webhook.recovered: such an endpoint took a delivery again.
+         *     webhook.disabled: WaQtor disabled an endpoint (410 Gone, or failing too long). webhook.delivery_failed: one
+         *     delivery failed for good. user.sign_in_paused: sign-in to an account was paused after failed attempts (to
+         *     that user and to the users who may manage users).
          * @enum {string}
          */
-        NotificationKind: "session.logged_out" | "session.banned" | "session.replaced" | "session.outdated" | "session.disconnected" | "session.qr_waiting" | "webhook.failing" | "webhook.recovered";
+        NotificationKind: "session.logged_out" | "session.banned" | "session.replaced" | "session.outdated" | "session.disconnected" | "session.qr_waiting" | "session.unreachable" | "webhook.failing" | "webhook.recovered" | "webhook.disabled" | "webhook.delivery_failed" | "user.sign_in_paused";
         NotificationPreferences: {
             muted?: components["schemas"]["NotificationKind"][];
             /**
