@@ -27,9 +27,9 @@ describe('chartOptions', () => {
     expect(o.locale).toBe('en');
     expect(o.plugins?.legend).toEqual({ rtl: false, textDirection: 'ltr' });
     expect(o.plugins?.tooltip).toEqual({ rtl: false, textDirection: 'ltr' });
-    expect(o.scales.x.reverse).toBe(false);
-    expect(o.scales.y.position).toBe('left');
-    expect(o.scales.rate.position).toBe('right');
+    expect(o.scales.x?.reverse).toBe(false);
+    expect(o.scales.y?.position).toBe('left');
+    expect(o.scales.rate?.position).toBe('right');
   });
 
   it('mirrors a horizontal bar chart (the value axis is x) and a chart given no scales, keeping its plugins', () => {
@@ -43,11 +43,11 @@ describe('chartOptions', () => {
 
   it('tells horizontal scales by axis, position or ID, and keeps a reversed scale reversed relative to the direction', () => {
     const o = chartOptions({ scales: { x2: {}, when: { position: 'bottom' }, pct: { axis: 'y' }, down: { axis: 'x', reverse: true } } }, 'ar');
-    expect(o.scales.x2.reverse).toBe(true);
-    expect(o.scales.when.reverse).toBe(true);
+    expect(o.scales.x2?.reverse).toBe(true);
+    expect(o.scales.when?.reverse).toBe(true);
     expect(o.scales.pct).toEqual({ axis: 'y', position: 'right' });
-    expect(o.scales.down.reverse).toBe(false);
-    expect(chartOptions({ scales: { down: { axis: 'x', reverse: true } } }, 'en').scales.down.reverse).toBe(true);
+    expect(o.scales.down?.reverse).toBe(false);
+    expect(chartOptions({ scales: { down: { axis: 'x', reverse: true } } }, 'en').scales.down?.reverse).toBe(true);
   });
 
   it('changes nothing in the options it is given', () => {

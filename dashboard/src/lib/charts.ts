@@ -9,6 +9,13 @@ export type ChartOptions = {
   [option: string]: unknown;
 };
 type ScaleOptions = { axis?: 'x' | 'y' | 'r'; position?: unknown; reverse?: boolean; [option: string]: unknown };
+type Direction = { rtl: boolean; textDirection: 'ltr' | 'rtl'; [option: string]: unknown };
+/** What chartOptions adds to a chart's options. */
+export type DirectedChartOptions = {
+  locale: Language;
+  plugins: { legend: Direction; tooltip: Direction; [plugin: string]: unknown };
+  scales: Record<string, ScaleOptions>;
+};
 
 const languageOf = (lng: string): Language => (lng === 'ar' ? 'ar' : 'en');
 
@@ -27,7 +34,7 @@ function horizontal(id: string, s: ScaleOptions) {
  *  right) and every vertical scale on the other side (the y axis on the right, a second axis on the left). In
  *  English the same keys say left to right, so a chart never keeps the other language's layout. A scale that is
  *  reversed on purpose stays reversed relative to the direction. Nothing in `options` is changed. */
-export function chartOptions<T extends ChartOptions>(options: T, language: string): T {
+export function chartOptions<T extends ChartOptions>(options: T, language: string): Omit<T, 'locale' | 'plugins' | 'scales'> & DirectedChartOptions {
   const lng = languageOf(language);
   const dir = languages[lng].dir;
   const rtl = dir === 'rtl';
