@@ -198,4 +198,15 @@ export default async function premium(t) {
   const ar = await chartsLaidOut(page, 2, { dir: 'rtl', locale: 'ar' });
   if (!ar[0].labels.every((l) => /[\u0621-\u064A]/.test(l))) throw new Error('days not in Arabic: ' + JSON.stringify(ar[0].labels));
   await t.shot('premium-reports-unlocked-ar');
+  // PrimeReact's own strings in Arabic: the range's Calendar names its month in Arabic and starts weeks on Saturday.
+  await page.locator('#report-range').click();
+  const picker = page.locator('.p-datepicker');
+  await picker.waitFor();
+  const month = (await picker.locator('.p-datepicker-month').first().innerText()).trim();
+  const days = (await picker.locator('thead th').allInnerTexts()).map((d) => d.trim());
+  if (!/^(يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر)$/.test(month) ||
+    days.join(' ') !== 'س ح ن ث ر خ ج') throw new Error(`the Calendar in Arabic: month ${JSON.stringify(month)}, days ${JSON.stringify(days)}`);
+  await t.shot('premium-reports-calendar-ar');
+  await page.keyboard.press('Escape');
+  await picker.waitFor({ state: 'detached' });
 }
