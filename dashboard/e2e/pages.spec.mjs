@@ -37,6 +37,10 @@ export default async function pages(t) {
   async function inspect(name, mark) {
     await page.locator('.p-skeleton').first().waitFor({ state: 'detached' });
     await t.settled();
+    // axe judges the page at rest: an element still fading in (a notification's 0.4 s arrival) has text of too
+    // little contrast for that moment. Finite animations only (a spinner runs forever).
+    await page.evaluate(() => Promise.all(document.getAnimations()
+      .filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime)).map((a) => a.finished.catch(() => undefined))));
     for (const v of await t.axe()) failures.push(`${name}: axe ${v}`);
     for (const p of t.problemsSince(mark)) failures.push(`${name}: ${p}`);
     await t.shot(`page-${name}`);
