@@ -197,6 +197,11 @@ export default async function premium(t) {
   // the right; the days written in Arabic.
   const ar = await chartsLaidOut(page, 2, { dir: 'rtl', locale: 'ar' });
   if (!ar[0].labels.every((l) => /[\u0621-\u064A]/.test(l))) throw new Error('days not in Arabic: ' + JSON.stringify(ar[0].labels));
+  // Each chart is an image named in Arabic, and the page with its charts passes axe.
+  const names = ar.map((c) => c.label);
+  if (names.join('|') !== 'الرسائل في اليوم|مسار التسليم') throw new Error('chart names: ' + JSON.stringify(names));
+  const violations = await t.axe();
+  if (violations.length) throw new Error('axe on the Arabic Reports page:\n' + violations.join('\n'));
   await t.shot('premium-reports-unlocked-ar');
   // PrimeReact's own strings in Arabic: the range's Calendar names its month in Arabic and starts weeks on Saturday.
   await page.locator('#report-range').click();

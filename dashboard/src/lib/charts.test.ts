@@ -67,7 +67,7 @@ describe('dayLabel', () => {
 });
 
 describe('every chart of the app', () => {
-  it('takes its options from lib/charts', () => {
+  it('takes its options from lib/charts and names its canvas (PrimeReact puts ariaLabel on the role="img" canvas)', () => {
     const sources = import.meta.glob<string>('/src/**/*.tsx', { eager: true, query: '?raw', import: 'default' });
     const charts = Object.entries(sources).filter(([, s]) => s.includes("from 'primereact/chart'"));
     expect(charts.length).toBeGreaterThanOrEqual(3);
@@ -75,7 +75,10 @@ describe('every chart of the app', () => {
       expect(s, file).toContain("from '@/lib/charts'");
       const tags = s.match(/<Chart\b[^>]*?\/>/gs) ?? [];
       expect(tags.length, file).toBeGreaterThan(0);
-      for (const tag of tags) expect(tag, file).toMatch(/options=\{(chart\.options\(|options\}|stacked\})/);
+      for (const tag of tags) {
+        expect(tag, file).toMatch(/options=\{(chart\.options\(|options\}|stacked\})/);
+        expect(tag, file).toMatch(/\bariaLabel=\{/);
+      }
     }
   });
 });

@@ -36,19 +36,19 @@ export default function ChartsTab() {
       <div className="col-12 lg:col-6">
         <h3 className="mt-0">{t('uikit.charts.stacked')}</h3>
         <p className="wq-muted mt-0">{t('uikit.charts.stackedUsage')}</p>
-        <Chart type="bar" data={stacked} style={{ blockSize: '16rem' }} aria-label={t('uikit.charts.stacked')}
+        <Chart type="bar" data={stacked} style={{ blockSize: '16rem' }} ariaLabel={t('uikit.charts.stacked')}
           options={chart.options({ maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } })} />
       </div>
       <div className="col-12 lg:col-6">
         <h3 className="mt-0">{t('uikit.charts.horizontal')}</h3>
         <p className="wq-muted mt-0">{t('uikit.charts.horizontalUsage')}</p>
-        <Chart type="bar" data={horizontal} style={{ blockSize: '16rem' }} aria-label={t('uikit.charts.horizontal')}
+        <Chart type="bar" data={horizontal} style={{ blockSize: '16rem' }} ariaLabel={t('uikit.charts.horizontal')}
           options={chart.options({ indexAxis: 'y', maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } })} />
       </div>
       <div className="col-12">
         <h3 className="mt-0">{t('uikit.charts.mixed')}</h3>
         <p className="wq-muted mt-0">{t('uikit.charts.mixedUsage')}</p>
-        <Chart type="bar" data={mixed} style={{ blockSize: '16rem' }} aria-label={t('uikit.charts.mixed')}
+        <Chart type="bar" data={mixed} style={{ blockSize: '16rem' }} ariaLabel={t('uikit.charts.mixed')}
           options={chart.options({
             maintainAspectRatio: false,
             scales: {

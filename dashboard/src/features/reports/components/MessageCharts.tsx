@@ -45,14 +45,14 @@ export function MessageCharts({ range }: { range: ReportRange }) {
           <p className="mt-0" data-testid="message-totals">{t('reports.totals', { out: r.outbound, in: r.inbound })}</p>
           {r.outbound + r.inbound === 0
             ? <p>{t('reports.noMessages')}</p>
-            : <Chart type="bar" data={perDay} options={stacked} style={{ blockSize: '20rem' }} aria-label={t('reports.perDay')} />}
+            : <Chart type="bar" data={perDay} options={stacked} style={{ blockSize: '20rem' }} ariaLabel={t('reports.perDay')} />}
         </div>
       </div>
       <div className="col-12 lg:col-4">
         <div className="wq-card">
           <h2 className="mt-0">{t('reports.funnel')}</h2>
           <p className="mt-0" data-testid="funnel">{t('reports.funnelText', { sent: f.sent, delivered: f.delivered, read: f.read, failed: f.failed, pending: f.pending })}</p>
-          {f.total > 0 && <Chart type="bar" data={funnel} style={{ blockSize: '16rem' }} aria-label={t('reports.funnel')}
+          {f.total > 0 && <Chart type="bar" data={funnel} style={{ blockSize: '16rem' }} ariaLabel={t('reports.funnel')}
             options={chart.options({ indexAxis: 'y', maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } })} />}
         </div>
       </div>

@@ -38,7 +38,7 @@ export function WebhookCharts({ range }: { range: ReportRange }) {
         {r.latencyMs ? t('reports.latency', { p50: r.latencyMs.p50, p95: r.latencyMs.p95 }) : ''}
       </p>
       {total === 0 ? <p>{t('reports.noDeliveries')}</p>
-        : <Chart type="bar" data={data} options={options} style={{ blockSize: '18rem' }} aria-label={t('reports.webhooks')} />}
+        : <Chart type="bar" data={data} options={options} style={{ blockSize: '18rem' }} ariaLabel={t('reports.webhooks')} />}
       {r.truncated && <Notice severity="warn" text={t('reports.truncated')} />}
     </div>
   );
