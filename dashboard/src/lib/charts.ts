@@ -58,7 +58,7 @@ export function chartOptions<T extends ChartOptions>(options: T, language: strin
   };
 }
 
-/** A day of the API's reports (YYYY-MM-DD, a UTC day) as a chart's label in the language: "3 Dec" / "٣ ديسمبر". */
+/** A day of the API's reports (YYYY-MM-DD, a UTC day) as a chart's label in the language: "Dec 3" / "3 ديسمبر". */
 export function dayLabel(day: string, language: string) {
   const [y, m, d] = day.split('-').map(Number);
   if (!y || !m || !d) return day;
