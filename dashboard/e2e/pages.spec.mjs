@@ -27,10 +27,20 @@ export default async function pages(t) {
   const csp = (await fetch(`${t.base}/`)).headers.get('content-security-policy') ?? '';
   if (!csp.includes("script-src 'self'") || !csp.includes("connect-src 'self'")) throw new Error('no Content-Security-Policy on /: ' + csp);
 
+  /** PrimeReact's own strings follow the language: the Password toggle's label (PrimeReact's locale, aria). */
+  async function passwordToggleSays(name, want) {
+    const label = await page.locator('.p-password .p-password-show-icon').first().getAttribute('aria-label');
+    if (label !== want) failures.push(`${name}: the Password toggle is labelled ${JSON.stringify(label)}, want ${JSON.stringify(want)}`);
+  }
+
   /** Checks the page now shown: settled, no problem since mark, axe clean; then the screenshot. */
   async function inspect(name, mark) {
     await page.locator('.p-skeleton').first().waitFor({ state: 'detached' });
     await t.settled();
+    // axe judges the page at rest: an element still fading in (a notification's 0.4 s arrival) has text of too
+    // little contrast for that moment. Finite animations only (a spinner runs forever).
+    await page.evaluate(() => Promise.all(document.getAnimations()
+      .filter((a) => Number.isFinite(a.effect?.getComputedTiming().endTime)).map((a) => a.finished.catch(() => undefined))));
     for (const v of await t.axe()) failures.push(`${name}: axe ${v}`);
     for (const p of t.problemsSince(mark)) failures.push(`${name}: ${p}`);
     await t.shot(`page-${name}`);
@@ -41,6 +51,7 @@ export default async function pages(t) {
   await page.goto(`${t.base}/login`);
   await page.getByRole('heading', { name: 'Sign in to WaQtor' }).waitFor();
   await inspect('login-en', mark);
+  await passwordToggleSays('login-en', 'Show Password');
   await t.login();
 
   // The budget, on a cold load of the Sessions page.
@@ -124,11 +135,26 @@ export default async function pages(t) {
   await page.getByRole('heading', { name: 'الجلسات' }).waitFor();
   const menu = (await page.locator('nav a[href="/"]').innerText()).trim();
   if (menu !== 'الجلسات') failures.push(`after a reload in Arabic the menu says ${JSON.stringify(menu)}, want الجلسات`);
+  // After the reload PrimeReact's own strings are Arabic too: a filter that matches nothing shows PrimeReact's empty
+  // message (the Events page's event types).
+  mark = t.mark();
+  await page.locator('nav a[href="/events"]').first().click();
+  await page.getByRole('heading', { name: 'الأحداث', level: 1 }).waitFor();
+  await page.locator('.p-multiselect').first().click();
+  await page.locator('.p-multiselect-panel .p-multiselect-filter').fill('zzz-no-such-event');
+  // (The filter is debounced: until it applies, PrimeReact shows its "no options" message, in Arabic too.)
+  const empty = page.locator('.p-multiselect-panel .p-multiselect-empty-message');
+  await empty.filter({ hasText: /^لا توجد نتائج$/ }).waitFor().catch(async () => failures.push(
+    `events-ar: the empty filter says ${JSON.stringify(await empty.allInnerTexts())}, want لا توجد نتائج`));
+  await page.keyboard.press('Escape');
+  await page.locator('.p-multiselect-panel').waitFor({ state: 'detached' });
+  for (const p of t.problemsSince(mark)) failures.push(`events-ar filter: ${p}`);
   mark = t.mark();
   await page.getByRole('button', { name: 'قائمة الملف الشخصي' }).click();
   await page.getByRole('menuitem', { name: 'تسجيل الخروج' }).click();
   await page.getByRole('heading', { name: 'تسجيل الدخول إلى WaQtor' }).waitFor();
   await inspect('login-ar', mark);
+  await passwordToggleSays('login-ar', 'إظهار كلمة المرور');
 
   if (failures.length) throw new Error(`${failures.length} problems:\n` + failures.join('\n'));
 }

@@ -5,8 +5,49 @@
 // Interactive is unlocked with a code from the operator endpoint; a poll is sent and bad buttons show the API's
 // field errors. Campaigns stays locked. Screenshots in English and Arabic.
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { bin, until, TIMEOUT } from './harness.mjs';
+import { bin, root, until, TIMEOUT } from './harness.mjs';
+
+/** How Chart.js laid out each chart on the page, read from the Chart.js instances themselves: the page's own
+ *  chart.js module (the chunk PrimeReact's Chart imports on first use; importing the same URL again gives the same
+ *  module, so Chart.getChart finds the instances; a different copy would find none and fail). Nothing is exposed
+ *  for tests. Per canvas: its label, Chart.js's locale, the legend's and tooltip's direction, whether the x scale
+ *  runs right to left as drawn (the pixel of its first value right of its last) and whether the y axis is drawn
+ *  right of the chart area, and the category labels. */
+async function chartLayouts(page) {
+  const chunk = readdirSync(join(root, 'dist/assets')).filter((f) => /^auto-[\w-]+\.js$/.test(f));
+  if (chunk.length !== 1) throw new Error('want one chart.js chunk (auto-*.js) in dist/assets, have ' + JSON.stringify(chunk));
+  return page.evaluate(async (url) => {
+    const { Chart } = await import(url);
+    return [...document.querySelectorAll('canvas')].map((canvas) => {
+      const c = Chart.getChart(canvas);
+      if (!c) return { label: canvas.getAttribute('aria-label'), drawn: false };
+      const x = c.scales.x;
+      return {
+        label: canvas.getAttribute('aria-label'), drawn: true, locale: c.options.locale,
+        legend: [c.options.plugins.legend.rtl, c.options.plugins.legend.textDirection],
+        tooltip: [c.options.plugins.tooltip.rtl, c.options.plugins.tooltip.textDirection],
+        xRightToLeft: x.getPixelForValue(x.min) > x.getPixelForValue(x.max),
+        yOnTheRight: c.scales.y.left >= c.chartArea.right,
+        labels: c.data.labels,
+      };
+    });
+  }, `/assets/${chunk[0]}`);
+}
+
+/** Waits until the page shows `n` charts drawn and every one laid out as `want` says; returns the layouts. */
+async function chartsLaidOut(page, n, want) {
+  let last;
+  await until(`${n} charts laid out ${want.dir}`, async () => {
+    last = await chartLayouts(page);
+    const rtl = want.dir === 'rtl';
+    return last.length === n && last.every((c) => c.drawn && c.locale === want.locale && c.legend[0] === rtl &&
+      c.legend[1] === want.dir && c.tooltip[0] === rtl && c.tooltip[1] === want.dir && c.xRightToLeft === rtl &&
+      c.yOnTheRight === rtl);
+  }).catch((e) => { throw new Error(`${e.message}: ${JSON.stringify(last)}`); });
+  return last;
+}
 
 function run(args, env) {
   return new Promise((res, rej) => {
@@ -89,6 +130,9 @@ export default async function premium(t) {
   await until('the funnel', async () => /^2 sent → 2 delivered/.test((await page.getByTestId('funnel').innerText()).trim()));
   await page.locator('canvas').first().waitFor();
   await page.getByRole('heading', { name: 'Webhook deliveries' }).waitFor();
+  // Messages per day and the funnel (no webhook delivery: no third chart), left to right, days written in English.
+  const en = await chartsLaidOut(page, 2, { dir: 'ltr', locale: 'en' });
+  if (!en[0].labels.every((l) => /^[A-Z][a-z]{2} \d{1,2}$/.test(l))) throw new Error('days not in English: ' + JSON.stringify(en[0].labels));
   await t.shot('premium-reports-unlocked-en');
   // The code worked once.
   const again = await t.api('/api/plan/redeem', { method: 'POST', body: JSON.stringify({ code }) });
@@ -149,5 +193,25 @@ export default async function premium(t) {
   await page.getByRole('link', { name: 'التقارير' }).click();
   await page.getByRole('heading', { name: 'الرسائل في اليوم' }).waitFor();
   await page.locator('canvas').first().waitFor();
+  // Mirrored: the legend and tooltips right to left, the first day (the funnel's zero) on the right, the y axis on
+  // the right; the days written in Arabic.
+  const ar = await chartsLaidOut(page, 2, { dir: 'rtl', locale: 'ar' });
+  if (!ar[0].labels.every((l) => /[\u0621-\u064A]/.test(l))) throw new Error('days not in Arabic: ' + JSON.stringify(ar[0].labels));
+  // Each chart is an image named in Arabic, and the page with its charts passes axe.
+  const names = ar.map((c) => c.label);
+  if (names.join('|') !== 'الرسائل في اليوم|مسار التسليم') throw new Error('chart names: ' + JSON.stringify(names));
+  const violations = await t.axe();
+  if (violations.length) throw new Error('axe on the Arabic Reports page:\n' + violations.join('\n'));
   await t.shot('premium-reports-unlocked-ar');
+  // PrimeReact's own strings in Arabic: the range's Calendar names its month in Arabic and starts weeks on Saturday.
+  await page.locator('#report-range').click();
+  const picker = page.locator('.p-datepicker');
+  await picker.waitFor();
+  const month = (await picker.locator('.p-datepicker-month').first().innerText()).trim();
+  const days = (await picker.locator('thead th').allInnerTexts()).map((d) => d.trim());
+  if (!/^(يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر)$/.test(month) ||
+    days.join(' ') !== 'س ح ن ث ر خ ج') throw new Error(`the Calendar in Arabic: month ${JSON.stringify(month)}, days ${JSON.stringify(days)}`);
+  await t.shot('premium-reports-calendar-ar');
+  await page.keyboard.press('Escape');
+  await picker.waitFor({ state: 'detached' });
 }

@@ -1,22 +1,28 @@
-import { useEffect, useRef, useState } from 'react';
+import { useContext, useEffect, useRef, useState } from 'react';
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { I18nextProvider } from 'react-i18next';
-import { PrimeReactProvider, type APIOptions } from 'primereact/api';
+import { PrimeReactContext, PrimeReactProvider, type APIOptions } from 'primereact/api';
 import { Toast } from 'primereact/toast';
 import i18n, { applyDocumentLanguage } from '@/lib/i18n';
+import { applyPrimeLocale } from '@/lib/primeLocale';
 import { makeQueryClient } from '@/lib/queryClient';
 import { registerToast } from '@/lib/toast';
 import { useUI } from '@/stores/ui';
 import { applyTheme } from './theme';
 
-/** Keeps <html lang dir>, i18next and the theme in step with the persisted UI state. */
+/** Keeps <html lang dir>, i18next, PrimeReact's own strings and the theme in step with the persisted UI state. */
 function UISync() {
   const language = useUI((s) => s.language);
   const theme = useUI((s) => s.theme);
+  // PrimeReactProvider reads value.locale only once; its context's setLocale changes it later.
+  const setPrimeContextLocale = useContext(PrimeReactContext)?.setLocale;
   useEffect(() => {
     void i18n.changeLanguage(language);
     applyDocumentLanguage(language);
-  }, [language]);
+    // PrimeReact's components read the global locale as they render; the context's change re-renders them.
+    applyPrimeLocale(language);
+    setPrimeContextLocale?.(language);
+  }, [language, setPrimeContextLocale]);
   useEffect(() => applyTheme(theme), [theme]);
   return null;
 }

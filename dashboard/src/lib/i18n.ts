@@ -7,8 +7,9 @@ export const languages: Record<Language, { dir: 'ltr' | 'rtl' }> = { en: { dir: 
 type Tree = { [key: string]: string | Tree };
 
 /** Translations: src/locales/<language>/<area>.json, one file per area of the dashboard (a page adds its own file),
- *  each under the key of its file name: src/locales/en/sessions.json holds the keys `sessions.…`. */
-const files = import.meta.glob<Tree>('../locales/*/*.json', { eager: true, import: 'default' });
+ *  each under the key of its file name: src/locales/en/sessions.json holds the keys `sessions.…`. PrimeReact's own
+ *  strings (src/locales/ar/primereact.json) are PrimeReact's locale, not i18next keys: lib/primeLocale.ts. */
+const files = import.meta.glob<Tree>(['../locales/*/*.json', '!../locales/*/primereact.json'], { eager: true, import: 'default' });
 
 export function translations(): Record<Language, Tree> {
   const out: Record<Language, Tree> = { en: {}, ar: {} };

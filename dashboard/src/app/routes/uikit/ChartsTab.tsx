@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { Chart } from 'primereact/chart';
+import { useChartLocale } from '@/lib/charts';
 
 /** The chart types the Reports page draws, with neutral labels: category and dataset numbers, and values that are
  *  only their positions (no business data). Loaded lazily by the UI kit page, so chart.js is fetched only when this
@@ -9,6 +10,7 @@ const categories = [1, 2, 3, 4, 5];
 
 export default function ChartsTab() {
   const { t } = useTranslation();
+  const chart = useChartLocale();
   const labels = categories.map((n) => t('uikit.charts.category', { n }));
   const series = (i: number) => t('uikit.charts.dataset', { n: i + 1 });
   const stacked = {
@@ -34,27 +36,27 @@ export default function ChartsTab() {
       <div className="col-12 lg:col-6">
         <h3 className="mt-0">{t('uikit.charts.stacked')}</h3>
         <p className="wq-muted mt-0">{t('uikit.charts.stackedUsage')}</p>
-        <Chart type="bar" data={stacked} style={{ blockSize: '16rem' }} aria-label={t('uikit.charts.stacked')}
-          options={{ maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } }} />
+        <Chart type="bar" data={stacked} style={{ blockSize: '16rem' }} ariaLabel={t('uikit.charts.stacked')}
+          options={chart.options({ maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } })} />
       </div>
       <div className="col-12 lg:col-6">
         <h3 className="mt-0">{t('uikit.charts.horizontal')}</h3>
         <p className="wq-muted mt-0">{t('uikit.charts.horizontalUsage')}</p>
-        <Chart type="bar" data={horizontal} style={{ blockSize: '16rem' }} aria-label={t('uikit.charts.horizontal')}
-          options={{ indexAxis: 'y', maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }} />
+        <Chart type="bar" data={horizontal} style={{ blockSize: '16rem' }} ariaLabel={t('uikit.charts.horizontal')}
+          options={chart.options({ indexAxis: 'y', maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } })} />
       </div>
       <div className="col-12">
         <h3 className="mt-0">{t('uikit.charts.mixed')}</h3>
         <p className="wq-muted mt-0">{t('uikit.charts.mixedUsage')}</p>
-        <Chart type="bar" data={mixed} style={{ blockSize: '16rem' }} aria-label={t('uikit.charts.mixed')}
-          options={{
+        <Chart type="bar" data={mixed} style={{ blockSize: '16rem' }} ariaLabel={t('uikit.charts.mixed')}
+          options={chart.options({
             maintainAspectRatio: false,
             scales: {
               x: { stacked: true },
               y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
               pct: { position: 'right', min: 0, max: 100, grid: { drawOnChartArea: false } },
             },
-          }} />
+          })} />
       </div>
     </div>
   );

@@ -3,6 +3,7 @@ import { Chart } from 'primereact/chart';
 import { Skeleton } from 'primereact/skeleton';
 import { Message as Notice } from 'primereact/message';
 import { ApiError } from '@/lib/api/errors';
+import { useChartLocale } from '@/lib/charts';
 import { useMessageReport, type ReportRange } from '../api/reports';
 
 const colors: Record<string, string> = {
@@ -13,11 +14,12 @@ const outStatuses = ['pending', 'sent', 'delivered', 'read', 'played', 'failed']
 /** Messages per day (outgoing by status, stacked; incoming as one series) and the delivery funnel. */
 export function MessageCharts({ range }: { range: ReportRange }) {
   const { t } = useTranslation();
+  const chart = useChartLocale();
   const rep = useMessageReport(range);
   if (rep.isPending) return <Skeleton height="20rem" />;
   if (rep.error) return <Notice severity="error" text={rep.error instanceof ApiError ? rep.error.message : t('errors.network')} />;
   const r = rep.data;
-  const labels = r.days.map((d) => d.date);
+  const labels = r.days.map((d) => chart.day(d.date));
   const perDay = {
     labels,
     datasets: [
@@ -34,7 +36,7 @@ export function MessageCharts({ range }: { range: ReportRange }) {
     labels: [t('messages.status.sent'), t('messages.status.delivered'), t('messages.status.read')],
     datasets: [{ label: t('reports.funnel'), data: [f.sent, f.delivered, f.read], backgroundColor: [colors.sent, colors.delivered, colors.read] }],
   };
-  const stacked = { maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } };
+  const stacked = chart.options({ maintainAspectRatio: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } });
   return (
     <div className="grid">
       <div className="col-12 lg:col-8">
@@ -43,15 +45,15 @@ export function MessageCharts({ range }: { range: ReportRange }) {
           <p className="mt-0" data-testid="message-totals">{t('reports.totals', { out: r.outbound, in: r.inbound })}</p>
           {r.outbound + r.inbound === 0
             ? <p>{t('reports.noMessages')}</p>
-            : <Chart type="bar" data={perDay} options={stacked} style={{ blockSize: '20rem' }} aria-label={t('reports.perDay')} />}
+            : <Chart type="bar" data={perDay} options={stacked} style={{ blockSize: '20rem' }} ariaLabel={t('reports.perDay')} />}
         </div>
       </div>
       <div className="col-12 lg:col-4">
         <div className="wq-card">
           <h2 className="mt-0">{t('reports.funnel')}</h2>
           <p className="mt-0" data-testid="funnel">{t('reports.funnelText', { sent: f.sent, delivered: f.delivered, read: f.read, failed: f.failed, pending: f.pending })}</p>
-          {f.total > 0 && <Chart type="bar" data={funnel} style={{ blockSize: '16rem' }} aria-label={t('reports.funnel')}
-            options={{ indexAxis: 'y', maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } }} />}
+          {f.total > 0 && <Chart type="bar" data={funnel} style={{ blockSize: '16rem' }} ariaLabel={t('reports.funnel')}
+            options={chart.options({ indexAxis: 'y', maintainAspectRatio: false, plugins: { legend: { display: false } }, scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } })} />}
         </div>
       </div>
       {r.truncated && <div className="col-12"><Notice severity="warn" text={t('reports.truncated')} /></div>}
