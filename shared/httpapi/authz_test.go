@@ -190,7 +190,7 @@ func TestPasswordChangeEndsTokensButKeepsTheChangingDevice(t *testing.T) {
 	mid := e.addUser(t, e.ownerKey, "m@a.example", "member")
 	laptop := e.login(t, "m@a.example", userPassword)
 	phone := e.login(t, "m@a.example", userPassword)
-	r := e.call(t, "PATCH", "/api/users/"+mid, laptop, `{"password":"quiet meadow compass 17"}`)
+	r := e.call(t, "PATCH", "/api/users/"+mid, laptop, `{"password":"quiet meadow compass 17","currentPassword":"`+userPassword+`"}`)
 	want(t, r, 200, "")
 	sess, ok := r.json(t)["session"].(map[string]any)
 	if !ok || sess["token"] == "" || r.header.Get("Cache-Control") != "no-store" {
@@ -224,7 +224,7 @@ func TestRoleChangeAndDisablingEndTokens(t *testing.T) {
 
 	// A refused change (the last owner's demotion) ends nothing.
 	otok := e.login(t, e.email, e.password)
-	want(t, e.call(t, "PATCH", "/api/users/"+e.ownerID(t), otok, `{"role":"member","password":"amber canyon whistle 9"}`), 409, "conflict")
+	want(t, e.call(t, "PATCH", "/api/users/"+e.ownerID(t), otok, `{"role":"member","password":"amber canyon whistle 9","currentPassword":"`+e.password+`"}`), 409, "conflict")
 	want(t, e.call(t, "GET", "/api/me", otok, nil), 200, "")
 	want(t, e.call(t, "POST", "/api/auth/login", "", map[string]string{"email": e.email, "password": e.password}), 200, "")
 }

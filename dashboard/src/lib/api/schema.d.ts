@@ -824,12 +824,14 @@ export interface paths {
         head?: never;
         /**
          * Change a user
-         * @description With a dashboard token you may change your own name, phone, Gravatar choice and password (prefer
-         *     `POST /api/auth/password`, which checks the current password). Changing others (and any user through an
-         *     API key), roles or `disabled` needs users:write; only an owner may change an owner or grant the owner
-         *     role; the tenant always keeps an enabled owner (409). A new password, a new role and disabling end the
-         *     user's dashboard tokens; when you change your own password or role with a token, the answer carries
-         *     `session`, a fresh token for this device.
+         * @description With a dashboard token you may change your own name, phone, Gravatar choice and password; your own
+         *     password needs `currentPassword`, checked like `POST /api/auth/password` (missing or wrong: 422 on
+         *     `currentPassword`; a wrong one counts as a failed sign-in, so 5 in a row answer `429 account_locked`).
+         *     Changing others (and any user through an API key), roles or `disabled` needs users:write; resetting
+         *     another user's password needs no current password. No API key sets a password (403), not even its
+         *     creator's. Only an owner may change an owner or grant the owner role; the tenant always keeps an enabled
+         *     owner (409). A new password, a new role and disabling end the user's dashboard tokens; when you change
+         *     your own password or role with a token, the answer carries `session`, a fresh token for this device.
          */
         patch: {
             parameters: {
@@ -847,6 +849,8 @@ export interface paths {
                         role?: components["schemas"]["Role"];
                         /** @description 10 to 128 characters; see the password rules in docs/api.md */
                         password?: string;
+                        /** @description Your current password; required with `password` when it is your own (not for another user's reset). */
+                        currentPassword?: string;
                         disabled?: boolean;
                         /**
                          * @description E.164: "+" then 7 to 15 digits, not starting with 0; "" removes it.
@@ -880,6 +884,7 @@ export interface paths {
                 404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
                 422: components["responses"]["Error"];
+                429: components["responses"]["Error"];
             };
         };
         trace?: never;
