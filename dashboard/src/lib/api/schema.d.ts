@@ -4329,6 +4329,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/operator/tenants/{id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Operator: set a tenant's plan
+         * @description The operator's endpoint, authenticated by `Authorization: Bearer <WAQTOR_OPERATOR_TOKEN>` (never a tenant's
+         *     key or login); 404 when no operator token is configured. Sets the tenant's plan to `free` or `premium`
+         *     (another plan is 422 on `plan`; an unknown tenant 404). Gated endpoints follow at once: `premium` unlocks
+         *     every feature, `free` locks them again except those the tenant unlocked by redeeming access codes, which
+         *     stay. With premium gating off every tenant has every feature whatever its plan. Setting the plan it has
+         *     already changes nothing.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["parameters"]["Id"];
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        plan: "free" | "premium";
+                    };
+                };
+            };
+            responses: {
+                /** @description The tenant's plan before the change and its plan status after it. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlanStatus"] & {
+                            tenantId: string;
+                            /** @example free */
+                            previousPlan: string;
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/realtime/ticket": {
         parameters: {
             query?: never;
