@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { DataTable } from 'primereact/datatable';
 import { Column } from 'primereact/column';
@@ -8,11 +9,13 @@ import { confirmDialog } from 'primereact/confirmdialog';
 import { useKeys, useRevokeKey, type ApiKey } from '../api/keys';
 import { ApiError } from '@/lib/api/errors';
 import { toastSuccess } from '@/lib/toast';
+import { EditKeyDialog } from './EditKeyDialog';
 
 export function KeysTable() {
   const { t, i18n } = useTranslation();
   const keys = useKeys();
   const revoke = useRevokeKey();
+  const [editing, setEditing] = useState<ApiKey | null>(null);
   const date = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'medium', timeStyle: 'short' });
   const when = (s: string | null | undefined) => (s ? date.format(new Date(s)) : '—');
   if (keys.isError) {
@@ -20,6 +23,7 @@ export function KeysTable() {
       ? `${keys.error.message} (${keys.error.code})` : t('errors.network')} />;
   }
   return (
+    <>
     <DataTable value={keys.data ?? []} loading={keys.isPending} dataKey="id" size="small" emptyMessage={t('keys.empty')}
       aria-label={t('keys.title')} className="wq-card p-0">
       <Column header={t('keys.name')} field="name" />
@@ -29,12 +33,18 @@ export function KeysTable() {
       <Column header={t('keys.lastUsed')} body={(k: ApiKey) => when(k.lastUsedAt)} />
       <Column body={(k: ApiKey) => k.revokedAt
         ? <Tag value={t('keys.revoked')} severity="danger" />
-        : <Button size="small" outlined severity="danger" icon="pi pi-ban" label={t('keys.revoke')}
-            onClick={() => confirmDialog({
-              message: t('keys.confirmRevoke', { name: k.name }), icon: 'pi pi-exclamation-triangle',
-              acceptLabel: t('keys.revoke'), rejectLabel: t('common.cancel'), acceptClassName: 'p-button-danger',
-              accept: () => revoke.mutate(k.id ?? '', { onSuccess: () => toastSuccess(t('keys.revokedToast')) }),
-            })} />} />
+        : <div className="flex gap-2">
+            <Button size="small" outlined icon="pi pi-pencil" label={t('keys.edit')}
+              aria-label={t('keys.editNamed', { name: k.name })} onClick={() => setEditing(k)} />
+            <Button size="small" outlined severity="danger" icon="pi pi-ban" label={t('keys.revoke')}
+              onClick={() => confirmDialog({
+                message: t('keys.confirmRevoke', { name: k.name }), icon: 'pi pi-exclamation-triangle',
+                acceptLabel: t('keys.revoke'), rejectLabel: t('common.cancel'), acceptClassName: 'p-button-danger',
+                accept: () => revoke.mutate(k.id ?? '', { onSuccess: () => toastSuccess(t('keys.revokedToast')) }),
+              })} />
+          </div>} />
     </DataTable>
+    <EditKeyDialog apiKey={editing} onHide={() => setEditing(null)} />
+    </>
   );
 }
