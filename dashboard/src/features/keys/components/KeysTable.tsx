@@ -24,7 +24,9 @@ export function KeysTable() {
   }
   return (
     <>
-    <DataTable value={keys.data ?? []} loading={keys.isPending} dataKey="id" size="small" emptyMessage={t('keys.empty')}
+    {/* Keyed by the language: PrimeReact keeps rendered cells while the rows are the same, so a language switch
+        would leave the buttons in the old language. */}
+    <DataTable key={i18n.language} value={keys.data ?? []} loading={keys.isPending} dataKey="id" size="small" emptyMessage={t('keys.empty')}
       aria-label={t('keys.title')} className="wq-card p-0">
       <Column header={t('keys.name')} field="name" />
       <Column header={t('keys.hint')} body={(k: ApiKey) => <bdi dir="ltr" className="wq-ltr">{k.hint}…</bdi>} />
