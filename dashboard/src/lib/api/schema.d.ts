@@ -635,7 +635,9 @@ export interface paths {
         head?: never;
         /**
          * Rename an API key or change its scopes
-         * @description Needs keys:write. A revoked key cannot change (409).
+         * @description Needs keys:write. The name is 1 to 100 characters; `scopes` replaces the key's scopes, at least one, each
+         *     held by the caller (403 otherwise); bad fields are 422, each named. A revoked key cannot change (409). The
+         *     key's next request uses the new scopes.
          */
         patch: {
             parameters: {
@@ -664,6 +666,7 @@ export interface paths {
                         "application/json": components["schemas"]["ApiKey"];
                     };
                 };
+                403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
                 422: components["responses"]["Error"];
@@ -4654,6 +4657,13 @@ export interface components {
             lastUsedAt?: string | null;
             /** Format: date-time */
             revokedAt?: string | null;
+            /**
+             * @description In GET /api/keys and GET /api/keys/{id} only: `narrowed` while the key's creator's current role no longer grants some of its scopes (listed in `lostScopes`; the key works with the rest), `stopped` while the creator is disabled or deleted (the key is refused). Absent when the key works as set, and for revoked and expired keys.
+             * @enum {string}
+             */
+            effect?: "narrowed" | "stopped";
+            /** @description With `effect`, the concrete scopes the key holds but cannot use now (all of them when stopped). */
+            lostScopes?: components["schemas"]["Scope"][];
         };
         ApiKeyCreated: components["schemas"]["ApiKey"] & {
             /** @description The API key (wq_live_…). Shown only in this response. */
