@@ -1,6 +1,7 @@
 // API keys spec: create a key with two scopes, rename it and remove one scope in the edit dialog (a blank name is
 // refused next to the field first), then use the key from here as a program would: the route of the removed scope
-// answers 403, the kept one 200. The edit dialog in Arabic. Screenshots in English and Arabic.
+// answers 403, the kept one 200. An admin's key is marked narrowed once the admin is demoted. The edit dialog in
+// Arabic. Screenshots in English and Arabic.
 import { until } from './harness.mjs';
 
 export default async function keys(t) {
@@ -54,6 +55,26 @@ export default async function keys(t) {
   if ((await withKey('/api/sessions')).status !== 200) throw new Error('the kept scope no longer works');
   await t.shot('api-keys-edited-en');
 
+  // An admin's key, then the admin demoted to member: the list marks the key narrowed, naming what it lost.
+  const adminPassword = 'amber canyon whistle 93';
+  const made = await t.api('/api/users', { method: 'POST', body: JSON.stringify({ email: 'admin@example.com', role: 'admin', password: adminPassword }) });
+  if (made.status !== 201) throw new Error(`create admin: ${made.status} ${await made.text()}`);
+  const adminId = (await made.json()).id;
+  const adminLogin = await fetch(`${t.base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email: 'admin@example.com', password: adminPassword }) });
+  const adminToken = (await adminLogin.json()).token;
+  const adminKey = await fetch(`${t.base}/api/keys`, { method: 'POST',
+    headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'Admin deploys', scopes: ['keys:write', 'sessions:read'] }) });
+  if (adminKey.status !== 201) throw new Error(`the admin's key: ${adminKey.status} ${await adminKey.text()}`);
+  const demoted = await t.api(`/api/users/${adminId}`, { method: 'PATCH', body: JSON.stringify({ role: 'member' }) });
+  if (demoted.status !== 200) throw new Error(`demote: ${demoted.status} ${await demoted.text()}`);
+  await page.reload();
+  const adminRow = page.getByRole('row').filter({ hasText: 'Admin deploys' });
+  await adminRow.getByText('Narrowed').waitFor();
+  await adminRow.locator('bdi', { hasText: 'keys:write' }).waitFor();
+  await t.shot('api-keys-narrowed-en');
+
   // Arabic: the page and the edit dialog translated.
   await page.getByRole('button', { name: /Language/ }).click();
   await until('dir=rtl', async () => (await page.evaluate(() => document.documentElement.dir)) === 'rtl');
@@ -65,5 +86,6 @@ export default async function keys(t) {
   await editAr.getByLabel('الاسم').waitFor();
   await editAr.getByRole('button', { name: 'حفظ' }).waitFor();
   await editAr.getByText('لا يحمل المفتاح صلاحيات أكثر مما يملكه من يضبطها').waitFor();
+  await page.getByRole('row').filter({ hasText: 'Admin deploys' }).getByText('مُقيَّد').waitFor();
   await t.shot('api-keys-edit-ar');
 }

@@ -11,6 +11,33 @@ const ci = { id: 'key_1', tenantId: 'ten_1', name: 'CI', hint: 'wq_live_abcd', s
   createdBy: 'usr_1', createdAt: '2026-12-01T00:00:00Z', expiresAt: null, lastUsedAt: null, revokedAt: null };
 const old = { ...ci, id: 'key_2', name: 'Old', revokedAt: '2026-12-02T00:00:00Z' };
 
+describe('API keys → effects', () => {
+  afterEach(() => { vi.unstubAllGlobals(); useAuth.getState().clear(); });
+  it("marks keys their creator's role narrows or whose creator is gone, as the API reports them", async () => {
+    const api = fakeApi({
+      'GET /api/notifications/count': { body: { unread: 0 } },
+      'GET /api/tenant/branding': { status: 404 },
+      'GET /api/keys': { body: { data: [
+        { ...ci, id: 'key_n', name: 'Narrow', scopes: ['keys:write', 'sessions:read'], effect: 'narrowed', lostScopes: ['keys:write'] },
+        { ...ci, id: 'key_s', name: 'Gone', effect: 'stopped', lostScopes: ['messages:read', 'sessions:read'] },
+        { ...ci, id: 'key_ok', name: 'Fine' }] } },
+    });
+    vi.stubGlobal('fetch', api.fetch);
+    useUI.setState({ language: 'en', branding: defaultBranding });
+    useAuth.setState({ token: 'tok', user: me as never });
+    renderApp('/api-keys');
+    const row = async (name: string) => (await screen.findByText(name, {}, { timeout: 15_000 })).closest('tr')!;
+    const narrow = await row('Narrow');
+    expect(within(narrow).getByText('Narrowed')).toBeInTheDocument();
+    expect(within(narrow).getByText("Its creator's role no longer grants:")).toBeInTheDocument();
+    expect(within(narrow).getByText('keys:write', { selector: 'bdi' })).toBeInTheDocument();
+    expect(within(await row('Gone')).getByText('Stopped')).toBeInTheDocument();
+    const fine = await row('Fine');
+    expect(within(fine).queryByText('Narrowed')).toBeNull();
+    expect(within(fine).queryByText('Stopped')).toBeNull();
+  }, 30_000);
+});
+
 describe('API keys → edit', () => {
   let api: ReturnType<typeof fakeApi>;
   let stored: typeof ci;

@@ -30,7 +30,21 @@ export function KeysTable() {
       aria-label={t('keys.title')} className="wq-card p-0">
       <Column header={t('keys.name')} field="name" />
       <Column header={t('keys.hint')} body={(k: ApiKey) => <bdi dir="ltr" className="wq-ltr">{k.hint}…</bdi>} />
-      <Column header={t('keys.scopes')} body={(k: ApiKey) => <span dir="ltr">{(k.scopes ?? []).join(', ')}</span>} />
+      <Column header={t('keys.scopes')} body={(k: ApiKey) => (
+        <div className="flex flex-column gap-1 align-items-start">
+          <span dir="ltr">{(k.scopes ?? []).join(', ')}</span>
+          {k.effect && (
+            <span className="flex align-items-center gap-2 flex-wrap">
+              <Tag value={t(k.effect === 'stopped' ? 'keys.stopped' : 'keys.narrowed')}
+                severity={k.effect === 'stopped' ? 'danger' : 'warning'} />
+              <small className="wq-muted">
+                {k.effect === 'stopped' ? t('keys.stoppedHelp')
+                  : <>{t('keys.narrowedHelp')} <bdi dir="ltr">{(k.lostScopes ?? []).join(', ')}</bdi></>}
+              </small>
+            </span>
+          )}
+        </div>
+      )} />
       <Column header={t('keys.created')} body={(k: ApiKey) => when(k.createdAt)} />
       <Column header={t('keys.lastUsed')} body={(k: ApiKey) => when(k.lastUsedAt)} />
       <Column body={(k: ApiKey) => k.revokedAt
