@@ -42,22 +42,28 @@ func issueAccessCode(ctx context.Context, cfg config.Config, log *slog.Logger, a
 	} else {
 		issued, err = standalone.IssueAccessCode(ctx, cfg, in)
 	}
-	var bad apperr.Fields
-	if bad.AddErr(err) {
-		msgs := make([]string, len(bad))
-		for i, f := range bad {
-			name := f.Field
-			if name == "tenantId" {
-				name = "tenant"
-			}
-			msgs[i] = "--" + name + ": " + f.Message
-		}
-		return fmt.Errorf("access-code issue:\n%s", strings.Join(msgs, "\n"))
-	}
-	if err != nil {
+	if err := flagErrors("access-code issue", err); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s\naccess code for %s of tenant %s, single use, valid until %s\n", issued.Code, issued.Feature,
 		issued.TenantID, issued.ExpiresAt.Format(time.RFC3339))
 	return nil
+}
+
+// flagErrors turns an operator command's error into what its user typed: each field error as "--flag: message"
+// (tenantId is --tenant), all at once; other errors as they are.
+func flagErrors(cmd string, err error) error {
+	var bad apperr.Fields
+	if !bad.AddErr(err) {
+		return err
+	}
+	msgs := make([]string, len(bad))
+	for i, f := range bad {
+		name := f.Field
+		if name == "tenantId" {
+			name = "tenant"
+		}
+		msgs[i] = "--" + name + ": " + f.Message
+	}
+	return fmt.Errorf("%s:\n%s", cmd, strings.Join(msgs, "\n"))
 }

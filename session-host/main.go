@@ -32,8 +32,9 @@ func main() {
 // run starts WaQtor; `bootstrap` instead creates the first tenant of an AWS deployment and exits,
 // `healthcheck` probes the WaQtor running on WAQTOR_ADDR (the container health check), `rotate-secrets-key` puts a
 // new current key in standalone's secrets key file, and `reseal-secrets` seals every webhook secret of an AWS
-// deployment with its KMS key (after an upgrade from plain text, or a change of key), and `access-code issue`
-// prints a new single-use access code that unlocks a premium feature for a tenant (the operator's command).
+// deployment with its KMS key (after an upgrade from plain text, or a change of key), `access-code issue`
+// prints a new single-use access code that unlocks a premium feature for a tenant, and `plan set` changes a
+// tenant's plan (both the operator's commands).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := config.Load(getenv)
 	if err != nil {
@@ -70,8 +71,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case len(args) >= 2 && args[0] == "access-code" && args[1] == "issue":
 		return issueAccessCode(ctx, cfg, log, args[2:], stdout, stderr)
+	case len(args) >= 2 && args[0] == "plan" && args[1] == "set":
+		return setPlan(ctx, cfg, log, args[2:], stdout, stderr)
 	case len(args) > 0:
-		return fmt.Errorf("unknown arguments %q; usage: session-host [bootstrap|healthcheck|rotate-secrets-key (standalone)|reseal-secrets (AWS)|access-code issue --tenant ID --feature F [--ttl D]]", args)
+		return fmt.Errorf("unknown arguments %q; usage: session-host [bootstrap|healthcheck|rotate-secrets-key (standalone)|reseal-secrets (AWS)|access-code issue --tenant ID --feature F [--ttl D]|plan set --tenant ID --plan free|premium]", args)
 	}
 	if cfg.AWS() {
 		return awshost.Run(ctx, cfg, log)

@@ -120,14 +120,70 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
-// List returns the tenant's keys (the API route needs keys:read).
-func (s *Service) List(ctx context.Context, p auth.Principal) ([]Key, error) {
-	return s.Store.ListKeys(ctx, p.TenantID)
+// Listed is a key as GET /api/keys shows it: the stored key and what its creator's current standing does to it,
+// by the rule Authenticate applies (auth.KeyScopes).
+type Listed struct {
+	Key
+	// Effect is EffectNarrowed while the creator's role no longer grants some of the key's scopes (LostScopes),
+	// EffectStopped while the creator is disabled or deleted (the key is refused); "" when the key works as set, and
+	// for revoked and expired keys.
+	Effect string `json:"effect,omitempty"`
+	// LostScopes are the concrete scopes the key holds but cannot use now (all of them when stopped).
+	LostScopes []auth.Scope `json:"lostScopes,omitempty"`
 }
 
-// Get returns one key (the API route needs keys:read).
-func (s *Service) Get(ctx context.Context, p auth.Principal, keyID string) (Key, error) {
-	return s.Store.GetKey(ctx, p.TenantID, keyID)
+// List returns the tenant's keys, each with its effect (the API route needs keys:read).
+func (s *Service) List(ctx context.Context, p auth.Principal) ([]Listed, error) {
+	keys, err := s.Store.ListKeys(ctx, p.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	return s.withEffects(ctx, p.TenantID, keys)
+}
+
+// Get returns one key with its effect (the API route needs keys:read).
+func (s *Service) Get(ctx context.Context, p auth.Principal, keyID string) (Listed, error) {
+	k, err := s.Store.GetKey(ctx, p.TenantID, keyID)
+	if err != nil {
+		return Listed{}, err
+	}
+	out, err := s.withEffects(ctx, p.TenantID, []Key{k})
+	if err != nil {
+		return Listed{}, err
+	}
+	return out[0], nil
+}
+
+// withEffects reads each usable key's creator once and says what their current role or state does to the key.
+func (s *Service) withEffects(ctx context.Context, tenantID string, keys []Key) ([]Listed, error) {
+	now := s.Now()
+	creators := map[string]*tenant.User{} // nil: deleted
+	out := make([]Listed, len(keys))
+	for i, k := range keys {
+		out[i] = Listed{Key: k}
+		if !k.Active(now) {
+			continue
+		}
+		u, seen := creators[k.CreatedBy]
+		if !seen {
+			got, err := s.Users.GetUser(ctx, tenantID, k.CreatedBy)
+			switch {
+			case err == nil:
+				u = &got
+			case !apperr.Is(err, apperr.NotFound):
+				return nil, err
+			}
+			creators[k.CreatedBy] = u
+		}
+		if u == nil || u.Disabled {
+			out[i].Effect, out[i].LostScopes = EffectStopped, auth.Expand(k.Scopes)
+			continue
+		}
+		if lost := auth.Lost(k.Scopes, auth.KeyScopes(k.Scopes, u.Role)); len(lost) > 0 {
+			out[i].Effect, out[i].LostScopes = EffectNarrowed, lost
+		}
+	}
+	return out, nil
 }
 
 // UpdateInput renames a key or changes its scopes; nil fields stay.

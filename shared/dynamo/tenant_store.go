@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/waqtor/waqtor/shared/auth"
@@ -157,6 +158,10 @@ func (s *TenantStore) GetTenant(ctx context.Context, tenantID string) (tenant.Te
 	if av == nil {
 		return tenant.Tenant{}, tenant.ErrTenantNotFound
 	}
+	return decodeTenant(av)
+}
+
+func decodeTenant(av map[string]types.AttributeValue) (tenant.Tenant, error) {
 	var it tenantItem
 	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 		return tenant.Tenant{}, fmt.Errorf("decode tenant: %w", err)
@@ -166,6 +171,24 @@ func (s *TenantStore) GetTenant(ctx context.Context, tenantID string) (tenant.Te
 		return tenant.Tenant{}, fmt.Errorf("tenant %s: %w", it.ID, err)
 	}
 	return tenant.Tenant{ID: it.ID, Name: it.Name, Plan: it.Plan, CreatedAt: created}, nil
+}
+
+// SetTenantPlan sets the plan attribute of the tenant item only, on the condition that the item exists, and
+// returns the item as written (ReturnValues ALL_NEW).
+func (s *TenantStore) SetTenantPlan(ctx context.Context, tenantID, plan string) (tenant.Tenant, error) {
+	out, err := s.c.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: aws.String(s.table), Key: key(tenantPK(tenantID), skTenant),
+		UpdateExpression:          aws.String("SET #plan = :plan"),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeNames:  map[string]string{"#plan": "plan"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":plan": str(plan)},
+		ReturnValues:              types.ReturnValueAllNew})
+	if isConditionFailed(err) {
+		return tenant.Tenant{}, tenant.ErrTenantNotFound
+	}
+	if err != nil {
+		return tenant.Tenant{}, fmt.Errorf("set tenant plan: %w", err)
+	}
+	return decodeTenant(out.Attributes)
 }
 
 // CountTenants reads the counter item that CreateTenant maintains: one read, however big the table.

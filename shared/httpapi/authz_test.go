@@ -190,7 +190,7 @@ func TestPasswordChangeEndsTokensButKeepsTheChangingDevice(t *testing.T) {
 	mid := e.addUser(t, e.ownerKey, "m@a.example", "member")
 	laptop := e.login(t, "m@a.example", userPassword)
 	phone := e.login(t, "m@a.example", userPassword)
-	r := e.call(t, "PATCH", "/api/users/"+mid, laptop, `{"password":"quiet meadow compass 17"}`)
+	r := e.call(t, "PATCH", "/api/users/"+mid, laptop, `{"password":"quiet meadow compass 17","currentPassword":"`+userPassword+`"}`)
 	want(t, r, 200, "")
 	sess, ok := r.json(t)["session"].(map[string]any)
 	if !ok || sess["token"] == "" || r.header.Get("Cache-Control") != "no-store" {
@@ -224,7 +224,7 @@ func TestRoleChangeAndDisablingEndTokens(t *testing.T) {
 
 	// A refused change (the last owner's demotion) ends nothing.
 	otok := e.login(t, e.email, e.password)
-	want(t, e.call(t, "PATCH", "/api/users/"+e.ownerID(t), otok, `{"role":"member","password":"amber canyon whistle 9"}`), 409, "conflict")
+	want(t, e.call(t, "PATCH", "/api/users/"+e.ownerID(t), otok, `{"role":"member","password":"amber canyon whistle 9","currentPassword":"`+e.password+`"}`), 409, "conflict")
 	want(t, e.call(t, "GET", "/api/me", otok, nil), 200, "")
 	want(t, e.call(t, "POST", "/api/auth/login", "", map[string]string{"email": e.email, "password": e.password}), 200, "")
 }
@@ -353,4 +353,57 @@ func TestNotificationPreferencesAreTheCallersOwn(t *testing.T) {
 	if got := muted(e.call(t, "GET", "/api/notifications/preferences", owner, nil)); len(got) != 2 {
 		t.Fatalf("refused PUTs changed the preferences: muted %v", got)
 	}
+}
+
+// GET /api/keys says which keys their creator's current standing narrows (a demotion: the scopes lost) or stops
+// (disabled or deleted); a key that works as set, and a revoked one, carry no effect.
+func TestKeyListShowsNarrowedAndStoppedKeys(t *testing.T) {
+	e := newEnv(t, httpapi.Config{})
+	adminID := e.addUser(t, e.ownerKey, "admin@a.example", "admin")
+	atok := e.login(t, "admin@a.example", userPassword)
+	_, keyID := e.addKey(t, atok, "ci", "sessions:read", "keys:write")
+	_, revokedID := e.addKey(t, atok, "old", "keys:write")
+	want(t, e.call(t, "DELETE", "/api/keys/"+revokedID, e.ownerKey, nil), 200, "")
+	listed := func() map[string]map[string]any {
+		t.Helper()
+		r := e.call(t, "GET", "/api/keys", e.ownerKey, nil)
+		want(t, r, 200, "")
+		out := map[string]map[string]any{}
+		for _, k := range r.json(t)["data"].([]any) {
+			out[k.(map[string]any)["id"].(string)] = k.(map[string]any)
+		}
+		return out
+	}
+	check := func(when, effect string, lost ...string) {
+		t.Helper()
+		got := listed()
+		eff, _ := got[keyID]["effect"].(string)
+		var gotLost []string
+		if v, ok := got[keyID]["lostScopes"]; ok {
+			gotLost = strs(v)
+		}
+		if eff != effect || !slices.Equal(gotLost, lost) {
+			t.Fatalf("%s: key = %v, want effect %q losing %v", when, got[keyID], effect, lost)
+		}
+		if _, ok := got[revokedID]["effect"]; ok {
+			t.Fatalf("%s: a revoked key has an effect: %v", when, got[revokedID])
+		}
+		for id, k := range got {
+			if id != keyID && id != revokedID && k["effect"] != nil {
+				t.Fatalf("%s: the owner's key has an effect: %v", when, k)
+			}
+		}
+	}
+	check("as admin", "")
+	want(t, e.call(t, "PATCH", "/api/users/"+adminID, e.ownerKey, `{"role":"member"}`), 200, "")
+	check("demoted to member", "narrowed", "keys:write")
+	if r := e.call(t, "GET", "/api/keys/"+keyID, e.ownerKey, nil); r.json(t)["effect"] != "narrowed" {
+		t.Fatalf("GET /api/keys/{id} of a narrowed key: %s", r.body)
+	}
+	want(t, e.call(t, "PATCH", "/api/users/"+adminID, e.ownerKey, `{"disabled":true}`), 200, "")
+	check("disabled", "stopped", "keys:write", "sessions:read")
+	want(t, e.call(t, "PATCH", "/api/users/"+adminID, e.ownerKey, `{"disabled":false,"role":"admin"}`), 200, "")
+	check("enabled admin again", "")
+	want(t, e.call(t, "DELETE", "/api/users/"+adminID, e.ownerKey, nil), 204, "")
+	check("deleted", "stopped", "keys:write", "sessions:read")
 }

@@ -28,7 +28,7 @@ func (s *Server) handleListKeys(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, list[apikey.Key]{Data: keys})
+	writeJSON(w, http.StatusOK, list[apikey.Listed]{Data: keys})
 	return nil
 }
 

@@ -70,6 +70,23 @@ func (s *Server) handleIssueAccessCode(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
+// handleSetTenantPlan is the operator's: set the tenant of the path to {"plan": "free"|"premium"}
+// (plan.Service.SetPlan) and answer its plan before and its status after.
+func (s *Server) handleSetTenantPlan(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Plan string `json:"plan"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	ch, err := s.Plans.SetPlan(r.Context(), plan.SetPlanInput{TenantID: r.PathValue("id"), Plan: in.Plan})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ch)
+	return nil
+}
+
 // handleMessageReport answers messages per day, the delivery funnel and totals over ?from&to.
 func (s *Server) handleMessageReport(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()

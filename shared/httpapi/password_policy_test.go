@@ -51,7 +51,7 @@ func TestPasswordPolicyOnEveryPath(t *testing.T) {
 			paths := map[string]resp{
 				"signup": e.call(t, "POST", "/api/auth/signup", "", map[string]string{"tenantName": "New", "email": "mia.jones@new.example", "password": b.pw}),
 				"create": e.call(t, "POST", "/api/users", e.ownerKey, map[string]string{"email": "mia.jones@b.example", "password": b.pw, "role": "member"}),
-				"change": e.call(t, "PATCH", "/api/users/"+mid, mtok, map[string]string{"password": b.pw}),
+				"change": e.call(t, "PATCH", "/api/users/"+mid, mtok, map[string]string{"password": b.pw, "currentPassword": "member-password"}),
 			}
 			for path, r := range paths {
 				if msg := passwordFieldError(t, r); !strings.Contains(msg, b.mention) {
@@ -64,6 +64,6 @@ func TestPasswordPolicyOnEveryPath(t *testing.T) {
 	e.login(t, "mia.jones@a.example", "member-password")
 	want(t, e.call(t, "POST", "/api/auth/login", "", map[string]string{"email": "mia.jones@b.example", "password": "password12"}), 401, "unauthorized")
 	// A good password passes everywhere.
-	want(t, e.call(t, "PATCH", "/api/users/"+mid, mtok, map[string]string{"password": "velvet otter quarry"}), 200, "")
+	want(t, e.call(t, "PATCH", "/api/users/"+mid, mtok, map[string]string{"password": "velvet otter quarry", "currentPassword": "member-password"}), 200, "")
 	e.login(t, "mia.jones@a.example", "velvet otter quarry")
 }

@@ -231,3 +231,46 @@ func TestGatingOffOpensEverything(t *testing.T) {
 	r = e.call(t, "GET", "/api/reports/messages?from=2026-01-01&to=2026-12-31", e.ownerKey, nil)
 	want(t, r, 422, "validation_failed")
 }
+
+// TestOperatorSetsATenantsPlan: PUT /api/operator/tenants/{id}/plan needs the operator token; an unknown plan is
+// 422 on plan, an unknown tenant 404; premium opens the gated features at once, free locks them again except what
+// a redeemed code unlocked.
+func TestOperatorSetsATenantsPlan(t *testing.T) {
+	e := newPremiumEnv(t, true)
+	path := "/api/operator/tenants/" + e.tenantID + "/plan"
+	premium := map[string]string{"plan": "premium"}
+	want(t, e.call(t, "PUT", path, "", premium), 401, "unauthorized")
+	want(t, e.call(t, "PUT", path, e.ownerKey, premium), 401, "unauthorized")
+	want(t, e.call(t, "PUT", path, e.login(t, e.email, e.password), premium), 401, "unauthorized")
+	r := e.call(t, "PUT", path, operatorToken, map[string]string{"plan": "gold"})
+	want(t, r, 422, "validation_failed")
+	if f := fieldOf(t, r); f != "plan" || !strings.Contains(string(r.body), "must be one of free, premium") {
+		t.Fatalf("unknown plan: %s", r.body)
+	}
+	want(t, e.call(t, "PUT", path, operatorToken, map[string]any{"plan": "premium", "extra": 1}), 422, "validation_failed")
+	want(t, e.call(t, "PUT", "/api/operator/tenants/ten_nobody/plan", operatorToken, premium), 404, "not_found")
+	lockedFeature(t, e.call(t, "GET", "/api/reports/messages", e.ownerKey, nil), "reports")
+
+	r = e.call(t, "PUT", path, operatorToken, premium)
+	want(t, r, 200, "")
+	if m := r.json(t); m["tenantId"] != e.tenantID || m["previousPlan"] != "free" || m["plan"] != "premium" ||
+		!strings.Contains(fmt.Sprint(m["features"]), "feature:reports source:plan unlocked:true") {
+		t.Fatalf("set premium answered %s", r.body)
+	}
+	want(t, e.call(t, "GET", "/api/reports/messages", e.ownerKey, nil), 200, "")
+	want(t, e.call(t, "POST", "/api/messages/send-poll", e.ownerKey, poll), 202, "")
+	if st := e.call(t, "GET", "/api/plan", e.ownerKey, nil).json(t); st["plan"] != "premium" {
+		t.Fatalf("GET /api/plan after premium = %v", st)
+	}
+
+	// A code redeemed meanwhile keeps its feature when the plan goes back to free; the rest locks again.
+	code := e.issue(t, "interactive", "1h")
+	want(t, e.call(t, "POST", "/api/plan/redeem", e.login(t, e.email, e.password), map[string]string{"code": code}), 200, "")
+	want(t, e.call(t, "PUT", path, operatorToken, map[string]string{"plan": "free"}), 200, "")
+	lockedFeature(t, e.call(t, "GET", "/api/reports/messages", e.ownerKey, nil), "reports")
+	want(t, e.call(t, "POST", "/api/messages/send-poll", e.ownerKey, poll), 202, "")
+
+	// Without a configured operator token the endpoint does not exist.
+	off := newEnv(t, httpapi.Config{})
+	want(t, off.call(t, "PUT", path, operatorToken, premium), 404, "not_found")
+}

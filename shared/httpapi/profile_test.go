@@ -223,3 +223,61 @@ func TestChangeEmailChecksThePasswordAndMovesTheLogin(t *testing.T) {
 	e.login(t, "new@a.example", userPassword)
 	want(t, e.call(t, "POST", "/api/auth/login", "", map[string]string{"email": "member@a.example", "password": userPassword}), 401, "unauthorized")
 }
+
+// TestOwnPasswordOverPatchNeedsTheCurrentOne: PATCH /api/users/{id} with password for the caller's own user needs
+// currentPassword, checked like POST /api/auth/password (missing or wrong: 422 on currentPassword; wrong ones count
+// toward the login lockout); an admin's reset of another user's password needs none; no API key sets a password.
+func TestOwnPasswordOverPatchNeedsTheCurrentOne(t *testing.T) {
+	e := newEnv(t, httpapi.Config{})
+	ownerID := e.ownerID(t)
+	memberID := e.addUser(t, e.ownerKey, "member@a.example", "member")
+	member := e.login(t, "member@a.example", userPassword)
+	const newPassword = "copper meadow whistle 77"
+	path := "/api/users/" + memberID
+
+	r := e.call(t, "PATCH", path, member, map[string]string{"password": newPassword})
+	want(t, r, 422, "validation_failed")
+	if f := fieldOf(t, r); f != "currentPassword" {
+		t.Fatalf("no current password: field %q, want currentPassword: %s", f, r.body)
+	}
+	// Every bad field at once: a weak new password and the missing current one.
+	r = e.call(t, "PATCH", path, member, map[string]string{"password": "short"})
+	want(t, r, 422, "validation_failed")
+	if !strings.Contains(string(r.body), `"field":"password"`) || !strings.Contains(string(r.body), `"field":"currentPassword"`) {
+		t.Fatalf("both bad fields are not named: %s", r.body)
+	}
+	// A wrong current password is a field error and counts as a failed sign-in: the 5th locks, login included.
+	for i := 1; i <= 5; i++ {
+		r = e.call(t, "PATCH", path, member, map[string]string{"password": newPassword, "currentPassword": "not it at all"})
+		if i < 5 {
+			want(t, r, 422, "validation_failed")
+			if f := fieldOf(t, r); f != "currentPassword" {
+				t.Fatalf("wrong current password: field %q", f)
+			}
+		}
+	}
+	want(t, r, 429, "account_locked")
+	ok := map[string]string{"password": newPassword, "currentPassword": userPassword}
+	want(t, e.call(t, "PATCH", path, member, ok), 429, "account_locked")
+	want(t, e.call(t, "POST", "/api/auth/login", "", map[string]string{"email": "member@a.example", "password": userPassword}), 429, "account_locked")
+	e.clock.Add(time.Minute)
+	// Nothing changed so far: the old password logs in; then the right current one changes it.
+	member = e.login(t, "member@a.example", userPassword)
+	r = e.call(t, "PATCH", path, member, ok)
+	want(t, r, 200, "")
+	e.login(t, "member@a.example", newPassword)
+
+	// API keys set no password, not even their creator's; nothing changes.
+	want(t, e.call(t, "PATCH", path, e.ownerKey, map[string]string{"password": "amber canyon whistle 9"}), 403, "forbidden")
+	want(t, e.call(t, "PATCH", "/api/users/"+ownerID, e.ownerKey, map[string]string{"password": "amber canyon whistle 9",
+		"currentPassword": e.password}), 403, "forbidden")
+	e.login(t, "member@a.example", newPassword)
+	e.login(t, e.email, e.password)
+
+	// An owner (users:write) resets the member's password without knowing it: the admin's reset.
+	owner := e.login(t, e.email, e.password)
+	want(t, e.call(t, "PATCH", path, owner, map[string]string{"password": "amber canyon whistle 9"}), 200, "")
+	member = e.login(t, "member@a.example", "amber canyon whistle 9")
+	// The member cannot reset the owner's (no users:write).
+	want(t, e.call(t, "PATCH", "/api/users/"+ownerID, member, map[string]string{"password": "amber canyon whistle 9"}), 403, "forbidden")
+}

@@ -112,6 +112,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/reports/messages", principal, auth.ScopeMessagesRead, "messages per day by direction and status, and the delivery funnel (premium: reports)", s.handleMessageReport},
 		{"GET", "/api/reports/webhooks", principal, auth.ScopeWebhooksRead, "webhook deliveries per day, success rate and latency (premium: reports)", s.handleWebhookReport},
 		{"POST", "/api/operator/access-codes", operator, "", "operator: issue a single-use access code for a tenant and feature", s.handleIssueAccessCode},
+		{"PUT", "/api/operator/tenants/{id}/plan", operator, "", "operator: set a tenant's plan (free or premium)", s.handleSetTenantPlan},
 
 		{"POST", "/api/realtime/ticket", self, "", "a single-use 30 s ticket to open the live feed (/ws) as the caller", s.handleRealtimeTicket},
 	}

@@ -26,8 +26,14 @@ var Features = []Feature{Campaigns, Reports, Interactive}
 // Valid reports whether f is a premium feature.
 func (f Feature) Valid() bool { return slices.Contains(Features, f) }
 
-// Premium is the plan that includes every feature. Any other plan ("free", the default) includes none.
-const Premium = "premium"
+// The plans. Premium includes every feature; Free (the default) includes none.
+const (
+	Free    = "free"
+	Premium = "premium"
+)
+
+// Plans lists every plan a tenant may be set to (SetPlan).
+var Plans = []string{Free, Premium}
 
 // Includes reports whether the plan named p includes f.
 func Includes(p string, f Feature) bool { return p == Premium && f.Valid() }

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/waqtor/waqtor/shared/apperr"
@@ -33,15 +35,16 @@ func RedeemKey(tenantID string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// TenantReader is the part of tenant.Store the service needs.
-type TenantReader interface {
+// Tenants is the part of tenant.Store the service needs: reading a tenant's plan and setting it.
+type Tenants interface {
 	GetTenant(ctx context.Context, tenantID string) (tenant.Tenant, error)
+	SetTenantPlan(ctx context.Context, tenantID, plan string) (tenant.Tenant, error)
 }
 
 // Service applies the gating rules.
 type Service struct {
 	Store   Store
-	Tenants TenantReader
+	Tenants Tenants
 	// Attempts counts wrong codes per tenant for RedeemLockout (the store of the login lockout; nil: no limit).
 	Attempts tenant.AttemptStore
 	Lockout  tenant.LockoutPolicy
@@ -51,7 +54,7 @@ type Service struct {
 }
 
 // NewService returns a Service with the default lockout and clock.
-func NewService(store Store, tenants TenantReader, attempts tenant.AttemptStore, gating bool) *Service {
+func NewService(store Store, tenants Tenants, attempts tenant.AttemptStore, gating bool) *Service {
 	return &Service{Store: store, Tenants: tenants, Attempts: attempts, Lockout: RedeemLockout, Gating: gating, Now: time.Now}
 }
 
@@ -122,6 +125,51 @@ func (s *Service) Require(ctx context.Context, tenantID string, f Feature) error
 		}
 	}
 	return LockedError(f)
+}
+
+// SetPlanInput is the operator's change of a tenant's plan.
+type SetPlanInput struct {
+	TenantID string `json:"tenantId"`
+	Plan     string `json:"plan"`
+}
+
+// PlanChanged is the answer to SetPlan: the tenant's plan before and its status after.
+type PlanChanged struct {
+	TenantID     string `json:"tenantId"`
+	PreviousPlan string `json:"previousPlan"`
+	Status
+}
+
+// SetPlan sets a tenant's plan to one of Plans: the operator's command (the binary's `plan set`, the operator
+// endpoint), never a tenant's. An unknown plan or a missing tenant ID is a field error; an unknown tenant is
+// tenant.ErrTenantNotFound. Only the plan changes (tenant.Store.SetTenantPlan); redeemed access codes stay, so a
+// tenant set back to free keeps the features it unlocked with codes. Gated requests follow at once: Require reads
+// the plan on every call.
+func (s *Service) SetPlan(ctx context.Context, in SetPlanInput) (PlanChanged, error) {
+	var f apperr.Fields
+	if in.TenantID == "" {
+		f.Add("tenantId", "is required")
+	}
+	if !slices.Contains(Plans, in.Plan) {
+		f.Add("plan", "must be one of "+strings.Join(Plans, ", "))
+	}
+	if err := f.Err(); err != nil {
+		return PlanChanged{}, err
+	}
+	before, err := s.Tenants.GetTenant(ctx, in.TenantID)
+	if err != nil {
+		return PlanChanged{}, err
+	}
+	if before.Plan != in.Plan {
+		if _, err := s.Tenants.SetTenantPlan(ctx, in.TenantID, in.Plan); err != nil {
+			return PlanChanged{}, err
+		}
+	}
+	st, err := s.Status(ctx, in.TenantID)
+	if err != nil {
+		return PlanChanged{}, err
+	}
+	return PlanChanged{TenantID: in.TenantID, PreviousPlan: before.Plan, Status: st}, nil
 }
 
 // IssueInput asks for an access code.

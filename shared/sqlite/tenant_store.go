@@ -62,6 +62,18 @@ func (s *TenantStore) GetTenant(ctx context.Context, tenantID string) (tenant.Te
 	return t, nil
 }
 
+// SetTenantPlan updates the plan column only.
+func (s *TenantStore) SetTenantPlan(ctx context.Context, tenantID, plan string) (tenant.Tenant, error) {
+	res, err := s.db.W.ExecContext(ctx, `UPDATE tenants SET plan = ? WHERE id = ?`, plan, tenantID)
+	if err != nil {
+		return tenant.Tenant{}, fmt.Errorf("set tenant plan: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return tenant.Tenant{}, tenant.ErrTenantNotFound
+	}
+	return s.GetTenant(ctx, tenantID)
+}
+
 func (s *TenantStore) CountTenants(ctx context.Context) (int, error) {
 	var n int
 	if err := s.db.readRow(ctx, `SELECT COUNT(*) FROM tenants`).Scan(&n); err != nil {

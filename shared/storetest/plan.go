@@ -27,6 +27,66 @@ func RunPlan(t *testing.T, newStores func(t *testing.T) PlanStores) {
 	t.Run("access codes", func(t *testing.T) { testAccessCodes(t, newStores(t)) })
 	t.Run("redeem once under concurrency", func(t *testing.T) { testRedeemConcurrent(t, newStores(t)) })
 	t.Run("gating rules", func(t *testing.T) { testGatingRules(t, newStores(t)) })
+	t.Run("set plan", func(t *testing.T) { testSetPlan(t, newStores(t)) })
+}
+
+// testSetPlan: the operator's plan change validates the plan and the tenant, and gated features follow at once;
+// set back to free, a tenant keeps what it unlocked with a code.
+func testSetPlan(t *testing.T, s PlanStores) {
+	ten, owner := newTenant(t, Stores{Tenants: s.Tenants}, "plan@a.example")
+	other, _ := newTenant(t, Stores{Tenants: s.Tenants}, "plan@b.example")
+	svc := plan.NewService(s.Plans, s.Tenants, s.Attempts, true)
+
+	_, err := svc.SetPlan(ctx, plan.SetPlanInput{Plan: "gold"})
+	var fs apperr.Fields
+	if !fs.AddErr(err) || len(fs) != 2 || fs[0].Field != "tenantId" || fs[1].Field != "plan" || fs[1].Message != "must be one of free, premium" {
+		t.Fatalf("SetPlan(bad) = %v (%+v), want errors on tenantId and plan", err, fs)
+	}
+	if _, err := svc.SetPlan(ctx, plan.SetPlanInput{TenantID: "ten_missing", Plan: plan.Premium}); !errors.Is(err, tenant.ErrTenantNotFound) {
+		t.Fatalf("SetPlan(unknown tenant) = %v, want ErrTenantNotFound", err)
+	}
+	if err := svc.Require(ctx, ten.ID, plan.Reports); apperr.CodeOf(err) != apperr.FeatureLocked {
+		t.Fatalf("Require(reports) on free = %v, want feature_locked", err)
+	}
+	ch, err := svc.SetPlan(ctx, plan.SetPlanInput{TenantID: ten.ID, Plan: plan.Premium})
+	if err != nil || ch.PreviousPlan != plan.Free || ch.Plan != plan.Premium || ch.TenantID != ten.ID {
+		t.Fatalf("SetPlan(premium) = %+v, %v", ch, err)
+	}
+	for _, f := range ch.Features {
+		if !f.Unlocked || f.Source != "plan" {
+			t.Fatalf("status after premium = %+v, want every feature unlocked by the plan", ch.Status)
+		}
+	}
+	if err := svc.Require(ctx, ten.ID, plan.Reports); err != nil {
+		t.Fatalf("Require(reports) on premium: %v", err)
+	}
+	if err := svc.Require(ctx, other.ID, plan.Reports); apperr.CodeOf(err) != apperr.FeatureLocked {
+		t.Fatalf("another tenant's Require(reports) = %v, want it still locked", err)
+	}
+	// Setting the same plan again changes nothing and answers the same.
+	if ch, err := svc.SetPlan(ctx, plan.SetPlanInput{TenantID: ten.ID, Plan: plan.Premium}); err != nil || ch.PreviousPlan != plan.Premium {
+		t.Fatalf("SetPlan(premium) again = %+v, %v", ch, err)
+	}
+	// A code redeemed while premium survives the way back to free; the rest locks again.
+	code, err := svc.Issue(ctx, plan.IssueInput{TenantID: ten.ID, Feature: plan.Interactive})
+	if err != nil {
+		t.Fatalf("Issue: %v", err)
+	}
+	if _, err := svc.Redeem(ctx, auth.Principal{TenantID: ten.ID, UserID: owner.ID, Role: auth.Owner}, code.Code); err != nil {
+		t.Fatalf("Redeem: %v", err)
+	}
+	if _, err := svc.SetPlan(ctx, plan.SetPlanInput{TenantID: ten.ID, Plan: plan.Free}); err != nil {
+		t.Fatalf("SetPlan(free): %v", err)
+	}
+	if err := svc.Require(ctx, ten.ID, plan.Reports); apperr.CodeOf(err) != apperr.FeatureLocked {
+		t.Fatalf("Require(reports) back on free = %v, want feature_locked", err)
+	}
+	if err := svc.Require(ctx, ten.ID, plan.Interactive); err != nil {
+		t.Fatalf("Require(interactive) unlocked by a code, back on free: %v", err)
+	}
+	if got, err := s.Tenants.GetTenant(ctx, ten.ID); err != nil || got.Plan != plan.Free || got.Name != ten.Name {
+		t.Fatalf("stored tenant = %+v, %v", got, err)
+	}
 }
 
 func sameCode(t *testing.T, what string, got, want plan.AccessCode) {

@@ -107,6 +107,24 @@ func testTenants(t *testing.T, s Stores) {
 	if _, err := s.Tenants.GetTenant(ctx, dup.ID); !errors.Is(err, tenant.ErrTenantNotFound) {
 		t.Fatalf("tenant of a failed CreateTenant exists: %v", err)
 	}
+	// SetTenantPlan changes the plan only; a missing tenant is ErrTenantNotFound and is not created.
+	got, err = s.Tenants.SetTenantPlan(ctx, ten.ID, "premium")
+	if err != nil || got.ID != ten.ID || got.Name != ten.Name || got.Plan != "premium" || !got.CreatedAt.Equal(now) {
+		t.Fatalf("SetTenantPlan = %+v, %v; want %+v with plan premium", got, err, ten)
+	}
+	if got, err := s.Tenants.GetTenant(ctx, ten.ID); err != nil || got.Plan != "premium" || got.Name != ten.Name || !got.CreatedAt.Equal(now) {
+		t.Fatalf("GetTenant after SetTenantPlan = %+v, %v", got, err)
+	}
+	missing := id.New("ten")
+	if _, err := s.Tenants.SetTenantPlan(ctx, missing, "premium"); !errors.Is(err, tenant.ErrTenantNotFound) {
+		t.Fatalf("SetTenantPlan(missing) = %v, want ErrTenantNotFound", err)
+	}
+	if _, err := s.Tenants.GetTenant(ctx, missing); !errors.Is(err, tenant.ErrTenantNotFound) {
+		t.Fatalf("SetTenantPlan(missing) created the tenant: %v", err)
+	}
+	if n, err := s.Tenants.CountTenants(ctx); err != nil || n != 1 {
+		t.Fatalf("CountTenants after SetTenantPlan(missing) = %d, %v; want 1", n, err)
+	}
 	newTenant(t, s, "owner@b.example")
 	if n, err := s.Tenants.CountTenants(ctx); err != nil || n != 2 {
 		t.Fatalf("CountTenants = %d, %v; want 2", n, err)

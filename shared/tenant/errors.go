@@ -19,6 +19,8 @@ var (
 		Details: map[string]any{"reason": "token_revoked"}}
 	// ErrTokenUserGone: the token's user was deleted or disabled.
 	ErrTokenUserGone = &apperr.Error{Code: apperr.Unauthorized, Message: "the user of this token no longer has access"}
+	// ErrPasswordNeedsLogin: an API key tried to set a password (PATCH /api/users/{id} with password).
+	ErrPasswordNeedsLogin = &apperr.Error{Code: apperr.Forbidden, Message: "setting a password needs a dashboard login, not an API key"}
 	// ErrForbidden: the caller may not make this change.
 	ErrForbidden = &apperr.Error{Code: apperr.Forbidden, Message: "not allowed"}
 )

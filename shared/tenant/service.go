@@ -184,7 +184,10 @@ type UpdateUserInput struct {
 	Name     *string    `json:"name"`
 	Role     *auth.Role `json:"role"`
 	Password *string    `json:"password"`
-	Disabled *bool      `json:"disabled"`
+	// CurrentPassword is required with Password when the caller changes their own password (checked like
+	// ChangePassword's); an admin resetting another user's password does not give it.
+	CurrentPassword *string `json:"currentPassword"`
+	Disabled        *bool   `json:"disabled"`
 	// Phone is an E.164 number ("+" then 7 to 15 digits), or "" to remove it.
 	Phone    *string `json:"phone"`
 	Gravatar *bool   `json:"gravatar"`
@@ -194,8 +197,17 @@ type UpdateUserInput struct {
 // (checked by the API, which owns every scope check: its route table, and handleUpdateUser for one's own role or
 // disabled flag), and only an owner may touch an owner or grant the owner role. The tenant always keeps an
 // enabled owner. A new password, a different role and disabling end the user's tokens (TokenVersion).
+//
+// Passwords: one's own needs CurrentPassword, checked like ChangePassword's (missing: a field error; wrong: a field
+// error that counts as a failed sign-in to the user's email, the login lockout), and must differ from it; so a
+// stolen token cannot take the account over. Another user's password is an admin's reset (users:write) and needs
+// no current password. No API key sets a password, not even its creator's (ErrPasswordNeedsLogin): a key is a
+// program's credential, and a leaked one must not become a dashboard login.
 func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID string, in UpdateUserInput) (User, error) {
 	self := p.UserID == userID && p.KeyID == ""
+	if in.Password != nil && (p.KeyID != "" || p.UserID == "") {
+		return User{}, ErrPasswordNeedsLogin
+	}
 	var f apperr.Fields
 	if in.Name != nil {
 		checkName(&f, "name", *in.Name, false)
@@ -215,6 +227,19 @@ func (s *Service) UpdateUser(ctx context.Context, p auth.Principal, userID strin
 		}
 		if msg := auth.CheckPasswordPolicy(*in.Password, target.Email); msg != "" {
 			f.Add("password", "%s", msg)
+		} else if self && in.CurrentPassword != nil && *in.Password == *in.CurrentPassword {
+			f.Add("password", "must differ from the current password")
+		}
+		if self && (in.CurrentPassword == nil || *in.CurrentPassword == "") {
+			f.Add("currentPassword", "is required to change your own password")
+		}
+		if err := f.Err(); err != nil {
+			return User{}, err
+		}
+		if self {
+			if err := s.checkCurrentPassword(ctx, target, *in.CurrentPassword); err != nil {
+				return User{}, err
+			}
 		}
 	}
 	if err := f.Err(); err != nil {

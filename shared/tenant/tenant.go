@@ -54,6 +54,10 @@ type Store interface {
 	// CreateTenant stores a tenant with its first owner atomically. ErrEmailTaken if the email is in use.
 	CreateTenant(ctx context.Context, t Tenant, owner User) error
 	GetTenant(ctx context.Context, tenantID string) (Tenant, error)
+	// SetTenantPlan changes the tenant's plan and nothing else (its ID, name and creation time stay), in one write,
+	// and returns the tenant as stored after it; ErrTenantNotFound when there is no such tenant. Which plans exist
+	// is the caller's rule (plan.Service.SetPlan).
+	SetTenantPlan(ctx context.Context, tenantID, plan string) (Tenant, error)
 	// CountTenants tells whether this is a first start.
 	CountTenants(ctx context.Context) (int, error)
 

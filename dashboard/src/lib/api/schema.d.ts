@@ -635,7 +635,9 @@ export interface paths {
         head?: never;
         /**
          * Rename an API key or change its scopes
-         * @description Needs keys:write. A revoked key cannot change (409).
+         * @description Needs keys:write. The name is 1 to 100 characters; `scopes` replaces the key's scopes, at least one, each
+         *     held by the caller (403 otherwise); bad fields are 422, each named. A revoked key cannot change (409). The
+         *     key's next request uses the new scopes.
          */
         patch: {
             parameters: {
@@ -664,6 +666,7 @@ export interface paths {
                         "application/json": components["schemas"]["ApiKey"];
                     };
                 };
+                403: components["responses"]["Error"];
                 404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
                 422: components["responses"]["Error"];
@@ -824,12 +827,14 @@ export interface paths {
         head?: never;
         /**
          * Change a user
-         * @description With a dashboard token you may change your own name, phone, Gravatar choice and password (prefer
-         *     `POST /api/auth/password`, which checks the current password). Changing others (and any user through an
-         *     API key), roles or `disabled` needs users:write; only an owner may change an owner or grant the owner
-         *     role; the tenant always keeps an enabled owner (409). A new password, a new role and disabling end the
-         *     user's dashboard tokens; when you change your own password or role with a token, the answer carries
-         *     `session`, a fresh token for this device.
+         * @description With a dashboard token you may change your own name, phone, Gravatar choice and password; your own
+         *     password needs `currentPassword`, checked like `POST /api/auth/password` (missing or wrong: 422 on
+         *     `currentPassword`; a wrong one counts as a failed sign-in, so 5 in a row answer `429 account_locked`).
+         *     Changing others (and any user through an API key), roles or `disabled` needs users:write; resetting
+         *     another user's password needs no current password. No API key sets a password (403), not even its
+         *     creator's. Only an owner may change an owner or grant the owner role; the tenant always keeps an enabled
+         *     owner (409). A new password, a new role and disabling end the user's dashboard tokens; when you change
+         *     your own password or role with a token, the answer carries `session`, a fresh token for this device.
          */
         patch: {
             parameters: {
@@ -847,6 +852,8 @@ export interface paths {
                         role?: components["schemas"]["Role"];
                         /** @description 10 to 128 characters; see the password rules in docs/api.md */
                         password?: string;
+                        /** @description Your current password; required with `password` when it is your own (not for another user's reset). */
+                        currentPassword?: string;
                         disabled?: boolean;
                         /**
                          * @description E.164: "+" then 7 to 15 digits, not starting with 0; "" removes it.
@@ -880,6 +887,7 @@ export interface paths {
                 404: components["responses"]["Error"];
                 409: components["responses"]["Error"];
                 422: components["responses"]["Error"];
+                429: components["responses"]["Error"];
             };
         };
         trace?: never;
@@ -4324,6 +4332,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/operator/tenants/{id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Operator: set a tenant's plan
+         * @description The operator's endpoint, authenticated by `Authorization: Bearer <WAQTOR_OPERATOR_TOKEN>` (never a tenant's
+         *     key or login); 404 when no operator token is configured. Sets the tenant's plan to `free` or `premium`
+         *     (another plan is 422 on `plan`; an unknown tenant 404). Gated endpoints follow at once: `premium` unlocks
+         *     every feature, `free` locks them again except those the tenant unlocked by redeeming access codes, which
+         *     stay. With premium gating off every tenant has every feature whatever its plan. Setting the plan it has
+         *     already changes nothing.
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: components["parameters"]["Id"];
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        plan: "free" | "premium";
+                    };
+                };
+            };
+            responses: {
+                /** @description The tenant's plan before the change and its plan status after it. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlanStatus"] & {
+                            tenantId: string;
+                            /** @example free */
+                            previousPlan: string;
+                        };
+                    };
+                };
+                401: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/realtime/ticket": {
         parameters: {
             query?: never;
@@ -4587,6 +4657,13 @@ export interface components {
             lastUsedAt?: string | null;
             /** Format: date-time */
             revokedAt?: string | null;
+            /**
+             * @description In GET /api/keys and GET /api/keys/{id} only: `narrowed` while the key's creator's current role no longer grants some of its scopes (listed in `lostScopes`; the key works with the rest), `stopped` while the creator is disabled or deleted (the key is refused). Absent when the key works as set, and for revoked and expired keys.
+             * @enum {string}
+             */
+            effect?: "narrowed" | "stopped";
+            /** @description With `effect`, the concrete scopes the key holds but cannot use now (all of them when stopped). */
+            lostScopes?: components["schemas"]["Scope"][];
         };
         ApiKeyCreated: components["schemas"]["ApiKey"] & {
             /** @description The API key (wq_live_…). Shown only in this response. */

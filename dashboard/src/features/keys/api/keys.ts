@@ -27,6 +27,20 @@ export function useCreateKey() {
   });
 }
 
+/** Renames a key or changes its scopes (PATCH /api/keys/{id}); the dialog shows the API's errors itself. */
+export function useUpdateKey() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, ...body }: { id: string; name: string; scopes: Scope[] }) =>
+      unwrap(api.PATCH('/api/keys/{id}', { params: { path: { id } }, body })),
+    onSuccess: (k) => {
+      qc.setQueryData<ApiKey[]>(keyKeys.all, (list) => list?.map((x) => (x.id === k.id ? k : x)));
+      return qc.invalidateQueries({ queryKey: keyKeys.all });
+    },
+    meta: { silent: true },
+  });
+}
+
 export function useRevokeKey() {
   const qc = useQueryClient();
   return useMutation({
