@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { infiniteQueryOptions, queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData,
+  type QueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import { ApiError } from '@/lib/api/errors';
 import type { components } from '@/lib/api/schema';
@@ -21,14 +22,19 @@ export const noFilter: HistoryFilter = { sessionId: '', chatId: '', direction: '
 export const messageKeys = {
   all: ['messages'] as const,
   list: (f: HistoryFilter | string) => [...messageKeys.all, 'list', typeof f === 'string' ? { ...noFilter, sessionId: f } : f] as const,
+  /** The history's pages (GET /api/messages by cursor) for one filter and page size. */
+  pages: (f: HistoryFilter, size: number) => [...messageKeys.all, 'pages', f, size] as const,
   one: (id: string) => [...messageKeys.all, 'one', id] as const,
   media: (url: string) => [...messageKeys.all, 'media', url] as const,
 };
 
+/** How many messages the history and the chat view load per page (the API allows 1 to 200). */
+export const PAGE_SIZE = 50;
+
 /** The query string of a filter: only the filters set. */
-export function historyQuery(f: HistoryFilter) {
+export function historyQuery(f: HistoryFilter, limit = PAGE_SIZE) {
   return {
-    limit: 50,
+    limit,
     ...(f.sessionId ? { sessionId: f.sessionId } : {}),
     ...(f.chatId.trim() ? { chatId: f.chatId.trim() } : {}),
     ...(f.direction ? { direction: f.direction } : {}),
@@ -48,6 +54,74 @@ export const messagesQuery = (f: HistoryFilter | string) => {
 /** The history, kept current by the live feed (messages frames, src/app/live.tsx); polled every 30 s only while
  *  the feed is not open. */
 export const useMessages = (f: HistoryFilter | string) => useQuery({ ...messagesQuery(f), refetchInterval: useFallbackPoll() });
+
+/** One page of GET /api/messages: newest first; `next` is the cursor of the page after it (absent on the last). */
+export interface MessagePage { messages: Message[]; next?: string }
+
+/** The history matching the filter, page by page with the API's cursor (newest first). A new filter is a new query,
+ *  so it starts again from the newest page. When the live feed invalidates it, TanStack Query refetches every loaded
+ *  page in turn, each with the cursor of the page fetched just before: new messages come in at the top, the loaded
+ *  pages stay loaded, and every loaded row gets its current status. */
+export const messagePagesQuery = (filter: HistoryFilter, size = PAGE_SIZE) => infiniteQueryOptions({
+  queryKey: messageKeys.pages(filter, size),
+  initialPageParam: '',
+  queryFn: async ({ pageParam }): Promise<MessagePage> => {
+    const query = { ...historyQuery(filter, size), ...(pageParam ? { cursor: pageParam } : {}) };
+    const r = await unwrap(api.GET('/api/messages', { params: { query } }));
+    return { messages: r.messages ?? [], ...(r.next ? { next: r.next } : {}) };
+  },
+  getNextPageParam: (last: MessagePage) => last.next || undefined,
+});
+
+/** The paged history, newest first, with fetchNextPage for the older pages; polled every 30 s only while the feed
+ *  is not open. `messages` is every loaded page in one list (a message on two pages, shifted by new ones, once). */
+export function useMessagePages(filter: HistoryFilter, size = PAGE_SIZE) {
+  const q = useInfiniteQuery({ ...messagePagesQuery(filter, size), refetchInterval: useFallbackPoll() });
+  return { ...q, messages: flattenPages(q.data) };
+}
+
+export function flattenPages(data: InfiniteData<MessagePage> | undefined): Message[] {
+  const seen = new Set<string>();
+  const out: Message[] = [];
+  for (const p of data?.pages ?? []) {
+    for (const m of p.messages) {
+      const id = m.messageId ?? '';
+      if (id && seen.has(id)) continue;
+      seen.add(id);
+      out.push(m);
+    }
+  }
+  return out;
+}
+
+/** How far along each status is: a receipt only ever moves a message forward (receipts arrive out of order). */
+const rank: Record<MessageStatus, number> = { pending: 0, failed: 1, received: 1, sent: 2, delivered: 3, read: 4, played: 5 };
+const frameStatus: Record<string, MessageStatus> = {
+  'message.sent': 'sent', 'message.delivered': 'delivered', 'message.read': 'read', 'message.failed': 'failed',
+};
+
+/** Applies a receipt frame of the live feed (message.sent, .delivered, .read, .failed) to every loaded page of every
+ *  paged history at once, before the refetch the same frame starts: the row or bubble of that message, on whichever
+ *  loaded page it is, shows its new status. */
+export function applyMessageFrame(qc: QueryClient, f: { event: string; data?: unknown }) {
+  const status = frameStatus[f.event];
+  const id = (f.data as { messageId?: unknown } | undefined)?.messageId;
+  if (!status || typeof id !== 'string' || !id) return;
+  qc.setQueriesData<InfiniteData<MessagePage>>({ queryKey: [...messageKeys.all, 'pages'] }, (data) => {
+    if (!data) return data;
+    let changed = false;
+    const pages = data.pages.map((p) => {
+      if (!p.messages.some((m) => m.messageId === id)) return p;
+      return { ...p, messages: p.messages.map((m) => {
+        if (m.messageId !== id || rank[status] <= rank[m.status ?? 'pending']) return m;
+        if (status === 'failed' && m.status !== 'pending') return m;
+        changed = true;
+        return { ...m, status };
+      }) };
+    });
+    return changed ? { ...data, pages } : data;
+  });
+}
 
 /** One message with its status timeline; the live feed's messages frames refetch it (messageKeys.all). */
 export const useMessage = (id: string | null) => useQuery({
