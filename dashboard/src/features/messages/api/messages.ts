@@ -58,18 +58,20 @@ export const useMessages = (f: HistoryFilter | string) => useQuery({ ...messages
 /** One page of GET /api/messages: newest first; `next` is the cursor of the page after it (absent on the last). */
 export interface MessagePage { messages: Message[]; next?: string }
 
-/** The history matching the filter, page by page with the API's cursor (newest first). A new filter is a new query,
- *  so it starts again from the newest page. When the live feed invalidates it, TanStack Query refetches every loaded
- *  page in turn, each with the cursor of the page fetched just before: new messages come in at the top, the loaded
- *  pages stay loaded, and every loaded row gets its current status. */
+async function fetchMessagePage(filter: HistoryFilter, size: number, cursor: string): Promise<MessagePage> {
+  const query = { ...historyQuery(filter, size), ...(cursor ? { cursor } : {}) };
+  const r = await unwrap(api.GET('/api/messages', { params: { query } }));
+  return { messages: r.messages ?? [], ...(r.next ? { next: r.next } : {}) };
+}
+
+/** The history matching the filter, page by page with the API's cursor (newest first; the cursor is a position, so a
+ *  loaded page's `next` stays valid while new messages arrive). A new filter is a new query: it starts again from the
+ *  newest page. The live feed does not refetch it (that would push loaded messages off the end): see
+ *  refreshMessagePages and applyMessageFrame. */
 export const messagePagesQuery = (filter: HistoryFilter, size = PAGE_SIZE) => infiniteQueryOptions({
   queryKey: messageKeys.pages(filter, size),
   initialPageParam: '',
-  queryFn: async ({ pageParam }): Promise<MessagePage> => {
-    const query = { ...historyQuery(filter, size), ...(pageParam ? { cursor: pageParam } : {}) };
-    const r = await unwrap(api.GET('/api/messages', { params: { query } }));
-    return { messages: r.messages ?? [], ...(r.next ? { next: r.next } : {}) };
-  },
+  queryFn: ({ pageParam }) => fetchMessagePage(filter, size, pageParam),
   getNextPageParam: (last: MessagePage) => last.next || undefined,
 });
 
@@ -92,6 +94,52 @@ export function flattenPages(data: InfiniteData<MessagePage> | undefined): Messa
     }
   }
   return out;
+}
+
+/** Puts a freshly fetched newest page on top of the loaded pages: new messages first, then every loaded message that
+ *  is not on the new page (status from the new page where it has one), the cursors of the older pages unchanged.
+ *  When nothing was loaded, or more messages arrived than a page holds (no overlap and more after it), it starts
+ *  again from the new page. */
+export function mergeHead(data: InfiniteData<MessagePage, string>, head: MessagePage): InfiniteData<MessagePage, string> {
+  const loaded = new Set(flattenPages(data).map((m) => m.messageId));
+  const fresh = new Set(head.messages.map((m) => m.messageId));
+  const overlap = head.messages.some((m) => loaded.has(m.messageId));
+  if (loaded.size === 0 || (!overlap && head.next)) return { pages: [head], pageParams: [''] };
+  const [first, ...rest] = data.pages;
+  const keep = (p: MessagePage) => ({ ...p, messages: p.messages.filter((m) => !fresh.has(m.messageId)) });
+  return {
+    pages: [{ messages: [...head.messages, ...keep(first ?? { messages: [] }).messages], ...(first?.next ? { next: first.next } : {}) },
+      ...rest.map(keep)],
+    pageParams: data.pageParams,
+  };
+}
+
+/** What a messages frame of the live feed does to the paged histories on screen: fetches each one's newest page and
+ *  merges it on top (mergeHead), so new messages appear and every loaded page stays loaded. Histories not on screen
+ *  are only marked stale. */
+export async function refreshMessagePages(qc: QueryClient) {
+  const queries = qc.getQueryCache().findAll({ queryKey: [...messageKeys.all, 'pages'] });
+  await Promise.all(queries.map(async (q) => {
+    const key = q.queryKey as ReturnType<typeof messageKeys.pages>;
+    const data = q.state.data as InfiniteData<MessagePage, string> | undefined;
+    if (!data?.pages.length || q.getObserversCount() === 0) {
+      await qc.invalidateQueries({ queryKey: key, exact: true });
+      return;
+    }
+    try {
+      const head = await fetchMessagePage(key[2], key[3], '');
+      qc.setQueryData<InfiniteData<MessagePage, string>>(key, (cur) => mergeHead(cur ?? data, head));
+    } catch {
+      await qc.invalidateQueries({ queryKey: key, exact: true });
+    }
+  }));
+}
+
+/** Everything a messages frame or a send makes stale: the paged histories get their newest page merged on top
+ *  (refreshMessagePages), every other message query is refetched. */
+export function refreshMessages(qc: QueryClient) {
+  void qc.invalidateQueries({ queryKey: messageKeys.all, predicate: (q) => q.queryKey[1] !== 'pages' });
+  return refreshMessagePages(qc);
 }
 
 /** How far along each status is: a receipt only ever moves a message forward (receipts arrive out of order). */
@@ -186,7 +234,7 @@ export function useSendMessage() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: sendMessage,
-    onSuccess: () => qc.invalidateQueries({ queryKey: messageKeys.all }),
+    onSuccess: () => refreshMessages(qc),
     meta: { silent: true },
   });
 }

@@ -77,7 +77,7 @@ describe('MessageHistory paging', () => {
     await screen.findByText('message 6');
     await vi.waitFor(() => expect(rows()).toEqual(['message 6', 'message 5', 'message 4', 'message 3', 'message 2', 'message 1']));
     expect(within(screen.getAllByRole('row').at(-1)!).getByText('Read')).toBeInTheDocument();
-  });
+  }, 20_000);
 
   it('starts again from the newest page when the filter changes', async () => {
     const api = messageStore([msg(4, { direction: 'in', status: 'received' }), msg(3), msg(2, { direction: 'in', status: 'received' }), msg(1)]);
