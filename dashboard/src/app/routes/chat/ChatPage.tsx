@@ -4,7 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { useSessions } from '@/features/sessions/api/sessions';
 import { ChatList } from '@/features/messages/components/ChatList';
 import { ChatView } from '@/features/messages/components/ChatView';
-import { chatPath } from '@/features/messages/components/MessageHistory';
+import { canonicalChat, chatPath } from '@/features/messages/chatId';
 
 /** Chats: a session's recent chats and one conversation (/messages/chat/<session>/<chatId>). */
 export default function ChatPage() {
@@ -15,7 +15,7 @@ export default function ChatPage() {
   const options = (sessions.data ?? []).map((s) => ({ id: s.id ?? '', label: s.name ?? s.id ?? '' }));
   const [picked, setPicked] = useState('');
   const sessionId = params['session'] ?? (picked || options[0]?.id || '');
-  const chatId = params['chatId'] ?? '';
+  const chatId = canonicalChat(params['chatId'] ?? '');
   return (
     <section>
       <div className="wq-page-header">

@@ -234,7 +234,8 @@ export function useSendMessage() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: sendMessage,
-    onSuccess: () => refreshMessages(qc),
+    // Not awaited: the caller's onSuccess (the chat view puts the answer in as the new bubble) runs at once.
+    onSuccess: () => { void refreshMessages(qc); },
     meta: { silent: true },
   });
 }

@@ -8,7 +8,7 @@ import { Badge } from 'primereact/badge';
 import { Message as Notice } from 'primereact/message';
 import { ApiError } from '@/lib/api/errors';
 import { noFilter, useMessagePages, type Message } from '../api/messages';
-import { peerLabel } from './ChatView';
+import { peerLabel } from '../chatId';
 import type { SessionOption } from './ComposeForm';
 import './chat.css';
 

@@ -6,8 +6,11 @@ import { InputTextarea } from 'primereact/inputtextarea';
 import { Message as Notice } from 'primereact/message';
 import { Skeleton } from 'primereact/skeleton';
 import { ApiError, fieldErrors } from '@/lib/api/errors';
-import { noFilter, PAGE_SIZE, useMessage, useMessagePages, useSendMessage, type Message, type MessageStatus } from '../api/messages';
+import { useQueryClient, type InfiniteData } from '@tanstack/react-query';
+import { messageKeys, noFilter, PAGE_SIZE, useMessage, useMessagePages, useSendMessage, type Message, type MessagePage,
+  type MessageStatus } from '../api/messages';
 import { MediaPreview } from './MediaPreview';
+import { peerLabel } from '../chatId';
 import './chat.css';
 
 const ticks: Record<MessageStatus, string[]> = {
@@ -69,7 +72,9 @@ function Bubble({ m, loaded, onReply, time }: {
  *  messages scroll into view), and a composer that sends text, optionally as a reply to a bubble. */
 export function ChatView({ sessionId, chatId, pageSize = PAGE_SIZE }: { sessionId: string; chatId: string; pageSize?: number }) {
   const { t, i18n } = useTranslation();
-  const q = useMessagePages({ ...noFilter, sessionId, chatId }, pageSize);
+  const filter = { ...noFilter, sessionId, chatId };
+  const q = useMessagePages(filter, pageSize);
+  const qc = useQueryClient();
   const send = useSendMessage();
   const [text, setText] = useState('');
   const [reply, setReply] = useState<Message | null>(null);
@@ -104,7 +109,18 @@ export function ChatView({ sessionId, chatId, pageSize = PAGE_SIZE }: { sessionI
     e?.preventDefault();
     send.mutate({ sessionId, chatId, message: { kind: 'text', text },
       ...(reply?.messageId ? { options: { quotedMessageId: reply.messageId } } : {}) },
-    { onSuccess: () => { setText(''); setReply(null); } });
+    { onSuccess: (r) => {
+      // The API's answer (ID, time, status) is the new bubble until the newest page comes back with it, so its ticks
+      // follow the receipts from the start.
+      const sent: Message = { messageId: r.messageId, sessionId: r.sessionId ?? sessionId, chatId: r.chatId ?? chatId,
+        direction: 'out', type: 'text', body: text, status: r.status ?? 'pending',
+        timestamp: new Date((r.timestamp ?? Date.now() / 1000) * 1000).toISOString(), ...(reply?.messageId ? { replyTo: reply.messageId } : {}) };
+      qc.setQueryData<InfiniteData<MessagePage, string>>(messageKeys.pages(filter, pageSize), (d) => {
+        if (!d?.pages[0] || !sent.messageId || d.pages.some((p) => p.messages.some((m) => m.messageId === sent.messageId))) return d;
+        return { ...d, pages: [{ ...d.pages[0], messages: [sent, ...d.pages[0].messages] }, ...d.pages.slice(1)] };
+      });
+      setText(''); setReply(null);
+    } });
   };
 
   return (
@@ -150,10 +166,4 @@ export function ChatView({ sessionId, chatId, pageSize = PAGE_SIZE }: { sessionI
       </form>
     </div>
   );
-}
-
-/** A chat ID as people read it: "+<digits>" for a phone number's chat, else the ID. */
-export function peerLabel(chatId: string) {
-  const m = /^(\d+)@(s\.whatsapp\.net|c\.us)$/.exec(chatId);
-  return m ? '+' + m[1] : chatId;
 }

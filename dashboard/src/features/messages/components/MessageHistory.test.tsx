@@ -99,6 +99,6 @@ describe('MessageHistory paging', () => {
     vi.stubGlobal('fetch', messageStore([msg(1)]).fetch);
     render(<AppProvider queryClient={new QueryClient()}><MemoryRouter><History /></MemoryRouter></AppProvider>);
     const link = await screen.findByRole('link', { name: '+15550001' });
-    expect(link).toHaveAttribute('href', '/messages/chat/ses_1/15550001%40s.whatsapp.net');
+    expect(link).toHaveAttribute('href', '/messages/chat/ses_1/15550001');
   });
 });

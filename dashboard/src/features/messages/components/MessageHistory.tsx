@@ -12,6 +12,7 @@ import { PAGE_SIZE, useMessagePages, type HistoryFilter, type Message, type Mess
 import { ApiError } from '@/lib/api/errors';
 import { MediaPreview, typeIcon } from './MediaPreview';
 import { StatusTimeline } from './StatusTimeline';
+import { chatPath } from '../chatId';
 import type { ReplyTarget, SessionOption } from './ComposeForm';
 
 const severity: Record<MessageStatus, 'success' | 'info' | 'warning' | 'danger' | null> = {
@@ -23,10 +24,6 @@ function peer(m: Message) {
   const a = m.chat;
   return a?.phone ? '+' + a.phone : (m.chatId ?? '');
 }
-
-/** The path of the chat view of a message's chat. */
-export const chatPath = (sessionId: string, chatId: string) =>
-  `/messages/chat/${encodeURIComponent(sessionId)}/${encodeURIComponent(chatId)}`;
 
 /** The message history: filters, then the newest page; "Load older" fetches the next page by the API's cursor
  *  (a changed filter starts again from the newest). */
