@@ -38,7 +38,8 @@ export default async function chat(t) {
   await page.waitForURL((u) => u.pathname === `/messages/chat/${id}/${contact}`);
   await page.getByRole('heading', { name: 'Chats', exact: true }).waitFor();
   const view = page.getByTestId('chat-view');
-  const log = view.getByRole('log', { name: 'Conversation' });
+  const log = view.getByRole('log'); // named "Conversation" (English) or "المحادثة" (Arabic), both checked
+  await view.getByRole('log', { name: 'Conversation' }).waitFor();
   await log.locator('[data-direction="out"]').filter({ hasText: 'Opening message' }).waitFor();
   // The recent chats list has this chat.
   await page.locator(`[data-chat="${contact}@s.whatsapp.net"]`).waitFor();

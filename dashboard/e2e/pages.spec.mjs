@@ -1,7 +1,8 @@
 // Every page, in English (light and dark) and Arabic: the page list comes from dist/pages.json (the build writes the
 // paths of src/app/pages.tsx, so pages added later are visited too), plus the login and not-found pages. Each page must load
 // with no page error, no console error and no failed request (nor any answer >= 400), and pass axe-core with no
-// serious or critical violation; a full-page screenshot of each goes to artifacts/page-<name>-<en|dark-en|ar>.png.
+// serious or critical violation (a page whose path has parameters is visited with a record made for it: the chat view of a
+// paired demo session); a full-page screenshot of each goes to artifacts/page-<name>-<en|dark-en|ar>.png.
 // First, the budget: a cold load (browser cache cleared) of the Sessions page while logged in must load at most
 // BUDGET bytes of gzipped JavaScript; its first contentful paint and the time until the page is interactive are
 // measured with the Performance API and written to artifacts/performance.json (docs/performance.md).
@@ -10,7 +11,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { artifacts } from './harness.mjs';
+import { artifacts, until } from './harness.mjs';
 
 /** Gzipped JavaScript the first page may load, in bytes (issue 11: ≤ 350 KB). */
 export const BUDGET = 350_000;
@@ -83,6 +84,15 @@ export default async function pages(t) {
   // status tag on Sessions; a choice in the Messages dropdowns).
   const created = await t.api('/api/sessions', { method: 'POST', body: JSON.stringify({ name: 'Shop' }) });
   if (created.status !== 201) throw new Error(`create session: ${created.status} ${await created.text()}`);
+  // Pages whose path has parameters need a record: the chat view of a paired demo session's conversation with a demo
+  // contact (a message each way: bubbles, ticks and the recent chats list under axe).
+  const demo = await t.pairDemoSession('Desk');
+  const sent = await t.api('/api/messages/send-text', { method: 'POST', body: JSON.stringify({ sessionId: demo.id, chatId: demo.contact, text: 'Hello' }) });
+  if (sent.status !== 202) throw new Error(`send-text: ${sent.status} ${await sent.text()}`);
+  await until('the demo contact to answer', async () =>
+    ((await (await t.api(`/api/messages?sessionId=${demo.id}&direction=in`)).json()).messages ?? []).length > 0);
+  const withParams = { [`/messages/chat/${demo.id}/${demo.contact}`]: 'messages-chat-conversation' };
+  paths.push(...Object.keys(withParams));
 
   // English, English in the dark theme, Arabic (light). Each pass starts from the last page (not found, outside the
   // shell): back to the app, then the topbar's switches.
@@ -103,7 +113,7 @@ export default async function pages(t) {
     await page.locator('main h1').first().waitFor();
     await pass.setup();
     for (const path of [...paths, '/no-such-page']) {
-      const name = `${path === '/no-such-page' ? 'not-found' : slug(path)}-${pass.name}`;
+      const name = `${path === '/no-such-page' ? 'not-found' : withParams[path] ?? slug(path)}-${pass.name}`;
       mark = t.mark();
       // In the app, as a user goes there: the menu's link when there is one, else a client-side navigation.
       const link = page.locator(`nav a[href="${path}"]`);

@@ -86,20 +86,23 @@ export function ChatView({ sessionId, chatId, pageSize = PAGE_SIZE }: { sessionI
   const newest = list.at(-1)?.messageId ?? '';
   const oldest = list[0]?.messageId ?? '';
 
-  // A new message at the end (sent or received) scrolls into view; older pages loaded above keep what was on screen
-  // where it was.
+  // A new message at the end (sent or received) scrolls into view, and so does any change while the end is in view
+  // (an answer stored with an earlier time lands above the last bubble); older pages loaded above keep what was on
+  // screen where it was.
   const seen = useRef({ newest: '', oldest: '', height: 0 });
+  const pinned = useRef(true);
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
     const before = seen.current;
-    if (newest && newest !== before.newest) {
-      el.scrollTop = el.scrollHeight;
-    } else if (oldest && oldest !== before.oldest && before.height) {
+    if (oldest !== before.oldest && newest === before.newest && before.height && !pinned.current) {
       el.scrollTop += el.scrollHeight - before.height;
+    } else if (newest !== before.newest || pinned.current) {
+      el.scrollTop = el.scrollHeight;
+      pinned.current = true;
     }
     seen.current = { newest, oldest, height: el.scrollHeight };
-  }, [newest, oldest]);
+  }, [newest, oldest, list.length]);
 
   const fields = fieldErrors(send.error);
   const fieldMessage = fields['text'] ?? fields['options.quotedMessageId'] ?? fields['chatId'] ?? fields['sessionId'];
@@ -131,7 +134,8 @@ export function ChatView({ sessionId, chatId, pageSize = PAGE_SIZE }: { sessionI
       </div>
       {q.isError && <Notice severity="error" className="w-full" text={q.error instanceof ApiError
         ? `${q.error.message} (${q.error.code})` : t('errors.network')} />}
-      <div className="wq-chat-scroll" ref={scroller} role="log" aria-label={t('chat.conversation')} tabIndex={0}>
+      <div className="wq-chat-scroll" ref={scroller} role="log" aria-label={t('chat.conversation')} tabIndex={0}
+        onScroll={(e) => { const el = e.currentTarget; pinned.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 24; }}>
         {q.hasNextPage ? (
           <Button type="button" outlined size="small" icon="pi pi-angle-up" label={t('chat.loadOlder')} className="align-self-center"
             loading={q.isFetchingNextPage} onClick={() => void q.fetchNextPage()} />
