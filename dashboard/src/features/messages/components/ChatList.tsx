@@ -3,12 +3,12 @@ import { useTranslation } from 'react-i18next';
 import { Dropdown } from 'primereact/dropdown';
 import { InputText } from 'primereact/inputtext';
 import { Button } from 'primereact/button';
-import { ListBox } from 'primereact/listbox';
+import { Link } from 'react-router-dom';
 import { Badge } from 'primereact/badge';
 import { Message as Notice } from 'primereact/message';
 import { ApiError } from '@/lib/api/errors';
 import { noFilter, useMessagePages, type Message } from '../api/messages';
-import { peerLabel } from '../chatId';
+import { chatPath, peerLabel } from '../chatId';
 import type { SessionOption } from './ComposeForm';
 import './chat.css';
 
@@ -60,18 +60,21 @@ export function ChatList({ sessions, sessionId, chatId, onSession, onChat }: {
       {sessionId && !q.isPending && chats.length === 0
         ? <span className="wq-muted">{t('chat.noChats')}</span>
         : (
-          <ListBox value={chatId} options={chats} optionLabel="chatId" optionValue="chatId" aria-labelledby="recent-chats"
-            onChange={(e) => { if (e.value) onChat(e.value as string); }} emptyMessage={t('chat.noChats')}
-            itemTemplate={(c: RecentChat) => (
-              <div className="flex align-items-center gap-2" data-chat={c.chatId}>
-                <div className="wq-chat-item flex-1">
-                  <bdi dir="ltr" className="wq-ltr font-medium">{peerLabel(c.chatId)}</bdi>
-                  <bdi className="wq-chat-item-last">{c.last.body || t(`messages.type.${c.last.type ?? 'unknown'}`)}</bdi>
-                  {c.last.timestamp && <time dateTime={c.last.timestamp} className="text-sm">{time.format(new Date(c.last.timestamp))}</time>}
-                </div>
-                {c.unread > 0 && <Badge value={c.unread} aria-label={t('chat.unread', { n: c.unread })} />}
-              </div>
-            )} />
+          <ul className="wq-chat-items" aria-labelledby="recent-chats">
+            {chats.map((c) => (
+              <li key={c.chatId}>
+                <Link to={chatPath(sessionId, c.chatId)} className="wq-chat-link" data-chat={c.chatId}
+                  aria-current={c.chatId === chatId ? 'page' : undefined}>
+                  <span className="wq-chat-item flex-1">
+                    <bdi dir="ltr" className="wq-ltr font-medium">{peerLabel(c.chatId)}</bdi>
+                    <bdi className="wq-chat-item-last">{c.last.body || t(`messages.type.${c.last.type ?? 'unknown'}`)}</bdi>
+                    {c.last.timestamp && <time dateTime={c.last.timestamp} className="text-sm">{time.format(new Date(c.last.timestamp))}</time>}
+                  </span>
+                  {c.unread > 0 && <><Badge value={c.unread} aria-hidden="true" /><span className="wq-sr-only">{t('chat.unread', { n: c.unread })}</span></>}
+                </Link>
+              </li>
+            ))}
+          </ul>
         )}
       <small className="wq-muted">{t('chat.recentHint', { n: RECENT_WINDOW })}</small>
     </div>

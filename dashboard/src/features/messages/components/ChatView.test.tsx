@@ -7,7 +7,8 @@ import { applyFrame } from '@/app/live';
 import { fakeApi, fieldError, type Call } from '@/testing/api';
 import type { Message } from '../api/messages';
 import { ChatView } from './ChatView';
-import { recentChats } from './ChatList';
+import { ChatList, recentChats } from './ChatList';
+import { MemoryRouter } from 'react-router-dom';
 
 const chat = '15550001@s.whatsapp.net';
 const msg = (n: number, p: Partial<Message> = {}): Message => ({
@@ -109,5 +110,25 @@ describe('recentChats', () => {
     const got = recentChats([a(5, 'A', { direction: 'in', status: 'received' }), a(4, 'B', { direction: 'out', status: 'sent' }), a(3, 'A', { direction: 'in', status: 'read' }),
       a(2, 'A', { direction: 'in', status: 'received' }), a(1, 'C')]);
     expect(got.map((c) => [c.chatId, c.last.messageId, c.unread])).toEqual([['A', 'M5', 2], ['B', 'M4', 0], ['C', 'M1', 0]]);
+  });
+});
+
+describe('ChatList', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it("links the session's recent chats to their conversations, the open one marked, unread counts named", async () => {
+    const other = '15550002@s.whatsapp.net';
+    const api = chatApi([msg(4, { chatId: other, chat: { phone: '15550002' } }), msg(3, { direction: 'in', status: 'received' }), msg(2)], () => ({}));
+    vi.stubGlobal('fetch', api.fetch);
+    render(<AppProvider queryClient={new QueryClient()}><MemoryRouter>
+      <ChatList sessions={[{ id: 'ses_1', label: 'Shop' }]} sessionId="ses_1" chatId={chat} onSession={() => {}} onChat={() => {}} />
+    </MemoryRouter></AppProvider>);
+    const open = await screen.findByRole('link', { name: /\+15550001/ });
+    expect(open).toHaveAttribute('href', '/messages/chat/ses_1/15550001');
+    expect(open).toHaveAttribute('aria-current', 'page');
+    expect(open).toHaveTextContent('2 unread');
+    expect(screen.getByRole('link', { name: /\+15550002/ })).not.toHaveAttribute('aria-current');
+    expect(api.calls[0]?.query.get('limit')).toBe('200');
+    expect(api.calls[0]?.query.get('sessionId')).toBe('ses_1');
   });
 });
