@@ -148,6 +148,12 @@ export default async function pages(t) {
     await page.evaluate((p) => { history.pushState(null, '', p); dispatchEvent(new PopStateEvent('popstate')); }, chatPath);
     await page.waitForURL((u) => u.pathname === chatPath);
     await page.locator('[data-direction="in"]').first().waitFor();
+    // The theme's stylesheet loaded and no colour still in transition (axe reads colours as they are).
+    await until('the theme applied', () => page.evaluate(() => {
+      const ground = getComputedStyle(document.documentElement).getPropertyValue('--surface-ground').trim();
+      return ground === (document.documentElement.dataset.theme === 'dark' ? '#111827' : '#f9fafb') &&
+        !document.getAnimations().some((a) => a instanceof CSSTransition);
+    }));
     await inspect(`messages-chat-conversation-${mode.name}`, mark);
   }
   await page.getByRole('button', { name: 'Switch to light mode' }).click();

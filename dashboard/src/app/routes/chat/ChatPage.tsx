@@ -1,19 +1,21 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useNavigate, useParams } from 'react-router-dom';
+import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { useSessions } from '@/features/sessions/api/sessions';
 import { ChatList } from '@/features/messages/components/ChatList';
 import { ChatView } from '@/features/messages/components/ChatView';
 import { canonicalChat, chatPath } from '@/features/messages/chatId';
 
-/** Chats: a session's recent chats and one conversation (/messages/chat/<session>/<chatId>). */
+/** Chats: a session's recent chats (the session from the path, ?session= (the session card's link), the one picked, or
+ *  the first) and one conversation (/messages/chat/<session>/<chatId>). */
 export default function ChatPage() {
   const { t } = useTranslation();
   const params = useParams();
   const navigate = useNavigate();
   const sessions = useSessions();
   const options = (sessions.data ?? []).map((s) => ({ id: s.id ?? '', label: s.name ?? s.id ?? '' }));
-  const [picked, setPicked] = useState('');
+  const [query] = useSearchParams();
+  const [picked, setPicked] = useState(query.get('session') ?? '');
   const sessionId = params['session'] ?? (picked || options[0]?.id || '');
   const chatId = canonicalChat(params['chatId'] ?? '');
   return (
