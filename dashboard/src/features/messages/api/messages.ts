@@ -114,11 +114,18 @@ export function mergeHead(data: InfiniteData<MessagePage, string>, head: Message
   };
 }
 
+/** The head refreshes in flight, per query client and query: frames that come while one runs ask for one more run
+ *  after it, so a burst of frames costs two requests per list, not one each. */
+const refreshing = new WeakMap<QueryClient, Map<string, { again: boolean }>>();
+
 /** What a messages frame of the live feed does to the paged histories on screen: fetches each one's newest page and
  *  merges it on top (mergeHead), so new messages appear and every loaded page stays loaded. Histories not on screen
  *  are only marked stale. */
 export async function refreshMessagePages(qc: QueryClient) {
   const queries = qc.getQueryCache().findAll({ queryKey: [...messageKeys.all, 'pages'] });
+  let running = refreshing.get(qc);
+  if (!running) { running = new Map(); refreshing.set(qc, running); }
+  const inFlight = running;
   await Promise.all(queries.map(async (q) => {
     const key = q.queryKey as ReturnType<typeof messageKeys.pages>;
     const data = q.state.data as InfiniteData<MessagePage, string> | undefined;
@@ -126,11 +133,21 @@ export async function refreshMessagePages(qc: QueryClient) {
       await qc.invalidateQueries({ queryKey: key, exact: true });
       return;
     }
+    const id = q.queryHash;
+    const busy = inFlight.get(id);
+    if (busy) { busy.again = true; return; }
+    const state = { again: false };
+    inFlight.set(id, state);
     try {
-      const head = await fetchMessagePage(key[2], key[3], '');
-      qc.setQueryData<InfiniteData<MessagePage, string>>(key, (cur) => mergeHead(cur ?? data, head));
+      do {
+        state.again = false;
+        const head = await fetchMessagePage(key[2], key[3], '');
+        qc.setQueryData<InfiniteData<MessagePage, string>>(key, (cur) => mergeHead(cur ?? data, head));
+      } while (state.again);
     } catch {
       await qc.invalidateQueries({ queryKey: key, exact: true });
+    } finally {
+      inFlight.delete(id);
     }
   }));
 }

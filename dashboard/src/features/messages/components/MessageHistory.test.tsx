@@ -6,7 +6,7 @@ import { MemoryRouter } from 'react-router-dom';
 import { AppProvider } from '@/app/provider';
 import { fakeApi } from '@/testing/api';
 import { applyFrame } from '@/app/live';
-import { applyMessageFrame, noFilter, type HistoryFilter, type Message } from '../api/messages';
+import { applyMessageFrame, noFilter, refreshMessagePages, type HistoryFilter, type Message } from '../api/messages';
 import { MessageHistory } from './MessageHistory';
 
 /** A store of messages, newest first, answered by GET /api/messages like the API: `limit`, `cursor` = the `next`
@@ -78,6 +78,17 @@ describe('MessageHistory paging', () => {
     await vi.waitFor(() => expect(rows()).toEqual(['message 6', 'message 5', 'message 4', 'message 3', 'message 2', 'message 1']));
     expect(within(screen.getAllByRole('row').at(-1)!).getByText('Read')).toBeInTheDocument();
   }, 20_000);
+
+  it('coalesces a burst of frames into at most two requests for the newest page', async () => {
+    const api = messageStore([msg(2), msg(1)]);
+    vi.stubGlobal('fetch', api.fetch);
+    const qc = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    render(<AppProvider queryClient={qc}><MemoryRouter><History /></MemoryRouter></AppProvider>);
+    await screen.findByText('message 2');
+    const before = api.calls.length;
+    await Promise.all(Array.from({ length: 10 }, () => refreshMessagePages(qc)));
+    expect(api.calls.length - before).toBe(2);
+  });
 
   it('starts again from the newest page when the filter changes', async () => {
     const api = messageStore([msg(4, { direction: 'in', status: 'received' }), msg(3), msg(2, { direction: 'in', status: 'received' }), msg(1)]);
