@@ -90,6 +90,12 @@ describe('mergeHead', () => {
     expect(got.pages[0]?.messages).toEqual([{ messageId: '5', body: 'new' }, m('4')]);
   });
 
+  it('never moves a status back (a page fetched before a receipt the feed applied)', () => {
+    const loaded = { pages: [{ messages: [{ ...m('5'), status: 'delivered' as const }, { ...m('4'), status: 'sent' as const }] }], pageParams: [''] };
+    const got = mergeHead(loaded, { messages: [{ ...m('5'), status: 'sent' }, { ...m('4'), status: 'read' }] });
+    expect(got.pages[0]?.messages.map((x) => x.status)).toEqual(['delivered', 'read']);
+  });
+
   it('starts again from the newest page when more arrived than a page holds', () => {
     const head = { messages: [m('9'), m('8')], next: 'c8' };
     expect(mergeHead(data, head)).toEqual({ pages: [head], pageParams: [''] });

@@ -97,14 +97,20 @@ export function flattenPages(data: InfiniteData<MessagePage> | undefined): Messa
 }
 
 /** Puts a freshly fetched newest page on top of the loaded pages: new messages first, then every loaded message that
- *  is not on the new page (status from the new page where it has one), the cursors of the older pages unchanged.
+ *  is not on the new page (status from the new page where it has one, unless the loaded one is further along), the
+ *  cursors of the older pages unchanged.
  *  When nothing was loaded, or more messages arrived than a page holds (no overlap and more after it), it starts
  *  again from the new page. */
 export function mergeHead(data: InfiniteData<MessagePage, string>, head: MessagePage): InfiniteData<MessagePage, string> {
-  const loaded = new Set(flattenPages(data).map((m) => m.messageId));
+  const loaded = new Map(flattenPages(data).map((m) => [m.messageId, m]));
   const fresh = new Set(head.messages.map((m) => m.messageId));
   const overlap = head.messages.some((m) => loaded.has(m.messageId));
   if (loaded.size === 0 || (!overlap && head.next)) return { pages: [head], pageParams: [''] };
+  // A status only moves forward: a page fetched before a receipt the feed already applied keeps the receipt's status.
+  head = { ...head, messages: head.messages.map((m) => {
+    const was = loaded.get(m.messageId)?.status;
+    return was && rank[was] > rank[m.status ?? 'pending'] ? { ...m, status: was } : m;
+  }) };
   const [first, ...rest] = data.pages;
   const keep = (p: MessagePage) => ({ ...p, messages: p.messages.filter((m) => !fresh.has(m.messageId)) });
   return {
