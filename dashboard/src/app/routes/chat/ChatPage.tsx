@@ -28,7 +28,7 @@ export default function ChatPage() {
         <div className="col-12 lg:col-4">
           <ChatList sessions={options} sessionId={sessionId} chatId={chatId}
             onSession={(id) => { setPicked(id); if (params['session']) navigate('/messages/chat'); }}
-            onChat={(c) => navigate(chatPath(sessionId, c))} />
+            onChat={(c) => navigate(chatPath(sessionId, canonicalChat(c)))} />
         </div>
         <div className="col-12 lg:col-8">
           {sessionId && chatId
