@@ -1,7 +1,8 @@
 // Every page, in English (light and dark) and Arabic: the page list comes from dist/pages.json (the build writes the
 // paths of src/app/pages.tsx, so pages added later are visited too), plus the login and not-found pages. Each page must load
 // with no page error, no console error and no failed request (nor any answer >= 400), and pass axe-core with no
-// serious or critical violation; a full-page screenshot of each goes to artifacts/page-<name>-<en|dark-en|ar>.png.
+// serious or critical violation (a page whose path has parameters is visited with a record made for it: the chat view of a
+// paired demo session); a full-page screenshot of each goes to artifacts/page-<name>-<en|dark-en|ar>.png.
 // First, the budget: a cold load (browser cache cleared) of the Sessions page while logged in must load at most
 // BUDGET bytes of gzipped JavaScript; its first contentful paint and the time until the page is interactive are
 // measured with the Performance API and written to artifacts/performance.json (docs/performance.md).
@@ -10,7 +11,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { artifacts } from './harness.mjs';
+import { artifacts, until } from './harness.mjs';
 
 /** Gzipped JavaScript the first page may load, in bytes (issue 11: ≤ 350 KB). */
 export const BUDGET = 350_000;
@@ -128,6 +129,47 @@ export default async function pages(t) {
       await inspect(name, mark);
     }
   }
+
+  // Pages whose path has parameters need a record: the chat view of a paired demo session's conversation with a demo
+  // contact (a message each way: bubbles, ticks and the recent chats list under axe), in Arabic (where the passes
+  // ended), English and English dark, then back to Arabic light. It comes after the passes so that the other pages
+  // are checked as before, without a paired session.
+  const demo = await t.pairDemoSession('Desk');
+  const sent = await t.api('/api/messages/send-text', { method: 'POST', body: JSON.stringify({ sessionId: demo.id, chatId: demo.contact, text: 'Hello' }) });
+  if (sent.status !== 202) throw new Error(`send-text: ${sent.status} ${await sent.text()}`);
+  await until('the demo contact to answer', async () =>
+    ((await (await t.api(`/api/messages?sessionId=${demo.id}&direction=in`)).json()).messages ?? []).length > 0);
+  const chatPath = `/messages/chat/${demo.id}/${demo.contact}`;
+  const chatModes = [
+    { name: 'ar', setup: async () => {} },
+    { name: 'en', setup: async () => {
+      await page.getByRole('button', { name: /English/ }).click();
+      await page.locator('html[dir="ltr"][lang="en"]').waitFor({ state: 'attached' });
+    } },
+    { name: 'dark-en', setup: async () => {
+      await page.getByRole('button', { name: 'Switch to dark mode' }).click();
+      await page.locator('[data-theme="dark"]').first().waitFor({ state: 'attached' });
+    } },
+  ];
+  await page.goto(`${t.base}/`);
+  await page.locator('main h1').first().waitFor();
+  for (const mode of chatModes) {
+    await mode.setup();
+    mark = t.mark();
+    await page.evaluate((p) => { history.pushState(null, '', p); dispatchEvent(new PopStateEvent('popstate')); }, chatPath);
+    await page.waitForURL((u) => u.pathname === chatPath);
+    await page.locator('[data-direction="in"]').first().waitFor();
+    // The theme's stylesheet loaded and no colour still in transition (axe reads colours as they are).
+    await until('the theme applied', () => page.evaluate(() => {
+      const ground = getComputedStyle(document.documentElement).getPropertyValue('--surface-ground').trim();
+      return ground === (document.documentElement.dataset.theme === 'dark' ? '#111827' : '#f9fafb') &&
+        !document.getAnimations().some((a) => a instanceof CSSTransition);
+    }));
+    await inspect(`messages-chat-conversation-${mode.name}`, mark);
+  }
+  await page.getByRole('button', { name: 'Switch to light mode' }).click();
+  await page.getByRole('button', { name: /Language/ }).click();
+  await page.locator('html[dir="rtl"][lang="ar"]').waitFor({ state: 'attached' });
 
   // The login page in Arabic: log out from the profile menu.
   // A reload keeps Arabic everywhere, the shell included (it once kept the English menu and labels).

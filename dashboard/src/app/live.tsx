@@ -6,7 +6,7 @@ import { RealtimeClient, type EventFrame } from '@waqtor/realtime';
 import { useAuth } from '@/stores/auth';
 import { useLive } from '@/stores/live';
 import { sessionKeys, type WhatsAppSession } from '@/features/sessions/api/sessions';
-import { messageKeys } from '@/features/messages/api/messages';
+import { applyMessageFrame, messageKeys, refreshMessages } from '@/features/messages/api/messages';
 import { applyNotificationFrame, notificationKeys } from '@/features/notifications/api/notifications';
 
 /** Applies one event frame to the query cache: status frames to the sessions, messages frames to the history and
@@ -35,7 +35,8 @@ export function applyFrame(qc: QueryClient, f: EventFrame) {
     return;
   }
   if (f.topic === 'messages') {
-    void qc.invalidateQueries({ queryKey: messageKeys.all });
+    applyMessageFrame(qc, f);
+    void refreshMessages(qc);
     // The session cards' counters: that session's, or every one when the frame names none.
     void qc.invalidateQueries({ queryKey: f.sessionId ? sessionKeys.stats(f.sessionId) : sessionKeys.allStats() });
   }

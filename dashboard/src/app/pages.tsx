@@ -11,11 +11,15 @@ export interface Page {
   component: React.LazyExoticComponent<React.ComponentType>;
   /** i18n key of a tag shown next to the menu label ("New"). */
   tag?: string;
+  /** false: a route only, not in the menu (a path with parameters, reached from another page). */
+  menu?: false;
 }
 
 export const pages: Page[] = [
   { path: '/', label: 'menu.sessions', icon: 'pi pi-mobile', component: lazy(() => import('./routes/sessions/SessionsPage')) },
   { path: '/messages', label: 'menu.messages', icon: 'pi pi-comments', component: lazy(() => import('./routes/messages/MessagesPage')) },
+  { path: '/messages/chat', label: 'chat.menu', icon: 'pi pi-whatsapp', component: lazy(() => import('./routes/chat/ChatPage')) },
+  { path: '/messages/chat/:session/:chatId', label: 'chat.menu', icon: 'pi pi-whatsapp', component: lazy(() => import('./routes/chat/ChatPage')), menu: false },
   { path: '/campaigns', label: 'campaigns.menu', icon: 'pi pi-megaphone', component: lazy(() => import('./routes/campaigns/CampaignsPage')), tag: 'premium.new' },
   { path: '/interactive', label: 'interactive.menu', icon: 'pi pi-list-check', component: lazy(() => import('./routes/interactive/InteractivePage')), tag: 'premium.new' },
   { path: '/reports', label: 'reports.menu', icon: 'pi pi-chart-bar', component: lazy(() => import('./routes/reports/ReportsPage')), tag: 'premium.new' },

@@ -30,11 +30,13 @@ describe('shell', () => {
   it('renders the menu from the page list and the user initial', async () => {
     renderApp('/');
     const nav = await screen.findByRole('navigation');
-    for (const p of pages) {
+    const menu = pages.filter((p) => p.menu !== false);
+    expect(menu.length).toBeLessThan(pages.length); // the chat view's path, with parameters, is a route only
+    for (const p of menu) {
       const name = i18n.t(p.label, { lng: 'en' }) + (p.tag ? ' ' + i18n.t(p.tag, { lng: 'en' }) : '');
       expect(await screen.findByRole('link', { name })).toBeInTheDocument();
     }
-    expect(nav.querySelectorAll('a')).toHaveLength(pages.length);
+    expect(nav.querySelectorAll('a')).toHaveLength(menu.length);
     expect(screen.getByRole('button', { name: 'Profile menu' })).toHaveTextContent('S');
     expect(await screen.findByText(/No sessions yet/)).toBeInTheDocument();
   });

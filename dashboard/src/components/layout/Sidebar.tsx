@@ -8,9 +8,9 @@ export function Sidebar({ pages }: { pages: Page[] }) {
   return (
     <nav className="wq-sidebar" aria-label={t('app.name')}>
       <ul className="wq-menu">
-        {pages.map((p) => (
+        {pages.filter((p) => p.menu !== false).map((p) => (
           <li key={p.path}>
-            <NavLink to={p.path} end={p.path === '/'}>
+            <NavLink to={p.path} end={p.path === '/' || pages.some((o) => o.menu !== false && o.path.startsWith(p.path + '/'))}>
               <i className={p.icon} aria-hidden="true" />
               <span>{t(p.label)}</span>
               {p.tag && <Tag value={t(p.tag)} severity="success" style={{ marginInlineStart: 'auto' }} />}

@@ -1,7 +1,7 @@
 import { File as NodeFile } from 'node:buffer';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ApiError, fieldErrors } from '@/lib/api/errors';
-import { historyQuery, noFilter, sendMessage } from './messages';
+import { historyQuery, mergeHead, noFilter, sendMessage } from './messages';
 
 // Node's own File: jsdom's is not a Blob to Node's fetch (Request), which browsers' fetch has no trouble with.
 const file = (parts: string[], name: string, type?: string) => new NodeFile(parts, name, type ? { type } : {}) as unknown as File;
@@ -71,5 +71,33 @@ describe('historyQuery', () => {
     expect(historyQuery(noFilter)).toEqual({ limit: 50 });
     expect(historyQuery({ sessionId: 's', chatId: ' +1555 ', direction: 'in', status: 'read' }))
       .toEqual({ limit: 50, sessionId: 's', chatId: '+1555', direction: 'in', status: 'read' });
+  });
+});
+
+describe('mergeHead', () => {
+  const m = (id: string) => ({ messageId: id, body: id });
+  const data = { pages: [{ messages: [m('5'), m('4')], next: 'c4' }, { messages: [m('3'), m('2')], next: 'c2' }], pageParams: ['', 'c4'] };
+
+  it('puts new messages on top and keeps every loaded page and its cursor', () => {
+    const got = mergeHead(data, { messages: [m('7'), m('6'), m('5')], next: 'c5' });
+    expect(got.pages.map((p) => p.messages.map((x) => x.messageId))).toEqual([['7', '6', '5', '4'], ['3', '2']]);
+    expect(got.pages.map((p) => p.next)).toEqual(['c4', 'c2']);
+    expect(got.pageParams).toEqual(['', 'c4']);
+  });
+
+  it('takes the new copy of a loaded message (its status)', () => {
+    const got = mergeHead(data, { messages: [{ ...m('5'), body: 'new' }, m('4')], next: 'c4' });
+    expect(got.pages[0]?.messages).toEqual([{ messageId: '5', body: 'new' }, m('4')]);
+  });
+
+  it('never moves a status back (a page fetched before a receipt the feed applied)', () => {
+    const loaded = { pages: [{ messages: [{ ...m('5'), status: 'delivered' as const }, { ...m('4'), status: 'sent' as const }] }], pageParams: [''] };
+    const got = mergeHead(loaded, { messages: [{ ...m('5'), status: 'sent' }, { ...m('4'), status: 'read' }] });
+    expect(got.pages[0]?.messages.map((x) => x.status)).toEqual(['delivered', 'read']);
+  });
+
+  it('starts again from the newest page when more arrived than a page holds', () => {
+    const head = { messages: [m('9'), m('8')], next: 'c8' };
+    expect(mergeHead(data, head)).toEqual({ pages: [head], pageParams: [''] });
   });
 });

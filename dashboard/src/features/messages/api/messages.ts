@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { infiniteQueryOptions, queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData,
+  type QueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import { ApiError } from '@/lib/api/errors';
 import type { components } from '@/lib/api/schema';
@@ -21,14 +22,19 @@ export const noFilter: HistoryFilter = { sessionId: '', chatId: '', direction: '
 export const messageKeys = {
   all: ['messages'] as const,
   list: (f: HistoryFilter | string) => [...messageKeys.all, 'list', typeof f === 'string' ? { ...noFilter, sessionId: f } : f] as const,
+  /** The history's pages (GET /api/messages by cursor) for one filter and page size. */
+  pages: (f: HistoryFilter, size: number) => [...messageKeys.all, 'pages', f, size] as const,
   one: (id: string) => [...messageKeys.all, 'one', id] as const,
   media: (url: string) => [...messageKeys.all, 'media', url] as const,
 };
 
+/** How many messages the history and the chat view load per page (the API allows 1 to 200). */
+export const PAGE_SIZE = 50;
+
 /** The query string of a filter: only the filters set. */
-export function historyQuery(f: HistoryFilter) {
+export function historyQuery(f: HistoryFilter, limit = PAGE_SIZE) {
   return {
-    limit: 50,
+    limit,
     ...(f.sessionId ? { sessionId: f.sessionId } : {}),
     ...(f.chatId.trim() ? { chatId: f.chatId.trim() } : {}),
     ...(f.direction ? { direction: f.direction } : {}),
@@ -48,6 +54,145 @@ export const messagesQuery = (f: HistoryFilter | string) => {
 /** The history, kept current by the live feed (messages frames, src/app/live.tsx); polled every 30 s only while
  *  the feed is not open. */
 export const useMessages = (f: HistoryFilter | string) => useQuery({ ...messagesQuery(f), refetchInterval: useFallbackPoll() });
+
+/** One page of GET /api/messages: newest first; `next` is the cursor of the page after it (absent on the last). */
+export interface MessagePage { messages: Message[]; next?: string }
+
+async function fetchMessagePage(filter: HistoryFilter, size: number, cursor: string): Promise<MessagePage> {
+  const query = { ...historyQuery(filter, size), ...(cursor ? { cursor } : {}) };
+  const r = await unwrap(api.GET('/api/messages', { params: { query } }));
+  return { messages: r.messages ?? [], ...(r.next ? { next: r.next } : {}) };
+}
+
+/** The history matching the filter, page by page with the API's cursor (newest first; the cursor is a position, so a
+ *  loaded page's `next` stays valid while new messages arrive). A new filter is a new query: it starts again from the
+ *  newest page. The live feed does not refetch it (that would push loaded messages off the end): see
+ *  refreshMessagePages and applyMessageFrame. */
+export const messagePagesQuery = (filter: HistoryFilter, size = PAGE_SIZE) => infiniteQueryOptions({
+  queryKey: messageKeys.pages(filter, size),
+  initialPageParam: '',
+  queryFn: ({ pageParam }) => fetchMessagePage(filter, size, pageParam),
+  getNextPageParam: (last: MessagePage) => last.next || undefined,
+});
+
+/** The paged history, newest first, with fetchNextPage for the older pages; polled every 30 s only while the feed
+ *  is not open. `messages` is every loaded page in one list (a message on two pages, shifted by new ones, once). */
+export function useMessagePages(filter: HistoryFilter, size = PAGE_SIZE) {
+  const q = useInfiniteQuery({ ...messagePagesQuery(filter, size), refetchInterval: useFallbackPoll() });
+  return { ...q, messages: flattenPages(q.data) };
+}
+
+export function flattenPages(data: InfiniteData<MessagePage> | undefined): Message[] {
+  const seen = new Set<string>();
+  const out: Message[] = [];
+  for (const p of data?.pages ?? []) {
+    for (const m of p.messages) {
+      const id = m.messageId ?? '';
+      if (id && seen.has(id)) continue;
+      seen.add(id);
+      out.push(m);
+    }
+  }
+  return out;
+}
+
+/** Puts a freshly fetched newest page on top of the loaded pages: new messages first, then every loaded message that
+ *  is not on the new page (status from the new page where it has one, unless the loaded one is further along), the
+ *  cursors of the older pages unchanged.
+ *  When nothing was loaded, or more messages arrived than a page holds (no overlap and more after it), it starts
+ *  again from the new page. */
+export function mergeHead(data: InfiniteData<MessagePage, string>, head: MessagePage): InfiniteData<MessagePage, string> {
+  const loaded = new Map(flattenPages(data).map((m) => [m.messageId, m]));
+  const fresh = new Set(head.messages.map((m) => m.messageId));
+  const overlap = head.messages.some((m) => loaded.has(m.messageId));
+  if (loaded.size === 0 || (!overlap && head.next)) return { pages: [head], pageParams: [''] };
+  // A status only moves forward: a page fetched before a receipt the feed already applied keeps the receipt's status.
+  head = { ...head, messages: head.messages.map((m) => {
+    const was = loaded.get(m.messageId)?.status;
+    return was && rank[was] > rank[m.status ?? 'pending'] ? { ...m, status: was } : m;
+  }) };
+  const [first, ...rest] = data.pages;
+  const keep = (p: MessagePage) => ({ ...p, messages: p.messages.filter((m) => !fresh.has(m.messageId)) });
+  return {
+    pages: [{ messages: [...head.messages, ...keep(first ?? { messages: [] }).messages], ...(first?.next ? { next: first.next } : {}) },
+      ...rest.map(keep)],
+    pageParams: data.pageParams,
+  };
+}
+
+/** The head refreshes in flight, per query client and query: frames that come while one runs ask for one more run
+ *  after it, so a burst of frames costs two requests per list, not one each. */
+const refreshing = new WeakMap<QueryClient, Map<string, { again: boolean }>>();
+
+/** What a messages frame of the live feed does to the paged histories on screen: fetches each one's newest page and
+ *  merges it on top (mergeHead), so new messages appear and every loaded page stays loaded. Histories not on screen
+ *  are only marked stale. */
+export async function refreshMessagePages(qc: QueryClient) {
+  const queries = qc.getQueryCache().findAll({ queryKey: [...messageKeys.all, 'pages'] });
+  let running = refreshing.get(qc);
+  if (!running) { running = new Map(); refreshing.set(qc, running); }
+  const inFlight = running;
+  await Promise.all(queries.map(async (q) => {
+    const key = q.queryKey as ReturnType<typeof messageKeys.pages>;
+    const data = q.state.data as InfiniteData<MessagePage, string> | undefined;
+    if (!data?.pages.length || q.getObserversCount() === 0) {
+      await qc.invalidateQueries({ queryKey: key, exact: true });
+      return;
+    }
+    const id = q.queryHash;
+    const busy = inFlight.get(id);
+    if (busy) { busy.again = true; return; }
+    const state = { again: false };
+    inFlight.set(id, state);
+    try {
+      do {
+        state.again = false;
+        const head = await fetchMessagePage(key[2], key[3], '');
+        qc.setQueryData<InfiniteData<MessagePage, string>>(key, (cur) => mergeHead(cur ?? data, head));
+      } while (state.again);
+    } catch {
+      await qc.invalidateQueries({ queryKey: key, exact: true });
+    } finally {
+      inFlight.delete(id);
+    }
+  }));
+}
+
+/** Everything a messages frame or a send makes stale: the paged histories get their newest page merged on top
+ *  (refreshMessagePages), every other message query is refetched. */
+export function refreshMessages(qc: QueryClient) {
+  void qc.invalidateQueries({ queryKey: messageKeys.all, predicate: (q) => q.queryKey[1] !== 'pages' });
+  return refreshMessagePages(qc);
+}
+
+/** How far along each status is: a receipt only ever moves a message forward (receipts arrive out of order). */
+const rank: Record<MessageStatus, number> = { pending: 0, failed: 1, received: 1, sent: 2, delivered: 3, read: 4, played: 5 };
+const frameStatus: Record<string, MessageStatus> = {
+  'message.sent': 'sent', 'message.delivered': 'delivered', 'message.read': 'read', 'message.failed': 'failed',
+};
+
+/** Applies a receipt frame of the live feed (message.sent, .delivered, .read, .failed) to every loaded page of every
+ *  paged history at once, before the refetch the same frame starts: the row or bubble of that message, on whichever
+ *  loaded page it is, shows its new status. */
+export function applyMessageFrame(qc: QueryClient, f: { event: string; data?: unknown }) {
+  const status = frameStatus[f.event];
+  const id = (f.data as { messageId?: unknown } | undefined)?.messageId;
+  if (!status || typeof id !== 'string' || !id) return;
+  qc.setQueriesData<InfiniteData<MessagePage>>({ queryKey: [...messageKeys.all, 'pages'] }, (data) => {
+    if (!data) return data;
+    let changed = false;
+    const pages = data.pages.map((p) => {
+      if (!p.messages.some((m) => m.messageId === id)) return p;
+      return { ...p, messages: p.messages.map((m) => {
+        if (m.messageId !== id || rank[status] <= rank[m.status ?? 'pending']) return m;
+        if (status === 'failed' && m.status !== 'pending') return m;
+        changed = true;
+        return { ...m, status };
+      }) };
+    });
+    return changed ? { ...data, pages } : data;
+  });
+}
 
 /** One message with its status timeline; the live feed's messages frames refetch it (messageKeys.all). */
 export const useMessage = (id: string | null) => useQuery({
@@ -112,7 +257,8 @@ export function useSendMessage() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: sendMessage,
-    onSuccess: () => qc.invalidateQueries({ queryKey: messageKeys.all }),
+    // Not awaited: the caller's onSuccess (the chat view puts the answer in as the new bubble) runs at once.
+    onSuccess: () => { void refreshMessages(qc); },
     meta: { silent: true },
   });
 }

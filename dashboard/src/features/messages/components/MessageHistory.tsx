@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router-dom';
 import { DataTable } from 'primereact/datatable';
 import { Column } from 'primereact/column';
 import { Tag } from 'primereact/tag';
@@ -7,10 +8,11 @@ import { Button } from 'primereact/button';
 import { Dropdown } from 'primereact/dropdown';
 import { InputText } from 'primereact/inputtext';
 import { Message as Notice } from 'primereact/message';
-import { useMessages, type HistoryFilter, type Message, type MessageStatus } from '../api/messages';
+import { PAGE_SIZE, useMessagePages, type HistoryFilter, type Message, type MessageStatus } from '../api/messages';
 import { ApiError } from '@/lib/api/errors';
 import { MediaPreview, typeIcon } from './MediaPreview';
 import { StatusTimeline } from './StatusTimeline';
+import { chatPath } from '../chatId';
 import type { ReplyTarget, SessionOption } from './ComposeForm';
 
 const severity: Record<MessageStatus, 'success' | 'info' | 'warning' | 'danger' | null> = {
@@ -23,11 +25,14 @@ function peer(m: Message) {
   return a?.phone ? '+' + a.phone : (m.chatId ?? '');
 }
 
-export function MessageHistory({ sessions, filter, onFilter, onReply }: {
+/** The message history: filters, then the newest page; "Load older" fetches the next page by the API's cursor
+ *  (a changed filter starts again from the newest). */
+export function MessageHistory({ sessions, filter, onFilter, onReply, pageSize = PAGE_SIZE }: {
   sessions: SessionOption[]; filter: HistoryFilter; onFilter: (f: HistoryFilter) => void; onReply: (m: ReplyTarget) => void;
+  pageSize?: number;
 }) {
   const { t, i18n } = useTranslation();
-  const messages = useMessages(filter);
+  const messages = useMessagePages(filter, pageSize);
   const [timeline, setTimeline] = useState<string | null>(null);
   const [chat, setChat] = useState(filter.chatId);
   const time = new Intl.DateTimeFormat(i18n.language, { dateStyle: 'short', timeStyle: 'medium' });
@@ -54,11 +59,13 @@ export function MessageHistory({ sessions, filter, onFilter, onReply }: {
       </form>
       {messages.isError && <Notice severity="error" className="w-full" text={messages.error instanceof ApiError
         ? `${messages.error.message} (${messages.error.code})` : t('errors.network')} />}
-      <DataTable value={messages.data ?? []} loading={messages.isPending} dataKey="messageId" size="small"
+      <DataTable value={messages.messages} loading={messages.isPending} dataKey="messageId" size="small"
         emptyMessage={t('messages.empty')} aria-label={t('messages.history')} className="wq-card p-0">
         <Column header={t('messages.time')} body={(m: Message) => (m.timestamp ? time.format(new Date(m.timestamp)) : '')} />
         <Column header={t('messages.direction')} body={(m: Message) => t(`messages.dir.${m.direction ?? 'out'}`)} />
-        <Column header={t('messages.chat')} body={(m: Message) => <bdi dir="ltr" className="wq-ltr">{peer(m)}</bdi>} />
+        <Column header={t('messages.chat')} body={(m: Message) => (m.sessionId && m.chatId
+          ? <Link to={chatPath(m.sessionId, m.chatId)} title={t('chat.open')}><bdi dir="ltr" className="wq-ltr">{peer(m)}</bdi></Link>
+          : <bdi dir="ltr" className="wq-ltr">{peer(m)}</bdi>)} />
         <Column header={t('messages.content')} style={{ maxWidth: '24rem' }} body={(m: Message) => (
           <div className="flex flex-column gap-1" data-type={m.type}>
             <span className="flex align-items-center gap-2">
@@ -79,6 +86,17 @@ export function MessageHistory({ sessions, filter, onFilter, onReply }: {
           </span>
         )} />
       </DataTable>
+      {messages.messages.length > 0 && (
+        <div className="flex align-items-center justify-content-between gap-3 flex-wrap">
+          <span className="wq-muted" data-testid="history-count">
+            {messages.hasNextPage ? t('messages.loaded', { n: messages.messages.length }) : t('messages.all', { n: messages.messages.length })}
+          </span>
+          {messages.hasNextPage && (
+            <Button type="button" outlined size="small" icon="pi pi-angle-down" label={t('messages.loadOlder')}
+              loading={messages.isFetchingNextPage} onClick={() => void messages.fetchNextPage()} />
+          )}
+        </div>
+      )}
       <StatusTimeline id={timeline} onHide={() => setTimeline(null)} />
     </div>
   );

@@ -57,4 +57,11 @@ describe('the session card’s message counters', () => {
     expect(counter(card, 'Received')).toHaveTextContent('5');
     expect(api.calls.filter((c) => c.path === '/api/sessions/ses_1/stats')).toHaveLength(2);
   });
+
+  it('links a paired session to its chats', async () => {
+    renderApp('/');
+    const card = await screen.findByRole('article', { name: 'Shop' }, { timeout: 5000 });
+    expect(within(card).getByRole('link', { name: 'Chats of this session' })).toHaveAttribute('href', '/messages/chat?session=ses_1');
+    expect(within(screen.getByRole('article', { name: 'New' })).queryByRole('link', { name: 'Chats of this session' })).toBeNull();
+  });
 });

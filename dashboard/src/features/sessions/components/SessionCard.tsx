@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router-dom';
 import { Button } from 'primereact/button';
 import { Tag } from 'primereact/tag';
 import { confirmDialog } from 'primereact/confirmdialog';
@@ -47,6 +48,9 @@ export function SessionCard({ session }: { session: WhatsAppSession }) {
       {session.reason && <p className="wq-muted m-0 mt-2">{session.reason}</p>}
       {/* Counters once the session was paired (an unpaired one has sent and received nothing). */}
       <SessionStats id={id} enabled={!!session.account} />
+      {session.account && (
+        <p className="m-0 mt-2"><Link to={`/messages/chat?session=${encodeURIComponent(id)}`}>{t('chat.ofSession')}</Link></p>
+      )}
       {session.status === 'qr' && (
         <>
           <SessionQR id={id} name={name} />
