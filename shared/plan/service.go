@@ -151,7 +151,7 @@ func (s *Service) SetPlan(ctx context.Context, in SetPlanInput) (PlanChanged, er
 		f.Add("tenantId", "is required")
 	}
 	if !slices.Contains(Plans, in.Plan) {
-		f.Add("plan", "must be one of "+strings.Join(Plans, ", "))
+		f.Add("plan", "must be one of %s", strings.Join(Plans, ", "))
 	}
 	if err := f.Err(); err != nil {
 		return PlanChanged{}, err
