@@ -66,23 +66,36 @@ func (s *NotificationStore) visibility(userID string) (string, map[string]string
 	return "#exp > :now AND (attribute_not_exists(#uid) OR #uid = :uid)", names, values
 }
 
-// CreateNotification puts n unless a live notification with its ID exists; an expired one is replaced.
-func (s *NotificationStore) CreateNotification(ctx context.Context, n notification.Notification, expires time.Time) error {
+// CreateNotification puts n unless a live notification with its ID exists; an expired one is replaced. It returns
+// the notification stored under the ID (the existing one read back, consistently, when the put was refused).
+func (s *NotificationStore) CreateNotification(ctx context.Context, n notification.Notification, expires time.Time) (notification.Notification, error) {
 	av, err := attributevalue.MarshalMap(notificationItem{PK: tenantPK(n.TenantID), SK: notificationPrefix + n.ID,
 		Entity: "notification", ID: n.ID, TenantID: n.TenantID, UserID: n.UserID, Kind: string(n.Kind), Type: n.Type,
 		Title: n.Title, Message: n.Message, Icon: n.Icon, Link: n.Link, Read: n.Read, CreatedAt: fmtTime(n.CreatedAt),
 		ExpiresAt: fmtTime(expires), TTL: expires.Unix()})
 	if err != nil {
-		return fmt.Errorf("encode notification: %w", err)
+		return notification.Notification{}, fmt.Errorf("encode notification: %w", err)
 	}
 	_, err = s.c.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(s.table), Item: av,
 		ConditionExpression:       aws.String("attribute_not_exists(pk) OR #exp <= :now"),
 		ExpressionAttributeNames:  map[string]string{"#exp": "expiresAt"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":now": str(fmtTime(s.Now()))}})
-	if err != nil && !isConditionFailed(err) {
-		return fmt.Errorf("create notification: %w", err)
+	switch {
+	case err == nil:
+		return n, nil
+	case !isConditionFailed(err):
+		return notification.Notification{}, fmt.Errorf("create notification: %w", err)
 	}
-	return nil
+	out, err := s.c.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(s.table), ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"pk": str(tenantPK(n.TenantID)), "sk": str(notificationPrefix + n.ID)}})
+	if err != nil {
+		return notification.Notification{}, fmt.Errorf("read back notification: %w", err)
+	}
+	if out.Item == nil { // deleted between the put and the read: its user has dealt with it
+		n.Read = true
+		return n, nil
+	}
+	return decodeNotification(out.Item)
 }
 
 func decodeNotification(av map[string]types.AttributeValue) (notification.Notification, error) {

@@ -115,7 +115,7 @@ func TestWebhookItemLayout(t *testing.T) {
 	mine := notification.Notification{ID: id.New("ntf"), TenantID: "ten_a", UserID: "usr_1", Type: notification.Info, CreatedAt: now}
 	all := notification.Notification{ID: id.New("ntf"), TenantID: "ten_a", Type: notification.Info, CreatedAt: now}
 	for _, n := range []notification.Notification{mine, all} {
-		if err := notes.CreateNotification(ctx, n, expires); err != nil {
+		if _, err := notes.CreateNotification(ctx, n, expires); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -350,7 +350,7 @@ func TestListsReadPastHiddenItems(t *testing.T) {
 			user = "usr_1"
 		}
 		n := notification.Notification{ID: id.New("ntf"), TenantID: "ten_a", UserID: user, Type: notification.Info, CreatedAt: now}
-		if err := notes.CreateNotification(ctx, n, live); err != nil {
+		if _, err := notes.CreateNotification(ctx, n, live); err != nil {
 			t.Fatal(err)
 		}
 		if user == "usr_1" {
@@ -410,7 +410,7 @@ func TestMarkAllReadRaces(t *testing.T) {
 			plain := dynamo.NewNotificationStore(client, table)
 			for range 3 {
 				n := notification.Notification{ID: id.New("ntf"), TenantID: "ten_a", UserID: "usr_1", Type: notification.Info, CreatedAt: now}
-				if err := plain.CreateNotification(ctx, n, time.Now().Add(time.Hour)); err != nil {
+				if _, err := plain.CreateNotification(ctx, n, time.Now().Add(time.Hour)); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -257,7 +257,7 @@ func TestNarrowKeyReachesOnlyItsScopes(t *testing.T) {
 	tenantID := e.call(t, "GET", "/api/me", e.ownerKey, nil).json(t)["tenant"].(map[string]any)["id"].(string)
 	n := notification.Notification{ID: id.New("ntf"), TenantID: tenantID, UserID: ownerID, Type: notification.Warning,
 		Title: "Webhook disabled", Message: "it failed", CreatedAt: time.Now().UTC()}
-	if err := e.notes.CreateNotification(context.Background(), n, time.Now().Add(time.Hour)); err != nil {
+	if _, err := e.notes.CreateNotification(context.Background(), n, time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	send, _ := e.addKey(t, e.ownerKey, "sender", "messages:send")

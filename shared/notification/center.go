@@ -218,10 +218,14 @@ func (c *Center) deliver(ctx context.Context, src event.Envelope, r Rule, d Draf
 		}
 		n := Notification{ID: ID(src.Time, src.ID, string(kind), u.ID), TenantID: src.TenantID, UserID: u.ID, Kind: kind,
 			Type: d.Type, Title: d.Title, Message: d.Message, Icon: d.Icon, Link: d.Link, CreatedAt: src.Time.UTC()}
-		if err := c.Store.CreateNotification(ctx, n, n.CreatedAt.Add(Retention)); err != nil {
+		stored, err := c.Store.CreateNotification(ctx, n, n.CreatedAt.Add(Retention))
+		if err != nil {
 			return fmt.Errorf("create %s for %s: %w", kind, u.ID, err)
 		}
-		e, err := Created(n)
+		if stored.Read { // a late redelivery: the user has seen it, and a frame would show it as new again
+			continue
+		}
+		e, err := Created(stored)
 		if err != nil {
 			return err
 		}
@@ -231,8 +235,8 @@ func (c *Center) deliver(ctx context.Context, src event.Envelope, r Rule, d Draf
 		return nil
 	}
 	// Published after every notification is stored: a failure makes the source event come back (a signal's
-	// producer raise it again), which stores nothing new and publishes the same event IDs again (the live feed
-	// drops frames it has sent).
+	// producer raise it again), which stores nothing new and publishes the same event IDs again, as stored (the
+	// live feed drops frames it has sent); a notification already read is not published again.
 	if err := event.PublishRetry(ctx, c.Events, out...); err != nil {
 		return fmt.Errorf("publish %s notifications: %w", kind, err)
 	}

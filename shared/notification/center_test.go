@@ -25,7 +25,7 @@ type kept struct {
 	byID map[string]notification.Notification
 }
 
-func (k *kept) CreateNotification(_ context.Context, n notification.Notification, expires time.Time) error {
+func (k *kept) CreateNotification(_ context.Context, n notification.Notification, expires time.Time) (notification.Notification, error) {
 	if k.byID == nil {
 		k.byID = map[string]notification.Notification{}
 	}
@@ -33,9 +33,9 @@ func (k *kept) CreateNotification(_ context.Context, n notification.Notification
 		k.byID[n.ID] = n
 	}
 	if !expires.Equal(n.CreatedAt.Add(notification.Retention)) {
-		return errors.New("a notification not kept for the retention")
+		return notification.Notification{}, errors.New("a notification not kept for the retention")
 	}
-	return nil
+	return k.byID[n.ID], nil
 }
 
 func (k *kept) DeleteUserNotifications(_ context.Context, tenantID, userID string) (int, error) {
@@ -166,6 +166,39 @@ func TestBanNotifiesEveryUserOnceAndSkipsWhoMutedIt(t *testing.T) {
 	}
 	if len(r.store.byID) != 1 {
 		t.Errorf("ready/stopped/qr statuses created notifications: %v", r.kinds())
+	}
+}
+
+// A redelivery after the user read the notification publishes nothing: the live feed's duplicate window is
+// minutes, and a frame rebuilt from the rule would show a read notification as new again.
+func TestLateRedeliveryOfAReadNotificationPublishesNothing(t *testing.T) {
+	ctx := context.Background()
+	r := newRig()
+	m := statusEvent(t, "evt_ban", t0, event.SessionStatusData{Status: "banned", State: "disconnected", Timestamp: t0.Unix()})
+	if err := r.center.Handle(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.pub.events) != 2 {
+		t.Fatalf("published %d events, want one notification.created per user", len(r.pub.events))
+	}
+	var read string
+	for id, n := range r.store.byID {
+		if n.UserID == "usr_owner" {
+			n.Read, read = true, id
+			r.store.byID[id] = n
+		}
+	}
+	r.pub.events = nil
+	r.now = t0.Add(time.Hour)
+	if err := r.center.Handle(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.pub.events) != 1 {
+		t.Fatalf("published %d events on the late redelivery, want only the unread one's", len(r.pub.events))
+	}
+	var data notification.Notification
+	if err := json.Unmarshal(r.pub.events[0].Data, &data); err != nil || data.ID == read || data.UserID != "usr_agent" || data.Read {
+		t.Errorf("republished %s (%v), want the agent's unread notification only", r.pub.events[0].Data, err)
 	}
 }
 

@@ -47,8 +47,10 @@ type Filter struct {
 // Store keeps notifications per tenant. A notification with UserID "" is visible to every user of the tenant;
 // read state is per notification (shared), which fits the small teams of a tenant.
 type Store interface {
-	// CreateNotification stores n unless one with its ID exists (idempotent).
-	CreateNotification(ctx context.Context, n Notification, expires time.Time) error
+	// CreateNotification stores n unless a live one with its ID exists (idempotent) and returns the one stored
+	// under the ID: n, or the existing one as it is now (read, for example; one deleted while this ran comes back
+	// read: its user has dealt with it).
+	CreateNotification(ctx context.Context, n Notification, expires time.Time) (Notification, error)
 	// ListNotifications returns the user's and the tenant-wide notifications, newest first.
 	ListNotifications(ctx context.Context, tenantID, userID string, f Filter) ([]Notification, error)
 	CountUnread(ctx context.Context, tenantID, userID string) (int, error)

@@ -17,10 +17,10 @@ type store struct {
 	calls   []string
 }
 
-func (s *store) CreateNotification(_ context.Context, n notification.Notification, expires time.Time) error {
+func (s *store) CreateNotification(_ context.Context, n notification.Notification, expires time.Time) (notification.Notification, error) {
 	s.created = append(s.created, n)
 	s.expires = append(s.expires, expires)
-	return nil
+	return n, nil
 }
 func (s *store) ListNotifications(_ context.Context, tenantID, userID string, _ notification.Filter) ([]notification.Notification, error) {
 	s.calls = append(s.calls, "list "+tenantID+" "+userID)

@@ -24,9 +24,11 @@ func NewNotificationStore(db *DB) *NotificationStore { return &NotificationStore
 // visible is the condition for the notifications of tenant ?, user ? that have not expired by ?.
 const visible = `tenant_id = ? AND user_id IN (?, '') AND expires_at > ?`
 
-// CreateNotification inserts n unless a live notification with its ID exists; an expired one is replaced.
-func (s *NotificationStore) CreateNotification(ctx context.Context, n notification.Notification, expires time.Time) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+// CreateNotification inserts n unless a live notification with its ID exists; an expired one is replaced. It
+// returns the notification stored under the ID.
+func (s *NotificationStore) CreateNotification(ctx context.Context, n notification.Notification, expires time.Time) (notification.Notification, error) {
+	var stored notification.Notification
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 		now := fmtTime(s.db.Now())
 		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications
 			(tenant_id, id, user_id, kind, type, title, message, icon, link, read, created_at, expires_at)
@@ -39,12 +41,18 @@ func (s *NotificationStore) CreateNotification(ctx context.Context, n notificati
 			fmtTime(expires), now); err != nil {
 			return fmt.Errorf("create notification: %w", err)
 		}
+		var err error
+		if stored, err = scanNotification(tx.QueryRowContext(ctx, `SELECT `+notificationColumns+
+			` FROM notifications WHERE tenant_id = ? AND id = ?`, n.TenantID, n.ID)); err != nil {
+			return fmt.Errorf("read back notification: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM notifications WHERE rowid IN
 			(SELECT rowid FROM notifications WHERE expires_at <= ? LIMIT 100)`, now); err != nil {
 			return fmt.Errorf("expire notifications: %w", err)
 		}
 		return nil
 	})
+	return stored, err
 }
 
 // ListNotifications returns the user's and the tenant-wide notifications newest (highest ID) first.
@@ -52,7 +60,7 @@ func (s *NotificationStore) ListNotifications(ctx context.Context, tenantID, use
 	if err := activity.CheckLimit(f.Limit); err != nil {
 		return nil, err
 	}
-	q := `SELECT tenant_id, id, user_id, kind, type, title, message, icon, link, read, created_at FROM notifications WHERE ` + visible
+	q := `SELECT ` + notificationColumns + ` FROM notifications WHERE ` + visible
 	args := []any{tenantID, userID, fmtTime(s.db.Now())}
 	if f.UnreadOnly {
 		q += ` AND read = 0`
@@ -68,15 +76,26 @@ func (s *NotificationStore) ListNotifications(ctx context.Context, tenantID, use
 	defer rows.Close()
 	out := []notification.Notification{}
 	for rows.Next() {
-		var n notification.Notification
-		var created string
-		if err := rows.Scan(&n.TenantID, &n.ID, &n.UserID, &n.Kind, &n.Type, &n.Title, &n.Message, &n.Icon, &n.Link, &n.Read, &created); err != nil {
+		n, err := scanNotification(rows)
+		if err != nil {
 			return nil, fmt.Errorf("list notifications: %w", err)
 		}
-		n.CreatedAt = parseTime(created)
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// notificationColumns are the columns scanNotification reads, in its order.
+const notificationColumns = `tenant_id, id, user_id, kind, type, title, message, icon, link, read, created_at`
+
+func scanNotification(row interface{ Scan(...any) error }) (notification.Notification, error) {
+	var n notification.Notification
+	var created string
+	if err := row.Scan(&n.TenantID, &n.ID, &n.UserID, &n.Kind, &n.Type, &n.Title, &n.Message, &n.Icon, &n.Link, &n.Read, &created); err != nil {
+		return notification.Notification{}, err
+	}
+	n.CreatedAt = parseTime(created)
+	return n, nil
 }
 
 func (s *NotificationStore) CountUnread(ctx context.Context, tenantID, userID string) (int, error) {

@@ -87,7 +87,7 @@ func TestExpiredRowsAreDeleted(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := notification.Notification{ID: id.New("ntf"), TenantID: "ten_a", Type: notification.Info, CreatedAt: clock}
-		if err := notes.CreateNotification(ctx, n, expires); err != nil {
+		if _, err := notes.CreateNotification(ctx, n, expires); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -30,9 +30,11 @@ func newNotification(tenantID, userID string, created time.Time) notification.No
 
 func mustNotify(t *testing.T, s notification.Store, n notification.Notification, expires time.Time) notification.Notification {
 	t.Helper()
-	if err := s.CreateNotification(ctx, n, expires); err != nil {
+	stored, err := s.CreateNotification(ctx, n, expires)
+	if err != nil {
 		t.Fatalf("CreateNotification: %v", err)
 	}
+	sameNotification(t, "CreateNotification returned", stored, n)
 	return n
 }
 
@@ -90,9 +92,11 @@ func testNotifications(t *testing.T, s notification.Store) {
 	// Creating again keeps the first.
 	dup := mine
 	dup.Title, dup.Read = "changed", true
-	if err := s.CreateNotification(ctx, dup, far); err != nil {
+	stored, err := s.CreateNotification(ctx, dup, far)
+	if err != nil {
 		t.Fatalf("CreateNotification(existing ID): %v", err)
 	}
+	sameNotification(t, "CreateNotification(existing ID) returned", stored, mine)
 
 	list, err := s.ListNotifications(ctx, "ten_a", "usr_1", notification.Filter{Limit: 100})
 	if err != nil || len(list) != 3 {
@@ -144,6 +148,11 @@ func testNotifications(t *testing.T, s notification.Store) {
 	want := mine
 	want.Read = true
 	sameNotification(t, "read notification", list[1], want)
+	// Creating it again (a late redelivery) returns it as stored: read.
+	if stored, err = s.CreateNotification(ctx, mine, far); err != nil {
+		t.Fatalf("CreateNotification(read one): %v", err)
+	}
+	sameNotification(t, "CreateNotification(read one) returned", stored, want)
 
 	// Read state is shared: usr_1 reading the tenant-wide one reads it for usr_2 too.
 	if err := s.MarkRead(ctx, "ten_a", "usr_1", all.ID); err != nil {
@@ -255,8 +264,10 @@ func testNotificationExpiry(t *testing.T, s notification.Store) {
 	// The ID of an expired notification is free again.
 	again := gone
 	again.Title = "again"
-	if err := s.CreateNotification(ctx, again, live()); err != nil {
+	if stored, err := s.CreateNotification(ctx, again, live()); err != nil {
 		t.Fatalf("CreateNotification over an expired one: %v", err)
+	} else {
+		sameNotification(t, "CreateNotification over an expired one returned", stored, again)
 	}
 	list, err := s.ListNotifications(ctx, "ten_a", "usr_1", notification.Filter{Limit: 100})
 	if err != nil || len(list) != 2 {
