@@ -75,6 +75,18 @@ export default async function chat(t) {
   const written = log.locator('[data-direction="in"]').filter({ hasText: 'Written by the demo contact' });
   await written.waitFor({ timeout: LIVE });
   await until('the new message scrolled into view', () => log.evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 2));
+  // Each answer comes after the message it answers, as the API orders them too (a reload): the demo contact answers
+  // within the second, and WhatsApp's timestamps have whole seconds (message.ReceivedTime).
+  await page.reload();
+  await log.locator('[data-direction="in"]').filter({ hasText: 'Written by the demo contact' }).waitFor({ timeout: LIVE });
+  const conversation = await log.locator('[data-direction]').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-direction')}:${e.textContent}`));
+  for (const text of ['Opening message', 'Watch the ticks']) {
+    const asked = conversation.findIndex((o) => o.startsWith('out:') && o.includes(text));
+    const answered = conversation.findIndex((o) => o.startsWith('in:') && o.includes(text));
+    if (asked < 0 || answered < 0 || answered < asked) {
+      throw new Error(`"${text}" at ${asked}, its answer at ${answered}: want the answer after it; the conversation: ${JSON.stringify(conversation)}`);
+    }
+  }
 
   // A blank text: the API's field error under the composer, nothing sent.
   await box.fill('   ');

@@ -2,7 +2,8 @@
 // paths of src/app/pages.tsx, so pages added later are visited too), plus the login and not-found pages. Each page must load
 // with no page error, no console error and no failed request (nor any answer >= 400), and pass axe-core with no
 // serious or critical violation (a page whose path has parameters is visited with a record made for it: the chat view of a
-// paired demo session); a full-page screenshot of each goes to artifacts/page-<name>-<en|dark-en|ar>.png.
+// paired demo session); then every page again in English and Arabic once the tenant has a paired session and messages
+// (cards, rows, charts and tags are checked with data, not only as empty states); a full-page screenshot of each goes to artifacts/page-<name>-<en|dark-en|ar>.png.
 // First, the budget: a cold load (browser cache cleared) of the Sessions page while logged in must load at most
 // BUDGET bytes of gzipped JavaScript; its first contentful paint and the time until the page is interactive are
 // measured with the Performance API and written to artifacts/performance.json (docs/performance.md).
@@ -110,12 +111,10 @@ export default async function pages(t) {
       await page.locator('html[dir="rtl"][lang="ar"]').waitFor({ state: 'attached' });
     } },
   ];
-  for (const pass of passes) {
-    await page.goto(`${t.base}/`);
-    await page.locator('main h1').first().waitFor();
-    await pass.setup();
+  /** Visits every page (and not found) in the app as it is now and inspects each, named <page>-<suffix>. */
+  async function visitAll(suffix) {
     for (const path of [...paths, '/no-such-page']) {
-      const name = `${path === '/no-such-page' ? 'not-found' : slug(path)}-${pass.name}`;
+      const name = `${path === '/no-such-page' ? 'not-found' : slug(path)}-${suffix}`;
       mark = t.mark();
       // In the app, as a user goes there: the menu's link when there is one, else a client-side navigation.
       const link = page.locator(`nav a[href="${path}"]`);
@@ -128,6 +127,12 @@ export default async function pages(t) {
       await page.locator('main h1, h1').first().waitFor();
       await inspect(name, mark);
     }
+  }
+  for (const pass of passes) {
+    await page.goto(`${t.base}/`);
+    await page.locator('main h1').first().waitFor();
+    await pass.setup();
+    await visitAll(pass.name);
   }
 
   // Pages whose path has parameters need a record: the chat view of a paired demo session's conversation with a demo
@@ -168,8 +173,16 @@ export default async function pages(t) {
     await inspect(`messages-chat-conversation-${mode.name}`, mark);
   }
   await page.getByRole('button', { name: 'Switch to light mode' }).click();
+  await page.locator('[data-theme="light"]').first().waitFor({ state: 'attached' });
+
+  // Every page again with what a working tenant has: a paired session (its card's actions, counters), messages both
+  // ways (history rows, tags, reports' charts), its notifications; in English, then Arabic (light).
+  await visitAll('data-en');
+  await page.goto(`${t.base}/`);
+  await page.locator('main h1').first().waitFor();
   await page.getByRole('button', { name: /Language/ }).click();
   await page.locator('html[dir="rtl"][lang="ar"]').waitFor({ state: 'attached' });
+  await visitAll('data-ar');
 
   // The login page in Arabic: log out from the profile menu.
   // A reload keeps Arabic everywhere, the shell included (it once kept the English menu and labels).

@@ -126,3 +126,13 @@ type Store interface {
 	Apply(ctx context.Context, tenantID, sessionID, id string, st Status, at time.Time, errMsg string) (Message, bool, error)
 	List(ctx context.Context, tenantID string, f Filter) (Page, error)
 }
+
+// ReceivedTime is the timestamp recorded for a message WhatsApp timestamped sent (whole seconds) that arrived at
+// now: now when it falls within that second, else sent. WaQtor times the messages it sends to the sub-second, so
+// a reply that arrives within the second of the message it answers would otherwise sort before it.
+func ReceivedTime(sent, now time.Time) time.Time {
+	if !now.Before(sent) && now.Sub(sent) < time.Second && sent.Equal(sent.Truncate(time.Second)) {
+		return now.UTC()
+	}
+	return sent.UTC()
+}

@@ -96,7 +96,7 @@ func (h *Host) received(ctx context.Context, l *live, e session.MessageReceived)
 	chatID := message.FormatChatID(e.Chat)
 	m := message.Message{ID: e.ID, TenantID: l.tenantID, SessionID: l.id, Direction: message.Inbound,
 		ChatID: chatID, Chat: e.Chat, Sender: e.Sender, PushName: e.PushName, IsGroup: e.Chat.Group != "",
-		Type: e.Type, Body: e.Text, ReplyTo: e.ReplyTo, Timestamp: e.Time.UTC(), Status: message.Received}
+		Type: e.Type, Body: e.Text, ReplyTo: e.ReplyTo, Timestamp: message.ReceivedTime(e.Time, h.cfg.Now()), Status: message.Received}
 	if e.FromMe {
 		m.Direction = message.Outbound
 		m.Status = message.Sent
