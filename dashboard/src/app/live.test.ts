@@ -24,12 +24,12 @@ describe('applyFrame', () => {
     expect(qc.getQueryData(sessionKeys.qr('ses_1'))).toEqual({ qr: '2@abc', status: 'qr', expiresAt: '2025-12-03T14:50:50.000Z' });
   });
 
-  it('marks the message history stale on a messages frame', () => {
+  it('marks an open message timeline stale on a messages frame', () => {
     const qc = new QueryClient();
-    qc.setQueryData(messageKeys.list(''), []);
-    expect(qc.getQueryState(messageKeys.list(''))?.isInvalidated).toBe(false);
+    qc.setQueryData(messageKeys.one('x'), {});
+    expect(qc.getQueryState(messageKeys.one('x'))?.isInvalidated).toBe(false);
     applyFrame(qc, frame('messages', 'message.delivered', { messageId: 'x' }));
-    expect(qc.getQueryState(messageKeys.list(''))?.isInvalidated).toBe(true);
+    expect(qc.getQueryState(messageKeys.one('x'))?.isInvalidated).toBe(true);
   });
 
   it('marks that session’s message counters stale on a messages frame, not the other sessions’', () => {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { infiniteQueryOptions, queryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData,
+import { infiniteQueryOptions, useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData,
   type QueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '@/lib/api/client';
 import { ApiError } from '@/lib/api/errors';
@@ -21,7 +21,6 @@ export const noFilter: HistoryFilter = { sessionId: '', chatId: '', direction: '
 
 export const messageKeys = {
   all: ['messages'] as const,
-  list: (f: HistoryFilter | string) => [...messageKeys.all, 'list', typeof f === 'string' ? { ...noFilter, sessionId: f } : f] as const,
   /** The history's pages (GET /api/messages by cursor) for one filter and page size. */
   pages: (f: HistoryFilter, size: number) => [...messageKeys.all, 'pages', f, size] as const,
   one: (id: string) => [...messageKeys.all, 'one', id] as const,
@@ -41,19 +40,6 @@ export function historyQuery(f: HistoryFilter, limit = PAGE_SIZE) {
     ...(f.status ? { status: f.status } : {}),
   };
 }
-
-/** The newest 50 messages matching the filter (a session ID alone is the session filter). */
-export const messagesQuery = (f: HistoryFilter | string) => {
-  const filter = typeof f === 'string' ? { ...noFilter, sessionId: f } : f;
-  return queryOptions({
-    queryKey: messageKeys.list(filter),
-    queryFn: async () => (await unwrap(api.GET('/api/messages', { params: { query: historyQuery(filter) } }))).messages ?? [],
-  });
-};
-
-/** The history, kept current by the live feed (messages frames, src/app/live.tsx); polled every 30 s only while
- *  the feed is not open. */
-export const useMessages = (f: HistoryFilter | string) => useQuery({ ...messagesQuery(f), refetchInterval: useFallbackPoll() });
 
 /** One page of GET /api/messages: newest first; `next` is the cursor of the page after it (absent on the last). */
 export interface MessagePage { messages: Message[]; next?: string }
