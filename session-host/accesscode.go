@@ -31,23 +31,32 @@ func issueAccessCode(ctx context.Context, cfg config.Config, log *slog.Logger, a
 		return fmt.Errorf("access-code issue: unexpected arguments %q", fs.Args())
 	}
 	in := plan.IssueInput{TenantID: *tenantID, Feature: plan.Feature(*feature), TTL: *ttl}
-	var issued plan.Issued
-	var err error
-	if cfg.AWS() {
-		rt, rerr := awsapp.New(ctx, cfg, log)
-		if rerr != nil {
-			return rerr
-		}
-		issued, err = rt.IssueAccessCode(ctx, in)
-	} else {
-		issued, err = standalone.IssueAccessCode(ctx, cfg, in)
-	}
+	issued, err := withPlans(ctx, cfg, log, func(s *plan.Service) (plan.Issued, error) { return s.Issue(ctx, in) })
 	if err := flagErrors("access-code issue", err); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s\naccess code for %s of tenant %s, single use, valid until %s\n", issued.Code, issued.Feature,
 		issued.TenantID, issued.ExpiresAt.Format(time.RFC3339))
 	return nil
+}
+
+// withPlans runs fn with the plan service of the configured runtime: the standalone database in WAQTOR_DATA_DIR,
+// or on AWS the table WAQTOR_TABLE.
+func withPlans[T any](ctx context.Context, cfg config.Config, log *slog.Logger, fn func(*plan.Service) (T, error)) (T, error) {
+	var zero T
+	if cfg.AWS() {
+		rt, err := awsapp.New(ctx, cfg, log)
+		if err != nil {
+			return zero, err
+		}
+		return fn(rt.Plans())
+	}
+	s, closeDB, err := standalone.OpenPlans(ctx, cfg)
+	if err != nil {
+		return zero, err
+	}
+	defer closeDB()
+	return fn(s)
 }
 
 // flagErrors turns an operator command's error into what its user typed: each field error as "--flag: message"

@@ -19,19 +19,7 @@ import (
 // `waqtor access-code issue` prints a code that the tenant can redeem once; bad flags are all named at once.
 func TestAccessCodeIssueCommand(t *testing.T) {
 	ctx := context.Background()
-	dataDir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dataDir, "waqtor.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	now := time.Now().UTC()
-	ten := tenant.Tenant{ID: id.New("ten"), Name: "Acme", Plan: "free", CreatedAt: now}
-	owner := tenant.User{ID: id.New("usr"), TenantID: ten.ID, Email: "o@acme.example", Role: auth.Owner, PasswordHash: "x",
-		CreatedAt: now, UpdatedAt: now}
-	if err := sqlite.NewTenantStore(db).CreateTenant(ctx, ten, owner); err != nil {
-		t.Fatal(err)
-	}
+	dataDir, db, ten, owner := operatorDB(t)
 	issue := func(args ...string) (string, error) {
 		cmd := exec.Command(binary, append([]string{"access-code", "issue"}, args...)...)
 		cmd.Env = append(os.Environ(), "WAQTOR_DATA_DIR="+dataDir)
@@ -59,4 +47,24 @@ func TestAccessCodeIssueCommand(t *testing.T) {
 	if err := svc.Require(ctx, ten.ID, plan.Interactive); err != nil {
 		t.Fatalf("interactive after redeeming: %v", err)
 	}
+}
+
+// operatorDB is a standalone data directory for the operator's commands, its database open, with one free tenant
+// and its owner.
+func operatorDB(t *testing.T) (dataDir string, db *sqlite.DB, ten tenant.Tenant, owner tenant.User) {
+	t.Helper()
+	dataDir = t.TempDir()
+	db, err := sqlite.Open(context.Background(), filepath.Join(dataDir, "waqtor.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	now := time.Now().UTC()
+	ten = tenant.Tenant{ID: id.New("ten"), Name: "Acme", Plan: "free", CreatedAt: now}
+	owner = tenant.User{ID: id.New("usr"), TenantID: ten.ID, Email: "o@acme.example", Role: auth.Owner, PasswordHash: "x",
+		CreatedAt: now, UpdatedAt: now}
+	if err := sqlite.NewTenantStore(db).CreateTenant(context.Background(), ten, owner); err != nil {
+		t.Fatal(err)
+	}
+	return dataDir, db, ten, owner
 }

@@ -10,8 +10,6 @@ import (
 
 	"github.com/waqtor/waqtor/shared/config"
 	"github.com/waqtor/waqtor/shared/plan"
-	"github.com/waqtor/waqtor/shared/runtime/awsapp"
-	"github.com/waqtor/waqtor/shared/runtime/standalone"
 	"github.com/waqtor/waqtor/shared/tenant"
 )
 
@@ -29,17 +27,7 @@ func setPlan(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		return fmt.Errorf("plan set: unexpected arguments %q", fs.Args())
 	}
 	in := plan.SetPlanInput{TenantID: *tenantID, Plan: *name}
-	var ch plan.PlanChanged
-	var err error
-	if cfg.AWS() {
-		rt, rerr := awsapp.New(ctx, cfg, log)
-		if rerr != nil {
-			return rerr
-		}
-		ch, err = rt.SetTenantPlan(ctx, in)
-	} else {
-		ch, err = standalone.SetTenantPlan(ctx, cfg, in)
-	}
+	ch, err := withPlans(ctx, cfg, log, func(s *plan.Service) (plan.PlanChanged, error) { return s.SetPlan(ctx, in) })
 	if errors.Is(err, tenant.ErrTenantNotFound) {
 		return fmt.Errorf("plan set:\n--tenant: no tenant with this ID")
 	}

@@ -4,36 +4,19 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/waqtor/waqtor/shared/apperr"
-	"github.com/waqtor/waqtor/shared/auth"
-	"github.com/waqtor/waqtor/shared/id"
 	"github.com/waqtor/waqtor/shared/plan"
 	"github.com/waqtor/waqtor/shared/sqlite"
-	"github.com/waqtor/waqtor/shared/tenant"
 )
 
 // `waqtor plan set` changes a tenant's plan in the standalone database; gated features follow at once; bad flags
 // are all named at once and change nothing.
 func TestPlanSetCommand(t *testing.T) {
 	ctx := context.Background()
-	dataDir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dataDir, "waqtor.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	now := time.Now().UTC()
-	ten := tenant.Tenant{ID: id.New("ten"), Name: "Acme", Plan: "free", CreatedAt: now}
-	owner := tenant.User{ID: id.New("usr"), TenantID: ten.ID, Email: "o@acme.example", Role: auth.Owner, PasswordHash: "x",
-		CreatedAt: now, UpdatedAt: now}
-	if err := sqlite.NewTenantStore(db).CreateTenant(ctx, ten, owner); err != nil {
-		t.Fatal(err)
-	}
+	dataDir, db, ten, _ := operatorDB(t)
 	set := func(args ...string) (string, error) {
 		cmd := exec.Command(binary, append([]string{"plan", "set"}, args...)...)
 		cmd.Env = append(os.Environ(), "WAQTOR_DATA_DIR="+dataDir, "WAQTOR_PREMIUM_GATING=on")

@@ -172,14 +172,8 @@ func Bootstrap(ctx context.Context, cfg config.Config, log *slog.Logger, w io.Wr
 	return nil
 }
 
-// IssueAccessCode issues an access code in the deployment's table: the operator's `access-code issue` command on
-// AWS (the operator endpoint does the same over HTTP).
-func (a *App) IssueAccessCode(ctx context.Context, in plan.IssueInput) (plan.Issued, error) {
-	return plan.NewService(a.Stores.Plans, a.Stores.Tenants, nil, a.Config.PremiumGating).Issue(ctx, in)
-}
-
-// SetTenantPlan sets a tenant's plan in the deployment's table: the operator's `plan set` command on AWS (the
-// operator endpoint does the same over HTTP).
-func (a *App) SetTenantPlan(ctx context.Context, in plan.SetPlanInput) (plan.PlanChanged, error) {
-	return plan.NewService(a.Stores.Plans, a.Stores.Tenants, nil, a.Config.PremiumGating).SetPlan(ctx, in)
+// Plans is the plan service over the deployment's table, for the operator's commands on AWS (`access-code issue`,
+// `plan set`; the operator endpoints do the same over HTTP).
+func (a *App) Plans() *plan.Service {
+	return plan.NewService(a.Stores.Plans, a.Stores.Tenants, nil, a.Config.PremiumGating)
 }
