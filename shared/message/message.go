@@ -128,11 +128,16 @@ type Store interface {
 }
 
 // ReceivedTime is the timestamp recorded for a message WhatsApp timestamped sent (whole seconds) that arrived at
-// now: now when it falls within that second, else sent. WaQtor times the messages it sends to the sub-second, so
-// a reply that arrives within the second of the message it answers would otherwise sort before it.
+// now. WaQtor times the messages it sends to the sub-second, so a reply timestamped within the second of the message
+// it answers would sort before it; within WhatsApp's second the arrival order decides instead: the arrival time when
+// it falls within that second, else the second's last millisecond (it arrived after everything WaQtor did in it).
+// A timestamp with sub-seconds, or one later than now (clocks apart), is kept.
 func ReceivedTime(sent, now time.Time) time.Time {
-	if !now.Before(sent) && now.Sub(sent) < time.Second && sent.Equal(sent.Truncate(time.Second)) {
-		return now.UTC()
+	if !sent.Equal(sent.Truncate(time.Second)) || now.Before(sent) {
+		return sent.UTC()
 	}
-	return sent.UTC()
+	if last := sent.Add(time.Second - time.Millisecond); now.After(last) {
+		return last.UTC()
+	}
+	return now.UTC()
 }

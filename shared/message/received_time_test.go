@@ -16,7 +16,7 @@ func TestReceivedTime(t *testing.T) {
 	}{
 		{"within WhatsApp's second: the arrival", sent.Add(437 * time.Millisecond), sent.Add(437 * time.Millisecond)},
 		{"at the second itself", sent, sent},
-		{"a later second (history, slow delivery): WhatsApp's", sent.Add(2 * time.Second), sent},
+		{"a later second (slow delivery, history): the second's last millisecond", sent.Add(2 * time.Second), sent.Add(999 * time.Millisecond)},
 		{"a clock behind WhatsApp's: WhatsApp's", sent.Add(-300 * time.Millisecond), sent},
 	} {
 		got := message.ReceivedTime(sent, tt.now)
@@ -29,6 +29,10 @@ func TestReceivedTime(t *testing.T) {
 	out := sent.Add(200 * time.Millisecond)
 	if reply := message.ReceivedTime(sent, out.Add(150*time.Millisecond)); !reply.After(out) {
 		t.Errorf("reply at %v sorts before the message it answers at %v", reply, out)
+	}
+	// Also when the reply arrives seconds later (a loaded machine, a slow network).
+	if reply := message.ReceivedTime(sent, out.Add(3*time.Second)); !reply.After(out) || !reply.Truncate(time.Second).Equal(sent) {
+		t.Errorf("late reply at %v: want after %v within WhatsApp's second", reply, out)
 	}
 	// A timestamp that has sub-seconds already is kept.
 	precise := sent.Add(5 * time.Millisecond)
