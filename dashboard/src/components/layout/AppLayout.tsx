@@ -16,13 +16,14 @@ import { NARROW, useMediaQuery } from '@/lib/media';
 
 export function AppLayout({ pages }: { pages: Page[] }) {
   const { t } = useTranslation();
-  const { sidebarOpen, toggleSidebar, language } = useUI();
+  const { sidebarOpen, toggleSidebar } = useUI();
   const clear = useAuth((s) => s.clear);
   const qc = useQueryClient();
   const navigate = useNavigate();
   const { pathname } = useLocation();
   // Narrow screens (phones, small tablets): the menu is an overlay over the content, closed by default and on every
   // navigation; Escape and a click outside close it too (PrimeReact Sidebar). Wide screens dock it (sidebarOpen, kept).
+  // position "left" is the inline start: PrimeReact places it with flex-start, on the right in Arabic.
   const narrow = useMediaQuery(NARROW);
   const [overlayOpen, setOverlayOpen] = useState(false);
   useEffect(() => setOverlayOpen(false), [pathname, narrow]);
@@ -39,7 +40,7 @@ export function AppLayout({ pages }: { pages: Page[] }) {
       <Topbar onLogout={logout} menuOpen={narrow ? overlayOpen : sidebarOpen}
         onToggleMenu={narrow ? () => setOverlayOpen((o) => !o) : toggleSidebar} />
       {narrow ? (
-        <Overlay visible={overlayOpen} onHide={() => setOverlayOpen(false)} position={language === 'ar' ? 'right' : 'left'}
+        <Overlay visible={overlayOpen} onHide={() => setOverlayOpen(false)} position="left"
           className="wq-menu-overlay" ariaCloseLabel={t('topbar.closeMenu')} header={<span className="wq-menu-overlay-title">{t('app.name')}</span>}>
           <Sidebar pages={pages} onNavigate={() => setOverlayOpen(false)} />
         </Overlay>
