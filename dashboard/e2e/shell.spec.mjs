@@ -4,7 +4,7 @@
 // appears once the window has scrolled past 400 px and takes it back to the top. Phone width (390×844): every page of
 // dist/pages.json in English and Arabic has no horizontal overflow, passes axe, logs no console error and fails no
 // request (screenshots artifacts/phone-<page>-<en|ar>.png); the menu is closed, the toggle opens it over the content
-// (the content does not move), picking a page closes it, and Escape closes it.
+// (the content does not move), passes axe while open, and picking a page, Escape and a click outside close it.
 import { until } from './harness.mjs';
 
 const slug = (path) => (path === '/' ? 'home' : path.replace(/^\//, '').replace(/[^\w-]+/g, '-'));
@@ -134,8 +134,14 @@ export default async function shell(t) {
     if (!overlaps) failures.push(`${lang}: the menu ${JSON.stringify(o)} is not over the content ${JSON.stringify(mainAfter)}`);
     const atStart = lang === 'ar' ? Math.abs(o.x + o.width - 390) < 2 : Math.abs(o.x) < 2;
     if (!atStart) failures.push(`${lang}: the menu is not at the inline start: ${JSON.stringify(o)}`);
+    for (const v of await t.axe()) failures.push(`phone-menu-${lang}: axe ${v}`);
     await t.shot(`phone-menu-${lang}`);
     await page.keyboard.press('Escape');
+    await overlay.waitFor({ state: 'detached' });
+    // A click outside it, on the content's side (right in English, left in Arabic), closes it.
+    await toggle.click();
+    await overlay.waitFor();
+    await page.mouse.click(lang === 'ar' ? 20 : 370, 600);
     await overlay.waitFor({ state: 'detached' });
     await toggle.click();
     await overlay.waitFor();
