@@ -7,7 +7,8 @@
 // (the content does not move), passes axe while open, and picking a page, Escape and a click outside close it.
 import { until } from './harness.mjs';
 
-const slug = (path) => (path === '/' ? 'home' : path.replace(/^\//, '').replace(/[^\w-]+/g, '-'));
+const slug = (path) => (path === '/' ? 'home' : path.startsWith('/messages/chat/') && path.split('/').length > 4 ? 'chat-conversation'
+  : path.replace(/^\//, '').replace(/[^\w-]+/g, '-'));
 
 export default async function shell(t) {
   await t.start();
@@ -27,6 +28,15 @@ export default async function shell(t) {
     return u.pathname === path && u.search === '';
   };
   const dialog = (p, name) => p.getByRole('dialog').filter({ has: p.getByText(name, { exact: true }) });
+  /** Escape once the dialog has finished opening (PrimeReact's transition), then it is gone. */
+  const closeDialog = async (name) => {
+    await page.locator('.p-dialog.p-dialog-enter-done').waitFor().catch(async (e) => {
+      throw new Error(`${name}: the dialog did not finish opening at ${page.url()}: ` + await page.evaluate(() =>
+        [...document.querySelectorAll('.p-dialog, .p-dialog-mask')].map((d) => d.className).join(' | ')) + '\n' + e.message);
+    });
+    await page.keyboard.press('Escape');
+    await dialog(page, name).waitFor({ state: 'detached' });
+  };
 
   const menuButton = page.getByRole('button', { name: 'Quick actions' });
   if ((await menuButton.getAttribute('aria-haspopup')) !== 'menu') failures.push('the quick actions button has no aria-haspopup="menu"');
@@ -36,8 +46,7 @@ export default async function shell(t) {
   await quick(page, 'New session');
   await dialog(page, 'New session').waitFor();
   await until('?new=1 removed from the Sessions URL', () => paramGone(page, '/'));
-  await page.keyboard.press('Escape');
-  await dialog(page, 'New session').waitFor({ state: 'detached' });
+  await closeDialog('New session');
   await page.reload();
   await page.getByRole('heading', { name: 'Sessions', level: 1 }).waitFor();
   await t.settled();
@@ -50,8 +59,7 @@ export default async function shell(t) {
   await quick(page, 'New webhook');
   await dialog(page, 'New webhook').waitFor();
   await until('?new=1 removed from the Webhooks URL', () => paramGone(page, '/settings/webhooks'));
-  await page.keyboard.press('Escape');
-  await dialog(page, 'New webhook').waitFor({ state: 'detached' });
+  await closeDialog('New webhook');
   // Back goes to the page before (Messages), not to the URL with the parameter.
   await page.goBack();
   await until('Back to land on Messages', () => paramGone(page, '/messages'));
@@ -150,14 +158,10 @@ export default async function shell(t) {
     await overlay.waitFor({ state: 'detached' });
   }
 
-  for (const lang of ['en', 'ar']) {
-    if (lang === 'ar') {
-      await page.getByRole('button', { name: /Language/ }).click();
-      await page.locator('html[dir="rtl"][lang="ar"]').waitFor({ state: 'attached' });
-    }
-    await checkMenu(lang, '/messages');
-    for (const path of paths) {
-      const name = `phone-${slug(path)}-${lang}`;
+  /** Visits each path as it is now (the page's rows, cards, charts), named phone-<page>-<suffix>. */
+  async function visitAll(list, suffix) {
+    for (const path of list) {
+      const name = `phone-${slug(path)}-${suffix}`;
       const mark = t.mark();
       await page.evaluate((p) => { history.pushState(null, '', p); dispatchEvent(new PopStateEvent('popstate')); }, path);
       await page.waitForURL((u) => u.pathname === path);
@@ -178,5 +182,25 @@ export default async function shell(t) {
       await t.shot(name);
     }
   }
+  for (const lang of ['en', 'ar']) {
+    if (lang === 'ar') {
+      await page.getByRole('button', { name: /Language/ }).click();
+      await page.locator('html[dir="rtl"][lang="ar"]').waitFor({ state: 'attached' });
+    }
+    await checkMenu(lang, '/messages');
+    await visitAll(paths, lang);
+  }
+  // Again with what a working tenant has (a paired session's card, message rows both ways, the chat view), in Arabic
+  // then English.
+  const demo = await t.pairDemoSession('Desk');
+  const sent = await t.api('/api/messages/send-text', { method: 'POST', body: JSON.stringify({ sessionId: demo.id, chatId: demo.contact, text: 'Hello' }) });
+  if (sent.status !== 202) throw new Error(`send-text: ${sent.status} ${await sent.text()}`);
+  await until('the demo contact to answer', async () =>
+    ((await (await t.api(`/api/messages?sessionId=${demo.id}&direction=in`)).json()).messages ?? []).length > 0);
+  const withChat = [...paths, `/messages/chat/${demo.id}/${demo.contact}`];
+  await visitAll(withChat, 'data-ar');
+  await page.getByRole('button', { name: /اللغة/ }).click();
+  await page.locator('html[dir="ltr"][lang="en"]').waitFor({ state: 'attached' });
+  await visitAll(withChat, 'data-en');
   if (failures.length) throw new Error(`${failures.length} problem(s):\n` + failures.join('\n'));
 }

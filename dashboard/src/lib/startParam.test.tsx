@@ -59,13 +59,13 @@ describe('pages started by a parameter', () => {
 
   it('Sessions ?new=1 opens the create dialog once', async () => {
     const { router } = renderApp('/?new=1');
-    expect(await screen.findByRole('dialog', { name: 'New session' })).toBeInTheDocument();
+    expect(await screen.findByRole('dialog', { name: 'New session' }, { timeout: 5000 })).toBeInTheDocument();
     await waitFor(() => expect(router.state.location.search).toBe(''));
   });
 
   it('Messages ?compose=1 focuses the compose form\'s first field', async () => {
     const { router } = renderApp('/messages?compose=1');
-    await waitFor(() => expect(document.activeElement?.id).toBe('send-session'));
+    await waitFor(() => expect(document.activeElement?.id).toBe('send-session'), { timeout: 5000 });
     await waitFor(() => expect(router.state.location.search).toBe(''));
   });
 

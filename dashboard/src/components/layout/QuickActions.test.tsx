@@ -62,7 +62,7 @@ describe('the quick actions menu', () => {
     const items = await screen.findAllByRole('menuitem', { hidden: true });
     expect(items.map((i) => i.textContent)).toEqual(['New session', 'New webhook']);
     fireEvent.click(within(items[1]!).getByText('New webhook'));
-    expect(await screen.findByRole('dialog', { name: 'New webhook' })).toBeInTheDocument();
+    expect(await screen.findByRole('dialog', { name: 'New webhook' }, { timeout: 5000 })).toBeInTheDocument();
     await waitFor(() => expect(router.state.location.search).toBe(''));
     expect(router.state.location.pathname).toBe('/settings/webhooks');
   });
