@@ -177,6 +177,11 @@ export default async function shell(t) {
         return { scrollWidth: document.scrollingElement.scrollWidth, innerWidth, wide };
       });
       if (o.scrollWidth > o.innerWidth) failures.push(`${name}: the page is ${o.scrollWidth} px wide at ${o.innerWidth}: ${o.wide.join(', ')}`);
+      // The topbar is fixed, so what sticks out of it does not widen the page: each of its controls must be on screen.
+      const off = await page.evaluate(() => [...document.querySelectorAll('.wq-topbar button, .wq-topbar [role="status"], .wq-topbar-brand')]
+        .filter((e) => { const r = e.getBoundingClientRect(); return r.left < 0 || r.right > innerWidth; })
+        .map((e) => e.getAttribute('aria-label') || e.textContent?.trim() || e.className));
+      if (off.length) failures.push(`${name}: topbar controls off screen: ${off.join(', ')}`);
       for (const v of await t.axe()) failures.push(`${name}: axe ${v}`);
       for (const p of t.problemsSince(mark)) failures.push(`${name}: ${p}`);
       await t.shot(name);
