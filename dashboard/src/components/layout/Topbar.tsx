@@ -12,10 +12,13 @@ import { useAuthorizedImage } from '@/lib/api/image';
 import { Badge } from 'primereact/badge';
 import { useNavigate } from 'react-router-dom';
 import { UserAvatar } from '@/features/profile/components/UserAvatar';
+import { QuickActions } from './QuickActions';
 
-export function Topbar({ onLogout }: { onLogout: () => void }) {
+/** menuOpen and onToggleMenu: the menu toggle's state and action (AppLayout decides which menu it toggles: the docked
+ *  sidebar on wide screens, the overlay on narrow ones). */
+export function Topbar({ onLogout, menuOpen, onToggleMenu }: { onLogout: () => void; menuOpen: boolean; onToggleMenu: () => void }) {
   const { t } = useTranslation();
-  const { theme, language, setTheme, setLanguage, toggleSidebar, sidebarOpen, branding } = useUI();
+  const { theme, language, setTheme, setLanguage, branding } = useUI();
   const logo = useAuthorizedImage(branding.logoUrl);
   const unread = useUnreadCount().data ?? 0;
   const brandText = branding.logoText || branding.appName;
@@ -31,15 +34,16 @@ export function Topbar({ onLogout }: { onLogout: () => void }) {
   ];
   return (
     <header className="wq-topbar">
-      <Button icon="pi pi-bars" rounded text aria-label={t('topbar.toggleMenu')} aria-expanded={sidebarOpen}
-        onClick={toggleSidebar} />
+      <Button icon="pi pi-bars" rounded text aria-label={t('topbar.toggleMenu')} aria-expanded={menuOpen}
+        onClick={onToggleMenu} />
       <span className="wq-topbar-brand" data-testid="brand">
         {logo && <img src={logo} alt={branding.showLogoText ? '' : brandText} className="wq-topbar-logo" />}
         {(branding.showLogoText || !logo) && <span>{brandText}</span>}
       </span>
       <div className="wq-topbar-actions">
+        <QuickActions />
         <LiveStatus />
-        <Button text lang={language === 'en' ? 'ar' : 'en'}
+        <Button text icon="pi pi-language" className="wq-topbar-language" lang={language === 'en' ? 'ar' : 'en'}
           label={language === 'en' ? t('topbar.switchToArabic') : t('topbar.switchToEnglish')}
           aria-label={t('topbar.language') + ': ' + (language === 'en' ? t('topbar.switchToArabic') : t('topbar.switchToEnglish'))}
           onClick={() => setLanguage(language === 'en' ? 'ar' : 'en')} />

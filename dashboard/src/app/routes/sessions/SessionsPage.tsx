@@ -8,11 +8,14 @@ import { useSessions } from '@/features/sessions/api/sessions';
 import { SessionCard } from '@/features/sessions/components/SessionCard';
 import { CreateSessionDialog } from '@/features/sessions/components/CreateSessionDialog';
 import { ApiError } from '@/lib/api/errors';
+import { useStartParam } from '@/lib/startParam';
 
 export default function SessionsPage() {
   const { t } = useTranslation();
   const sessions = useSessions();
   const [creating, setCreating] = useState(false);
+  // ?new=1 (the topbar's "New session"): the create dialog opens.
+  useStartParam('new', () => setCreating(true));
   return (
     <section>
       <div className="wq-page-header">

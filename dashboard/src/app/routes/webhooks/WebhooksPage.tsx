@@ -6,12 +6,15 @@ import { WebhooksTable } from '@/features/webhooks/components/WebhooksTable';
 import { WebhookDialog } from '@/features/webhooks/components/WebhookDialog';
 import { DeliveryLog } from '@/features/webhooks/components/DeliveryLog';
 import { useWebhooks, type Webhook } from '@/features/webhooks/api/webhooks';
+import { useStartParam } from '@/lib/startParam';
 
 export default function WebhooksPage() {
   const { t } = useTranslation();
   const [editing, setEditing] = useState<Webhook | null | undefined>(undefined);
   const [logId, setLogId] = useState<string | null>(null);
   const hooks = useWebhooks();
+  // ?new=1 (the topbar's "New webhook"): the create dialog opens.
+  useStartParam('new', () => setEditing(null));
   const logged = hooks.data?.find((w) => w.id === logId) ?? null;
   return (
     <section>

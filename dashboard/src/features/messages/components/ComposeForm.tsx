@@ -24,8 +24,9 @@ const first = (f: Record<string, string>, ...names: string[]) => names.map((n) =
 
 /** Composes and sends a message: text, media (uploaded first), location or contact; optionally a reply to a
  *  message and mentions. The API's field errors are shown next to their fields. */
-export function ComposeForm({ sessions, reply, onClearReply }: {
-  sessions: SessionOption[]; reply?: ReplyTarget | null; onClearReply?: () => void;
+/** firstFieldRef: the form's first field (the session), for a page to focus it. */
+export function ComposeForm({ sessions, reply, onClearReply, firstFieldRef }: {
+  sessions: SessionOption[]; reply?: ReplyTarget | null; onClearReply?: () => void; firstFieldRef?: React.Ref<HTMLInputElement>;
 }) {
   const { t } = useTranslation();
   const [kind, setKind] = useState<Kind>('text');
@@ -89,7 +90,7 @@ export function ComposeForm({ sessions, reply, onClearReply }: {
       {other && <Notice severity="error" className="w-full mb-3" text={other} />}
       <div className="wq-field">
         <label htmlFor="send-session">{t('messages.session')}</label>
-        <Dropdown inputId="send-session" value={from} options={options} optionLabel="label" optionValue="id"
+        <Dropdown inputId="send-session" focusInputRef={firstFieldRef} value={from} options={options} optionLabel="label" optionValue="id"
           onChange={(e) => setSessionId(e.value as string)} invalid={!!fields['sessionId']} />
         {err('sessionId')}
       </div>
