@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/awstest"
@@ -36,16 +37,7 @@ func TestAWSNotifications(t *testing.T) {
 
 	// A tenant with an owner and a member; the member muted session.banned.
 	now := time.Now().UTC()
-	tenants := dynamo.NewTenantStore(ddb, table)
-	ten := tenant.Tenant{ID: "ten_n1", Name: "Notified", Plan: "free", CreatedAt: now}
-	owner := tenant.User{ID: "usr_owner", TenantID: ten.ID, Email: "owner@n.example", Role: auth.Owner, CreatedAt: now, UpdatedAt: now}
-	member := tenant.User{ID: "usr_member", TenantID: ten.ID, Email: "member@n.example", Role: auth.Member, CreatedAt: now, UpdatedAt: now}
-	if err := tenants.CreateTenant(ctx, ten, owner); err != nil {
-		t.Fatal(err)
-	}
-	if err := tenants.CreateUser(ctx, member); err != nil {
-		t.Fatal(err)
-	}
+	ten, owner, member := ownerAndMember(t, ctx, ddb, "ten_n1", "n")
 	notes := dynamo.NewNotificationStore(ddb, table)
 	if err := notes.PutPreferences(ctx, notification.Preferences{TenantID: ten.ID, UserID: member.ID, UpdatedAt: now,
 		Muted: []notification.Kind{notification.KindSessionBanned}}); err != nil {
@@ -198,4 +190,24 @@ func TestAWSNotifications(t *testing.T) {
 	if got := kinds(owner.ID); len(got) != 2 {
 		t.Fatalf("the owner has %v after the member's deletion, want their 2", got)
 	}
+}
+
+// ownerAndMember stores tenant tenantID with an owner (usr_<tag>_owner, owner@<tag>.example) and a member
+// (usr_<tag>_member) in the table, as signing up and adding a user would.
+func ownerAndMember(t *testing.T, ctx context.Context, ddb *dynamodb.Client, tenantID, tag string) (ten tenant.Tenant, owner, member tenant.User) {
+	t.Helper()
+	now := time.Now().UTC()
+	tenants := dynamo.NewTenantStore(ddb, table)
+	ten = tenant.Tenant{ID: tenantID, Name: "Tenant " + tag, Plan: "free", CreatedAt: now}
+	owner = tenant.User{ID: "usr_" + tag + "_owner", TenantID: tenantID, Email: "owner@" + tag + ".example", Role: auth.Owner,
+		CreatedAt: now, UpdatedAt: now}
+	member = tenant.User{ID: "usr_" + tag + "_member", TenantID: tenantID, Email: "member@" + tag + ".example", Role: auth.Member,
+		CreatedAt: now, UpdatedAt: now}
+	if err := tenants.CreateTenant(ctx, ten, owner); err != nil {
+		t.Fatal(err)
+	}
+	if err := tenants.CreateUser(ctx, member); err != nil {
+		t.Fatal(err)
+	}
+	return ten, owner, member
 }

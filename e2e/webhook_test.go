@@ -17,14 +17,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"github.com/waqtor/waqtor/shared/auth"
 	"github.com/waqtor/waqtor/shared/awstest"
 	"github.com/waqtor/waqtor/shared/dynamo"
 	"github.com/waqtor/waqtor/shared/event"
 	"github.com/waqtor/waqtor/shared/eventbridge"
 	"github.com/waqtor/waqtor/shared/id"
 	"github.com/waqtor/waqtor/shared/notification"
-	"github.com/waqtor/waqtor/shared/tenant"
 	"github.com/waqtor/waqtor/shared/testkit"
 	"github.com/waqtor/waqtor/shared/webhook"
 )
@@ -206,16 +204,7 @@ func TestAWSWebhooks(t *testing.T) {
 	})
 
 	// An endpoint of tenant ten_3 (an owner and a member, who muted nothing) answers 410 Gone.
-	tenants := dynamo.NewTenantStore(ddb, table)
-	ten := tenant.Tenant{ID: "ten_3", Name: "Gone", Plan: "free", CreatedAt: now}
-	owner := tenant.User{ID: "usr_g_owner", TenantID: ten.ID, Email: "owner@g.example", Role: auth.Owner, CreatedAt: now, UpdatedAt: now}
-	member := tenant.User{ID: "usr_g_member", TenantID: ten.ID, Email: "member@g.example", Role: auth.Member, CreatedAt: now, UpdatedAt: now}
-	if err := tenants.CreateTenant(ctx, ten, owner); err != nil {
-		t.Fatal(err)
-	}
-	if err := tenants.CreateUser(ctx, member); err != nil {
-		t.Fatal(err)
-	}
+	ten, owner, member := ownerAndMember(t, ctx, ddb, "ten_3", "g")
 	gone := newHook(ten.ID, "message_received")
 	if _, err := store.UpdateWebhook(ctx, ten.ID, gone.ID, func(w *webhook.Webhook) error { w.URL = receiver.URL + "/gone"; return nil }); err != nil {
 		t.Fatal(err)
